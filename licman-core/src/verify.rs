@@ -1,0 +1,875 @@
+//! Parsing (`UnverifiedLicense`), verification against a key ring and the
+//! host's time (`VerifiedLicense`), and status.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use crate::claims::{Claims, Customer};
+use crate::error::Error;
+use crate::format::{
+    LICENSE_ARMOR, LICENSE_CONTEXT, LICENSE_PREFIX, MAX_LICENSE_LEN, MAX_LICENSE_TEXT_LEN,
+    decode_armored, decode_prefixed, encode_armored, encode_prefixed, split_envelope,
+};
+use crate::ids::{Fingerprint, KeyId, LicenseId, ModuleId, QuotaId};
+use crate::keys::KeyRing;
+use crate::module_set::ModuleSet;
+use crate::quota::QuotaLimit;
+use crate::revocation::RevocationList;
+use crate::time::{SECONDS_PER_DAY, Timestamp, days_ceil};
+use crate::wire::decode_claims;
+
+/// Default window before expiry in which a license is
+/// [`Status::ExpiringSoon`]: 30 days.
+pub const DEFAULT_EXPIRING_SOON_WINDOW: Duration = Duration::from_secs(30 * SECONDS_PER_DAY);
+
+/// Default tolerance for host clock differences: a license issued up to one
+/// hour after the host's time is accepted, and the host's time may be up to
+/// one hour before its last-seen time.
+pub const DEFAULT_CLOCK_TOLERANCE: Duration = Duration::from_secs(3600);
+
+/// What verification does when a license is authentic but not valid at the
+/// host (expired, not yet valid, revoked, wrong machine, clock problems).
+///
+/// Authenticity is never negotiable: a bad signature, unknown key, wrong
+/// product or malformed license is refused under either policy.
+///
+/// ```
+/// use licman_core::Policy;
+/// assert_eq!(Policy::default(), Policy::Enforce);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Policy {
+    /// Refuse: verification returns the validity error.
+    #[default]
+    Enforce,
+    /// Fail open: verification succeeds and lists each validity error in
+    /// [`VerifiedLicense::problems`], for vendors who prefer to warn rather
+    /// than lock a customer out.
+    Advisory,
+}
+
+/// Everything verification needs from the host besides the license and the
+/// key ring: the product it is, the time, and optional defences.
+///
+/// ```
+/// use licman_core::{Fingerprint, Policy, Timestamp, VerifyOptions};
+/// let now = Timestamp::from_date(2026, 6, 1).unwrap();
+/// let machine = [Fingerprint::digest(b"machine-id")];
+/// let options = VerifyOptions::new("netaudit", now)
+///     .last_seen(Timestamp::from_date(2026, 5, 31).unwrap())
+///     .fingerprints(&machine)
+///     .policy(Policy::Enforce);
+/// assert_eq!(options.now(), now);
+/// ```
+#[derive(Clone, Debug)]
+pub struct VerifyOptions<'a> {
+    product: &'a str,
+    now: Timestamp,
+    last_seen: Option<Timestamp>,
+    revocations: Option<&'a RevocationList>,
+    fingerprints: &'a [Fingerprint],
+    policy: Policy,
+    expiring_soon_window: Duration,
+    clock_tolerance: Duration,
+}
+
+impl<'a> VerifyOptions<'a> {
+    /// Options for a host that is `product`, at time `now`, with the
+    /// defaults: no last-seen time, no revocation list, no fingerprints,
+    /// [`Policy::Enforce`], a 30-day expiring-soon window, one hour of clock
+    /// tolerance.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// let o = VerifyOptions::new("netaudit", Timestamp::from_unix_seconds(0));
+    /// assert_eq!(o.product(), "netaudit");
+    /// ```
+    pub fn new(product: &'a str, now: Timestamp) -> Self {
+        VerifyOptions {
+            product,
+            now,
+            last_seen: None,
+            revocations: None,
+            fingerprints: &[],
+            policy: Policy::Enforce,
+            expiring_soon_window: DEFAULT_EXPIRING_SOON_WINDOW,
+            clock_tolerance: DEFAULT_CLOCK_TOLERANCE,
+        }
+    }
+
+    /// The latest time the host has seen before (its persisted high-water
+    /// mark): a `now` earlier than this (beyond the clock tolerance) means
+    /// the clock was turned back. Validity is judged at the later of the two.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// let t = Timestamp::from_unix_seconds(10);
+    /// assert_eq!(VerifyOptions::new("p", t).last_seen(t).last_seen_time(), Some(t));
+    /// ```
+    #[must_use]
+    pub fn last_seen(mut self, last_seen: Timestamp) -> Self {
+        self.last_seen = Some(last_seen);
+        self
+    }
+
+    /// A verified revocation list to check the license against.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # let key = SigningKey::from_seed(&[1; 32]);
+    /// # let ring = KeyRing::from_keys([key.public_key().clone()]);
+    /// let list = key.issue_revocation_list("netaudit", 1, Timestamp::from_unix_seconds(0), [])?
+    ///     .verify(&ring, "netaudit")?;
+    /// let options = VerifyOptions::new("netaudit", Timestamp::from_unix_seconds(0)).revocations(&list);
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn revocations(mut self, list: &'a RevocationList) -> Self {
+        self.revocations = Some(list);
+        self
+    }
+
+    /// The fingerprints this machine presents, for licenses bound to
+    /// machines.
+    ///
+    /// ```
+    /// # use licman_core::{Fingerprint, Timestamp, VerifyOptions};
+    /// let fps = [Fingerprint::digest(b"host")];
+    /// let o = VerifyOptions::new("p", Timestamp::from_unix_seconds(0)).fingerprints(&fps);
+    /// ```
+    #[must_use]
+    pub fn fingerprints(mut self, fingerprints: &'a [Fingerprint]) -> Self {
+        self.fingerprints = fingerprints;
+        self
+    }
+
+    /// Enforce (default) or only report validity problems.
+    ///
+    /// ```
+    /// # use licman_core::{Policy, Timestamp, VerifyOptions};
+    /// let o = VerifyOptions::new("p", Timestamp::from_unix_seconds(0)).policy(Policy::Advisory);
+    /// ```
+    #[must_use]
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// How long before expiry a license counts as expiring soon (default 30
+    /// days).
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// # use core::time::Duration;
+    /// let o = VerifyOptions::new("p", Timestamp::from_unix_seconds(0))
+    ///     .expiring_soon_window(Duration::from_secs(7 * 86_400));
+    /// ```
+    #[must_use]
+    pub fn expiring_soon_window(mut self, window: Duration) -> Self {
+        self.expiring_soon_window = window;
+        self
+    }
+
+    /// How far the host clock may be behind the issuer's, or behind its own
+    /// last-seen time, before it counts as wrong (default one hour).
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// # use core::time::Duration;
+    /// let o = VerifyOptions::new("p", Timestamp::from_unix_seconds(0))
+    ///     .clock_tolerance(Duration::from_secs(300));
+    /// ```
+    #[must_use]
+    pub fn clock_tolerance(mut self, tolerance: Duration) -> Self {
+        self.clock_tolerance = tolerance;
+        self
+    }
+
+    /// The product the host is.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// assert_eq!(VerifyOptions::new("x", Timestamp::UNIX_EPOCH).product(), "x");
+    /// ```
+    pub fn product(&self) -> &'a str {
+        self.product
+    }
+
+    /// The host's time.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// assert_eq!(VerifyOptions::new("x", Timestamp::UNIX_EPOCH).now(), Timestamp::UNIX_EPOCH);
+    /// ```
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The last-seen time, if given.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyOptions};
+    /// assert_eq!(VerifyOptions::new("x", Timestamp::UNIX_EPOCH).last_seen_time(), None);
+    /// ```
+    pub fn last_seen_time(&self) -> Option<Timestamp> {
+        self.last_seen
+    }
+}
+
+/// Where a license stands at a point in time.
+///
+/// Day counts round up: a license with one second left has one day left.
+///
+/// ```
+/// use licman_core::Status;
+/// assert_eq!(Status::ExpiringSoon { days_left: 3 }.code(), "expiring_soon");
+/// assert!(Status::InGrace { days_left: 1 }.is_usable());
+/// assert!(!Status::Expired.is_usable());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Before `starts_at`.
+    NotYetValid {
+        /// Days until it starts.
+        days_until_start: u64,
+    },
+    /// Valid, and not expiring within the window (or perpetual).
+    Active,
+    /// Valid, expiring within the expiring-soon window.
+    ExpiringSoon {
+        /// Days until expiry.
+        days_left: u64,
+    },
+    /// Past `expires_at` but within the grace period: still usable, and the
+    /// host should warn.
+    InGrace {
+        /// Days until the grace period ends.
+        days_left: u64,
+    },
+    /// Past the grace period.
+    Expired,
+}
+
+impl Status {
+    /// The status for `claims` at `now`, with the given expiring-soon window.
+    ///
+    /// ```
+    /// # use std::collections::BTreeMap;
+    /// # use licman_core::*;
+    /// # let day = 86_400;
+    /// # let claims = Claims { license_id: LicenseId::from_bytes([1; 16]), product: "p".into(),
+    /// #   customer: Customer::new("c"), tier: "t".into(), modules: ModuleSet::new(),
+    /// #   quotas: BTreeMap::new(), issued_at: Timestamp::from_unix_seconds(0),
+    /// #   starts_at: Timestamp::from_unix_seconds(0),
+    /// #   expires_at: Some(Timestamp::from_unix_seconds(100 * day)),
+    /// #   grace_period: core::time::Duration::from_secs(10 * day), machine_binding: None,
+    /// #   metadata: BTreeMap::new() };
+    /// let window = core::time::Duration::from_secs(30 * day);
+    /// let at = |d: u64| Status::of(&claims, Timestamp::from_unix_seconds(d * day), window);
+    /// assert_eq!(at(10), Status::Active);
+    /// assert_eq!(at(80), Status::ExpiringSoon { days_left: 20 });
+    /// assert_eq!(at(105), Status::InGrace { days_left: 5 });
+    /// assert_eq!(at(110), Status::Expired);
+    /// ```
+    pub fn of(claims: &Claims, now: Timestamp, expiring_soon_window: Duration) -> Status {
+        if let Some(until_start) = claims.starts_at.seconds_since(now).filter(|&s| s > 0) {
+            return Status::NotYetValid {
+                days_until_start: days_ceil(until_start),
+            };
+        }
+        let Some(expires_at) = claims.expires_at else {
+            return Status::Active;
+        };
+        if let Some(left) = expires_at.seconds_since(now).filter(|&s| s > 0) {
+            return if left <= expiring_soon_window.as_secs() {
+                Status::ExpiringSoon {
+                    days_left: days_ceil(left),
+                }
+            } else {
+                Status::Active
+            };
+        }
+        let grace_ends_at = expires_at.saturating_add(claims.grace_period);
+        match grace_ends_at.seconds_since(now).filter(|&s| s > 0) {
+            Some(left) => Status::InGrace {
+                days_left: days_ceil(left),
+            },
+            None => Status::Expired,
+        }
+    }
+
+    /// The stable snake_case code: `not_yet_valid`, `active`,
+    /// `expiring_soon`, `in_grace` or `expired`.
+    ///
+    /// ```
+    /// # use licman_core::Status;
+    /// assert_eq!(Status::Active.code(), "active");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Status::NotYetValid { .. } => "not_yet_valid",
+            Status::Active => "active",
+            Status::ExpiringSoon { .. } => "expiring_soon",
+            Status::InGrace { .. } => "in_grace",
+            Status::Expired => "expired",
+        }
+    }
+
+    /// Whether the license may be used: active, expiring soon or in grace.
+    ///
+    /// ```
+    /// # use licman_core::Status;
+    /// assert!(!Status::NotYetValid { days_until_start: 2 }.is_usable());
+    /// ```
+    pub fn is_usable(&self) -> bool {
+        matches!(
+            self,
+            Status::Active | Status::ExpiringSoon { .. } | Status::InGrace { .. }
+        )
+    }
+
+    /// The days figure of the status, if it has one (days left, or days
+    /// until start).
+    ///
+    /// ```
+    /// # use licman_core::Status;
+    /// assert_eq!(Status::InGrace { days_left: 4 }.days(), Some(4));
+    /// assert_eq!(Status::Active.days(), None);
+    /// ```
+    pub fn days(&self) -> Option<u64> {
+        match *self {
+            Status::NotYetValid { days_until_start } => Some(days_until_start),
+            Status::ExpiringSoon { days_left } | Status::InGrace { days_left } => Some(days_left),
+            Status::Active | Status::Expired => None,
+        }
+    }
+}
+
+/// A parsed license whose signature has not been checked.
+///
+/// Its claims can be read for tooling ("what does this key say?"), under a
+/// name that says they are untrusted; every enforcement question needs a
+/// [`VerifiedLicense`], which only [`UnverifiedLicense::verify`] produces.
+///
+/// ```
+/// use licman_core::UnverifiedLicense;
+/// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+/// # let text = key.issue(&licman_core::__doc_claims())?.to_compact();
+/// let license = UnverifiedLicense::parse(&text)?;
+/// println!("claims to be for {}", license.untrusted_claims().customer.id);
+/// # Ok::<(), licman_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnverifiedLicense {
+    bytes: Vec<u8>,
+    key_id: KeyId,
+    claims: Claims,
+}
+
+impl UnverifiedLicense {
+    /// Parses either text form: a compact key (`lm1_…`) or an armored file
+    /// (`-----BEGIN LICMAN LICENSE-----`). Surrounding whitespace is ignored.
+    ///
+    /// ```
+    /// # use licman_core::{Error, UnverifiedLicense};
+    /// assert_eq!(UnverifiedLicense::parse("hello"), Err(Error::WrongPrefix { expected: "lm1_" }));
+    /// ```
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        if text.len() > MAX_LICENSE_TEXT_LEN {
+            return Err(Error::TooLarge {
+                len: text.len(),
+                max: MAX_LICENSE_TEXT_LEN,
+            });
+        }
+        if text.trim_start().starts_with("-----") {
+            Self::from_armored(text)
+        } else {
+            Self::from_compact(text)
+        }
+    }
+
+    /// Parses a compact key: `lm1_` + base64url (no padding, canonical).
+    ///
+    /// ```
+    /// # use licman_core::{Error, UnverifiedLicense};
+    /// assert!(matches!(UnverifiedLicense::from_compact("lm1_!!"), Err(Error::InvalidEncoding { .. })));
+    /// ```
+    pub fn from_compact(text: &str) -> Result<Self, Error> {
+        Self::from_bytes(&decode_prefixed(
+            text,
+            LICENSE_PREFIX,
+            MAX_LICENSE_TEXT_LEN,
+        )?)
+    }
+
+    /// Parses an armored license file.
+    ///
+    /// ```
+    /// # use licman_core::UnverifiedLicense;
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let armored = key.issue(&licman_core::__doc_claims())?.to_armored();
+    /// assert!(armored.starts_with("-----BEGIN LICMAN LICENSE-----\n"));
+    /// let license = UnverifiedLicense::from_armored(&armored)?;
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn from_armored(text: &str) -> Result<Self, Error> {
+        Self::from_bytes(&decode_armored(text, LICENSE_ARMOR, MAX_LICENSE_TEXT_LEN)?)
+    }
+
+    /// Parses the binary envelope.
+    ///
+    /// ```
+    /// # use licman_core::{Error, UnverifiedLicense};
+    /// assert_eq!(UnverifiedLicense::from_bytes(&[9]), Err(Error::UnsupportedVersion { found: 9, supported: 1 }));
+    /// ```
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let envelope = split_envelope(bytes, MAX_LICENSE_LEN)?;
+        let claims = decode_claims(envelope.payload)?;
+        Ok(UnverifiedLicense {
+            key_id: envelope.key_id,
+            claims,
+            bytes: bytes.to_vec(),
+        })
+    }
+
+    /// The id of the key the license says it was signed with.
+    ///
+    /// ```
+    /// # use licman_core::UnverifiedLicense;
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let license = key.issue(&licman_core::__doc_claims())?;
+    /// assert_eq!(license.key_id(), key.key_id());
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The claims, **not yet authenticated**: for display and tooling only.
+    ///
+    /// ```
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let license = key.issue(&licman_core::__doc_claims())?;
+    /// assert_eq!(license.untrusted_claims().product, "netaudit");
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn untrusted_claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The binary envelope.
+    ///
+    /// ```
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let license = key.issue(&licman_core::__doc_claims())?;
+    /// assert_eq!(license.as_bytes()[0], licman_core::FORMAT_VERSION);
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The compact key text.
+    ///
+    /// ```
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let license = key.issue(&licman_core::__doc_claims())?;
+    /// assert!(license.to_compact().starts_with("lm1_"));
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn to_compact(&self) -> String {
+        encode_prefixed(LICENSE_PREFIX, &self.bytes)
+    }
+
+    /// The armored text (64-character lines, trailing newline).
+    ///
+    /// ```
+    /// # let key = licman_core::SigningKey::from_seed(&[1; 32]);
+    /// # let license = key.issue(&licman_core::__doc_claims())?;
+    /// assert!(license.to_armored().ends_with("-----END LICMAN LICENSE-----\n"));
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn to_armored(&self) -> String {
+        encode_armored(LICENSE_ARMOR, &self.bytes)
+    }
+
+    /// Verifies the signature (strict Ed25519 under the key ring, by key
+    /// id), the product, and validity at the host's time.
+    ///
+    /// Under [`Policy::Enforce`] the first validity problem is the error;
+    /// under [`Policy::Advisory`] they are listed in
+    /// [`VerifiedLicense::problems`]. Checks run in this order: signature,
+    /// product, revocation, clock rolled back, issued in the future, machine
+    /// binding, not yet valid, expired.
+    ///
+    /// ```
+    /// use licman_core::*;
+    /// # let key = SigningKey::from_seed(&[1; 32]);
+    /// # let text = key.issue(&licman_core::__doc_claims())?.to_compact();
+    /// let ring = KeyRing::from_keys([key.public_key().clone()]);
+    /// let now = Timestamp::from_date(2026, 6, 1).unwrap();
+    /// let license = UnverifiedLicense::parse(&text)?.verify(&ring, &VerifyOptions::new("netaudit", now))?;
+    /// assert_eq!(license.status(), Status::Active);
+    ///
+    /// let other = VerifyOptions::new("other-product", now);
+    /// assert!(matches!(
+    ///     UnverifiedLicense::parse(&text)?.verify(&ring, &other),
+    ///     Err(Error::WrongProduct { .. })
+    /// ));
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn verify(
+        self,
+        ring: &KeyRing,
+        options: &VerifyOptions<'_>,
+    ) -> Result<VerifiedLicense, Error> {
+        let envelope = split_envelope(&self.bytes, MAX_LICENSE_LEN)?;
+        ring.verify_signature(
+            envelope.key_id,
+            LICENSE_CONTEXT,
+            envelope.signed,
+            &envelope.signature,
+        )?;
+        if self.claims.product != options.product {
+            return Err(Error::WrongProduct {
+                expected: options.product.to_string(),
+                found: self.claims.product,
+            });
+        }
+        let (checked_at, problems) = validity_problems(&self.claims, options)?;
+        let status = Status::of(&self.claims, checked_at, options.expiring_soon_window);
+        Ok(VerifiedLicense {
+            claims: self.claims,
+            key_id: self.key_id,
+            bytes: self.bytes,
+            checked_at,
+            status,
+            problems,
+            expiring_soon_window: options.expiring_soon_window,
+        })
+    }
+}
+
+/// Runs the validity checks; returns the effective time and, under the
+/// advisory policy, the problems found.
+fn validity_problems(
+    claims: &Claims,
+    options: &VerifyOptions<'_>,
+) -> Result<(Timestamp, Vec<Error>), Error> {
+    let mut problems = Vec::new();
+    let mut report = |problem: Error| match options.policy {
+        Policy::Enforce => Err(problem),
+        Policy::Advisory => {
+            problems.push(problem);
+            Ok(())
+        }
+    };
+    let now = options.now;
+    let tolerance = options.clock_tolerance;
+    let checked_at = options.last_seen.map_or(now, |seen| seen.max(now));
+
+    if let Some(list) = options.revocations {
+        if list.contains(&claims.license_id) {
+            report(Error::Revoked {
+                license_id: claims.license_id,
+                list_serial: list.serial(),
+            })?;
+        }
+    }
+    if let Some(last_seen) = options.last_seen {
+        if now.saturating_add(tolerance) < last_seen {
+            report(Error::ClockRolledBack { now, last_seen })?;
+        }
+    }
+    if checked_at.saturating_add(tolerance) < claims.issued_at {
+        report(Error::IssuedInFuture {
+            now: checked_at,
+            issued_at: claims.issued_at,
+        })?;
+    }
+    if let Some(binding) = &claims.machine_binding {
+        let matched = binding.matches(options.fingerprints);
+        let required = binding.policy().required(binding.fingerprints().len());
+        if !binding.is_satisfied_by(options.fingerprints) {
+            report(Error::MachineMismatch {
+                policy: binding.policy(),
+                matched,
+                required,
+            })?;
+        }
+    }
+    match Status::of(claims, checked_at, options.expiring_soon_window) {
+        Status::NotYetValid { .. } => report(Error::NotYetValid {
+            now: checked_at,
+            starts_at: claims.starts_at,
+        })?,
+        Status::Expired => {
+            if let (Some(expires_at), Some(grace_ends_at)) =
+                (claims.expires_at, claims.grace_ends_at())
+            {
+                report(Error::Expired {
+                    now: checked_at,
+                    expires_at,
+                    grace_ends_at,
+                })?;
+            }
+        }
+        Status::Active | Status::ExpiringSoon { .. } | Status::InGrace { .. } => {}
+    }
+    Ok((checked_at, problems))
+}
+
+/// A license whose signature, product and validity have been checked.
+///
+/// This is the only type that answers enforcement questions.
+///
+/// ```
+/// use licman_core::*;
+/// # let key = SigningKey::from_seed(&[1; 32]);
+/// # let text = key.issue(&licman_core::__doc_claims())?.to_compact();
+/// # let ring = KeyRing::from_keys([key.public_key().clone()]);
+/// let now = Timestamp::from_date(2026, 12, 10).unwrap();
+/// let license = ring.verify(&text, &VerifyOptions::new("netaudit", now))?;
+/// assert!(license.has_module(ModuleId(1)));
+/// assert_eq!(license.quota(QuotaId(1)), Some(QuotaLimit::Limited(100)));
+/// assert_eq!(license.status(), Status::ExpiringSoon { days_left: 22 });
+/// assert_eq!(license.days_until_expiry(now), Some(22));
+/// # Ok::<(), licman_core::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedLicense {
+    claims: Claims,
+    key_id: KeyId,
+    bytes: Vec<u8>,
+    checked_at: Timestamp,
+    status: Status,
+    problems: Vec<Error>,
+    expiring_soon_window: Duration,
+}
+
+impl VerifiedLicense {
+    /// All the claims.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.claims().tier, "professional");
+    /// ```
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The license id.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.license_id().to_string().len(), 36);
+    /// ```
+    pub fn license_id(&self) -> LicenseId {
+        self.claims.license_id
+    }
+
+    /// The product id.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.product(), "netaudit");
+    /// ```
+    pub fn product(&self) -> &str {
+        &self.claims.product
+    }
+
+    /// The customer.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.customer().id, "acme-corp");
+    /// ```
+    pub fn customer(&self) -> &Customer {
+        &self.claims.customer
+    }
+
+    /// The tier name.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.tier(), "professional");
+    /// ```
+    pub fn tier(&self) -> &str {
+        &self.claims.tier
+    }
+
+    /// The licensed module ids.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.modules().len(), 10);
+    /// ```
+    pub fn modules(&self) -> &ModuleSet {
+        &self.claims.modules
+    }
+
+    /// Whether a module id is licensed: one bit test.
+    ///
+    /// ```
+    /// # use licman_core::ModuleId;
+    /// # let license = licman_core::__doc_verified();
+    /// assert!(license.has_module(ModuleId(10)));
+    /// assert!(!license.has_module(ModuleId(11)));
+    /// ```
+    #[inline]
+    pub fn has_module(&self, module: ModuleId) -> bool {
+        self.claims.modules.contains(module)
+    }
+
+    /// The license's limit for a quota id, if it sets one.
+    ///
+    /// ```
+    /// # use licman_core::{QuotaId, QuotaLimit};
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.quota(QuotaId(3)), Some(QuotaLimit::Limited(50)));
+    /// ```
+    pub fn quota(&self, quota: QuotaId) -> Option<QuotaLimit> {
+        self.claims.quota(quota)
+    }
+
+    /// When the license expires; `None` is perpetual.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.expires_at(), licman_core::Timestamp::from_date(2027, 1, 1));
+    /// ```
+    pub fn expires_at(&self) -> Option<Timestamp> {
+        self.claims.expires_at
+    }
+
+    /// The id of the key that signed it.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.key_id(), licman_core::SigningKey::from_seed(&[1; 32]).key_id());
+    /// ```
+    pub fn key_id(&self) -> KeyId {
+        self.key_id
+    }
+
+    /// The time the license was checked at: the host's `now`, or its
+    /// last-seen time if that is later.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.checked_at(), licman_core::Timestamp::from_date(2026, 6, 1).unwrap());
+    /// ```
+    pub fn checked_at(&self) -> Timestamp {
+        self.checked_at
+    }
+
+    /// The status at [`checked_at`](Self::checked_at).
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.status(), licman_core::Status::Active);
+    /// ```
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The status at another time, for hosts that verify once and keep the
+    /// license (the expiring-soon window given at verification applies).
+    ///
+    /// ```
+    /// # use licman_core::{Status, Timestamp};
+    /// # let license = licman_core::__doc_verified();
+    /// let later = Timestamp::from_date(2027, 1, 5).unwrap();
+    /// assert_eq!(license.status_at(later), Status::InGrace { days_left: 10 });
+    /// ```
+    pub fn status_at(&self, now: Timestamp) -> Status {
+        Status::of(&self.claims, now, self.expiring_soon_window)
+    }
+
+    /// Whole days until expiry at `now`, rounded up; negative once expired
+    /// (`-1` means it expired between one and two days ago); `None` for a
+    /// perpetual license.
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.days_until_expiry(Timestamp::from_date(2026, 12, 31).unwrap()), Some(1));
+    /// assert_eq!(license.days_until_expiry(Timestamp::from_date(2027, 1, 3).unwrap()), Some(-2));
+    /// ```
+    pub fn days_until_expiry(&self, now: Timestamp) -> Option<i64> {
+        let expires_at = self.claims.expires_at?;
+        let diff = i128::from(expires_at.unix_seconds()) - i128::from(now.unix_seconds());
+        let day = i128::from(SECONDS_PER_DAY);
+        let days = if diff > 0 {
+            (diff + day - 1) / day
+        } else {
+            diff / day
+        };
+        Some(i64::try_from(days).unwrap_or(if days > 0 { i64::MAX } else { i64::MIN }))
+    }
+
+    /// Validity problems found under [`Policy::Advisory`] (always empty
+    /// under [`Policy::Enforce`], which refuses instead).
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert!(license.problems().is_empty());
+    /// ```
+    pub fn problems(&self) -> &[Error] {
+        &self.problems
+    }
+
+    /// The binary envelope.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.as_bytes()[0], 1);
+    /// ```
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The compact key text.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert!(license.to_compact().len() <= 240);
+    /// ```
+    pub fn to_compact(&self) -> String {
+        encode_prefixed(LICENSE_PREFIX, &self.bytes)
+    }
+
+    /// The armored text.
+    ///
+    /// ```
+    /// # let license = licman_core::__doc_verified();
+    /// assert!(license.to_armored().starts_with("-----BEGIN LICMAN LICENSE-----"));
+    /// ```
+    pub fn to_armored(&self) -> String {
+        encode_armored(LICENSE_ARMOR, &self.bytes)
+    }
+}
+
+impl KeyRing {
+    /// Parses (compact or armored) and verifies a license in one call.
+    ///
+    /// ```
+    /// use licman_core::*;
+    /// # let key = SigningKey::from_seed(&[1; 32]);
+    /// # let text = key.issue(&licman_core::__doc_claims())?.to_compact();
+    /// let ring = KeyRing::from_keys([key.public_key().clone()]);
+    /// let now = Timestamp::from_date(2026, 6, 1).unwrap();
+    /// let license = ring.verify(&text, &VerifyOptions::new("netaudit", now))?;
+    /// assert_eq!(license.customer().id, "acme-corp");
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    pub fn verify(
+        &self,
+        text: &str,
+        options: &VerifyOptions<'_>,
+    ) -> Result<VerifiedLicense, Error> {
+        UnverifiedLicense::parse(text)?.verify(self, options)
+    }
+}
