@@ -303,6 +303,68 @@ impl MachineBinding {
     }
 }
 
+impl serde::Serialize for MatchPolicy {
+    /// `"any"`, `"all"` or `{"at_least": n}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            MatchPolicy::Any => serializer.serialize_str("any"),
+            MatchPolicy::All => serializer.serialize_str("all"),
+            MatchPolicy::AtLeast(n) => {
+                let mut map = serializer.serialize_map(Some(1))?;
+                map.serialize_entry("at_least", n)?;
+                map.end()
+            }
+        }
+    }
+}
+
+impl serde::Serialize for MachineBinding {
+    /// `{"policy": …, "fingerprints": ["<hex>", …]}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("MachineBinding", 2)?;
+        s.serialize_field("policy", &self.policy)?;
+        s.serialize_field("fingerprints", &self.fingerprints)?;
+        s.end()
+    }
+}
+
+impl serde::Serialize for Customer {
+    /// `{"id": …, "name": … | null, "email": … | null}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Customer", 3)?;
+        s.serialize_field("id", &self.id)?;
+        s.serialize_field("name", &self.name)?;
+        s.serialize_field("email", &self.email)?;
+        s.end()
+    }
+}
+
+impl serde::Serialize for Claims {
+    /// The JSON form used by `licman-keygen inspect --json`, the bindings and
+    /// the conformance vectors: ids as text, times as RFC 3339, quotas as a
+    /// map from id to a number or `"unlimited"`, the grace period in seconds.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Claims", 12)?;
+        s.serialize_field("license_id", &self.license_id)?;
+        s.serialize_field("product", &self.product)?;
+        s.serialize_field("customer", &self.customer)?;
+        s.serialize_field("tier", &self.tier)?;
+        s.serialize_field("modules", &self.modules)?;
+        s.serialize_field("quotas", &self.quotas)?;
+        s.serialize_field("issued_at", &self.issued_at)?;
+        s.serialize_field("starts_at", &self.starts_at)?;
+        s.serialize_field("expires_at", &self.expires_at)?;
+        s.serialize_field("grace_period_seconds", &self.grace_period.as_secs())?;
+        s.serialize_field("machine_binding", &self.machine_binding)?;
+        s.serialize_field("metadata", &self.metadata)?;
+        s.end()
+    }
+}
+
 /// Why a set of claims is not a valid license.
 ///
 /// ```

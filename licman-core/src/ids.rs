@@ -367,6 +367,30 @@ impl FromStr for Fingerprint {
     }
 }
 
+macro_rules! serialize_as_text {
+    ($($ty:ty),*) => {$(
+        impl serde::Serialize for $ty {
+            /// The text form (as `Display`).
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(self)
+            }
+        }
+    )*};
+}
+serialize_as_text!(LicenseId, KeyId, Fingerprint);
+
+impl serde::Serialize for ModuleId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(self.0)
+    }
+}
+
+impl serde::Serialize for QuotaId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,6 +258,13 @@ impl fmt::Debug for ModuleSet {
     }
 }
 
+impl serde::Serialize for ModuleSet {
+    /// The ids as an ascending array of numbers.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
+}
+
 impl FromIterator<ModuleId> for ModuleSet {
     fn from_iter<I: IntoIterator<Item = ModuleId>>(iter: I) -> Self {
         let mut set = ModuleSet::new();
@@ -276,7 +283,7 @@ impl Extend<ModuleId> for ModuleSet {
     }
 }
 
-impl<'a> IntoIterator for &'a ModuleSet {
+impl IntoIterator for &ModuleSet {
     type Item = ModuleId;
     type IntoIter = ModuleSetIter;
     fn into_iter(self) -> ModuleSetIter {

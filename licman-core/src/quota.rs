@@ -62,3 +62,13 @@ impl fmt::Display for QuotaLimit {
         }
     }
 }
+
+impl serde::Serialize for QuotaLimit {
+    /// A number, or the string `"unlimited"`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            QuotaLimit::Limited(max) => serializer.serialize_u64(*max),
+            QuotaLimit::Unlimited => serializer.serialize_str("unlimited"),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Every test in the repository. `make test` runs this; so does CI (.ci/run).
+# Installs what it needs when it is missing, and prints each step's time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step_start=0
+step() {
+  step_end
+  echo
+  echo "==> $*"
+  step_name="$*"
+  step_start=$(date +%s)
+}
+step_end() {
+  if [ "$step_start" != 0 ]; then
+    echo "    ($step_name: $(( $(date +%s) - step_start ))s)"
+  fi
+}
+trap 'step_end; echo; echo "FAILED: $step_name"' ERR
+total_start=$(date +%s)
+
+step "toolchain targets (wasm32, no_std)"
+installed=$(rustup target list --installed)
+for target in wasm32-unknown-unknown thumbv7em-none-eabi; do
+  if ! grep -qx "$target" <<<"$installed"; then
+    rustup target add "$target"
+  fi
+done
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy (all targets, all features, warnings are errors)"
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
+
+step "tests and doctests"
+cargo test --workspace --all-features --locked
+
+step "rustdoc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked --quiet
+
+step "licman-core without std (thumbv7em-none-eabi), verify-only and with signing"
+cargo build -p licman-core --locked --target thumbv7em-none-eabi --no-default-features
+cargo build -p licman-core --locked --target thumbv7em-none-eabi --features sign
+
+step "licman-core for wasm32-unknown-unknown"
+cargo build -p licman-core --locked --target wasm32-unknown-unknown --release
+
+step "conformance vectors regenerate identically"
+cargo run -q -p licman-vectors --locked -- testdata/vectors
+git diff --exit-code -- testdata/vectors
+untracked=$(git ls-files --others --exclude-standard -- testdata/vectors)
+if [ -n "$untracked" ]; then
+  echo "vectors not checked in: $untracked"
+  false
+fi
+
+step_end
+echo
+echo "all checks passed in $(( $(date +%s) - total_start ))s"

@@ -1,0 +1,1 @@
+//! Host programs that embed licman: see the `[[example]]` targets.
