@@ -1,5 +1,7 @@
 //! `cargo bench -p licman-benches` — licman against the `verify_strict` floor.
 
+#![allow(clippy::expect_used)] // fixed inputs; a failure is a bug in the benchmark
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
