@@ -1,5 +1,7 @@
-//! licman in one screen: create a signing key, issue a license, verify it
-//! as a product would, ask it questions, and see a refusal.
+//! licman in one screen. The vendor creates a signing key and issues a
+//! Starter license from the NetAudit catalog. The product verifies it,
+//! checks modules and quotas, and gates API routes; each refusal comes back
+//! as the HTTP status and JSON body the product would return.
 //!
 //! ```text
 //! cargo run --example quickstart
@@ -10,8 +12,8 @@ use std::error::Error as StdError;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use licman_core::{
-    Claims, Customer, KeyRing, LicenseId, ModuleId, QuotaId, QuotaLimit, SigningKey, Timestamp,
-    VerifyOptions,
+    Catalog, Claims, Customer, Denial, Entitlements, GroupAccess, KeyRing, LicenseId, SigningKey,
+    Timestamp, VerifyOptions,
 };
 
 fn random<const N: usize>() -> Result<[u8; N], Box<dyn StdError>> {
@@ -20,86 +22,159 @@ fn random<const N: usize>() -> Result<[u8; N], Box<dyn StdError>> {
     Ok(bytes)
 }
 
+fn show<T>(what: &str, result: Result<T, Denial>) {
+    match result {
+        Ok(_) => println!("  {what:<34} allowed"),
+        Err(denial) => println!(
+            "  {what:<34} {} {}",
+            denial.http_status(),
+            denial.body_json()
+        ),
+    }
+}
+
 fn main() -> Result<(), Box<dyn StdError>> {
     // The host reads the clock; licman never does.
     let now = Timestamp::from_unix_seconds(SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs());
-    let day = |n: u64| Duration::from_secs(n * 86_400);
-
-    // 1. The vendor creates a signing key (once; keep it secret).
-    let signing_key = SigningKey::from_seed(&random()?);
-    let public_key_text = signing_key.public_key().to_text();
+    let days = |n: u64| Duration::from_secs(n * 86_400);
+    let catalog_path = concat!(env!("CARGO_MANIFEST_DIR"), "/catalogs/netaudit.toml");
+    let catalog = Catalog::from_toml(&std::fs::read_to_string(catalog_path)?)?;
     println!(
-        "vendor public key   {public_key_text}  (key id {})",
-        signing_key.key_id()
+        "catalog        {} ({} modules, tiers: {})",
+        catalog.display_name(),
+        catalog.modules().len(),
+        catalog
+            .tiers()
+            .map(|t| t.name())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
-    // 2. The vendor issues a one-year Professional license.
+    // 1. The vendor: a signing key (once; keep it secret) and a Starter license.
+    let signing_key = SigningKey::from_seed(&random()?);
+    let public_key = signing_key.public_key().to_text();
+    let starter = catalog
+        .tier("starter")
+        .ok_or("the catalog has no starter tier")?;
     let claims = Claims {
         license_id: LicenseId::from_random_bytes(random()?),
-        product: "netaudit".into(),
+        product: catalog.product().into(),
         customer: Customer {
             id: "acme-corp".into(),
             name: None,
             email: Some("it@acme.example".into()),
         },
-        tier: "professional".into(),
-        modules: (1..=10).map(ModuleId).collect(),
-        quotas: BTreeMap::from([
-            (QuotaId(1), QuotaLimit::Limited(100)),
-            (QuotaId(2), QuotaLimit::Limited(10)),
-            (QuotaId(3), QuotaLimit::Limited(50)),
-        ]),
+        tier: starter.name().into(),
+        modules: *starter.modules(),
+        quotas: starter.quotas().clone(),
         issued_at: now,
         starts_at: now,
-        expires_at: now.checked_add(day(365)),
-        grace_period: day(14),
+        expires_at: now.checked_add(days(365)),
+        grace_period: days(14),
         machine_binding: None,
         metadata: BTreeMap::new(),
     };
     let key_text = signing_key.issue(&claims)?.to_compact();
-    println!("license key         {key_text}");
-    println!("                    ({} characters)", key_text.len());
+    println!("public key     {public_key}");
+    println!("license key    {key_text} ({} characters)", key_text.len());
 
-    // 3. The product trusts the vendor's public key and verifies the key.
-    let ring = KeyRing::from_texts([public_key_text.as_str()])?;
-    let license = ring.verify(&key_text, &VerifyOptions::new("netaudit", now))?;
+    // 2. The product: trust the vendor's key, verify, bind to the catalog.
+    let ring = KeyRing::from_texts([public_key.as_str()])?;
+    let license = Entitlements::verify(
+        &ring,
+        &key_text,
+        &catalog,
+        &VerifyOptions::new(catalog.product(), now),
+    )?;
     println!(
-        "\nverified            license {} for {}",
-        license.license_id(),
-        license.customer().id
+        "\nverified       {} for {}, tier {}",
+        license.license().license_id(),
+        license.license().customer().id,
+        license.tier_display_name()
     );
     println!(
-        "status              {} ({} days until expiry)",
-        license.status().code(),
+        "status         {} ({} days until expiry)",
+        license.status_at(now).code(),
         license.days_until_expiry(now).unwrap_or_default()
     );
 
-    // 4. Enforcement questions are bit tests on the verified license.
-    for module in [ModuleId(3), ModuleId(15)] {
-        println!("has module {:<8} {}", module.0, license.has_module(module));
+    // 3. Checks: bit tests and compares on the verified license.
+    println!("\nchecks");
+    for module in ["devices", "audit", "scheduled_audits"] {
+        println!(
+            "  has_module({module:?}){:<pad$} {}",
+            "",
+            license.has_module_named(module)?,
+            pad = 19 - module.len()
+        );
     }
+    let devices = catalog.require_quota("devices")?;
+    show(
+        "check_quota(devices, 9 + 1)",
+        license.check_quota(devices, 9, 1),
+    );
+    show(
+        "check_quota(devices, 10 + 1)",
+        license.check_quota(devices, 10, 1),
+    );
+    let discovery = license.accept(devices, 4, 20);
     println!(
-        "device quota        {}",
-        license
-            .quota(QuotaId(1))
-            .map_or("none".into(), |q| q.to_string())
+        "  discover 20 with 4 in use          {} accepted, {} rejected",
+        discovery.accepted, discovery.rejected
     );
 
-    // 5. Refusals are typed errors with a stable code.
-    let next_year = now.checked_add(day(400)).ok_or("time overflow")?;
-    for (what, options) in [
-        ("in 400 days", VerifyOptions::new("netaudit", next_year)),
-        ("as another product", VerifyOptions::new("netmonitor", now)),
-    ] {
-        match ring.verify(&key_text, &options) {
-            Ok(_) => println!("unexpectedly valid {what}"),
-            Err(e) => println!("refused {what:<19} [{}] {e}", e.code()),
-        }
-    }
+    // 4. The gateway: every request is one authorize call.
+    println!("\ngateway");
+    let routes = catalog.routes();
+    let mut groups = GroupAccess::new(&license);
+    let ops = groups.set_group_named("ops", &["devices"])?;
+    let operator = groups.user_modules(&[ops], false);
+    show(
+        "GET /login (no license)",
+        routes.authorize("/login", None, None, now),
+    );
+    show(
+        "GET /devices (no license)",
+        routes.authorize("/devices", None, None, now),
+    );
+    show(
+        "GET /devices/7",
+        routes.authorize("/devices/7", Some(&license), Some(&operator), now),
+    );
+    show(
+        "GET /audit-schedules",
+        routes.authorize("/audit-schedules", Some(&license), Some(&operator), now),
+    );
+    show(
+        "GET /rules (ops group)",
+        routes.authorize("/rules", Some(&license), Some(&operator), now),
+    );
+
+    // 5. Refusals at verification are typed errors with stable codes.
+    println!("\nrefused at verification");
+    let next_year = now.checked_add(days(400)).ok_or("time overflow")?;
     let mut tampered = key_text.clone();
-    tampered.replace_range(40..41, if &key_text[40..41] == "A" { "B" } else { "A" });
-    if let Err(e) = ring.verify(&tampered, &VerifyOptions::new("netaudit", now)) {
-        println!("refused {:<19} [{}] {e}", "with one char changed", e.code());
+    let flip = if key_text.ends_with('A') { "B" } else { "A" };
+    tampered.replace_range(key_text.len() - 1.., flip);
+    for (what, text, at) in [
+        ("in 400 days", &key_text, next_year),
+        ("with its last character changed", &tampered, now),
+    ] {
+        if let Err(e) = Entitlements::verify(
+            &ring,
+            text,
+            &catalog,
+            &VerifyOptions::new(catalog.product(), at),
+        ) {
+            let denial = Denial::from_license_error(&e);
+            println!(
+                "  {what:<34} [{}] {e}\n  {:<34} {} {}",
+                e.code(),
+                "",
+                denial.http_status(),
+                denial.body_json()
+            );
+        }
     }
     Ok(())
 }

@@ -45,7 +45,13 @@
 
 extern crate alloc;
 
+mod access;
+mod catalog;
 mod claims;
+mod denial;
+#[cfg(feature = "doc-helpers")]
+mod doc_helpers;
+mod entitlements;
 mod error;
 mod format;
 mod ids;
@@ -53,16 +59,27 @@ mod keys;
 mod module_set;
 mod quota;
 mod revocation;
+mod routes;
 #[cfg(feature = "sign")]
 mod sign;
+mod storage;
 mod time;
+mod upgrade;
 mod verify;
 mod wire;
 
+pub use access::{GroupAccess, GroupError, GroupId};
+pub use catalog::{
+    Catalog, CatalogDefinition, CatalogError, MAX_CATALOG_TEXT_LEN, ModuleDefinition, ModuleInfo,
+    NameKind, QuotaDefinition, QuotaInfo, QuotaValue, RoutesDefinition, Tier, TierDefinition,
+    UnknownName,
+};
 pub use claims::{
     Claims, ClaimsError, Customer, MAX_FINGERPRINTS, MAX_METADATA_ENTRIES, MachineBinding,
     MatchPolicy,
 };
+pub use denial::Denial;
+pub use entitlements::{Acceptance, CheckError, Entitlements};
 pub use error::{EncodingProblem, Error};
 pub use format::{
     Armor, FORMAT_VERSION, LICENSE_ARMOR, LICENSE_PREFIX, MAX_LICENSE_LEN, MAX_LICENSE_TEXT_LEN,
@@ -75,59 +92,20 @@ pub use revocation::{
     MAX_REVOCATION_LIST_LEN, MAX_REVOCATION_TEXT_LEN, MAX_REVOKED_IDS, REVOCATION_ARMOR,
     RevocationList, UnverifiedRevocationList,
 };
+pub use routes::{InvalidPath, RouteTable, RouteTarget};
 #[cfg(feature = "sign")]
 pub use sign::SigningKey;
+pub use storage::{CleanupPlan, StoredItem, plan_storage_cleanup};
 pub use time::{SECONDS_PER_DAY, Timestamp};
+pub use upgrade::{LicenseChange, QuotaChange};
 pub use verify::{
     DEFAULT_CLOCK_TOLERANCE, DEFAULT_EXPIRING_SOON_WINDOW, Policy, Status, UnverifiedLicense,
     VerifiedLicense, VerifyOptions,
 };
 
-/// Claims of a typical Professional license, for documentation examples.
-#[cfg(feature = "sign")]
+#[cfg(feature = "doc-helpers")]
 #[doc(hidden)]
-pub fn __doc_claims() -> Claims {
-    use alloc::collections::BTreeMap;
-    let jan_1 = |year| Timestamp::from_date(year, 1, 1).unwrap_or(Timestamp::UNIX_EPOCH);
-    Claims {
-        license_id: LicenseId::from_random_bytes([0x42; 16]),
-        product: "netaudit".into(),
-        customer: Customer {
-            id: "acme-corp".into(),
-            name: None,
-            email: Some("it@acme.example".into()),
-        },
-        tier: "professional".into(),
-        modules: (1..=10).map(ModuleId).collect(),
-        quotas: BTreeMap::from([
-            (QuotaId(1), QuotaLimit::Limited(100)),
-            (QuotaId(2), QuotaLimit::Limited(10)),
-            (QuotaId(3), QuotaLimit::Limited(50)),
-        ]),
-        issued_at: jan_1(2026),
-        starts_at: jan_1(2026),
-        expires_at: Some(jan_1(2027)),
-        grace_period: core::time::Duration::from_secs(14 * SECONDS_PER_DAY),
-        machine_binding: None,
-        metadata: alloc::collections::BTreeMap::new(),
-    }
-}
-
-/// [`__doc_claims`] issued with seed `[1; 32]` and verified on 2026-06-01.
-#[cfg(feature = "sign")]
-#[doc(hidden)]
-pub fn __doc_verified() -> VerifiedLicense {
-    let key = SigningKey::from_seed(&[1; 32]);
-    let ring = KeyRing::from_keys([key.public_key().clone()]);
-    let now = Timestamp::from_date(2026, 6, 1).unwrap_or(Timestamp::UNIX_EPOCH);
-    match key
-        .issue(&__doc_claims())
-        .and_then(|l| l.verify(&ring, &VerifyOptions::new("netaudit", now)))
-    {
-        Ok(license) => license,
-        Err(e) => unreachable!("documentation license must verify: {e}"),
-    }
-}
+pub use doc_helpers::*;
 
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -186,6 +186,14 @@ impl<'a> VerifyOptions<'a> {
         self
     }
 
+    /// The same options for another product id.
+    pub(crate) fn with_product<'b>(self, product: &'b str) -> VerifyOptions<'b>
+    where
+        'a: 'b,
+    {
+        VerifyOptions { product, ..self }
+    }
+
     /// The product the host is.
     ///
     /// ```

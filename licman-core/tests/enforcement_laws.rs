@@ -1,0 +1,159 @@
+//! Laws of enforcement, over generated licenses, groups, quotas and routes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use std::sync::LazyLock;
+
+use licman_core::*;
+use proptest::prelude::*;
+
+static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    Catalog::from_toml(include_str!("../../examples/catalogs/netaudit.toml")).unwrap()
+});
+
+/// A verified license with these module ids and a devices limit.
+fn license(modules: &[u8], devices: QuotaLimit) -> Entitlements {
+    let key = SigningKey::from_seed(&[0x21; 32]);
+    let mut claims = licman_core::__doc_claims();
+    claims.modules = modules.iter().copied().map(ModuleId).collect();
+    claims.quotas.insert(QuotaId(1), devices);
+    let text = key.issue(&claims).unwrap().to_compact();
+    let ring = KeyRing::from_keys([key.public_key().clone()]);
+    let now = Timestamp::from_date(2026, 6, 1).unwrap();
+    Entitlements::verify(&ring, &text, &CATALOG, &VerifyOptions::new("netaudit", now)).unwrap()
+}
+
+fn limit() -> impl Strategy<Value = QuotaLimit> {
+    prop_oneof![
+        Just(QuotaLimit::Unlimited),
+        (0..u64::MAX).prop_map(QuotaLimit::Limited),
+        (0u64..50).prop_map(QuotaLimit::Limited),
+        Just(QuotaLimit::Limited(u64::MAX - 1)),
+    ]
+}
+
+fn amount() -> impl Strategy<Value = u64> {
+    prop_oneof![0u64..100, any::<u64>(), Just(u64::MAX), Just(u64::MAX - 1)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// check_quota agrees with arithmetic in u128; accept and remaining
+    /// agree with it too; nothing overflows.
+    #[test]
+    fn quota_checks_match_a_u128_reference(limit in limit(), current in amount(), requested in amount()) {
+        let e = license(&[1], limit);
+        let devices = QuotaId(1);
+        let expected = match limit {
+            QuotaLimit::Unlimited => true,
+            QuotaLimit::Limited(max) => u128::from(current) + u128::from(requested) <= u128::from(max),
+        };
+        prop_assert_eq!(e.check_quota(devices, current, requested).is_ok(), expected);
+        let acceptance = e.accept(devices, current, requested);
+        prop_assert_eq!(acceptance.accepted + acceptance.rejected, requested);
+        let fits = match limit {
+            QuotaLimit::Unlimited => u128::from(requested),
+            QuotaLimit::Limited(max) => u128::from(requested).min(u128::from(max).saturating_sub(u128::from(current))),
+        };
+        prop_assert_eq!(u128::from(acceptance.accepted), fits);
+        if acceptance.accepted > 0 {
+            prop_assert!(e.check_quota(devices, current, acceptance.accepted).is_ok());
+        }
+        if let QuotaLimit::Limited(max) = limit {
+            prop_assert_eq!(e.remaining(devices, current), Some(max.saturating_sub(current)));
+        }
+    }
+
+    /// user modules ⊆ licensed; superuser = licensed; the union does not
+    /// depend on the order of the groups.
+    #[test]
+    fn user_modules_laws(
+        licensed in proptest::collection::vec(1u8..=21, 0..21),
+        groups in proptest::collection::vec(proptest::collection::vec(1u8..=21, 0..8), 0..10),
+    ) {
+        let e = license(&licensed, QuotaLimit::Limited(1));
+        let mut access = GroupAccess::new(&e);
+        let mut ids = Vec::new();
+        for (i, modules) in groups.iter().enumerate() {
+            let requested: Vec<ModuleId> = modules.iter().copied().map(ModuleId).collect();
+            match access.set_group(&format!("g{i}"), requested.iter().copied()) {
+                Ok(id) => ids.push(id),
+                Err(GroupError::ModuleNotLicensed { .. }) => {
+                    prop_assert!(requested.iter().any(|m| !e.has_module(*m)));
+                }
+                Err(other) => prop_assert!(false, "{other}"),
+            }
+        }
+        let user = access.user_modules(&ids, false);
+        prop_assert!(user.is_subset(e.modules()));
+        prop_assert_eq!(access.user_modules(&ids, true), *e.modules());
+        let mut reversed = ids.clone();
+        reversed.reverse();
+        prop_assert_eq!(access.user_modules(&reversed, false), user);
+        let mut doubled = ids.clone();
+        doubled.extend(ids.iter().copied());
+        prop_assert_eq!(access.user_modules(&doubled, false), user);
+        for module in 0u8..=30 {
+            let m = ModuleId(module);
+            let expected = ids.iter().any(|g| access.group_modules(*g).is_some_and(|s| s.contains(m)));
+            prop_assert_eq!(user.contains(m), expected && e.has_module(m));
+        }
+    }
+
+    /// The route table agrees with a naive reference: scan every entry,
+    /// keep the longest that equals the path or is followed by '/' in it.
+    #[test]
+    fn routes_match_a_linear_scan(
+        routes in proptest::collection::btree_set(proptest::collection::vec("[a-c]{1,2}", 1..4), 0..25),
+        path in proptest::collection::vec("[a-c]{1,2}", 0..6),
+        trailing_slash in any::<bool>(),
+    ) {
+        let entries: Vec<(String, RouteTarget)> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, segments)| (format!("/{}", segments.join("/")), RouteTarget::Module(ModuleId(u8::try_from(i).unwrap()))))
+            .collect();
+        let table = RouteTable::new(entries.clone()).unwrap();
+        let path = format!("/{}", path.join("/"));
+        let request = if trailing_slash && path != "/" { format!("{path}/") } else { path.clone() };
+        let expected = entries
+            .iter()
+            .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map_or(RouteTarget::Licensed, |(_, t)| *t);
+        prop_assert_eq!(table.target(&request), Ok(expected));
+    }
+
+    /// Storage clean-up: never deletes an owner's newest item, deletes oldest
+    /// first, stops as soon as the total fits.
+    #[test]
+    fn storage_cleanup_laws(
+        items in proptest::collection::vec((0u8..4, 0u64..1000, 0u64..50), 0..30),
+        max in 0u64..20_000,
+    ) {
+        let owners = ["a", "b", "c", "d"];
+        let items: Vec<StoredItem<'_>> = items
+            .iter()
+            .map(|&(o, size, t)| StoredItem { owner: owners[usize::from(o)], size_bytes: size, created_at: Timestamp::from_unix_seconds(t) })
+            .collect();
+        let plan = plan_storage_cleanup(&items, QuotaLimit::Limited(max));
+        let total: u128 = items.iter().map(|i| u128::from(i.size_bytes)).sum();
+        let deleted: u128 = plan.delete.iter().map(|&i| u128::from(items[i].size_bytes)).sum();
+        prop_assert_eq!(plan.bytes_after, total - deleted);
+        prop_assert_eq!(plan.still_exceeded, plan.bytes_after > u128::from(max));
+        for owner in owners {
+            let own: Vec<usize> = (0..items.len()).filter(|&i| items[i].owner == owner).collect();
+            if !own.is_empty() {
+                prop_assert!(own.iter().any(|i| !plan.delete.contains(i)), "{} lost every item", owner);
+            }
+        }
+        for pair in plan.delete.windows(2) {
+            prop_assert!(items[pair[0]].created_at <= items[pair[1]].created_at);
+        }
+        if let Some(&last) = plan.delete.last() {
+            let before_last = plan.bytes_after + u128::from(items[last].size_bytes);
+            prop_assert!(before_last > u128::from(max), "deleted more than needed");
+        }
+    }
+}
