@@ -47,6 +47,9 @@ cargo build -p licman-core --locked --target thumbv7em-none-eabi --features sign
 step "licman-core for wasm32-unknown-unknown"
 cargo build -p licman-core --locked --target wasm32-unknown-unknown --release
 
+step "keygen walkthrough (docs/KEYGEN.md, as written)"
+bash .ci/walkthrough.sh > /dev/null
+
 step "conformance vectors regenerate identically"
 cargo run -q -p licman-vectors --locked -- testdata/vectors
 git diff --exit-code -- testdata/vectors

@@ -1,0 +1,748 @@
+//! The ledger: an SQLite database of every license issued and revoked, with
+//! an append-only audit log.
+//!
+//! A license is recorded as `pending` before it is output and marked
+//! `issued` once it has been written out; an interrupted run leaves
+//! `pending` rows that [`Ledger::recover`] resolves on the next open: rows
+//! whose key is in their output file become `issued`, rows written to a file
+//! that does not hold them become `void` (never delivered), and rows printed
+//! to standard output, whose delivery cannot be checked, become
+//! `unconfirmed` (listed, and flagged by `ledger audit`).
+
+use std::path::{Path, PathBuf};
+
+use licman_core::{LicenseId, Timestamp, VerifiedLicense};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::dates;
+use crate::error::{CliError, Result};
+
+const SCHEMA_VERSION: i64 = 1;
+
+const MIGRATIONS: &[&str] = &[
+    // Version 1.
+    r"
+    CREATE TABLE licenses (
+        license_id    TEXT PRIMARY KEY,
+        customer_id   TEXT NOT NULL,
+        customer_name TEXT,
+        email         TEXT,
+        tier          TEXT NOT NULL,
+        product       TEXT NOT NULL,
+        key_id        TEXT NOT NULL,
+        issued_at     INTEGER NOT NULL,
+        starts_at     INTEGER NOT NULL,
+        expires_at    INTEGER,
+        grace_seconds INTEGER NOT NULL,
+        metadata      TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        state         TEXT NOT NULL CHECK (state IN ('pending', 'issued', 'void', 'unconfirmed')),
+        output        TEXT,
+        pid           INTEGER,
+        batch_id      TEXT,
+        batch_row     INTEGER,
+        recorded_at   INTEGER NOT NULL
+    );
+    CREATE INDEX licenses_customer ON licenses (customer_id);
+    CREATE INDEX licenses_expires ON licenses (expires_at);
+    CREATE TABLE revocations (
+        license_id  TEXT PRIMARY KEY,
+        product     TEXT NOT NULL,
+        revoked_at  INTEGER NOT NULL,
+        reason      TEXT,
+        list_serial INTEGER NOT NULL
+    );
+    CREATE TABLE revocation_lists (
+        product   TEXT NOT NULL,
+        serial    INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL,
+        key_id    TEXT NOT NULL,
+        count     INTEGER NOT NULL,
+        PRIMARY KEY (product, serial)
+    );
+    CREATE TABLE batches (
+        batch_id    TEXT PRIMARY KEY,
+        source      TEXT NOT NULL,
+        output      TEXT NOT NULL,
+        pid         INTEGER NOT NULL,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        state       TEXT NOT NULL CHECK (state IN ('running', 'done', 'interrupted'))
+    );
+    CREATE TABLE audit (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        at        INTEGER NOT NULL,
+        os_user   TEXT NOT NULL,
+        command   TEXT NOT NULL,
+        action    TEXT NOT NULL,
+        ids       TEXT NOT NULL,
+        details   TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ",
+];
+
+/// Where the ledger is: `--ledger`, else `LICMAN_LEDGER`, else
+/// `./licman-ledger.db`.
+pub fn default_path(explicit: Option<&Path>) -> PathBuf {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("LICMAN_LEDGER").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("licman-ledger.db"))
+}
+
+/// The operating-system user, for the audit log: `USER`/`LOGNAME`, else the
+/// process's uid looked up in `/etc/passwd`, else `uid:N`.
+pub fn os_user() -> String {
+    if let Some(name) = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+    {
+        return name;
+    }
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().next().map(str::to_string))
+        });
+    let Some(uid) = uid else {
+        return "unknown".into();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let fields: Vec<&str> = line.split(':').collect();
+                (fields.get(2) == Some(&uid.as_str()))
+                    .then(|| fields.first().map(|n| (*n).to_string()))
+                    .flatten()
+            })
+        })
+        .unwrap_or_else(|| format!("uid:{uid}"))
+}
+
+/// One license as the ledger holds it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Record {
+    pub license_id: String,
+    pub customer_id: String,
+    pub customer_name: Option<String>,
+    pub email: Option<String>,
+    pub tier: String,
+    pub product: String,
+    pub key_id: String,
+    pub issued_at: String,
+    pub starts_at: String,
+    pub expires_at: Option<String>,
+    pub grace_seconds: u64,
+    pub status: String,
+    pub days_left: Option<i64>,
+    pub revoked_at: Option<String>,
+    pub revoke_reason: Option<String>,
+    pub metadata: serde_json::Value,
+    pub key: String,
+}
+
+/// The columns of the CSV export, in order (the import reads the same).
+pub const CSV_COLUMNS: &[&str] = &[
+    "license_id",
+    "customer_id",
+    "customer_name",
+    "email",
+    "tier",
+    "product",
+    "key_id",
+    "issued_at",
+    "starts_at",
+    "expires_at",
+    "grace_seconds",
+    "status",
+    "revoked_at",
+    "revoke_reason",
+    "metadata",
+    "key",
+];
+
+impl Record {
+    pub fn csv_row(&self) -> Vec<String> {
+        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+        vec![
+            self.license_id.clone(),
+            self.customer_id.clone(),
+            opt(&self.customer_name),
+            opt(&self.email),
+            self.tier.clone(),
+            self.product.clone(),
+            self.key_id.clone(),
+            self.issued_at.clone(),
+            self.starts_at.clone(),
+            opt(&self.expires_at),
+            self.grace_seconds.to_string(),
+            self.status.clone(),
+            opt(&self.revoked_at),
+            opt(&self.revoke_reason),
+            self.metadata.to_string(),
+            self.key.clone(),
+        ]
+    }
+}
+
+/// What `ledger list` filters on.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub customer: Option<String>,
+    pub tier: Option<String>,
+    pub status: Option<String>,
+}
+
+/// The statuses `--status` accepts.
+pub const STATUSES: &[&str] = &[
+    "active",
+    "expiring_soon",
+    "in_grace",
+    "expired",
+    "not_yet_valid",
+    "revoked",
+    "unconfirmed",
+    "pending",
+    "void",
+];
+
+pub struct Ledger {
+    conn: Connection,
+    pub path: PathBuf,
+}
+
+fn ts(t: i64) -> Timestamp {
+    Timestamp::from_unix_seconds(u64::try_from(t).unwrap_or(0))
+}
+
+fn secs(t: Timestamp) -> i64 {
+    i64::try_from(t.unix_seconds()).unwrap_or(i64::MAX)
+}
+
+fn pid_alive(pid: i64) -> bool {
+    pid == i64::from(std::process::id()) || Path::new("/proc").join(pid.to_string()).exists()
+}
+
+impl Ledger {
+    /// Opens (creating if needed) and migrates the ledger, then recovers
+    /// interrupted runs.
+    pub fn open(path: &Path) -> Result<Ledger> {
+        let conn = Connection::open(path).map_err(|e| {
+            CliError::failure(
+                "ledger",
+                format!("cannot open ledger {}: {e}", path.display()),
+            )
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        ledger.migrate()?;
+        ledger.recover()?;
+        Ok(ledger)
+    }
+
+    /// Opens an existing ledger; `None` if there is no file.
+    pub fn open_existing(path: &Path) -> Result<Option<Ledger>> {
+        if path.exists() {
+            Ledger::open(path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+            [],
+        )?;
+        let version: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )?;
+        if version > SCHEMA_VERSION {
+            return Err(CliError::failure(
+                "ledger",
+                format!(
+                    "ledger {} has schema version {version}; this licman-keygen knows {SCHEMA_VERSION}: upgrade licman-keygen",
+                    self.path.display()
+                ),
+            ));
+        }
+        for (i, migration) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            tx.execute_batch(migration)?;
+            tx.execute(
+                "INSERT INTO schema_version (version) VALUES (?1)",
+                [i64::try_from(i + 1).unwrap_or(i64::MAX)],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Resolves `pending` rows left by interrupted runs (see the module docs).
+    pub fn recover(&mut self) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        struct Pending {
+            id: String,
+            key: String,
+            output: Option<String>,
+            pid: Option<i64>,
+        }
+        let pending: Vec<Pending> = {
+            let mut stmt = tx.prepare(
+                "SELECT l.license_id, l.key, l.output, COALESCE(b.pid, l.pid) FROM licenses l
+                 LEFT JOIN batches b ON b.batch_id = l.batch_id WHERE l.state = 'pending'",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(Pending {
+                    id: r.get(0)?,
+                    key: r.get(1)?,
+                    output: r.get(2)?,
+                    pid: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut resolved = 0;
+        for Pending {
+            id,
+            key,
+            output,
+            pid,
+        } in pending
+        {
+            if pid.is_some_and(pid_alive) {
+                continue; // the run that recorded it is still going
+            }
+            let state = match output.as_deref() {
+                None | Some("-") => "unconfirmed",
+                Some(file) => match std::fs::read_to_string(file) {
+                    Ok(text) if text.contains(&key) => "issued",
+                    _ => "void",
+                },
+            };
+            tx.execute(
+                "UPDATE licenses SET state = ?1 WHERE license_id = ?2",
+                params![state, id],
+            )?;
+            append_audit(
+                &tx,
+                "recover",
+                &format!("pending license marked {state} after an interrupted run"),
+                &[id],
+                &serde_json::json!({}),
+            )?;
+            resolved += 1;
+        }
+        let dead: Vec<(String, i64)> = {
+            let mut stmt =
+                tx.prepare("SELECT batch_id, pid FROM batches WHERE state = 'running'")?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        for (batch, pid) in dead {
+            if !pid_alive(pid) {
+                tx.execute(
+                    "UPDATE batches SET state = 'interrupted' WHERE batch_id = ?1",
+                    [batch],
+                )?;
+            }
+        }
+        tx.commit()?;
+        Ok(resolved)
+    }
+
+    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction()?)
+    }
+
+    /// Appends to the audit log in its own transaction.
+    pub fn audit(
+        &mut self,
+        command: &str,
+        action: &str,
+        ids: &[String],
+        details: &serde_json::Value,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        append_audit(&tx, command, action, ids, details)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn start_batch(
+        &mut self,
+        batch_id: &str,
+        source: &str,
+        output: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO batches (batch_id, source, output, pid, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
+            params![batch_id, source, output, i64::from(std::process::id()), secs(now)],
+        )?;
+        Ok(())
+    }
+
+    pub fn finish_batch(&mut self, batch_id: &str, now: Timestamp) -> Result<()> {
+        self.conn.execute(
+            "UPDATE batches SET state = 'done', finished_at = ?2 WHERE batch_id = ?1",
+            params![batch_id, secs(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a license as `pending` (committed), before it is output.
+    pub fn record_pending(
+        &mut self,
+        license: &VerifiedLicense,
+        output: &str,
+        batch: Option<(&str, u64)>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        insert_license(&tx, license, "pending", Some(output), batch, now)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a pending license `issued` (after it was output) and audits it.
+    pub fn mark_issued(
+        &mut self,
+        license_id: LicenseId,
+        command: &str,
+        details: &serde_json::Value,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let id = license_id.to_string();
+        tx.execute(
+            "UPDATE licenses SET state = 'issued' WHERE license_id = ?1 AND state = 'pending'",
+            [&id],
+        )?;
+        append_audit(&tx, command, "issued license", &[id], details)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a pending license `void` (it could not be output).
+    pub fn mark_void(&mut self, license_id: LicenseId) -> Result<()> {
+        self.conn.execute(
+            "UPDATE licenses SET state = 'void' WHERE license_id = ?1 AND state = 'pending'",
+            [license_id.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// The product of a recorded license.
+    pub fn product_of(&self, license_id: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT product FROM licenses WHERE license_id = ?1",
+                [license_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn records(&self, filter: &Filter, now: Timestamp) -> Result<Vec<Record>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.license_id, l.customer_id, l.customer_name, l.email, l.tier, l.product, l.key_id, l.issued_at,
+                    l.starts_at, l.expires_at, l.grace_seconds, l.metadata, l.key, l.state, r.revoked_at, r.reason
+             FROM licenses l LEFT JOIN revocations r ON r.license_id = l.license_id
+             ORDER BY l.issued_at, l.license_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                (
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<_, i64>(10)?,
+                ),
+                r.get::<_, String>(11)?,
+                r.get::<_, String>(12)?,
+                r.get::<_, String>(13)?,
+                (
+                    r.get::<_, Option<i64>>(14)?,
+                    r.get::<_, Option<String>>(15)?,
+                ),
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (
+                id,
+                customer,
+                name,
+                email,
+                tier,
+                product,
+                key_id,
+                (issued, starts, expires, grace),
+                meta,
+                key,
+                state,
+                (revoked_at, reason),
+            ) = row?;
+            let expires_at = expires.map(ts);
+            let status = if revoked_at.is_some() {
+                "revoked".to_string()
+            } else if state != "issued" {
+                state.clone()
+            } else {
+                status_of(
+                    ts(starts),
+                    expires_at,
+                    u64::try_from(grace).unwrap_or(0),
+                    now,
+                )
+                .to_string()
+            };
+            let days_left = expires_at.map(|e| {
+                let d = secs(e) - secs(now);
+                if d > 0 {
+                    (d + 86_399) / 86_400
+                } else {
+                    d / 86_400
+                }
+            });
+            let record = Record {
+                license_id: id,
+                customer_id: customer,
+                customer_name: name,
+                email,
+                tier,
+                product,
+                key_id,
+                issued_at: ts(issued).to_string(),
+                starts_at: ts(starts).to_string(),
+                expires_at: expires_at.map(|e| e.to_string()),
+                grace_seconds: u64::try_from(grace).unwrap_or(0),
+                status,
+                days_left,
+                revoked_at: revoked_at.map(|t| ts(t).to_string()),
+                revoke_reason: reason,
+                metadata: serde_json::from_str(&meta).unwrap_or(serde_json::Value::Null),
+                key,
+            };
+            let keep = filter
+                .customer
+                .as_ref()
+                .is_none_or(|c| *c == record.customer_id)
+                && filter.tier.as_ref().is_none_or(|t| *t == record.tier)
+                && match filter.status.as_deref() {
+                    Some(s) => s == record.status,
+                    None => state != "void" && state != "pending",
+                };
+            if keep {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Issued, unrevoked licenses expiring in `[now, now + within]`, soonest
+    /// first.
+    pub fn expiring(&self, within: std::time::Duration, now: Timestamp) -> Result<Vec<Record>> {
+        let end = now.saturating_add(within);
+        let mut records = self.records(&Filter::default(), now)?;
+        records.retain(|r| {
+            r.status != "revoked"
+                && r.status != "unconfirmed"
+                && r.expires_at
+                    .as_deref()
+                    .and_then(|e| dates::parse_date(e).ok())
+                    .is_some_and(|e| e >= now && e <= end)
+        });
+        records.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
+        Ok(records)
+    }
+
+    /// All revoked ids of a product.
+    pub fn revoked_ids(tx: &Transaction<'_>, product: &str) -> Result<Vec<String>> {
+        let mut stmt = tx
+            .prepare("SELECT license_id FROM revocations WHERE product = ?1 ORDER BY license_id")?;
+        let ids = stmt
+            .query_map([product], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    pub fn next_serial(tx: &Transaction<'_>, product: &str) -> Result<u64> {
+        let max: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(serial), 0) FROM revocation_lists WHERE product = ?1",
+            [product],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(max).unwrap_or(0) + 1)
+    }
+
+    pub fn audit_entries(&self) -> Result<Vec<serde_json::Value>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, os_user, command, action, ids, details FROM audit ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(serde_json::json!({
+                "id": r.get::<_, i64>(0)?,
+                "at": ts(r.get::<_, i64>(1)?).to_string(),
+                "os_user": r.get::<_, String>(2)?,
+                "command": r.get::<_, String>(3)?,
+                "action": r.get::<_, String>(4)?,
+                "ids": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap_or_default(),
+                "details": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(6)?).unwrap_or_default(),
+            }))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The status of a license at `now`, from its dates (the core's rules with
+/// the default 30-day expiring-soon window).
+fn status_of(
+    starts: Timestamp,
+    expires: Option<Timestamp>,
+    grace: u64,
+    now: Timestamp,
+) -> &'static str {
+    if now < starts {
+        return "not_yet_valid";
+    }
+    let Some(expires) = expires else {
+        return "active";
+    };
+    if now < expires {
+        let left = expires.unix_seconds() - now.unix_seconds();
+        return if left <= 30 * 86_400 {
+            "expiring_soon"
+        } else {
+            "active"
+        };
+    }
+    if now.unix_seconds() < expires.unix_seconds().saturating_add(grace) {
+        "in_grace"
+    } else {
+        "expired"
+    }
+}
+
+pub fn append_audit(
+    tx: &Transaction<'_>,
+    command: &str,
+    action: &str,
+    ids: &[String],
+    details: &serde_json::Value,
+) -> Result<()> {
+    let now = dates::now()?;
+    tx.execute(
+        "INSERT INTO audit (at, os_user, command, action, ids, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![secs(now), os_user(), command, action, serde_json::to_string(ids).unwrap_or_default(), details.to_string()],
+    )?;
+    Ok(())
+}
+
+pub fn insert_license(
+    tx: &Transaction<'_>,
+    license: &VerifiedLicense,
+    state: &str,
+    output: Option<&str>,
+    batch: Option<(&str, u64)>,
+    now: Timestamp,
+) -> Result<()> {
+    let c = license.claims();
+    tx.execute(
+        "INSERT INTO licenses (license_id, customer_id, customer_name, email, tier, product, key_id, issued_at,
+            starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+        params![
+            c.license_id.to_string(),
+            c.customer.id,
+            c.customer.name,
+            c.customer.email,
+            c.tier,
+            c.product,
+            license.key_id().to_string(),
+            secs(c.issued_at),
+            secs(c.starts_at),
+            c.expires_at.map(secs),
+            i64::try_from(c.grace_period.as_secs()).unwrap_or(i64::MAX),
+            serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
+            license.to_compact(),
+            state,
+            output,
+            i64::from(std::process::id()),
+            batch.map(|b| b.0),
+            batch.map(|b| i64::try_from(b.1).unwrap_or(i64::MAX)),
+            secs(now),
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn insert_revocation(
+    tx: &Transaction<'_>,
+    id: &str,
+    product: &str,
+    at: Timestamp,
+    reason: Option<&str>,
+    serial: u64,
+) -> Result<bool> {
+    let n = tx.execute(
+        "INSERT OR IGNORE INTO revocations (license_id, product, revoked_at, reason, list_serial) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![id, product, secs(at), reason, i64::try_from(serial).unwrap_or(i64::MAX)],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn record_list(
+    tx: &Transaction<'_>,
+    product: &str,
+    serial: u64,
+    at: Timestamp,
+    key_id: &str,
+    count: usize,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO revocation_lists (product, serial, issued_at, key_id, count) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![product, i64::try_from(serial).unwrap_or(i64::MAX), secs(at), key_id, i64::try_from(count).unwrap_or(i64::MAX)],
+    )?;
+    Ok(())
+}
+
+/// Whether a license id is already in the ledger, with its key.
+pub fn existing_key(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
+    Ok(tx
+        .query_row(
+            "SELECT key FROM licenses WHERE license_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
