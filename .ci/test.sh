@@ -47,13 +47,16 @@ cargo build -p licman-core --locked --target thumbv7em-none-eabi --features sign
 step "licman-core for wasm32-unknown-unknown"
 cargo build -p licman-core --locked --target wasm32-unknown-unknown --release
 
+step "Python binding: wheels, pytest, mypy, stubtest"
+bash .ci/python.sh
+
 step "keygen walkthrough (docs/KEYGEN.md, as written)"
 bash .ci/walkthrough.sh > /dev/null
 
 step "conformance vectors regenerate identically"
 cargo run -q -p licman-vectors --locked -- testdata/vectors
-git diff --exit-code -- testdata/vectors
-untracked=$(git ls-files --others --exclude-standard -- testdata/vectors)
+git diff --exit-code -- testdata/vectors testdata/fixtures
+untracked=$(git ls-files --others --exclude-standard -- testdata/vectors testdata/fixtures)
 if [ -n "$untracked" ]; then
   echo "vectors not checked in: $untracked"
   false

@@ -203,6 +203,42 @@ impl GroupAccess {
             .map(|(_, m)| m)
     }
 
+    /// The name of a group.
+    ///
+    /// ```
+    /// # let (e, _) = licman_core::__doc_entitlements("starter");
+    /// let mut access = licman_core::GroupAccess::new(&e);
+    /// let g = access.set_group_named("ops", &["devices"])?;
+    /// assert_eq!(access.group_name(g), Some("ops"));
+    /// # Ok::<(), licman_core::GroupError>(())
+    /// ```
+    pub fn group_name(&self, group: GroupId) -> Option<&str> {
+        usize::try_from(group.0)
+            .ok()
+            .and_then(|i| self.groups.get(i))
+            .map(|(name, _)| name.as_ref())
+    }
+
+    /// Every group: id, name and the modules it grants, in creation order.
+    ///
+    /// ```
+    /// # let (e, _) = licman_core::__doc_entitlements("starter");
+    /// let mut access = licman_core::GroupAccess::new(&e);
+    /// access.set_group_named("ops", &["devices"])?;
+    /// assert_eq!(access.groups().map(|(_, name, _)| name).collect::<Vec<_>>(), ["ops"]);
+    /// # Ok::<(), licman_core::GroupError>(())
+    /// ```
+    pub fn groups(&self) -> impl Iterator<Item = (GroupId, &str, &ModuleSet)> {
+        self.groups
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (name, modules))| {
+                u32::try_from(i)
+                    .ok()
+                    .map(|i| (GroupId(i), name.as_ref(), modules))
+            })
+    }
+
     /// Number of groups.
     ///
     /// ```

@@ -807,6 +807,30 @@ impl Catalog {
         Ok(Catalog(Arc::new(data)))
     }
 
+    /// A catalog of `product` that defines nothing: for hosts that only
+    /// verify and read claims. Every name is unknown to it, and entitlements
+    /// bound to it grant no module.
+    ///
+    /// ```
+    /// # use licman_core::Catalog;
+    /// let catalog = Catalog::empty("netaudit")?;
+    /// assert_eq!(catalog.modules().count(), 0);
+    /// assert!(Catalog::empty("not a name").is_err());
+    /// # Ok::<(), licman_core::CatalogError>(())
+    /// ```
+    pub fn empty(product: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_definition(CatalogDefinition {
+            product: product.to_string(),
+            display_name: product.to_string(),
+            reserved_module_ids: Vec::new(),
+            reserved_quota_ids: Vec::new(),
+            modules: Vec::new(),
+            quotas: Vec::new(),
+            tiers: BTreeMap::new(),
+            routes: RoutesDefinition::default(),
+        })
+    }
+
     /// The definition this catalog was built from.
     ///
     /// ```

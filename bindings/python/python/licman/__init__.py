@@ -1,0 +1,68 @@
+"""licman: verify licman licenses and enforce them in Python products.
+
+>>> import licman
+>>> catalog = licman.Catalog.load("examples/catalogs/netaudit.toml")  # doctest: +SKIP
+>>> ring = licman.KeyRing([public_key_text])                           # doctest: +SKIP
+>>> lic = ring.verify(key_text, catalog)                               # doctest: +SKIP
+>>> lic.has_module("scheduled_audits")                                 # doctest: +SKIP
+"""
+
+from ._errors import (
+    AccessDenied,
+    CatalogError,
+    ClockError,
+    Denial,
+    GroupError,
+    InvalidLicense,
+    InvalidPath,
+    InvalidPublicKey,
+    InvalidRevocationList,
+    LicenseExpired,
+    LicenseNotYetValid,
+    LicenseRevoked,
+    LicmanError,
+    ModuleNotLicensed,
+    NoLicense,
+    QuotaExceeded,
+    UnknownName,
+    WrongMachine,
+)
+from ._native import (
+    Catalog,
+    Customer,
+    GroupAccess,
+    KeyRing,
+    License,
+    RouteTable,
+    __version__,
+    plan_storage_cleanup,
+)
+
+__all__ = [
+    "AccessDenied",
+    "Catalog",
+    "CatalogError",
+    "ClockError",
+    "Customer",
+    "Denial",
+    "GroupAccess",
+    "GroupError",
+    "InvalidLicense",
+    "InvalidPath",
+    "InvalidPublicKey",
+    "InvalidRevocationList",
+    "KeyRing",
+    "License",
+    "LicenseExpired",
+    "LicenseNotYetValid",
+    "LicenseRevoked",
+    "LicmanError",
+    "ModuleNotLicensed",
+    "NoLicense",
+    "QuotaExceeded",
+    "RouteTable",
+    "UnknownName",
+    "WrongMachine",
+    "__version__",
+    "plan_storage_cleanup",
+]

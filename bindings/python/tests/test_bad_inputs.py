@@ -1,0 +1,122 @@
+"""Bad inputs raise the right exception and never crash the interpreter."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+import licman
+from conftest import FIXTURES, NOW
+
+
+def test_wrong_types(ring: licman.KeyRing, catalog: licman.Catalog, licenses: dict[str, licman.License]) -> None:
+    key = FIXTURES["licenses"]["starter"]
+    with pytest.raises(TypeError):
+        ring.verify(12345, catalog)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ring.verify(key, catalog, now="2026-01-01")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        ring.verify(key)
+    with pytest.raises(TypeError):
+        licman.KeyRing(FIXTURES["public_key"])
+    with pytest.raises(TypeError):
+        licenses["starter"].has_module(3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        licenses["starter"].check_quota("devices", "ten")  # type: ignore[arg-type]
+    with pytest.raises(OverflowError):
+        licenses["starter"].check_quota("devices", -1)
+    with pytest.raises(OverflowError):
+        licenses["starter"].check_quota("devices", 2**64)
+    with pytest.raises(TypeError):
+        licman.GroupAccess(licenses["starter"]).set_group("ops", "devices")
+    with pytest.raises(ValueError):
+        ring.verify(key, catalog, policy="lenient")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        ring.verify(key, catalog, fingerprint="not-hex")
+
+
+def test_naive_datetimes_are_refused(ring: licman.KeyRing, catalog: licman.Catalog, licenses: dict[str, licman.License]) -> None:
+    key = FIXTURES["licenses"]["starter"]
+    with pytest.raises(ValueError, match="naive datetime"):
+        ring.verify(key, catalog, now=datetime(2026, 6, 1))
+    with pytest.raises(ValueError, match="naive"):
+        ring.verify(key, catalog, now=NOW, last_seen=datetime(2026, 6, 1))
+    with pytest.raises(ValueError):
+        licenses["starter"].status_at(datetime(2026, 6, 1))
+    with pytest.raises(ValueError):
+        ring.verify(key, catalog, now=datetime(1960, 1, 1, tzinfo=timezone.utc))
+
+
+def test_non_utf8_and_garbage(ring: licman.KeyRing, catalog: licman.Catalog) -> None:
+    with pytest.raises(licman.InvalidLicense) as raised:
+        ring.verify(b"lm1_\xff\xfe", catalog)
+    assert raised.value.code == "invalid_encoding"
+    assert raised.value.http_status == 402
+    with pytest.raises(licman.InvalidLicense) as raised:
+        ring.verify("eyJhbGciOiJFZERTQSJ9.e30.sig", catalog)
+    assert raised.value.code == "wrong_prefix"
+    with pytest.raises(licman.InvalidLicense) as raised:
+        ring.verify("", catalog)
+    assert raised.value.body["error"] == "Invalid license"
+    with pytest.raises(licman.InvalidPublicKey):
+        licman.KeyRing(["lmpk1_nope"])
+    with pytest.raises(licman.CatalogError) as bad_catalog:
+        licman.Catalog.from_toml("product = ")
+    assert bad_catalog.value.code == "syntax"
+    with pytest.raises(licman.CatalogError):
+        licman.Catalog.load("/nonexistent/catalog.toml")
+    with pytest.raises(licman.InvalidRevocationList):
+        ring.verify(FIXTURES["licenses"]["starter"], catalog, revocations="garbage")
+
+
+def test_huge_inputs(ring: licman.KeyRing, catalog: licman.Catalog, licenses: dict[str, licman.License]) -> None:
+    with pytest.raises(licman.InvalidLicense) as raised:
+        ring.verify("lm1_" + "A" * 10_000_000, catalog)
+    assert raised.value.code == "too_large"
+    with pytest.raises(licman.CatalogError) as raised_catalog:
+        licman.Catalog.from_toml("#" * (2 << 20))
+    assert raised_catalog.value.code == "too_large"
+    with pytest.raises(licman.UnknownName):
+        licenses["starter"].has_module("x" * 1_000_000)
+    routes = licman.RouteTable(catalog)
+    assert routes.target("/" + "a/" * 100_000 + "b") == "licensed"
+
+
+def test_unknown_names(licenses: dict[str, licman.License], catalog: licman.Catalog) -> None:
+    starter = licenses["starter"]
+    with pytest.raises(licman.UnknownName) as raised:
+        starter.has_module("warp_drive")
+    assert (raised.value.kind, raised.value.name) == ("module", "warp_drive")
+    assert isinstance(raised.value, LookupError)
+    with pytest.raises(licman.UnknownName):
+        starter.check_quota("seats", 1)
+    with pytest.raises(licman.UnknownName):
+        starter.accept("seats", 1, 1)
+    with pytest.raises(licman.UnknownName):
+        licman.GroupAccess(starter).user_modules(groups=["nobody"])
+    with pytest.raises(licman.UnknownName):
+        licman.GroupAccess(starter).set_group("ops", ["warp_drive"])
+    with pytest.raises(licman.UnknownName):
+        catalog.tier_modules("platinum")
+    assert starter.has_module("audit") is True  # an alias
+
+
+def test_verify_errors_are_denials_with_bodies(ring: licman.KeyRing, catalog: licman.Catalog) -> None:
+    key = FIXTURES["licenses"]["starter"]
+    tampered = key[:-10] + ("A" if key[-10] != "A" else "B") + key[-9:]
+    with pytest.raises(licman.InvalidLicense) as raised:
+        ring.verify(tampered, catalog)
+    assert raised.value.code == "bad_signature"
+    assert isinstance(raised.value, licman.Denial)
+    assert raised.value.body["reason"] == "bad_signature"
+    other = licman.KeyRing([])
+    with pytest.raises(licman.InvalidLicense) as unknown:
+        other.verify(key, catalog)
+    assert unknown.value.code == "unknown_key"
+    with pytest.raises(licman.InvalidLicense) as wrong:
+        ring.verify(key, product="netmonitor")
+    assert wrong.value.code == "wrong_product"
+    with pytest.raises(licman.ClockError) as clock:
+        ring.verify(key, catalog, now=NOW, last_seen=datetime(2026, 9, 1, tzinfo=timezone.utc))
+    assert clock.value.code == "clock_rolled_back"
