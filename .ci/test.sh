@@ -50,6 +50,15 @@ cargo build -p licman-core --locked --target wasm32-unknown-unknown --release
 step "Python binding: wheels, pytest, mypy, stubtest"
 bash .ci/python.sh
 
+step "C ABI: cbindgen header, C test under valgrind"
+bash .ci/c.sh
+
+step "uniffi: Kotlin test (kotlinc + JNA), Swift sources generated"
+bash .ci/kotlin.sh
+
+step "WebAssembly: Node and bundler packages, node --test, tsc"
+bash .ci/wasm.sh
+
 step "keygen walkthrough (docs/KEYGEN.md, as written)"
 bash .ci/walkthrough.sh > /dev/null
 

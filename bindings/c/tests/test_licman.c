@@ -1,0 +1,296 @@
+/*
+ * The C ABI, tested from C: every conformance vector, the NetAudit quota,
+ * denial and gateway scenarios, and bad arguments. Run under valgrind (or
+ * AddressSanitizer) by .ci/c.sh: every handle, string and error is freed.
+ *
+ *   test_licman REPO_ROOT
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "licman.h"
+
+static int failures = 0;
+static int checks = 0;
+
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        checks++;                                                               \
+        if (!(cond)) {                                                          \
+            failures++;                                                         \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                \
+            fprintf(stderr, __VA_ARGS__);                                       \
+            fputc('\n', stderr);                                                \
+        }                                                                       \
+    } while (0)
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf) buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static int compare_strings(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* NULL-terminated array of the strings of a JSON array (borrowed). */
+static const char **strings_of(const cJSON *array, size_t *count) {
+    *count = (size_t)cJSON_GetArraySize(array);
+    const char **out = calloc(*count + 1, sizeof(char *));
+    size_t i = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, array) { out[i++] = cJSON_GetStringValue(item); }
+    return out;
+}
+
+static void run_vector(const char *path) {
+    char *text = read_file(path);
+    CHECK(text != NULL, "cannot read %s", path);
+    if (!text) return;
+    cJSON *vector = cJSON_Parse(text);
+    free(text);
+    const cJSON *input = cJSON_GetObjectItem(vector, "input");
+    const cJSON *expected = cJSON_GetObjectItem(vector, "expected");
+    const char *name = cJSON_GetStringValue(cJSON_GetObjectItem(vector, "name"));
+    int valid = cJSON_IsTrue(cJSON_GetObjectItem(expected, "valid"));
+    const char *want_error = cJSON_GetStringValue(cJSON_GetObjectItem(expected, "error"));
+
+    LicmanError *error = NULL;
+    size_t key_count = 0;
+    const char **keys = strings_of(cJSON_GetObjectItem(input, "public_keys"), &key_count);
+    LicmanKeyRing *ring = licman_keyring_new(keys, key_count, &error);
+    free(keys);
+    LicmanLicense *license = NULL;
+    if (ring) {
+        size_t fp_count = 0;
+        const char **fps = strings_of(cJSON_GetObjectItem(input, "fingerprints"), &fp_count);
+        const cJSON *last_seen = cJSON_GetObjectItem(input, "last_seen");
+        LicmanVerifyOptions options = {
+            .product = cJSON_GetStringValue(cJSON_GetObjectItem(input, "product")),
+            .now_unix = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(input, "now")),
+            .last_seen_unix = cJSON_IsNumber(last_seen) ? (uint64_t)cJSON_GetNumberValue(last_seen) : 0,
+            .revocations = cJSON_GetStringValue(cJSON_GetObjectItem(input, "revocation_list")),
+            .fingerprints = fps,
+            .fingerprint_count = fp_count,
+            .advisory = strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(input, "policy")), "advisory") == 0,
+        };
+        license = licman_keyring_verify(ring, cJSON_GetStringValue(cJSON_GetObjectItem(input, "license")), NULL, &options, &error);
+        free(fps);
+    }
+    if (valid) {
+        CHECK(license != NULL, "%s: refused with %s", name, error ? error->code : "?");
+        if (license) {
+            const char *status = licman_license_verified_status(license);
+            CHECK(strcmp(status, cJSON_GetStringValue(cJSON_GetObjectItem(expected, "status"))) == 0, "%s: status %s", name, status);
+            char *claims_json = licman_license_get(license, "claims", NULL);
+            cJSON *claims = cJSON_Parse(claims_json);
+            CHECK(cJSON_Compare(claims, cJSON_GetObjectItem(expected, "claims"), 1), "%s: claims differ: %s", name, claims_json);
+            cJSON_Delete(claims);
+            licman_string_free(claims_json);
+            char *problems_json = licman_license_get(license, "problems", NULL);
+            cJSON *problems = cJSON_Parse(problems_json);
+            CHECK(cJSON_Compare(problems, cJSON_GetObjectItem(expected, "problems"), 1), "%s: problems %s", name, problems_json);
+            cJSON_Delete(problems);
+            licman_string_free(problems_json);
+        }
+    } else {
+        CHECK(license == NULL && error != NULL && strcmp(error->code, want_error) == 0, "%s: expected %s, got %s", name,
+              want_error, error ? error->code : "a valid license");
+        if (error && strcmp(error->kind, "invalid_license") == 0) {
+            CHECK(error->http_status == 402 && strlen(error->body) > 0, "%s: a license error carries a 402 body", name);
+        }
+    }
+    licman_error_free(error);
+    licman_license_free(license);
+    licman_keyring_free(ring);
+    cJSON_Delete(vector);
+}
+
+static void run_vectors(const char *root) {
+    char dir_path[4096];
+    snprintf(dir_path, sizeof dir_path, "%s/testdata/vectors", root);
+    DIR *dir = opendir(dir_path);
+    CHECK(dir != NULL, "cannot open %s", dir_path);
+    if (!dir) return;
+    char *names[512];
+    size_t n = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) && n < 512) {
+        size_t len = strlen(entry->d_name);
+        if (len > 5 && strcmp(entry->d_name + len - 5, ".json") == 0) names[n++] = strdup(entry->d_name);
+    }
+    closedir(dir);
+    qsort(names, n, sizeof(char *), compare_strings);
+    CHECK(n >= 25, "only %zu vectors", n);
+    for (size_t i = 0; i < n; i++) {
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir_path, names[i]);
+        run_vector(path);
+        free(names[i]);
+    }
+    printf("vectors: %zu run\n", n);
+}
+
+/* The error's body equals the given JSON text (parsed), field for field. */
+static int body_is(const LicmanError *error, const char *json) {
+    if (!error) return 0;
+    cJSON *a = cJSON_Parse(error->body), *b = cJSON_Parse(json);
+    int same = cJSON_Compare(a, b, 1);
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return same;
+}
+
+static void run_scenarios(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/catalogs/netaudit.toml", root);
+    char *toml = read_file(path);
+    snprintf(path, sizeof path, "%s/testdata/fixtures/netaudit-licenses.json", root);
+    char *fixtures_text = read_file(path);
+    cJSON *fixtures = cJSON_Parse(fixtures_text);
+    free(fixtures_text);
+    LicmanError *error = NULL;
+    LicmanCatalog *catalog = licman_catalog_from_toml(toml, &error);
+    free(toml);
+    CHECK(catalog != NULL, "catalog: %s", error ? error->description : "?");
+    const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(fixtures, "public_key"));
+    LicmanKeyRing *ring = licman_keyring_new(&key, 1, &error);
+    const cJSON *licenses = cJSON_GetObjectItem(fixtures, "licenses");
+    const uint64_t now = 1780272000; /* 2026-06-01 */
+    LicmanVerifyOptions at_now = {.now_unix = now};
+    LicmanLicense *starter = licman_keyring_verify(ring, cJSON_GetStringValue(cJSON_GetObjectItem(licenses, "starter")), catalog, &at_now, &error);
+    LicmanLicense *pro = licman_keyring_verify(ring, cJSON_GetStringValue(cJSON_GetObjectItem(licenses, "professional")), catalog, &at_now, &error);
+    CHECK(starter && pro && !error, "fixture licenses verify");
+
+    /* Module checks. */
+    CHECK(licman_license_has_module(starter, "devices", &error) == 1, "starter has devices");
+    CHECK(licman_license_has_module(starter, "audit", &error) == 1, "starter has the alias audit");
+    CHECK(licman_license_has_module(starter, "scheduled_audits", &error) == 0, "starter lacks scheduled audits");
+    CHECK(licman_license_has_module(starter, "warp_drive", &error) == -1 && error && strcmp(error->code, "unknown_module") == 0,
+          "unknown module");
+    licman_error_free(error);
+    error = NULL;
+
+    /* Device quota: 10 fit, the 11th is refused with the seed's body. */
+    for (uint64_t current = 0; current < 10; current++) {
+        CHECK(licman_license_check_quota(starter, "devices", current, 1, &error) == 0, "device %llu fits", (unsigned long long)current);
+    }
+    CHECK(licman_license_check_quota(starter, "devices", 10, 1, &error) == -1, "the 11th device is refused");
+    CHECK(error && error->http_status == 403 && strcmp(error->code, "quota_exceeded") == 0, "quota refusal is a 403");
+    CHECK(body_is(error, "{\"error\":\"Quota exceeded\",\"quota_type\":\"devices\",\"current\":10,\"max\":10,"
+                         "\"message\":\"Cannot add 1 more devices. Current: 10/10\",\"action\":\"upgrade_license\"}"),
+          "quota body: %s", error ? error->body : "");
+    licman_error_free(error);
+    error = NULL;
+    uint64_t accepted = 0;
+    CHECK(licman_license_accept(starter, "devices", 0, 20, &accepted, &error) == 0 && accepted == 10, "discovery: 10 of 20");
+    CHECK(licman_license_accept(pro, "devices", 90, 20, &accepted, &error) == 0 && accepted == 10, "professional: 10 free");
+
+    /* Groups and the gateway. */
+    const char *ops_modules[] = {"devices", "manual_audits"};
+    CHECK(licman_license_set_group(pro, "ops", ops_modules, 2, &error) == 0, "set group");
+    const char *outside[] = {"analytics"};
+    CHECK(licman_license_set_group(pro, "ops", outside, 1, &error) == -1 && error &&
+              strcmp(error->code, "module_not_licensed") == 0,
+          "a group cannot grant an unlicensed module");
+    licman_error_free(error);
+    error = NULL;
+
+    char *target = licman_authorize(catalog, "/devices/7", starter, false, NULL, 0, false, now, &error);
+    CHECK(target && strcmp(target, "devices") == 0, "starter may use /devices/7");
+    licman_string_free(target);
+    target = licman_authorize(catalog, "/audit-schedules", starter, false, NULL, 0, false, now, &error);
+    CHECK(!target && error && error->http_status == 403, "starter is refused /audit-schedules");
+    CHECK(body_is(error, "{\"error\":\"Module not available\",\"module\":\"scheduled_audits\",\"current_tier\":\"starter\","
+                         "\"message\":\"The module 'Scheduled Audits' is not available in your starter tier\","
+                         "\"action\":\"upgrade_license\"}"),
+          "module body: %s", error ? error->body : "");
+    licman_error_free(error);
+    error = NULL;
+    target = licman_authorize(catalog, "/devices", NULL, false, NULL, 0, false, now, &error);
+    CHECK(!target && error && error->http_status == 402, "no license is a 402");
+    CHECK(body_is(error, "{\"error\":\"No active license\",\"message\":\"Please activate a valid license to use this feature\","
+                         "\"action\":\"activate_license\"}"),
+          "402 body");
+    licman_error_free(error);
+    error = NULL;
+    target = licman_authorize(catalog, "/login", NULL, false, NULL, 0, false, now, &error);
+    CHECK(target && strcmp(target, "public") == 0, "public paths pass");
+    licman_string_free(target);
+    const char *groups[] = {"ops"};
+    target = licman_authorize(catalog, "/audit-schedules", pro, true, groups, 1, false, now, &error);
+    CHECK(!target && error && strcmp(error->code, "access_denied") == 0, "groups lack scheduled audits");
+    CHECK(body_is(error, "{\"error\":\"Access denied\",\"module\":\"scheduled_audits\","
+                         "\"message\":\"User does not have access to module 'scheduled_audits'\",\"action\":\"contact_admin\"}"),
+          "403 access body");
+    licman_error_free(error);
+    error = NULL;
+    target = licman_authorize(catalog, "/audit-schedules", pro, true, NULL, 0, true, now, &error);
+    CHECK(target && strcmp(target, "scheduled_audits") == 0, "a superuser may");
+    licman_string_free(target);
+    target = licman_authorize(catalog, "/health/../audit", pro, false, NULL, 0, false, now, &error);
+    CHECK(!target && error && error->http_status == 400, "ambiguous path is a 400");
+    licman_error_free(error);
+    error = NULL;
+
+    /* Status and strings. */
+    CHECK(strcmp(licman_license_status(starter, now), "active") == 0, "active");
+    int64_t days = 0;
+    CHECK(licman_license_days_until_expiry(starter, now, &days) == 0, "perpetual: no expiry");
+    char *tier = licman_license_get(pro, "tier_display_name", &error);
+    CHECK(tier && strcmp(tier, "Professional") == 0, "tier display name");
+    licman_string_free(tier);
+
+    /* Bad arguments: errors, never crashes. */
+    CHECK(licman_license_has_module(NULL, "devices", &error) == -1 && error && strcmp(error->code, "null_argument") == 0, "NULL license");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_license_has_module(starter, "\xff\xfe", &error) == -1 && error && strcmp(error->code, "invalid_encoding") == 0,
+          "invalid UTF-8");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_keyring_verify(ring, "garbage", catalog, NULL, &error) == NULL && error && strcmp(error->code, "wrong_prefix") == 0,
+          "garbage license");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_catalog_from_toml("product = ", &error) == NULL && error && strcmp(error->kind, "invalid_catalog") == 0, "bad catalog");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_license_get(starter, "nonsense", &error) == NULL && error, "unknown field");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_license_check_quota(starter, "devices", 10, 1, NULL) == -1, "a NULL error pointer is allowed");
+    licman_license_free(NULL);
+    licman_error_free(NULL);
+    licman_string_free(NULL);
+
+    licman_license_free(starter);
+    licman_license_free(pro);
+    licman_keyring_free(ring);
+    licman_catalog_free(catalog);
+    cJSON_Delete(fixtures);
+    printf("scenarios: done (library %s)\n", licman_version());
+}
+
+int main(int argc, char **argv) {
+    const char *root = argc > 1 ? argv[1] : ".";
+    run_vectors(root);
+    run_scenarios(root);
+    printf("%d checks, %d failures\n", checks, failures);
+    return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,814 @@
+//! The FFI-shaped facade of licman-core: objects with simple methods,
+//! records, times as Unix seconds, and one flat error. uniffi exports it
+//! (Kotlin, Swift); [`c`] wraps it as a C ABI; the WASM binding wraps it
+//! with wasm-bindgen. No logic lives here: every answer comes from the
+//! core.
+//!
+//! The only clock read is the default `now` (when a caller passes `None`).
+
+#![warn(missing_docs)]
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use licman_core::{
+    Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
+    GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId, ModuleSet, Policy,
+    PublicKey, QuotaLimit, RouteTarget, Timestamp, UnknownName, UnverifiedRevocationList,
+    VerifyOptions as CoreOptions,
+};
+
+#[cfg(feature = "c-abi")]
+pub mod c;
+
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!("licman");
+
+/// Every error of the facade. Each variant carries a stable `code`, a
+/// `description` for people, and, for refusals, the HTTP status and JSON
+/// body the core produces (`http_status` 0 and `body` empty otherwise).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Error))]
+pub enum LicmanError {
+    /// The license does not decode, verify, or is not valid here (402).
+    /// `code` is the core error code (`bad_signature`, `expired`, …).
+    InvalidLicense {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+        /// 402.
+        http_status: u16,
+        /// The JSON body.
+        body: String,
+    },
+    /// A refusal under enforcement: `no_license`, `module_not_licensed`,
+    /// `quota_exceeded`, `access_denied`, `license_expired`, `invalid_path`, …
+    Denied {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+        /// 402, 403 or 400.
+        http_status: u16,
+        /// The JSON body.
+        body: String,
+    },
+    /// A module, quota, tier or group name the catalog does not define.
+    UnknownName {
+        /// `unknown_module`, `unknown_quota`, `unknown_tier` or `unknown_group`.
+        code: String,
+        /// For people.
+        description: String,
+        /// `module`, `quota`, `tier` or `group`.
+        kind: String,
+        /// The name.
+        name: String,
+    },
+    /// The catalog is invalid.
+    InvalidCatalog {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+    },
+    /// A public key text was refused.
+    InvalidPublicKey {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+    },
+    /// A revocation list did not parse or verify.
+    InvalidRevocationList {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+    },
+    /// An argument was refused (a group granting an unlicensed module, a
+    /// malformed fingerprint, an unknown policy).
+    InvalidArgument {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+    },
+}
+
+impl LicmanError {
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        match self {
+            LicmanError::InvalidLicense { code, .. }
+            | LicmanError::Denied { code, .. }
+            | LicmanError::UnknownName { code, .. }
+            | LicmanError::InvalidCatalog { code, .. }
+            | LicmanError::InvalidPublicKey { code, .. }
+            | LicmanError::InvalidRevocationList { code, .. }
+            | LicmanError::InvalidArgument { code, .. } => code,
+        }
+    }
+
+    /// The description for people.
+    pub fn description(&self) -> &str {
+        match self {
+            LicmanError::InvalidLicense { description, .. }
+            | LicmanError::Denied { description, .. }
+            | LicmanError::UnknownName { description, .. }
+            | LicmanError::InvalidCatalog { description, .. }
+            | LicmanError::InvalidPublicKey { description, .. }
+            | LicmanError::InvalidRevocationList { description, .. }
+            | LicmanError::InvalidArgument { description, .. } => description,
+        }
+    }
+
+    /// The HTTP status of a refusal, 0 for other errors.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            LicmanError::InvalidLicense { http_status, .. }
+            | LicmanError::Denied { http_status, .. } => *http_status,
+            _ => 0,
+        }
+    }
+
+    /// The JSON body of a refusal, empty for other errors.
+    pub fn body(&self) -> &str {
+        match self {
+            LicmanError::InvalidLicense { body, .. } | LicmanError::Denied { body, .. } => body,
+            _ => "",
+        }
+    }
+
+    /// The variant's name in snake_case: `invalid_license`, `denied`,
+    /// `unknown_name`, `invalid_catalog`, `invalid_public_key`,
+    /// `invalid_revocation_list` or `invalid_argument`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LicmanError::InvalidLicense { .. } => "invalid_license",
+            LicmanError::Denied { .. } => "denied",
+            LicmanError::UnknownName { .. } => "unknown_name",
+            LicmanError::InvalidCatalog { .. } => "invalid_catalog",
+            LicmanError::InvalidPublicKey { .. } => "invalid_public_key",
+            LicmanError::InvalidRevocationList { .. } => "invalid_revocation_list",
+            LicmanError::InvalidArgument { .. } => "invalid_argument",
+        }
+    }
+
+    fn argument(code: &str, description: impl Into<String>) -> LicmanError {
+        LicmanError::InvalidArgument {
+            code: code.into(),
+            description: description.into(),
+        }
+    }
+}
+
+impl fmt::Display for LicmanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.code(), self.description())
+    }
+}
+
+impl std::error::Error for LicmanError {}
+
+impl From<CoreError> for LicmanError {
+    fn from(e: CoreError) -> Self {
+        let denial = Denial::from_license_error(&e);
+        LicmanError::InvalidLicense {
+            code: e.code().into(),
+            description: e.to_string(),
+            http_status: denial.http_status(),
+            body: denial.body_json(),
+        }
+    }
+}
+
+impl From<Denial> for LicmanError {
+    fn from(d: Denial) -> Self {
+        LicmanError::Denied {
+            code: d.code().into(),
+            description: d.message(),
+            http_status: d.http_status(),
+            body: d.body_json(),
+        }
+    }
+}
+
+impl From<UnknownName> for LicmanError {
+    fn from(u: UnknownName) -> Self {
+        LicmanError::UnknownName {
+            code: format!("unknown_{}", u.kind),
+            description: u.to_string(),
+            kind: u.kind.to_string(),
+            name: u.name,
+        }
+    }
+}
+
+impl From<CheckError> for LicmanError {
+    fn from(e: CheckError) -> Self {
+        match e {
+            CheckError::Denied(d) => d.into(),
+            CheckError::Unknown(u) => u.into(),
+        }
+    }
+}
+
+impl From<GroupError> for LicmanError {
+    fn from(e: GroupError) -> Self {
+        match e {
+            GroupError::Unknown(u) => u.into(),
+            GroupError::ModuleNotLicensed { .. } => {
+                LicmanError::argument("module_not_licensed", e.to_string())
+            }
+            other => LicmanError::argument("invalid_group", other.to_string()),
+        }
+    }
+}
+
+/// Unix seconds now (the default `now`).
+fn now_or(now: Option<u64>) -> Timestamp {
+    now.map_or_else(
+        || {
+            let secs = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            Timestamp::from_unix_seconds(secs)
+        },
+        Timestamp::from_unix_seconds,
+    )
+}
+
+fn module_names(catalog: &CoreCatalog, modules: &ModuleSet) -> Vec<String> {
+    modules
+        .iter()
+        .filter_map(|id| catalog.module(id).map(|m| m.name().to_string()))
+        .collect()
+}
+
+fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+// ------------------------------------------------------------------ Catalog
+
+/// The vendor's product catalog.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct Catalog {
+    inner: CoreCatalog,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Catalog {
+    /// Parses and validates a catalog in TOML.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn from_toml(text: String) -> Result<Arc<Catalog>, LicmanError> {
+        CoreCatalog::from_toml(&text)
+            .map(|inner| Arc::new(Catalog { inner }))
+            .map_err(|e| LicmanError::InvalidCatalog {
+                code: e.code().into(),
+                description: e.to_string(),
+            })
+    }
+
+    /// A catalog of `product` that defines nothing, for hosts that only
+    /// verify and read claims.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn empty(product: String) -> Result<Arc<Catalog>, LicmanError> {
+        CoreCatalog::empty(&product)
+            .map(|inner| Arc::new(Catalog { inner }))
+            .map_err(|e| LicmanError::InvalidCatalog {
+                code: e.code().into(),
+                description: e.to_string(),
+            })
+    }
+
+    /// The product id.
+    pub fn product(&self) -> String {
+        self.inner.product().into()
+    }
+
+    /// The product's display name.
+    pub fn display_name(&self) -> String {
+        self.inner.display_name().into()
+    }
+
+    /// Module names, by id.
+    pub fn module_names(&self) -> Vec<String> {
+        self.inner.modules().map(|m| m.name().to_string()).collect()
+    }
+
+    /// Quota names, by id.
+    pub fn quota_names(&self) -> Vec<String> {
+        self.inner.quotas().map(|q| q.name().to_string()).collect()
+    }
+
+    /// Tier names.
+    pub fn tier_names(&self) -> Vec<String> {
+        self.inner.tiers().map(|t| t.name().to_string()).collect()
+    }
+
+    /// The modules of a tier (inheritance resolved).
+    pub fn tier_modules(&self, tier: String) -> Result<Vec<String>, LicmanError> {
+        let t = self.inner.tier(&tier).ok_or_else(|| UnknownName {
+            kind: licman_core::NameKind::Tier,
+            name: tier.clone(),
+        })?;
+        Ok(module_names(&self.inner, t.modules()))
+    }
+
+    /// The stable id of a module, by name or alias.
+    pub fn module_id(&self, name: String) -> Result<u8, LicmanError> {
+        Ok(self.inner.require_module(&name)?.0)
+    }
+}
+
+impl Catalog {
+    /// The core catalog.
+    pub fn core(&self) -> &CoreCatalog {
+        &self.inner
+    }
+}
+
+// ------------------------------------------------------------------ KeyRing
+
+/// What `verify` needs besides the license: all optional.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct VerifyOptions {
+    /// The product to expect when no catalog is given (a catalog's product
+    /// wins).
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub product: Option<String>,
+    /// The host's time, Unix seconds; `None` reads the clock.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub now_unix: Option<u64>,
+    /// The latest time the host has seen before (detects a clock turned
+    /// back), Unix seconds.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub last_seen_unix: Option<u64>,
+    /// A revocation list, armored.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub revocations: Option<String>,
+    /// Fingerprints this machine presents (64 hex digits each).
+    #[cfg_attr(feature = "uniffi", uniffi(default = []))]
+    pub fingerprints: Vec<String>,
+    /// Report validity problems instead of refusing.
+    #[cfg_attr(feature = "uniffi", uniffi(default = false))]
+    pub advisory: bool,
+}
+
+/// The vendor public keys a product trusts (several: key rotation).
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct KeyRing {
+    inner: CoreKeyRing,
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl KeyRing {
+    /// A ring of public keys in their text form (`lmpk1_…`).
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn new(public_keys: Vec<String>) -> Result<Arc<KeyRing>, LicmanError> {
+        let mut inner = CoreKeyRing::new();
+        for text in &public_keys {
+            let key = PublicKey::from_text(text).map_err(|e| LicmanError::InvalidPublicKey {
+                code: e.code().into(),
+                description: e.to_string(),
+            })?;
+            inner.add(key);
+        }
+        Ok(Arc::new(KeyRing { inner }))
+    }
+
+    /// The key ids in the ring.
+    pub fn key_ids(&self) -> Vec<String> {
+        self.inner.iter().map(|k| k.key_id().to_string()).collect()
+    }
+
+    /// Parses and verifies a license (compact or armored) and binds it to
+    /// `catalog` (or, without one, to an empty catalog of
+    /// `options.product`).
+    pub fn verify(
+        &self,
+        license: String,
+        catalog: Option<Arc<Catalog>>,
+        options: VerifyOptions,
+    ) -> Result<Arc<License>, LicmanError> {
+        let catalog = match (catalog, &options.product) {
+            (Some(c), _) => c.inner.clone(),
+            (None, Some(p)) => CoreCatalog::empty(p).map_err(|e| {
+                LicmanError::argument("invalid_product", format!("invalid product {p:?}: {e}"))
+            })?,
+            (None, None) => {
+                return Err(LicmanError::argument(
+                    "no_product",
+                    "verify needs a catalog or options.product",
+                ));
+            }
+        };
+        let fingerprints = options
+            .fingerprints
+            .iter()
+            .map(|f| {
+                f.trim().parse::<Fingerprint>().map_err(|e| {
+                    LicmanError::argument(
+                        "invalid_fingerprint",
+                        format!("malformed fingerprint {f:?}: {e}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let revocations = options
+            .revocations
+            .as_deref()
+            .map(|text| {
+                UnverifiedRevocationList::parse(text)
+                    .and_then(|l| l.verify(&self.inner, catalog.product()))
+                    .map_err(|e| LicmanError::InvalidRevocationList {
+                        code: e.code().into(),
+                        description: e.to_string(),
+                    })
+            })
+            .transpose()?;
+        let mut core = CoreOptions::new(catalog.product(), now_or(options.now_unix))
+            .fingerprints(&fingerprints)
+            .policy(if options.advisory {
+                Policy::Advisory
+            } else {
+                Policy::Enforce
+            });
+        if let Some(seen) = options.last_seen_unix {
+            core = core.last_seen(Timestamp::from_unix_seconds(seen));
+        }
+        if let Some(list) = &revocations {
+            core = core.revocations(list);
+        }
+        let inner = Entitlements::verify(&self.inner, &license, &catalog, &core)?;
+        let groups = RwLock::new(GroupAccess::new(&inner));
+        Ok(Arc::new(License { inner, groups }))
+    }
+}
+
+// ------------------------------------------------------------------ License
+
+/// The customer a license was issued to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct Customer {
+    /// The vendor's customer id.
+    pub id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+}
+
+/// A user's allowed modules, taken once so the host can test membership
+/// itself, without a call across the FFI per check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct ModuleSnapshot {
+    /// Module names, by id.
+    pub names: Vec<String>,
+    /// The same modules as the catalog's numeric ids.
+    pub ids: Vec<u8>,
+}
+
+/// A verified license bound to its catalog, with the installation's group
+/// table.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct License {
+    inner: Entitlements,
+    groups: RwLock<GroupAccess>,
+}
+
+impl License {
+    /// The core entitlements.
+    pub fn core(&self) -> &Entitlements {
+        &self.inner
+    }
+
+    fn groups(&self) -> std::sync::RwLockReadGuard<'_, GroupAccess> {
+        self.groups.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The modules a user may use (licensed ∩ groups, or all licensed for a
+    /// superuser).
+    pub fn user_module_set(
+        &self,
+        groups: &[String],
+        superuser: bool,
+    ) -> Result<ModuleSet, LicmanError> {
+        let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
+        Ok(self.groups().user_modules_named(&refs, superuser)?)
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl License {
+    /// The license id (UUID).
+    pub fn license_id(&self) -> String {
+        self.inner.license().license_id().to_string()
+    }
+
+    /// The id of the signing key.
+    pub fn key_id(&self) -> String {
+        self.inner.license().key_id().to_string()
+    }
+
+    /// The product id.
+    pub fn product(&self) -> String {
+        self.inner.license().product().into()
+    }
+
+    /// The tier name.
+    pub fn tier(&self) -> String {
+        self.inner.tier().into()
+    }
+
+    /// The tier's display name.
+    pub fn tier_display_name(&self) -> String {
+        self.inner.tier_display_name().into()
+    }
+
+    /// The customer.
+    pub fn customer(&self) -> Customer {
+        let c = self.inner.license().customer();
+        Customer {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+        }
+    }
+
+    /// When it was issued, Unix seconds.
+    pub fn issued_at_unix(&self) -> u64 {
+        self.inner.license().claims().issued_at.unix_seconds()
+    }
+
+    /// When it starts, Unix seconds.
+    pub fn starts_at_unix(&self) -> u64 {
+        self.inner.license().claims().starts_at.unix_seconds()
+    }
+
+    /// When it expires, Unix seconds; `None` for a perpetual license.
+    pub fn expires_at_unix(&self) -> Option<u64> {
+        self.inner
+            .license()
+            .expires_at()
+            .map(Timestamp::unix_seconds)
+    }
+
+    /// The grace period, seconds.
+    pub fn grace_period_seconds(&self) -> u64 {
+        self.inner.license().claims().grace_period.as_secs()
+    }
+
+    /// The status at `now` (default: the clock): `active`, `expiring_soon`,
+    /// `in_grace`, `expired` or `not_yet_valid`.
+    pub fn status(&self, now_unix: Option<u64>) -> String {
+        self.inner.status_at(now_or(now_unix)).code().into()
+    }
+
+    /// The status when it was verified.
+    pub fn verified_status(&self) -> String {
+        self.inner.license().status().code().into()
+    }
+
+    /// The days figure of the verified status (days left, or until start).
+    pub fn verified_status_days(&self) -> Option<u64> {
+        self.inner.license().status().days()
+    }
+
+    /// Whole days until expiry at `now` (rounded up, negative once expired);
+    /// `None` for a perpetual license.
+    pub fn days_until_expiry(&self, now_unix: Option<u64>) -> Option<i64> {
+        self.inner.days_until_expiry(now_or(now_unix))
+    }
+
+    /// Validity problems found under the advisory policy (error codes).
+    pub fn problems(&self) -> Vec<String> {
+        self.inner
+            .license()
+            .problems()
+            .iter()
+            .map(|p| p.code().to_string())
+            .collect()
+    }
+
+    /// The licensed module names.
+    pub fn modules(&self) -> Vec<String> {
+        module_names(self.inner.catalog(), self.inner.modules())
+    }
+
+    /// The claims as the JSON object the core serialises.
+    pub fn claims_json(&self) -> String {
+        json(self.inner.license().claims())
+    }
+
+    /// The compact key text.
+    pub fn key(&self) -> String {
+        self.inner.license().to_compact()
+    }
+
+    /// The armored text.
+    pub fn armored(&self) -> String {
+        self.inner.license().to_armored()
+    }
+
+    /// `Ok` if the license may be used at `now`, else the 402 refusal.
+    pub fn check_valid(&self, now_unix: Option<u64>) -> Result<String, LicmanError> {
+        Ok(self.inner.check_valid_at(now_or(now_unix))?.code().into())
+    }
+
+    /// Whether a module (by name or alias) is licensed.
+    pub fn has_module(&self, name: String) -> Result<bool, LicmanError> {
+        Ok(self.inner.has_module_named(&name)?)
+    }
+
+    /// Whether a module id is licensed.
+    pub fn has_module_id(&self, id: u8) -> bool {
+        self.inner.has_module(ModuleId(id))
+    }
+
+    /// `Ok` if the module is licensed, else the 403 refusal.
+    pub fn check_module(&self, name: String) -> Result<(), LicmanError> {
+        let id = self.inner.catalog().require_module(&name)?;
+        Ok(self.inner.check_module(id)?)
+    }
+
+    /// `Ok` if `requested` more fit after `current`, else the 403 refusal.
+    pub fn check_quota(
+        &self,
+        quota: String,
+        current: u64,
+        requested: u64,
+    ) -> Result<(), LicmanError> {
+        Ok(self.inner.check_quota_named(&quota, current, requested)?)
+    }
+
+    /// Of `candidates` arriving in order, how many fit after `current`.
+    pub fn accept(&self, quota: String, current: u64, candidates: u64) -> Result<u64, LicmanError> {
+        Ok(self
+            .inner
+            .accept_named(&quota, current, candidates)?
+            .accepted)
+    }
+
+    /// How many more fit after `current`; `None` when unlimited.
+    pub fn remaining(&self, quota: String, current: u64) -> Result<Option<u64>, LicmanError> {
+        Ok(self
+            .inner
+            .remaining(self.inner.catalog().require_quota(&quota)?, current))
+    }
+
+    /// `current` as a percentage of the limit; `None` when unlimited.
+    pub fn usage_percent(&self, quota: String, current: u64) -> Result<Option<f64>, LicmanError> {
+        Ok(self
+            .inner
+            .usage_percent(self.inner.catalog().require_quota(&quota)?, current))
+    }
+
+    /// The limit of a quota; `None` when unlimited (0 when the license sets
+    /// none).
+    pub fn quota_limit(&self, quota: String) -> Result<Option<u64>, LicmanError> {
+        let id = self.inner.catalog().require_quota(&quota)?;
+        Ok(self.inner.quota_limit(id).map_or(Some(0), QuotaLimit::max))
+    }
+
+    /// Sets the modules a group grants (replacing what it granted before);
+    /// refuses modules the license does not include.
+    pub fn set_group(&self, group: String, modules: Vec<String>) -> Result<(), LicmanError> {
+        let refs: Vec<&str> = modules.iter().map(String::as_str).collect();
+        let mut groups = self.groups.write().unwrap_or_else(PoisonError::into_inner);
+        groups.set_group_named(&group, &refs)?;
+        Ok(())
+    }
+
+    /// The group names.
+    pub fn group_names(&self) -> Vec<String> {
+        self.groups()
+            .groups()
+            .map(|(_, name, _)| name.to_string())
+            .collect()
+    }
+
+    /// A user's modules: licensed ∩ the union of their groups' modules; a
+    /// superuser gets every licensed module.
+    pub fn user_modules(
+        &self,
+        groups: Vec<String>,
+        superuser: bool,
+    ) -> Result<Vec<String>, LicmanError> {
+        Ok(module_names(
+            self.inner.catalog(),
+            &self.user_module_set(&groups, superuser)?,
+        ))
+    }
+
+    /// A snapshot of a user's modules, to test membership host-side.
+    pub fn module_snapshot(
+        &self,
+        groups: Vec<String>,
+        superuser: bool,
+    ) -> Result<ModuleSnapshot, LicmanError> {
+        let set = self.user_module_set(&groups, superuser)?;
+        Ok(ModuleSnapshot {
+            names: module_names(self.inner.catalog(), &set),
+            ids: set.iter().map(|m| m.0).collect(),
+        })
+    }
+
+    /// `Ok` if the user may use the module; else 403 `module_not_licensed`
+    /// (not in the tier) or 403 `access_denied` (groups).
+    pub fn check_module_access(
+        &self,
+        module: String,
+        groups: Vec<String>,
+        superuser: bool,
+    ) -> Result<(), LicmanError> {
+        let id = self.inner.catalog().require_module(&module)?;
+        let user = self.user_module_set(&groups, superuser)?;
+        self.inner.check_module(id)?;
+        if user.contains(id) {
+            Ok(())
+        } else {
+            Err(Denial::AccessDenied { module }.into())
+        }
+    }
+
+    /// What changes from this license to `other`, as JSON.
+    pub fn diff_json(&self, other: Arc<License>) -> String {
+        json(&LicenseChange::between(&self.inner, &other.inner))
+    }
+}
+
+// --------------------------------------------------------------- RouteTable
+
+/// The route table of a catalog.
+#[derive(Debug)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
+pub struct RouteTable {
+    catalog: CoreCatalog,
+}
+
+fn target_name(catalog: &CoreCatalog, target: RouteTarget) -> String {
+    match target {
+        RouteTarget::Public => "public".into(),
+        RouteTarget::Licensed => "licensed".into(),
+        RouteTarget::Module(id) => catalog
+            .module(id)
+            .map_or_else(|| id.to_string(), |m| m.name().to_string()),
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl RouteTable {
+    /// The route table of `catalog`.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn new(catalog: Arc<Catalog>) -> Arc<RouteTable> {
+        Arc::new(RouteTable {
+            catalog: catalog.inner.clone(),
+        })
+    }
+
+    /// What a path needs: `public`, `licensed` or the module name.
+    pub fn target(&self, path: String) -> Result<String, LicmanError> {
+        self.catalog
+            .routes()
+            .target(&path)
+            .map(|t| target_name(&self.catalog, t))
+            .map_err(|_| Denial::InvalidPath { path }.into())
+    }
+
+    /// The gateway decision: what the path needs if allowed, else the
+    /// refusal (402, 403, 400). `user_groups = None` skips the user check.
+    pub fn authorize(
+        &self,
+        path: String,
+        license: Option<Arc<License>>,
+        user_groups: Option<Vec<String>>,
+        superuser: bool,
+        now_unix: Option<u64>,
+    ) -> Result<String, LicmanError> {
+        let user = match (&license, user_groups) {
+            (Some(l), Some(groups)) => Some(l.user_module_set(&groups, superuser)?),
+            (Some(l), None) if superuser => Some(*l.inner.modules()),
+            _ => None,
+        };
+        Ok(self
+            .catalog
+            .routes()
+            .authorize(
+                &path,
+                license.as_deref().map(|l| &l.inner),
+                user.as_ref(),
+                now_or(now_unix),
+            )
+            .map(|t| target_name(&self.catalog, t))?)
+    }
+}

@@ -1,0 +1,249 @@
+// The uniffi Kotlin binding, tested from Kotlin: every conformance vector,
+// the NetAudit scenarios, the module snapshot, and typed exceptions.
+//
+//   java -Djna.library.path=target/release -cp test.jar:jna.jar LicmanTestKt REPO_ROOT
+
+import java.io.File
+import uniffi.licman.Catalog
+import uniffi.licman.KeyRing
+import uniffi.licman.LicmanException
+import uniffi.licman.RouteTable
+import uniffi.licman.VerifyOptions
+
+var failures = 0
+var checks = 0
+
+fun check(condition: Boolean, message: () -> String) {
+    checks++
+    if (!condition) {
+        failures++
+        System.err.println("FAIL: " + message())
+    }
+}
+
+/** A small JSON reader (objects, arrays, strings, numbers, booleans, null). */
+class Json(private val text: String) {
+    private var i = 0
+
+    fun parse(): Any? {
+        val value = value()
+        space()
+        require(i == text.length) { "trailing characters at $i" }
+        return value
+    }
+
+    private fun space() { while (i < text.length && text[i].isWhitespace()) i++ }
+
+    private fun value(): Any? {
+        space()
+        return when (val c = text[i]) {
+            '{' -> obj()
+            '[' -> arr()
+            '"' -> str()
+            't' -> { i += 4; true }
+            'f' -> { i += 5; false }
+            'n' -> { i += 4; null }
+            else -> if (c == '-' || c.isDigit()) num() else error("unexpected '$c' at $i")
+        }
+    }
+
+    private fun obj(): Map<String, Any?> {
+        val out = LinkedHashMap<String, Any?>()
+        i++
+        space()
+        if (text[i] == '}') { i++; return out }
+        while (true) {
+            space()
+            val key = str()
+            space(); i++ // ':'
+            out[key] = value()
+            space()
+            if (text[i++] == '}') return out
+        }
+    }
+
+    private fun arr(): List<Any?> {
+        val out = ArrayList<Any?>()
+        i++
+        space()
+        if (text[i] == ']') { i++; return out }
+        while (true) {
+            out.add(value())
+            space()
+            if (text[i++] == ']') return out
+        }
+    }
+
+    private fun str(): String {
+        val out = StringBuilder()
+        i++ // opening quote
+        while (true) {
+            val c = text[i++]
+            when (c) {
+                '"' -> return out.toString()
+                '\\' -> {
+                    when (val e = text[i++]) {
+                        'n' -> out.append('\n'); 't' -> out.append('\t'); 'r' -> out.append('\r')
+                        'b' -> out.append('\b'); 'f' -> out.append('\u000c')
+                        'u' -> { out.append(text.substring(i, i + 4).toInt(16).toChar()); i += 4 }
+                        else -> out.append(e)
+                    }
+                }
+                else -> out.append(c)
+            }
+        }
+    }
+
+    private fun num(): Any {
+        val start = i
+        while (i < text.length && (text[i].isDigit() || text[i] in "+-.eE")) i++
+        val s = text.substring(start, i)
+        return s.toLongOrNull() ?: s.toDouble()
+    }
+}
+
+@Suppress("UNCHECKED_CAST")
+fun Any?.obj() = this as Map<String, Any?>
+
+@Suppress("UNCHECKED_CAST")
+fun Any?.list() = this as List<Any?>
+
+fun runVectors(root: File) {
+    val files = File(root, "testdata/vectors").listFiles { f -> f.name.endsWith(".json") }!!.sortedBy { it.name }
+    check(files.size >= 25) { "only ${files.size} vectors" }
+    for (file in files) {
+        val vector = Json(file.readText()).parse().obj()
+        val name = vector["name"] as String
+        val input = vector["input"].obj()
+        val expected = vector["expected"].obj()
+        val options = VerifyOptions(
+            product = input["product"] as String,
+            nowUnix = (input["now"] as Long).toULong(),
+            lastSeenUnix = (input["last_seen"] as Long?)?.toULong(),
+            revocations = input["revocation_list"] as String?,
+            fingerprints = input["fingerprints"].list().map { it as String },
+            advisory = input["policy"] == "advisory",
+        )
+        try {
+            val ring = KeyRing(input["public_keys"].list().map { it as String })
+            val license = ring.verify(input["license"] as String, null, options)
+            check(expected["valid"] == true) { "$name: accepted, expected ${expected["error"]}" }
+            if (expected["valid"] == true) {
+                check(license.verifiedStatus() == expected["status"]) { "$name: status ${license.verifiedStatus()}" }
+                check(license.problems() == expected["problems"]) { "$name: problems ${license.problems()}" }
+                check(Json(license.claimsJson()).parse() == expected["claims"]) { "$name: claims ${license.claimsJson()}" }
+                check(license.customer().id == expected["claims"].obj()["customer"].obj()["id"]) { "$name: customer" }
+            }
+            license.destroy()
+            ring.destroy()
+        } catch (e: LicmanException) {
+            val code = when (e) {
+                is LicmanException.InvalidLicense -> e.code
+                is LicmanException.InvalidPublicKey -> e.code
+                is LicmanException.InvalidRevocationList -> e.code
+                else -> "unexpected ${e::class.simpleName}"
+            }
+            check(expected["valid"] == false && code == expected["error"]) { "$name: refused with $code: ${e.message}" }
+            if (e is LicmanException.InvalidLicense) {
+                check(e.httpStatus.toInt() == 402 && e.body.isNotEmpty()) { "$name: 402 body" }
+            }
+        }
+    }
+    println("vectors: ${files.size} run")
+}
+
+fun runScenarios(root: File) {
+    val catalog = Catalog.fromToml(File(root, "examples/catalogs/netaudit.toml").readText())
+    val fixtures = Json(File(root, "testdata/fixtures/netaudit-licenses.json").readText()).parse().obj()
+    val licenses = fixtures["licenses"].obj()
+    val ring = KeyRing(listOf(fixtures["public_key"] as String))
+    val now = VerifyOptions(nowUnix = 1780272000uL)
+    val starter = ring.verify(licenses["starter"] as String, catalog, now)
+    val pro = ring.verify(licenses["professional"] as String, catalog, now)
+    val enterprise = ring.verify(licenses["enterprise"] as String, catalog, now)
+
+    check(starter.modules() == listOf("devices", "manual_audits", "basic_rules", "health_checks")) { "starter modules ${starter.modules()}" }
+    check(starter.hasModule("audit")) { "alias" }
+    check(!starter.hasModule("scheduled_audits")) { "tier" }
+    try {
+        starter.hasModule("warp_drive")
+        check(false) { "unknown module accepted" }
+    } catch (e: LicmanException.UnknownName) {
+        check(e.kind == "module" && e.name == "warp_drive") { "unknown name fields" }
+    }
+
+    // Device quota: 10 fit, the 11th is refused with the seed's body.
+    for (current in 0uL until 10uL) starter.checkQuota("devices", current, 1uL)
+    try {
+        starter.checkQuota("devices", 10uL, 1uL)
+        check(false) { "11th device accepted" }
+    } catch (e: LicmanException.Denied) {
+        check(e.code == "quota_exceeded" && e.httpStatus.toInt() == 403) { "quota denial ${e.code}" }
+        check(Json(e.body).parse() == mapOf("error" to "Quota exceeded", "quota_type" to "devices", "current" to 10L, "max" to 10L,
+            "message" to "Cannot add 1 more devices. Current: 10/10", "action" to "upgrade_license")) { "quota body ${e.body}" }
+    }
+    check(starter.accept("devices", 0uL, 20uL) == 10uL) { "discovery" }
+    check(pro.accept("devices", 90uL, 20uL) == 10uL) { "professional discovery" }
+    check(enterprise.quotaLimit("devices") == null) { "unlimited" }
+
+    // Groups, the snapshot, and the gateway.
+    pro.setGroup("ops", listOf("devices", "manual_audits"))
+    try {
+        pro.setGroup("ops", listOf("analytics"))
+        check(false) { "unlicensed module granted" }
+    } catch (e: LicmanException.InvalidArgument) {
+        check(e.code == "module_not_licensed") { "group refusal ${e.code}" }
+    }
+    val allowed = pro.moduleSnapshot(listOf("ops"), false).names.toHashSet()
+    check("devices" in allowed && "scheduled_audits" !in allowed) { "snapshot $allowed" }
+    check(pro.moduleSnapshot(emptyList(), true).names.size == 14) { "superuser snapshot" }
+
+    val routes = RouteTable(catalog)
+    check(routes.authorize("/devices/7", starter, null, false, 1780272000uL) == "devices") { "devices route" }
+    try {
+        routes.authorize("/audit-schedules", starter, null, false, 1780272000uL)
+        check(false) { "starter reached scheduled audits" }
+    } catch (e: LicmanException.Denied) {
+        check(e.httpStatus.toInt() == 403 && e.code == "module_not_licensed") { "route denial ${e.code}" }
+        check(Json(e.body).parse().obj()["current_tier"] == "starter") { "route body ${e.body}" }
+    }
+    try {
+        routes.authorize("/devices", null, null, false, 1780272000uL)
+        check(false) { "no license passed" }
+    } catch (e: LicmanException.Denied) {
+        check(e.httpStatus.toInt() == 402 && e.code == "no_license") { "402 ${e.code}" }
+    }
+    try {
+        routes.authorize("/audit-schedules", pro, listOf("ops"), false, 1780272000uL)
+        check(false) { "groups ignored" }
+    } catch (e: LicmanException.Denied) {
+        check(e.code == "access_denied" && e.httpStatus.toInt() == 403) { "access ${e.code}" }
+    }
+    check(routes.authorize("/login", null, null, false, null) == "public") { "public" }
+    check(starter.status(1780272000uL) == "active" && starter.daysUntilExpiry(null) == null) { "status" }
+    check(starter.diffJson(pro).contains("scheduled_audits")) { "diff" }
+
+    try {
+        ring.verify("garbage", catalog, now)
+        check(false) { "garbage verified" }
+    } catch (e: LicmanException.InvalidLicense) {
+        check(e.code == "wrong_prefix") { "garbage ${e.code}" }
+    }
+    try {
+        Catalog.fromToml("product = ")
+        check(false) { "bad catalog accepted" }
+    } catch (e: LicmanException.InvalidCatalog) {
+        check(e.code == "syntax") { "catalog ${e.code}" }
+    }
+    listOf(starter, pro, enterprise).forEach { it.destroy() }
+    ring.destroy(); routes.destroy(); catalog.destroy()
+    println("scenarios: done")
+}
+
+fun main(args: Array<String>) {
+    val root = File(if (args.isNotEmpty()) args[0] else ".")
+    runVectors(root)
+    runScenarios(root)
+    println("$checks checks, $failures failures")
+    if (failures > 0) kotlin.system.exitProcess(1)
+}

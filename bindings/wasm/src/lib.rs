@@ -1,0 +1,755 @@
+//! The JS/TS binding of licman: the FFI facade (`licman-ffi`) exported with
+//! wasm-bindgen. Conversions only. JS `Date` and Unix seconds, arrays and
+//! `Vec<String>`, `number`/`bigint` and `u64`, and facade errors and the
+//! JS `Error` subclasses of `js/errors.js` (built through the factory the
+//! package entry registers with `setErrorFactory`).
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use js_sys::{Array, BigInt, Date, Function, Reflect};
+use licman_ffi::{
+    Catalog as FfiCatalog, KeyRing as FfiKeyRing, License as FfiLicense, LicmanError,
+    RouteTable as FfiRoutes, VerifyOptions,
+};
+use wasm_bindgen::prelude::*;
+
+thread_local! {
+    static ERROR_FACTORY: RefCell<Option<Function>> = const { RefCell::new(None) };
+}
+
+/// Registers the function that builds licman's `Error` objects:
+/// `(kind, code, message, httpStatus, body, name) => Error`. The package
+/// entry calls it once, with the classes of `errors.js`.
+#[wasm_bindgen(js_name = setErrorFactory)]
+pub fn set_error_factory(factory: Function) {
+    ERROR_FACTORY.with(|f| *f.borrow_mut() = Some(factory));
+}
+
+fn to_js(e: &LicmanError) -> JsValue {
+    let name = match e {
+        LicmanError::UnknownName { kind, name, .. } => JsValue::from_str(&format!("{kind}:{name}")),
+        _ => JsValue::NULL,
+    };
+    let args = Array::new();
+    for value in [
+        JsValue::from_str(e.kind()),
+        JsValue::from_str(e.code()),
+        JsValue::from_str(e.description()),
+        JsValue::from_f64(f64::from(e.http_status())),
+        JsValue::from_str(e.body()),
+        name,
+    ] {
+        args.push(&value);
+    }
+    ERROR_FACTORY
+        .with(|f| {
+            f.borrow()
+                .as_ref()
+                .map(|factory| factory.apply(&JsValue::NULL, &args))
+        })
+        .and_then(Result::ok)
+        .unwrap_or_else(|| {
+            js_sys::Error::new(&format!("[{}] {}", e.code(), e.description())).into()
+        })
+}
+
+fn type_error(message: &str) -> JsValue {
+    js_sys::TypeError::new(message).into()
+}
+
+fn range_error(message: &str) -> JsValue {
+    js_sys::RangeError::new(message).into()
+}
+
+/// A `Date` (or `undefined`/`null`) as Unix seconds.
+fn seconds(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let date = value
+        .dyn_ref::<Date>()
+        .ok_or_else(|| type_error(&format!("{what} must be a Date")))?;
+    let ms = date.get_time();
+    if !ms.is_finite() {
+        return Err(range_error(&format!("{what} is an invalid Date")));
+    }
+    if ms < 0.0 {
+        return Err(range_error(&format!("{what} is before 1970")));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // finite and non-negative
+    Ok(Some((ms / 1000.0).floor() as u64))
+}
+
+/// A `Date` (or `undefined`/`null`: the current time, read here, since
+/// `std::time` has no clock on `wasm32-unknown-unknown`) as Unix seconds.
+fn time_or_now(value: &JsValue, what: &str) -> Result<Option<u64>, JsValue> {
+    match seconds(value, what)? {
+        Some(t) => Ok(Some(t)),
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        // the clock is after 1970
+        None => Ok(Some((Date::now() / 1000.0).floor() as u64)),
+    }
+}
+
+fn date(secs: u64) -> Date {
+    #[allow(clippy::cast_precision_loss)] // seconds below 2^53 are exact
+    Date::new(&JsValue::from_f64(secs as f64 * 1000.0))
+}
+
+/// A non-negative integer `number` or a `bigint`, as `u64`.
+fn count(value: &JsValue, what: &str) -> Result<u64, JsValue> {
+    if value.is_bigint() {
+        let big: BigInt = value.clone().unchecked_into();
+        return u64::try_from(big)
+            .map_err(|_| range_error(&format!("{what} must be between 0 and 2^64 - 1")));
+    }
+    let n = value
+        .as_f64()
+        .ok_or_else(|| type_error(&format!("{what} must be a number or a bigint")))?;
+    if !(n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0) {
+        return Err(range_error(&format!(
+            "{what} must be a non-negative safe integer (use a bigint above 2^53)"
+        )));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
+    Ok(n as u64)
+}
+
+fn to_number(n: u64) -> JsValue {
+    if n <= 9_007_199_254_740_991 {
+        #[allow(clippy::cast_precision_loss)] // exact below 2^53
+        JsValue::from_f64(n as f64)
+    } else {
+        BigInt::from(n).into()
+    }
+}
+
+/// An array of strings.
+fn strings(value: &JsValue, what: &str) -> Result<Vec<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(Vec::new());
+    }
+    if !Array::is_array(value) {
+        return Err(type_error(&format!("{what} must be an array of strings")));
+    }
+    Array::from(value)
+        .iter()
+        .map(|item| {
+            item.as_string()
+                .ok_or_else(|| type_error(&format!("{what} must contain only strings")))
+        })
+        .collect()
+}
+
+fn string_array(items: &[String]) -> Array {
+    items.iter().map(|s| JsValue::from_str(s)).collect()
+}
+
+fn field(object: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    if object.is_undefined() || object.is_null() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    if !object.is_object() {
+        return Err(type_error("options must be an object"));
+    }
+    Reflect::get(object, &JsValue::from_str(key))
+}
+
+fn optional_string(value: &JsValue, what: &str) -> Result<Option<String>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| type_error(&format!("{what} must be a string")))
+}
+
+fn text(value: &JsValue, what: &str) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| type_error(&format!("{what} must be a string")))
+}
+
+fn parse_json(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
+}
+
+/// The vendor's product catalog.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Catalog {
+    inner: Arc<FfiCatalog>,
+}
+
+#[wasm_bindgen]
+impl Catalog {
+    /// Parses and validates a catalog in TOML.
+    #[wasm_bindgen(js_name = fromToml)]
+    pub fn from_toml(text: JsValue) -> Result<Catalog, JsValue> {
+        let text = self::text(&text, "the catalog text")?;
+        FfiCatalog::from_toml(text)
+            .map(|inner| Catalog { inner })
+            .map_err(|e| to_js(&e))
+    }
+
+    /// A catalog of `product` that defines nothing, for hosts that only
+    /// verify and read claims.
+    pub fn empty(product: JsValue) -> Result<Catalog, JsValue> {
+        FfiCatalog::empty(text(&product, "product")?)
+            .map(|inner| Catalog { inner })
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The product id.
+    #[wasm_bindgen(getter)]
+    pub fn product(&self) -> String {
+        self.inner.product()
+    }
+
+    /// The product's display name.
+    #[wasm_bindgen(getter, js_name = displayName)]
+    pub fn display_name(&self) -> String {
+        self.inner.display_name()
+    }
+
+    /// Module names, by id.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn modules(&self) -> Array {
+        string_array(&self.inner.module_names())
+    }
+
+    /// Quota names, by id.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn quotas(&self) -> Array {
+        string_array(&self.inner.quota_names())
+    }
+
+    /// Tier names.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn tiers(&self) -> Array {
+        string_array(&self.inner.tier_names())
+    }
+
+    /// The modules of a tier.
+    #[wasm_bindgen(js_name = tierModules, unchecked_return_type = "string[]")]
+    pub fn tier_modules(&self, tier: JsValue) -> Result<Array, JsValue> {
+        self.inner
+            .tier_modules(text(&tier, "tier")?)
+            .map(|m| string_array(&m))
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The stable id of a module, by name or alias.
+    #[wasm_bindgen(js_name = moduleId)]
+    pub fn module_id(&self, name: JsValue) -> Result<u8, JsValue> {
+        self.inner
+            .module_id(text(&name, "name")?)
+            .map_err(|e| to_js(&e))
+    }
+}
+
+/// The vendor public keys a product trusts (several: key rotation).
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct KeyRing {
+    inner: Arc<FfiKeyRing>,
+}
+
+#[wasm_bindgen]
+impl KeyRing {
+    /// A ring of public keys in their text form (`lmpk1_…`).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string[]")] public_keys: JsValue,
+    ) -> Result<KeyRing, JsValue> {
+        if public_keys.is_string() {
+            return Err(type_error(
+                "publicKeys must be an array of key texts, not one string",
+            ));
+        }
+        let keys = strings(&public_keys, "publicKeys")?;
+        FfiKeyRing::new(keys)
+            .map(|inner| KeyRing { inner })
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The key ids in the ring.
+    #[wasm_bindgen(getter, js_name = keyIds, unchecked_return_type = "string[]")]
+    pub fn key_ids(&self) -> Array {
+        string_array(&self.inner.key_ids())
+    }
+
+    /// Parses and verifies a license (compact key or armored file).
+    /// `options`: `{ product?, now?: Date, lastSeen?: Date, revocations?, fingerprints?: string[], policy?: "enforce" | "advisory" }`.
+    pub fn verify(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] license: JsValue,
+        catalog: &Catalog,
+        #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
+    ) -> Result<License, JsValue> {
+        let license = text(&license, "license")?;
+        let policy = optional_string(&field(&options, "policy")?, "options.policy")?;
+        let advisory = match policy.as_deref() {
+            None | Some("enforce") => false,
+            Some("advisory") => true,
+            Some(other) => {
+                return Err(range_error(&format!(
+                    "options.policy must be \"enforce\" or \"advisory\", not {other:?}"
+                )));
+            }
+        };
+        let options = VerifyOptions {
+            product: optional_string(&field(&options, "product")?, "options.product")?,
+            now_unix: time_or_now(&field(&options, "now")?, "options.now")?,
+            last_seen_unix: seconds(&field(&options, "lastSeen")?, "options.lastSeen")?,
+            revocations: optional_string(&field(&options, "revocations")?, "options.revocations")?,
+            fingerprints: strings(&field(&options, "fingerprints")?, "options.fingerprints")?,
+            advisory,
+        };
+        self.inner
+            .verify(license, Some(catalog.inner.clone()), options)
+            .map(|inner| License { inner })
+            .map_err(|e| to_js(&e))
+    }
+}
+
+/// A verified license bound to its catalog.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct License {
+    inner: Arc<FfiLicense>,
+}
+
+#[wasm_bindgen]
+impl License {
+    /// The license id (UUID).
+    #[wasm_bindgen(getter, js_name = licenseId)]
+    pub fn license_id(&self) -> String {
+        self.inner.license_id()
+    }
+
+    /// The id of the signing key.
+    #[wasm_bindgen(getter, js_name = keyId)]
+    pub fn key_id(&self) -> String {
+        self.inner.key_id()
+    }
+
+    /// The product id.
+    #[wasm_bindgen(getter)]
+    pub fn product(&self) -> String {
+        self.inner.product()
+    }
+
+    /// The tier name.
+    #[wasm_bindgen(getter)]
+    pub fn tier(&self) -> String {
+        self.inner.tier()
+    }
+
+    /// The tier's display name.
+    #[wasm_bindgen(getter, js_name = tierDisplayName)]
+    pub fn tier_display_name(&self) -> String {
+        self.inner.tier_display_name()
+    }
+
+    /// The customer: `{ id, name, email }`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Customer")]
+    pub fn customer(&self) -> Result<JsValue, JsValue> {
+        let c = self.inner.customer();
+        let out = js_sys::Object::new();
+        Reflect::set(&out, &"id".into(), &c.id.into())?;
+        Reflect::set(
+            &out,
+            &"name".into(),
+            &c.name.map_or(JsValue::NULL, JsValue::from),
+        )?;
+        Reflect::set(
+            &out,
+            &"email".into(),
+            &c.email.map_or(JsValue::NULL, JsValue::from),
+        )?;
+        Ok(out.into())
+    }
+
+    /// When it was issued.
+    #[wasm_bindgen(getter, js_name = issuedAt)]
+    pub fn issued_at(&self) -> Date {
+        date(self.inner.issued_at_unix())
+    }
+
+    /// When it starts.
+    #[wasm_bindgen(getter, js_name = startsAt)]
+    pub fn starts_at(&self) -> Date {
+        date(self.inner.starts_at_unix())
+    }
+
+    /// When it expires; `null` for a perpetual license.
+    #[wasm_bindgen(getter, js_name = expiresAt)]
+    pub fn expires_at(&self) -> Option<Date> {
+        self.inner.expires_at_unix().map(date)
+    }
+
+    /// The grace period, seconds.
+    #[wasm_bindgen(getter, js_name = gracePeriodSeconds)]
+    pub fn grace_period_seconds(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // a grace period is far below 2^53 seconds
+        let secs = self.inner.grace_period_seconds() as f64;
+        secs
+    }
+
+    /// The status at `now` (default: now): `active`, `expiring_soon`,
+    /// `in_grace`, `expired` or `not_yet_valid`.
+    #[wasm_bindgen(unchecked_return_type = "Status")]
+    pub fn status(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Date")] now: JsValue,
+    ) -> Result<String, JsValue> {
+        Ok(self.inner.status(time_or_now(&now, "now")?))
+    }
+
+    /// The status when it was verified.
+    #[wasm_bindgen(getter, js_name = verifiedStatus, unchecked_return_type = "Status")]
+    pub fn verified_status(&self) -> String {
+        self.inner.verified_status()
+    }
+
+    /// Whole days until expiry at `now` (default: now); `null` when perpetual.
+    #[wasm_bindgen(js_name = daysUntilExpiry)]
+    pub fn days_until_expiry(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Date")] now: JsValue,
+    ) -> Result<Option<f64>, JsValue> {
+        #[allow(clippy::cast_precision_loss)] // day counts are small
+        Ok(self
+            .inner
+            .days_until_expiry(time_or_now(&now, "now")?)
+            .map(|d| d as f64))
+    }
+
+    /// Throws `LicenseExpired` or `LicenseNotYetValid` unless usable at `now`.
+    #[wasm_bindgen(js_name = checkValid, unchecked_return_type = "Status")]
+    pub fn check_valid(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Date")] now: JsValue,
+    ) -> Result<String, JsValue> {
+        self.inner
+            .check_valid(time_or_now(&now, "now")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// Validity problems found under the advisory policy (error codes).
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn problems(&self) -> Array {
+        string_array(&self.inner.problems())
+    }
+
+    /// The licensed module names.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn modules(&self) -> Array {
+        string_array(&self.inner.modules())
+    }
+
+    /// The signed claims (the JSON object the core serialises).
+    #[wasm_bindgen(getter, unchecked_return_type = "Record<string, unknown>")]
+    pub fn claims(&self) -> Result<JsValue, JsValue> {
+        parse_json(&self.inner.claims_json())
+    }
+
+    /// The compact key text.
+    #[wasm_bindgen(getter)]
+    pub fn key(&self) -> String {
+        self.inner.key()
+    }
+
+    /// The armored text.
+    #[wasm_bindgen(getter)]
+    pub fn armored(&self) -> String {
+        self.inner.armored()
+    }
+
+    /// Whether a module (by name or alias) is licensed; unknown names throw
+    /// `UnknownName`.
+    #[wasm_bindgen(js_name = hasModule)]
+    pub fn has_module(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<bool, JsValue> {
+        self.inner
+            .has_module(text(&name, "name")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// Whether a module id is licensed.
+    #[wasm_bindgen(js_name = hasModuleId)]
+    pub fn has_module_id(&self, id: u8) -> bool {
+        self.inner.has_module_id(id)
+    }
+
+    /// Throws `ModuleNotLicensed` (403) unless the module is licensed.
+    #[wasm_bindgen(js_name = checkModule)]
+    pub fn check_module(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .check_module(text(&name, "name")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// Throws `QuotaExceeded` (403) unless `requested` (default 1) more fit
+    /// after `current`.
+    #[wasm_bindgen(js_name = checkQuota)]
+    pub fn check_quota(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] quota: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] current: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] requested: JsValue,
+    ) -> Result<(), JsValue> {
+        let requested = if requested.is_undefined() {
+            1
+        } else {
+            count(&requested, "requested")?
+        };
+        self.inner
+            .check_quota(
+                text(&quota, "quota")?,
+                count(&current, "current")?,
+                requested,
+            )
+            .map_err(|e| to_js(&e))
+    }
+
+    /// Of `candidates` arriving in order, how many fit after `current`.
+    pub fn accept(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] quota: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] current: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] candidates: JsValue,
+    ) -> Result<f64, JsValue> {
+        let accepted = self
+            .inner
+            .accept(
+                text(&quota, "quota")?,
+                count(&current, "current")?,
+                count(&candidates, "candidates")?,
+            )
+            .map_err(|e| to_js(&e))?;
+        #[allow(clippy::cast_precision_loss)]
+        // at most `candidates`, which was a safe integer or smaller
+        Ok(accepted as f64)
+    }
+
+    /// How many more fit after `current`; `null` when unlimited.
+    #[wasm_bindgen(unchecked_return_type = "number | bigint | null")]
+    pub fn remaining(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] quota: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] current: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let left = self
+            .inner
+            .remaining(text(&quota, "quota")?, count(&current, "current")?)
+            .map_err(|e| to_js(&e))?;
+        Ok(left.map_or(JsValue::NULL, to_number))
+    }
+
+    /// `current` as a percentage of the limit; `null` when unlimited.
+    #[wasm_bindgen(js_name = usagePercent)]
+    pub fn usage_percent(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] quota: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | bigint")] current: JsValue,
+    ) -> Result<Option<f64>, JsValue> {
+        self.inner
+            .usage_percent(text(&quota, "quota")?, count(&current, "current")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The limit of a quota; `null` when unlimited (0 when the license sets none).
+    #[wasm_bindgen(js_name = quotaLimit, unchecked_return_type = "number | bigint | null")]
+    pub fn quota_limit(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] quota: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let limit = self
+            .inner
+            .quota_limit(text(&quota, "quota")?)
+            .map_err(|e| to_js(&e))?;
+        Ok(limit.map_or(JsValue::NULL, to_number))
+    }
+
+    /// Sets the modules a group grants; throws `GroupError` for a module
+    /// outside the tier.
+    #[wasm_bindgen(js_name = setGroup)]
+    pub fn set_group(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] group: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] modules: JsValue,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .set_group(text(&group, "group")?, strings(&modules, "modules")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The group names.
+    #[wasm_bindgen(getter, unchecked_return_type = "string[]")]
+    pub fn groups(&self) -> Array {
+        string_array(&self.inner.group_names())
+    }
+
+    /// A user's modules: licensed ∩ union of the groups' modules; a
+    /// superuser gets every licensed module.
+    #[wasm_bindgen(js_name = userModules, unchecked_return_type = "string[]")]
+    pub fn user_modules(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] groups: JsValue,
+        superuser: Option<bool>,
+    ) -> Result<Array, JsValue> {
+        self.inner
+            .user_modules(strings(&groups, "groups")?, superuser.unwrap_or(false))
+            .map(|m| string_array(&m))
+            .map_err(|e| to_js(&e))
+    }
+
+    /// Throws `ModuleNotLicensed` (not in the tier) or `AccessDenied` (the
+    /// groups do not grant it).
+    #[wasm_bindgen(js_name = checkModuleAccess)]
+    pub fn check_module_access(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] module: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] groups: JsValue,
+        superuser: Option<bool>,
+    ) -> Result<(), JsValue> {
+        self.inner
+            .check_module_access(
+                text(&module, "module")?,
+                strings(&groups, "groups")?,
+                superuser.unwrap_or(false),
+            )
+            .map_err(|e| to_js(&e))
+    }
+
+    /// What changes from this license to `other`.
+    #[wasm_bindgen(unchecked_return_type = "LicenseChange")]
+    pub fn diff(&self, other: &License) -> Result<JsValue, JsValue> {
+        parse_json(&self.inner.diff_json(other.inner.clone()))
+    }
+}
+
+/// The route table of a catalog.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct RouteTable {
+    inner: Arc<FfiRoutes>,
+}
+
+#[wasm_bindgen]
+impl RouteTable {
+    /// The route table of `catalog`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(catalog: &Catalog) -> RouteTable {
+        RouteTable {
+            inner: FfiRoutes::new(catalog.inner.clone()),
+        }
+    }
+
+    /// What a path needs: `"public"`, `"licensed"` or the module name.
+    pub fn target(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+    ) -> Result<String, JsValue> {
+        self.inner
+            .target(text(&path, "path")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The gateway decision: what the path needs if allowed, else throws the
+    /// `Denial` (402, 403, 400). `license` may be `null` (no license).
+    /// `options`: `{ userGroups?: string[], superuser?: boolean, now?: Date }`;
+    /// without `userGroups` and `superuser` the user is not checked.
+    pub fn authorize(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        license: &License,
+        #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] options: JsValue,
+    ) -> Result<String, JsValue> {
+        self.decide(&path, Some(license.inner.clone()), &options)
+    }
+
+    /// `authorize` without a license (what the package's `authorize` calls
+    /// for `license = null`).
+    #[wasm_bindgen(js_name = authorizeUnlicensed)]
+    pub fn authorize_unlicensed(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] options: JsValue,
+    ) -> Result<String, JsValue> {
+        self.decide(&path, None, &options)
+    }
+}
+
+impl RouteTable {
+    fn decide(
+        &self,
+        path: &JsValue,
+        license: Option<Arc<FfiLicense>>,
+        options: &JsValue,
+    ) -> Result<String, JsValue> {
+        let groups = field(options, "userGroups")?;
+        let groups = if groups.is_undefined() || groups.is_null() {
+            None
+        } else {
+            Some(strings(&groups, "options.userGroups")?)
+        };
+        let superuser = field(options, "superuser")?.as_bool().unwrap_or(false);
+        let now = time_or_now(&field(options, "now")?, "options.now")?;
+        self.inner
+            .authorize(text(path, "path")?, license, groups, superuser, now)
+            .map_err(|e| to_js(&e))
+    }
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** A license status. */
+export type Status = "active" | "expiring_soon" | "in_grace" | "expired" | "not_yet_valid";
+/** Options of `KeyRing.verify`. */
+export interface VerifyOptions {
+  /** The product to expect when no catalog is given. */
+  product?: string;
+  /** The host's time (default: now). */
+  now?: Date;
+  /** The latest time the host has seen before: detects a clock turned back. */
+  lastSeen?: Date;
+  /** A revocation list, armored. */
+  revocations?: string;
+  /** Fingerprints this machine presents (64 hex digits each). */
+  fingerprints?: string[];
+  /** "advisory" reports validity problems instead of refusing. */
+  policy?: "enforce" | "advisory";
+}
+/** Options of `RouteTable.authorize`. */
+export interface AuthorizeOptions {
+  /** The user's groups; omit to skip the user check. */
+  userGroups?: string[];
+  /** A superuser has every licensed module. */
+  superuser?: boolean;
+  /** The host's time (default: now). */
+  now?: Date;
+}
+/** The customer a license was issued to. */
+export interface Customer { id: string; name: string | null; email: string | null }
+/** What changes between two licenses. */
+export interface LicenseChange {
+  tier_from: string;
+  tier_to: string;
+  modules_added: string[];
+  modules_removed: string[];
+  quotas_raised: { name: string; from: number | "unlimited" | null; to: number | "unlimited" | null }[];
+  quotas_lowered: { name: string; from: number | "unlimited" | null; to: number | "unlimited" | null }[];
+  expires_from: string | null;
+  expires_to: string | null;
+}
+"#;
