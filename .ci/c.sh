@@ -16,6 +16,6 @@ git diff --exit-code -- bindings/c/include/licman.h || {
 }
 mkdir -p target/c-test
 gcc -std=c11 -Wall -Wextra -Werror -g -O1 -I bindings/c/include bindings/c/tests/test_licman.c \
-  target/release/liblicman_ffi.a -lcjson -lpthread -ldl -lm -o target/c-test/test_licman
+  $T/release/liblicman_ffi.a -lcjson -lpthread -ldl -lm -o target/c-test/test_licman
 valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
   target/c-test/test_licman .

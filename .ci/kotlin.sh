@@ -12,7 +12,7 @@ cargo build --release --locked -q -p licman-ffi
 cargo build --release --locked -q -p licman-ffi --features bindgen --bin uniffi-bindgen
 rm -rf target/uniffi
 for language in kotlin swift; do
-  target/release/uniffi-bindgen generate --no-format --library target/release/liblicman_ffi.so \
+  $T/release/uniffi-bindgen generate --no-format --library $T/release/liblicman_ffi.so \
     --language "$language" --out-dir "target/uniffi/$language" >/dev/null
 done
 test -s target/uniffi/kotlin/uniffi/licman/licman.kt
@@ -28,4 +28,4 @@ bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$jna" \
   target/uniffi/kotlin/uniffi/licman/licman.kt bindings/kotlin/tests/LicmanTest.kt \
   -include-runtime -d target/kotlin-test/test.jar 2>&1 | grep -v '^warning:' || true
 test -s target/kotlin-test/test.jar
-java -Djna.library.path=target/release -cp "target/kotlin-test/test.jar:$jna" LicmanTestKt .
+java -Djna.library.path=$T/release -cp "target/kotlin-test/test.jar:$jna" LicmanTestKt .

@@ -3,6 +3,8 @@
 # the right version. Sourced by the binding scripts. A tool that cannot be
 # installed stops the run with a message that says so.
 set -euo pipefail
+# Where cargo puts its builds (CI may point CARGO_TARGET_DIR at a cache).
+T="${CARGO_TARGET_DIR:-target}"
 
 need() { # need CMD MESSAGE
   command -v "$1" >/dev/null 2>&1 || { echo "error: $2" >&2; exit 1; }

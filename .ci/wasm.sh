@@ -14,7 +14,7 @@ ensure_node_tools
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 cargo build --locked -q -p licman-wasm --target wasm32-unknown-unknown --profile wasm-release
-wasm=target/wasm32-unknown-unknown/wasm-release/licman_wasm.wasm
+wasm=$T/wasm32-unknown-unknown/wasm-release/licman_wasm.wasm
 pkg=target/wasm-pkg
 rm -rf "$pkg"
 mkdir -p "$pkg"

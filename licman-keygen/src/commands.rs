@@ -944,7 +944,7 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
 
 /// One row of an import file: the fields that matter (the key is the truth;
 /// the other columns must agree with it).
-struct ImportRow {
+pub struct ImportRow {
     line: usize,
     license_id: Option<String>,
     key: Option<String>,
@@ -954,6 +954,11 @@ struct ImportRow {
 
 fn import_rows(file: &Path) -> Result<Vec<ImportRow>> {
     let text = std::fs::read_to_string(file).map_err(|e| CliError::io("cannot read", file, &e))?;
+    parse_import(&text, &file.display().to_string())
+}
+
+/// The rows of an export's text: a JSON array, or CSV with a `key` column.
+pub fn parse_import(text: &str, origin: &str) -> Result<Vec<ImportRow>> {
     let get = |v: &serde_json::Value, k: &str| {
         v.get(k)
             .and_then(|x| x.as_str())
@@ -961,10 +966,10 @@ fn import_rows(file: &Path) -> Result<Vec<ImportRow>> {
             .filter(|s| !s.is_empty())
     };
     if text.trim_start().starts_with('[') {
-        let values: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+        let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
             CliError::failure(
                 "malformed_import",
-                format!("{}: not a JSON export: {e}", file.display()),
+                format!("{}: not a JSON export: {e}", origin),
             )
         })?;
         return Ok(values
@@ -987,7 +992,7 @@ fn import_rows(file: &Path) -> Result<Vec<ImportRow>> {
         .map_err(|e| {
             CliError::failure(
                 "malformed_import",
-                format!("{}: bad CSV header: {e}", file.display()),
+                format!("{}: bad CSV header: {e}", origin),
             )
         })?
         .iter()
@@ -996,10 +1001,7 @@ fn import_rows(file: &Path) -> Result<Vec<ImportRow>> {
     if !headers.iter().any(|h| h == "key") {
         return Err(CliError::failure(
             "malformed_import",
-            format!(
-                "{}: no 'key' column (is this a licman export?)",
-                file.display()
-            ),
+            format!("{}: no 'key' column (is this a licman export?)", origin),
         ));
     }
     let col = |name: &str| headers.iter().position(|h| h == name);

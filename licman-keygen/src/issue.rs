@@ -719,6 +719,36 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
     }
 }
 
+/// Parses a batch CSV against `catalog` without signing (for the fuzz
+/// target): how many rows make valid claims.
+pub fn fuzz_batch(csv_text: &str, catalog: &Catalog) -> Result<usize> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(csv_text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| CliError::failure("malformed_csv", format!("bad header row: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let defaults = Request {
+        bind_policy: "any".into(),
+        perpetual: true,
+        ..Request::default()
+    };
+    let now = Timestamp::from_unix_seconds(1_780_000_000);
+    let mut valid = 0;
+    for row in reader.records() {
+        let Ok(row) = row else { continue };
+        if let Ok(request) = row_request(&defaults, &headers, &row) {
+            if claims_for(catalog, &request, now).is_ok() {
+                valid += 1;
+            }
+        }
+    }
+    Ok(valid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

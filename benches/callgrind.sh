@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Instruction counts (callgrind) of each benchmarked operation: repeatable
+# where wall-clock time drifts. Each op runs 1 and 101 times; the
+# difference / 100 is the cost of one op, with set-up cancelled out.
+#   bash benches/callgrind.sh [OPERATION...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -q -p licman-benches --bin ops
+ops=("$@")
+if [ ${#ops[@]} -eq 0 ]; then
+  ops=(verify_strict_floor licman_verify licman_verify_catalog licman_verify_armored jwt_verify paseto_verify
+       licman_issue revocation_contains has_module_id has_module_name hashset_contains check_quota accept
+       user_modules_1 user_modules_8 user_modules_64 naive_user_modules_8 authorize_seed authorize_500 naive_route_500)
+fi
+count() { # count OP N -> total instructions
+  local out
+  out=$(mktemp)
+  valgrind --tool=callgrind --callgrind-out-file="$out" target/release/ops "$1" "$2" >/dev/null 2>&1
+  awk '/^summary:/ { print $2 }' "$out"
+  rm -f "$out"
+}
+printf "%-24s %14s\n" operation "instructions"
+for op in "${ops[@]}"; do
+  one=$(count "$op" 1)
+  many=$(count "$op" 101)
+  printf "%-24s %14.1f\n" "$op" "$(echo "($many - $one) / 100" | bc -l)"
+done

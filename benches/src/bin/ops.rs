@@ -1,0 +1,116 @@
+//! Runs one benchmarked operation N times, for instruction counts under
+//! callgrind (`benches/callgrind.sh` runs each op at two counts and takes the
+//! difference, so set-up cancels out).
+//!
+//! ```text
+//! ops OPERATION COUNT
+//! ```
+
+#![allow(clippy::expect_used)] // fixed inputs
+
+use std::hint::black_box;
+
+use licman_benches::{
+    Fixture, naive_route, naive_user_modules, now, professional_claims, signing_key,
+};
+use licman_core::{LicenseId, ModuleId, QuotaId};
+
+/// Every operation this runner knows.
+pub const OPERATIONS: &[&str] = &[
+    "verify_strict_floor",
+    "licman_verify",
+    "licman_verify_catalog",
+    "licman_verify_armored",
+    "jwt_verify",
+    "paseto_verify",
+    "licman_issue",
+    "revocation_contains",
+    "has_module_id",
+    "has_module_name",
+    "hashset_contains",
+    "check_quota",
+    "accept",
+    "user_modules_1",
+    "user_modules_8",
+    "user_modules_64",
+    "naive_user_modules_8",
+    "authorize_seed",
+    "authorize_500",
+    "naive_route_500",
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [op, count] = args.as_slice() else {
+        return Err(format!(
+            "usage: ops OPERATION COUNT\noperations: {}",
+            OPERATIONS.join(" ")
+        )
+        .into());
+    };
+    let count: u64 = count.parse()?;
+    let f = Fixture::new();
+    let key = signing_key();
+    let claims = professional_claims();
+    let (access, groups) = &f.groups;
+    let probe = LicenseId::from_bytes([0xee; 16]);
+    let devices = QuotaId(1);
+    let mut sink = 0u64;
+    for _ in 0..count {
+        sink += match op.as_str() {
+            "verify_strict_floor" => u64::from(f.verify_strict_floor()),
+            "licman_verify" => u64::from(f.licman_verify()),
+            "licman_verify_catalog" => u64::from(f.licman_verify_catalog()),
+            "licman_verify_armored" => u64::from(f.licman_verify_armored()),
+            "jwt_verify" => u64::from(f.jwt_verify()),
+            "paseto_verify" => u64::from(f.paseto_verify()),
+            "licman_issue" => f.licman_issue(&key, &claims) as u64,
+            "revocation_contains" => u64::from(f.revocations.contains(black_box(&probe))),
+            "has_module_id" => u64::from(f.license.has_module(black_box(ModuleId(8)))),
+            "has_module_name" => u64::from(
+                f.license
+                    .has_module_named(black_box("scheduled_audits"))
+                    .unwrap_or(false),
+            ),
+            "hashset_contains" => u64::from(f.name_set.contains(black_box("scheduled_audits"))),
+            "check_quota" => u64::from(f.license.check_quota(devices, black_box(50), 1).is_ok()),
+            "accept" => f.license.accept(devices, black_box(90), 20).accepted,
+            "user_modules_1" => access.user_modules(black_box(&groups[..1]), false).len() as u64,
+            "user_modules_8" => access.user_modules(black_box(&groups[..8]), false).len() as u64,
+            "user_modules_64" => access.user_modules(black_box(&groups[..64]), false).len() as u64,
+            "naive_user_modules_8" => {
+                naive_user_modules(black_box(&f.naive_groups[..8]), &f.name_set).len() as u64
+            }
+            "authorize_seed" => u64::from(
+                f.routes
+                    .0
+                    .authorize(
+                        black_box("/devices/7/config"),
+                        Some(&f.license),
+                        None,
+                        now(),
+                    )
+                    .is_ok(),
+            ),
+            "authorize_500" => u64::from(
+                f.routes
+                    .1
+                    .target(black_box("/api/v3/resource-409/items/7"))
+                    .is_ok(),
+            ),
+            "naive_route_500" => u64::from(
+                naive_route(&f.naive_routes, black_box("/api/v3/resource-409/items/7"))
+                    != licman_core::RouteTarget::Public,
+            ),
+            other => {
+                return Err(format!(
+                    "unknown operation {other:?}; operations: {}",
+                    OPERATIONS.join(" ")
+                )
+                .into());
+            }
+        };
+    }
+    println!("{sink}");
+    Ok(())
+}
