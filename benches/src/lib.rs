@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::hint::black_box;
 use std::time::Duration;
 
-use ed25519_dalek::Signer as _;
 use licman_core::{
     Catalog, Claims, Customer, Entitlements, GroupAccess, GroupId, KeyRing, LicenseId, ModuleId,
     QuotaId, QuotaLimit, RevocationList, RouteTable, RouteTarget, SigningKey, Timestamp,
@@ -22,9 +21,13 @@ use serde::{Deserialize, Serialize};
 /// The NetAudit catalog.
 pub const NETAUDIT: &str = include_str!("../../examples/catalogs/netaudit.toml");
 
-/// "Now" for every benchmark: inside the license's validity.
+/// "Now" for every benchmark, 2026-06-01T00:00:00Z: inside the license's
+/// validity. A constant, so no benchmark pays for a date conversion.
+pub const NOW: Timestamp = Timestamp::from_unix_seconds(1_780_272_000);
+
+/// [`NOW`].
 pub fn now() -> Timestamp {
-    Timestamp::from_date(2026, 6, 1).expect("date")
+    NOW
 }
 
 /// The signing key every benchmark uses.
@@ -127,8 +130,8 @@ pub struct Fixture {
     pub license: Entitlements,
     /// A revocation list of 10 000 other ids.
     pub revocations: RevocationList,
-    /// Message and signature of the same length as the license's, for the
-    /// `verify_strict` floor.
+    /// The license's signed message and signature, for the `verify_strict`
+    /// floor.
     pub floor: (
         ed25519_dalek::VerifyingKey,
         Vec<u8>,
@@ -179,10 +182,20 @@ impl Fixture {
             .verify(&ring, "netaudit")
             .expect("ok");
 
+        // The floor verifies exactly what licman verifies: the license's
+        // signed message (context ‖ version ‖ key id ‖ payload, FORMAT.md)
+        // and its signature, so the data-dependent cost of the curve
+        // arithmetic is identical and the difference is licman's own work.
         let dalek = ed25519_dalek::SigningKey::from_bytes(&key.to_seed());
-        let message = vec![0x42u8; issued.as_bytes().len() - 64 + b"licman/license\0".len()];
-        let signature = dalek.sign(&message);
+        let envelope = issued.as_bytes();
+        let (signed, signature) = envelope.split_at(envelope.len() - 64);
+        let message = [&b"licman/license\0"[..], signed].concat();
+        let signature = ed25519_dalek::Signature::from_slice(signature).expect("signature");
         let floor = (dalek.verifying_key(), message, signature);
+        assert!(
+            floor.0.verify_strict(&floor.1, &floor.2).is_ok(),
+            "the floor verifies the license's own signature"
+        );
 
         let token_claims = TokenClaims::from_claims(&claims);
         let mut pkcs8 = hex_literal(b"302e020100300506032b657004220420");
@@ -358,4 +371,15 @@ pub fn naive_user_modules(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn now_is_the_first_of_june_2026() {
+        assert_eq!(
+            Some(super::NOW),
+            licman_core::Timestamp::from_date(2026, 6, 1)
+        );
+    }
 }

@@ -2,18 +2,16 @@
 //! licensed modules ∩ the union of their groups' modules; a superuser has
 //! every licensed module, never more.
 
-use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
-
-use hashbrown::HashMap;
 
 use crate::catalog::{Catalog, NameKind, UnknownName};
 use crate::denial::Denial;
 use crate::entitlements::Entitlements;
 use crate::ids::ModuleId;
 use crate::module_set::ModuleSet;
+use crate::name_index::NameIndex;
 
 /// A group's index in its [`GroupAccess`]: resolve names once, then check
 /// with ids.
@@ -96,8 +94,11 @@ pub struct GroupAccess {
     catalog: Catalog,
     licensed: ModuleSet,
     tier: String,
-    groups: Vec<(Box<str>, ModuleSet)>,
-    index: HashMap<Box<str>, GroupId>,
+    /// Group names → ids, in creation order (a group's id is its position).
+    names: NameIndex<GroupId>,
+    /// The modules each group grants, by id: contiguous, so a user's
+    /// modules are a run of 32-byte ORs.
+    grants: Vec<ModuleSet>,
 }
 
 impl GroupAccess {
@@ -112,8 +113,8 @@ impl GroupAccess {
             catalog: license.catalog().clone(),
             licensed: *license.modules(),
             tier: license.tier().to_string(),
-            groups: Vec::new(),
-            index: HashMap::new(),
+            names: NameIndex::new(),
+            grants: Vec::new(),
         }
     }
 
@@ -144,18 +145,20 @@ impl GroupAccess {
                 tier: self.tier.clone(),
             });
         }
-        if let Some(&id) = self.index.get(group) {
+        if let Some(id) = self.names.get(group) {
             if let Some(slot) = usize::try_from(id.0)
                 .ok()
-                .and_then(|i| self.groups.get_mut(i))
+                .and_then(|i| self.grants.get_mut(i))
             {
-                slot.1 = modules;
+                *slot = modules;
             }
             return Ok(id);
         }
-        let id = GroupId(u32::try_from(self.groups.len()).map_err(|_| GroupError::TooManyGroups)?);
-        self.groups.push((group.into(), modules));
-        self.index.insert(group.into(), id);
+        let id = GroupId(u32::try_from(self.grants.len()).map_err(|_| GroupError::TooManyGroups)?);
+        if !self.names.insert(group, id) {
+            return Err(GroupError::TooManyGroups);
+        }
+        self.grants.push(modules);
         Ok(id)
     }
 
@@ -187,7 +190,7 @@ impl GroupAccess {
     /// assert_eq!(licman_core::GroupAccess::new(&e).group_id("nobody"), None);
     /// ```
     pub fn group_id(&self, group: &str) -> Option<GroupId> {
-        self.index.get(group).copied()
+        self.names.get(group)
     }
 
     /// The modules a group grants.
@@ -199,8 +202,7 @@ impl GroupAccess {
     pub fn group_modules(&self, group: GroupId) -> Option<&ModuleSet> {
         usize::try_from(group.0)
             .ok()
-            .and_then(|i| self.groups.get(i))
-            .map(|(_, m)| m)
+            .and_then(|i| self.grants.get(i))
     }
 
     /// The name of a group.
@@ -215,8 +217,8 @@ impl GroupAccess {
     pub fn group_name(&self, group: GroupId) -> Option<&str> {
         usize::try_from(group.0)
             .ok()
-            .and_then(|i| self.groups.get(i))
-            .map(|(name, _)| name.as_ref())
+            .and_then(|i| self.names.entry(i))
+            .map(|(name, _)| name)
     }
 
     /// Every group: id, name and the modules it grants, in creation order.
@@ -229,14 +231,10 @@ impl GroupAccess {
     /// # Ok::<(), licman_core::GroupError>(())
     /// ```
     pub fn groups(&self) -> impl Iterator<Item = (GroupId, &str, &ModuleSet)> {
-        self.groups
+        self.names
             .iter()
-            .enumerate()
-            .filter_map(|(i, (name, modules))| {
-                u32::try_from(i)
-                    .ok()
-                    .map(|i| (GroupId(i), name.as_ref(), modules))
-            })
+            .zip(self.grants.iter())
+            .map(|((name, id), modules)| (id, name, modules))
     }
 
     /// Number of groups.
@@ -246,7 +244,7 @@ impl GroupAccess {
     /// assert_eq!(licman_core::GroupAccess::new(&e).len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.groups.len()
+        self.grants.len()
     }
 
     /// Whether there are no groups.
@@ -256,7 +254,7 @@ impl GroupAccess {
     /// assert!(licman_core::GroupAccess::new(&e).is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
+        self.grants.is_empty()
     }
 
     /// A user's modules: licensed ∩ the union of their groups' modules; a
@@ -280,7 +278,7 @@ impl GroupAccess {
         }
         let mut granted = ModuleSet::new();
         for group in groups {
-            if let Some(modules) = self.group_modules(*group) {
+            if let Some(modules) = self.grants.get(group.0 as usize) {
                 granted = granted.union(modules);
             }
         }

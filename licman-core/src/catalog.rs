@@ -1,18 +1,17 @@
 //! The product catalog: modules, quotas and tiers by stable numeric id, and
 //! the route table. Read from TOML (or any serde format) and validated once.
 
-use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
-use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{ModuleId, QuotaId};
 use crate::module_set::ModuleSet;
+use crate::name_index::NameIndex;
 use crate::quota::QuotaLimit;
 use crate::routes::{RouteTable, RouteTarget};
 
@@ -678,7 +677,7 @@ impl Tier {
 struct Table<T, Id> {
     items: Vec<T>,
     index: [Option<u8>; 256],
-    names: HashMap<Box<str>, Id>,
+    names: NameIndex<Id>,
 }
 
 impl<T, Id> Table<T, Id> {
@@ -892,7 +891,7 @@ impl Catalog {
     /// ```
     #[inline]
     pub fn module_id(&self, name: &str) -> Option<ModuleId> {
-        self.0.modules.names.get(name).copied()
+        self.0.modules.names.get(name)
     }
 
     /// Every module id the catalog defines.
@@ -935,7 +934,7 @@ impl Catalog {
     /// ```
     #[inline]
     pub fn quota_id(&self, name: &str) -> Option<QuotaId> {
-        self.0.quotas.names.get(name).copied()
+        self.0.quotas.names.get(name)
     }
 
     /// The tiers, by name.
@@ -1035,7 +1034,7 @@ fn build_modules(d: &CatalogDefinition) -> Result<Table<ModuleInfo, ModuleId>, C
     sorted.sort_by_key(|m| m.id);
     let mut modules = Vec::with_capacity(sorted.len());
     let mut index = [None; 256];
-    let mut names: HashMap<Box<str>, ModuleId> = HashMap::with_capacity(sorted.len() * 2);
+    let mut names: NameIndex<ModuleId> = NameIndex::new();
     let mut holder: BTreeMap<u8, &str> = BTreeMap::new();
     for m in d.modules.iter() {
         check_item(
@@ -1062,7 +1061,7 @@ fn build_modules(d: &CatalogDefinition) -> Result<Table<ModuleInfo, ModuleId>, C
                     name: name.to_string(),
                 });
             }
-            if names.insert(name.into(), id).is_some() {
+            if !names.insert(name, id) {
                 return Err(CatalogError::DuplicateName {
                     kind: NameKind::Module,
                     name: name.to_string(),
@@ -1147,12 +1146,9 @@ fn build_quotas(d: &CatalogDefinition) -> Result<Table<QuotaInfo, QuotaId>, Cata
     sorted.sort_by_key(|q| q.id);
     let mut quotas = Vec::with_capacity(sorted.len());
     let mut index = [None; 256];
-    let mut names: HashMap<Box<str>, QuotaId> = HashMap::with_capacity(sorted.len());
+    let mut names: NameIndex<QuotaId> = NameIndex::new();
     for (position, q) in sorted.into_iter().enumerate() {
-        if names
-            .insert(q.name.as_str().into(), QuotaId(q.id))
-            .is_some()
-        {
+        if !names.insert(&q.name, QuotaId(q.id)) {
             return Err(CatalogError::DuplicateName {
                 kind: NameKind::Quota,
                 name: q.name.clone(),
@@ -1177,8 +1173,8 @@ fn build_quotas(d: &CatalogDefinition) -> Result<Table<QuotaInfo, QuotaId>, Cata
 
 fn build_tiers(
     d: &CatalogDefinition,
-    module_names: &HashMap<Box<str>, ModuleId>,
-    quota_names: &HashMap<Box<str>, QuotaId>,
+    module_names: &NameIndex<ModuleId>,
+    quota_names: &NameIndex<QuotaId>,
     all_modules: ModuleSet,
 ) -> Result<Vec<Tier>, CatalogError> {
     // Own modules and quotas of each tier, names resolved.
@@ -1202,23 +1198,23 @@ fn build_tiers(
                 modules = modules.union(&all_modules);
                 continue;
             }
-            let id = module_names.get(module.as_str()).ok_or_else(|| {
-                CatalogError::UnknownModuleInTier {
+            let id = module_names
+                .get(module)
+                .ok_or_else(|| CatalogError::UnknownModuleInTier {
                     tier: name.clone(),
                     module: module.clone(),
-                }
-            })?;
-            modules.insert(*id);
+                })?;
+            modules.insert(id);
         }
         let mut quotas = BTreeMap::new();
         for (quota, value) in &tier.quotas {
-            let id = quota_names.get(quota.as_str()).ok_or_else(|| {
-                CatalogError::UnknownQuotaInTier {
+            let id = quota_names
+                .get(quota)
+                .ok_or_else(|| CatalogError::UnknownQuotaInTier {
                     tier: name.clone(),
                     quota: quota.clone(),
-                }
-            })?;
-            quotas.insert(*id, value.0);
+                })?;
+            quotas.insert(id, value.0);
         }
         own.insert(name, (modules, quotas));
     }
@@ -1274,13 +1270,15 @@ fn build_routes(data: &CatalogData) -> Result<RouteTable, CatalogError> {
         entries.push((path.clone(), RouteTarget::Public));
     }
     for (path, module) in &routes.modules {
-        let id = data.modules.names.get(module.as_str()).ok_or_else(|| {
-            CatalogError::UnknownModuleInRoute {
-                path: path.clone(),
-                module: module.clone(),
-            }
-        })?;
-        entries.push((path.clone(), RouteTarget::Module(*id)));
+        let id =
+            data.modules
+                .names
+                .get(module)
+                .ok_or_else(|| CatalogError::UnknownModuleInRoute {
+                    path: path.clone(),
+                    module: module.clone(),
+                })?;
+        entries.push((path.clone(), RouteTarget::Module(id)));
     }
     RouteTable::new(entries)
 }

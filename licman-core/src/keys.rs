@@ -7,7 +7,7 @@ use core::fmt;
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::error::{EncodingProblem, Error};
-use crate::format::{decode_prefixed, encode_prefixed, signed_message};
+use crate::format::{decode_prefixed, encode_prefixed};
 use crate::ids::KeyId;
 
 /// Prefix of a public key's text form: `lmpk1_` followed by the base64url of
@@ -153,16 +153,10 @@ impl PublicKey {
         self.key_id
     }
 
-    /// Strict Ed25519 verification of `context ‖ signed`.
-    pub(crate) fn verify(
-        &self,
-        context: &[u8],
-        signed: &[u8],
-        signature: &[u8; 64],
-    ) -> Result<(), Error> {
-        let message = signed_message(context, signed);
+    /// Strict Ed25519 verification of a signed message (`context ‖ signed`).
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8; 64]) -> Result<(), Error> {
         self.key
-            .verify_strict(&message, &Signature::from_bytes(signature))
+            .verify_strict(message, &Signature::from_bytes(signature))
             .map_err(|_| Error::BadSignature {
                 key_id: self.key_id,
             })
@@ -299,13 +293,12 @@ impl KeyRing {
     pub(crate) fn verify_signature(
         &self,
         key_id: KeyId,
-        context: &[u8],
-        signed: &[u8],
+        message: &[u8],
         signature: &[u8; 64],
     ) -> Result<(), Error> {
         self.get(key_id)
             .ok_or(Error::UnknownKey { key_id })?
-            .verify(context, signed, signature)
+            .verify(message, signature)
     }
 }
 

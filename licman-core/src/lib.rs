@@ -57,6 +57,7 @@ mod format;
 mod ids;
 mod keys;
 mod module_set;
+mod name_index;
 mod quota;
 mod revocation;
 mod routes;

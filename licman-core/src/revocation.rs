@@ -4,7 +4,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::error::Error;
-use crate::format::{Armor, decode_armored, encode_armored, split_envelope};
+use crate::format::{Armor, ContextualEnvelope, decode_armored, encode_armored, split_envelope};
 use crate::ids::{KeyId, LicenseId};
 use crate::keys::KeyRing;
 use crate::time::Timestamp;
@@ -44,7 +44,7 @@ pub const REVOCATION_ARMOR: Armor = Armor {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnverifiedRevocationList {
-    bytes: Vec<u8>,
+    bytes: ContextualEnvelope,
     key_id: KeyId,
     product: String,
     serial: u64,
@@ -60,7 +60,8 @@ impl UnverifiedRevocationList {
     /// assert!(matches!(UnverifiedRevocationList::parse("lm1_AAAA"), Err(Error::WrongPrefix { .. })));
     /// ```
     pub fn parse(text: &str) -> Result<Self, Error> {
-        Self::from_bytes(&decode_armored(
+        Self::from_envelope(decode_armored(
+            REVOCATION_CONTEXT,
             text,
             REVOCATION_ARMOR,
             MAX_REVOCATION_TEXT_LEN,
@@ -74,7 +75,14 @@ impl UnverifiedRevocationList {
     /// assert_eq!(UnverifiedRevocationList::from_bytes(&[]), Err(Error::Truncated));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let envelope = split_envelope(bytes, MAX_REVOCATION_LIST_LEN)?;
+        // Checked before the copy.
+        split_envelope(bytes, MAX_REVOCATION_LIST_LEN)?;
+        Self::from_envelope(ContextualEnvelope::from_envelope(REVOCATION_CONTEXT, bytes))
+    }
+
+    fn from_envelope(bytes: ContextualEnvelope) -> Result<Self, Error> {
+        let (envelope, _) = bytes.split(MAX_REVOCATION_LIST_LEN)?;
+        let key_id = envelope.key_id;
         let RevocationPayload {
             product,
             serial,
@@ -82,8 +90,8 @@ impl UnverifiedRevocationList {
             revoked,
         } = decode_revocations(envelope.payload)?;
         Ok(UnverifiedRevocationList {
-            key_id: envelope.key_id,
-            bytes: bytes.to_vec(),
+            key_id,
+            bytes,
             product,
             serial,
             issued_at,
@@ -167,7 +175,7 @@ impl UnverifiedRevocationList {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.envelope()
     }
 
     /// The armored text form.
@@ -180,7 +188,7 @@ impl UnverifiedRevocationList {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(REVOCATION_ARMOR, &self.bytes)
+        encode_armored(REVOCATION_ARMOR, self.bytes.envelope())
     }
 
     /// Verifies the signature under the key ring (strict Ed25519, the
@@ -196,13 +204,8 @@ impl UnverifiedRevocationList {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn verify(self, ring: &KeyRing, product: &str) -> Result<RevocationList, Error> {
-        let envelope = split_envelope(&self.bytes, MAX_REVOCATION_LIST_LEN)?;
-        ring.verify_signature(
-            envelope.key_id,
-            REVOCATION_CONTEXT,
-            envelope.signed,
-            &envelope.signature,
-        )?;
+        let (envelope, message) = self.bytes.split(MAX_REVOCATION_LIST_LEN)?;
+        ring.verify_signature(envelope.key_id, message, &envelope.signature)?;
         if self.product != product {
             return Err(Error::WrongProduct {
                 expected: product.to_string(),

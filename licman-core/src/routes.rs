@@ -1,16 +1,14 @@
 //! Route table: API path prefixes → the module they need, and the gateway's
 //! `authorize` decision.
 
-use alloc::boxed::Box;
 use alloc::string::{String, ToString};
-
-use hashbrown::HashMap;
 
 use crate::catalog::CatalogError;
 use crate::denial::Denial;
 use crate::entitlements::Entitlements;
 use crate::ids::ModuleId;
 use crate::module_set::ModuleSet;
+use crate::name_index::NameIndex;
 use crate::time::Timestamp;
 
 /// What a path needs.
@@ -55,8 +53,9 @@ impl core::error::Error for InvalidPath {}
 /// `/devices` covers `/devices` and `/devices/7` but not `/devices-old`;
 /// `/devices/discover` beats `/devices` for `/devices/discover/run`. The root
 /// `/` matches only itself. A query string or fragment is ignored, and so is
-/// a trailing `/`. A look-up hashes at most one candidate prefix per path
-/// segment, whatever the table's size, and never allocates.
+/// a trailing `/`. A look-up reads the path once and then hashes at most one
+/// candidate prefix per segment (no deeper than the table's deepest route),
+/// whatever the table's size, and never allocates.
 ///
 /// ```
 /// use licman_core::{ModuleId, RouteTable, RouteTarget};
@@ -73,7 +72,7 @@ impl core::error::Error for InvalidPath {}
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RouteTable {
-    entries: HashMap<Box<str>, RouteTarget>,
+    entries: NameIndex<RouteTarget>,
     /// Most segments of any entry: longer paths start matching there.
     max_depth: usize,
 }
@@ -95,37 +94,133 @@ fn canonical_route(path: &str) -> bool {
             .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
-/// The request path without query string, fragment and trailing `/`, or
-/// `InvalidPath` if it is ambiguous.
-fn normalize(path: &str) -> Result<&str, InvalidPath> {
-    let end = path.find(['?', '#']).unwrap_or(path.len());
-    let path = path.get(..end).ok_or(InvalidPath)?;
-    if !path.starts_with('/') || path.contains('\\') || path.bytes().any(|b| b.is_ascii_control()) {
-        return Err(InvalidPath);
+/// How [`scan`] treats each byte of a request path.
+const PLAIN: u8 = 0;
+const SLASH: u8 = 1;
+const END: u8 = 2;
+const PERCENT: u8 = 3;
+const REFUSED: u8 = 4;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        classes[b] = REFUSED;
+        b += 1;
     }
-    if path == "/" {
-        return Ok(path);
-    }
-    let path = path.strip_suffix('/').unwrap_or(path);
-    if path == "/" {
-        return Err(InvalidPath);
-    }
-    for segment in path.split('/').skip(1) {
-        if segment.is_empty() || segment == "." || segment == ".." {
-            return Err(InvalidPath);
-        }
-    }
-    // Encoded dots, slashes and backslashes would be decoded downstream.
+    classes[0x7f] = REFUSED;
+    classes[b'\\' as usize] = REFUSED;
+    classes[b'/' as usize] = SLASH;
+    classes[b'?' as usize] = END;
+    classes[b'#' as usize] = END;
+    classes[b'%' as usize] = PERCENT;
+    classes
+}
+
+static BYTE_CLASSES: [u8; 256] = byte_classes();
+
+/// How many segment boundaries [`scan`] remembers; a table with deeper
+/// routes falls back to searching the path for them.
+const REMEMBERED: usize = 8;
+
+/// A request path read once: its canonical form and where its first
+/// segments end.
+struct Scanned<'a> {
+    /// The path without query string, fragment and trailing `/`.
+    path: &'a str,
+    /// `ends[d]` is where the prefix of `d + 1` segments ends, for the first
+    /// `REMEMBERED` segments (the last one ends at `path.len()`).
+    ends: [usize; REMEMBERED],
+    /// Number of segments (0 for the root).
+    segments: usize,
+}
+
+/// Whether a segment would be resolved away downstream.
+#[inline(always)]
+fn dot_segment(segment: &[u8]) -> bool {
+    matches!(segment, [] | [b'.'] | [b'.', b'.'])
+}
+
+/// Reads a request path in one pass: drops the query string, fragment and
+/// one trailing `/`, and refuses (`InvalidPath`) what a prefix match could
+/// be bypassed with: no leading `/`, empty, `.` or `..` segments,
+/// backslashes, control bytes, and encoded `.`, `/` or `\`, which would be
+/// decoded downstream.
+#[inline(always)]
+fn scan(path: &str) -> Result<Scanned<'_>, InvalidPath> {
     let bytes = path.as_bytes();
-    for (i, _) in path.match_indices('%') {
-        let code = bytes
-            .get(i + 1..i + 3)
-            .map(|c| [c[0].to_ascii_lowercase(), c[1].to_ascii_lowercase()]);
-        if matches!(code, Some([b'2', b'e' | b'f']) | Some([b'5', b'c'])) {
-            return Err(InvalidPath);
-        }
+    if bytes.first() != Some(&b'/') {
+        return Err(InvalidPath);
     }
-    Ok(path)
+    let mut ends = [0usize; REMEMBERED];
+    let mut segments = 0usize;
+    let mut start = 1usize;
+    let mut i = 1usize;
+    let end = loop {
+        // Most bytes are plain: skip them in a tight loop.
+        let class = loop {
+            match bytes.get(i) {
+                Some(&byte) => match BYTE_CLASSES.get(usize::from(byte)) {
+                    Some(&PLAIN) => i += 1,
+                    Some(&class) => break class,
+                    None => return Err(InvalidPath),
+                },
+                None => break END,
+            }
+        };
+        match class {
+            SLASH => {
+                if dot_segment(bytes.get(start..i).unwrap_or_default()) {
+                    return Err(InvalidPath);
+                }
+                if let Some(slot) = ends.get_mut(segments) {
+                    *slot = i;
+                }
+                segments += 1;
+                start = i + 1;
+            }
+            END => break i,
+            PERCENT => {
+                let code = bytes.get(i + 1..i + 3).unwrap_or_default();
+                if matches!(
+                    code,
+                    [b'2', b'e' | b'E' | b'f' | b'F'] | [b'5', b'c' | b'C']
+                ) {
+                    return Err(InvalidPath);
+                }
+            }
+            _ => return Err(InvalidPath),
+        }
+        i += 1;
+    };
+    let last = bytes.get(start..end).unwrap_or_default();
+    if last.is_empty() {
+        // A trailing `/` (or the root itself).
+        if segments == 0 {
+            return Ok(Scanned {
+                path: "/",
+                ends,
+                segments: 0,
+            });
+        }
+        // `/a/` is `/a`; the `/` that ended the last segment is dropped.
+        return Ok(Scanned {
+            path: path.get(..start - 1).ok_or(InvalidPath)?,
+            ends,
+            segments,
+        });
+    }
+    if dot_segment(last) {
+        return Err(InvalidPath);
+    }
+    if let Some(slot) = ends.get_mut(segments) {
+        *slot = end;
+    }
+    Ok(Scanned {
+        path: path.get(..end).ok_or(InvalidPath)?,
+        ends,
+        segments: segments + 1,
+    })
 }
 
 impl RouteTable {
@@ -162,11 +257,11 @@ impl RouteTable {
             } else {
                 path.matches('/').count()
             };
-            if table.entries.contains_key(path.as_str()) {
+            if table.entries.get(&path).is_some() {
                 return Err(CatalogError::RouteConflict { path });
             }
             table.max_depth = table.max_depth.max(depth);
-            table.entries.insert(path.into_boxed_str(), target);
+            table.entries.insert(&path, target);
         }
         Ok(table)
     }
@@ -188,17 +283,17 @@ impl RouteTable {
     /// assert!(RouteTable::empty().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.entries.len() == 0
     }
 
-    /// The entries, in no particular order.
+    /// The entries, in the order they were given.
     ///
     /// ```
     /// # let catalog = licman_core::__doc_catalog();
     /// assert!(catalog.routes().entries().any(|(path, _)| path == "/audit-schedules"));
     /// ```
     pub fn entries(&self) -> impl Iterator<Item = (&str, RouteTarget)> {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), *v))
+        self.entries.iter()
     }
 
     /// What a request path needs: the target of the longest matching
@@ -213,22 +308,30 @@ impl RouteTable {
     /// assert_eq!(routes.target("/health/../audit-schedules"), Err(InvalidPath));
     /// ```
     pub fn target(&self, path: &str) -> Result<RouteTarget, InvalidPath> {
-        let path = normalize(path)?;
-        if path == "/" {
-            return Ok(self
-                .entries
-                .get("/")
-                .copied()
-                .unwrap_or(RouteTarget::Licensed));
+        let scanned = scan(path)?;
+        let path = scanned.path;
+        if scanned.segments == 0 {
+            return Ok(self.entries.get("/").unwrap_or(RouteTarget::Licensed));
         }
-        // Start at the deepest prefix any entry could match.
-        let mut candidate = match path.match_indices('/').nth(self.max_depth) {
+        // The deepest prefix any entry could match, then one segment less
+        // at a time.
+        let deepest = scanned.segments.min(self.max_depth);
+        if deepest <= REMEMBERED {
+            for depth in (0..deepest).rev() {
+                let end = scanned.ends.get(depth).copied().unwrap_or(path.len());
+                if let Some(target) = self.entries.get(path.get(..end).unwrap_or_default()) {
+                    return Ok(target);
+                }
+            }
+            return Ok(RouteTarget::Licensed);
+        }
+        let mut candidate = match path.match_indices('/').nth(deepest) {
             Some((cut, _)) => path.get(..cut).unwrap_or(path),
             None => path,
         };
         loop {
             if let Some(target) = self.entries.get(candidate) {
-                return Ok(*target);
+                return Ok(target);
             }
             match candidate.rfind('/') {
                 Some(cut) if cut > 0 => candidate = candidate.get(..cut).unwrap_or_default(),

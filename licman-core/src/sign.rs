@@ -117,8 +117,7 @@ impl SigningKey {
         let envelope = crate::format::split_envelope(&bytes, MAX_LICENSE_LEN)?;
         ring.verify_signature(
             envelope.key_id,
-            LICENSE_CONTEXT,
-            envelope.signed,
+            &signed_message(LICENSE_CONTEXT, envelope.signed),
             &envelope.signature,
         )?;
         if license.untrusted_claims() != claims {

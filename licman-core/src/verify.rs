@@ -8,8 +8,9 @@ use core::time::Duration;
 use crate::claims::{Claims, Customer};
 use crate::error::Error;
 use crate::format::{
-    LICENSE_ARMOR, LICENSE_CONTEXT, LICENSE_PREFIX, MAX_LICENSE_LEN, MAX_LICENSE_TEXT_LEN,
-    decode_armored, decode_prefixed, encode_armored, encode_prefixed, split_envelope,
+    ContextualEnvelope, LICENSE_ARMOR, LICENSE_CONTEXT, LICENSE_PREFIX, MAX_LICENSE_LEN,
+    MAX_LICENSE_TEXT_LEN, decode_armored, decode_prefixed_envelope, encode_armored,
+    encode_prefixed, split_envelope,
 };
 use crate::ids::{Fingerprint, KeyId, LicenseId, ModuleId, QuotaId};
 use crate::keys::KeyRing;
@@ -370,7 +371,7 @@ impl Status {
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnverifiedLicense {
-    bytes: Vec<u8>,
+    bytes: ContextualEnvelope,
     key_id: KeyId,
     claims: Claims,
 }
@@ -404,7 +405,8 @@ impl UnverifiedLicense {
     /// assert!(matches!(UnverifiedLicense::from_compact("lm1_!!"), Err(Error::InvalidEncoding { .. })));
     /// ```
     pub fn from_compact(text: &str) -> Result<Self, Error> {
-        Self::from_bytes(&decode_prefixed(
+        Self::from_envelope(decode_prefixed_envelope(
+            LICENSE_CONTEXT,
             text,
             LICENSE_PREFIX,
             MAX_LICENSE_TEXT_LEN,
@@ -422,7 +424,12 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn from_armored(text: &str) -> Result<Self, Error> {
-        Self::from_bytes(&decode_armored(text, LICENSE_ARMOR, MAX_LICENSE_TEXT_LEN)?)
+        Self::from_envelope(decode_armored(
+            LICENSE_CONTEXT,
+            text,
+            LICENSE_ARMOR,
+            MAX_LICENSE_TEXT_LEN,
+        )?)
     }
 
     /// Parses the binary envelope.
@@ -432,12 +439,19 @@ impl UnverifiedLicense {
     /// assert_eq!(UnverifiedLicense::from_bytes(&[9]), Err(Error::UnsupportedVersion { found: 9, supported: 1 }));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        let envelope = split_envelope(bytes, MAX_LICENSE_LEN)?;
+        // Checked before the copy.
+        split_envelope(bytes, MAX_LICENSE_LEN)?;
+        Self::from_envelope(ContextualEnvelope::from_envelope(LICENSE_CONTEXT, bytes))
+    }
+
+    fn from_envelope(bytes: ContextualEnvelope) -> Result<Self, Error> {
+        let (envelope, _) = bytes.split(MAX_LICENSE_LEN)?;
         let claims = decode_claims(envelope.payload)?;
+        let key_id = envelope.key_id;
         Ok(UnverifiedLicense {
-            key_id: envelope.key_id,
+            key_id,
             claims,
-            bytes: bytes.to_vec(),
+            bytes,
         })
     }
 
@@ -475,7 +489,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.envelope()
     }
 
     /// The compact key text.
@@ -487,7 +501,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_compact(&self) -> String {
-        encode_prefixed(LICENSE_PREFIX, &self.bytes)
+        encode_prefixed(LICENSE_PREFIX, self.bytes.envelope())
     }
 
     /// The armored text (64-character lines, trailing newline).
@@ -499,7 +513,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(LICENSE_ARMOR, &self.bytes)
+        encode_armored(LICENSE_ARMOR, self.bytes.envelope())
     }
 
     /// Verifies the signature (strict Ed25519 under the key ring, by key
@@ -532,13 +546,8 @@ impl UnverifiedLicense {
         ring: &KeyRing,
         options: &VerifyOptions<'_>,
     ) -> Result<VerifiedLicense, Error> {
-        let envelope = split_envelope(&self.bytes, MAX_LICENSE_LEN)?;
-        ring.verify_signature(
-            envelope.key_id,
-            LICENSE_CONTEXT,
-            envelope.signed,
-            &envelope.signature,
-        )?;
+        let (envelope, message) = self.bytes.split(MAX_LICENSE_LEN)?;
+        ring.verify_signature(envelope.key_id, message, &envelope.signature)?;
         if self.claims.product != options.product {
             return Err(Error::WrongProduct {
                 expected: options.product.to_string(),
@@ -649,7 +658,7 @@ fn validity_problems(
 pub struct VerifiedLicense {
     claims: Claims,
     key_id: KeyId,
-    bytes: Vec<u8>,
+    bytes: ContextualEnvelope,
     checked_at: Timestamp,
     status: Status,
     problems: Vec<Error>,
@@ -836,7 +845,7 @@ impl VerifiedLicense {
     /// assert_eq!(license.as_bytes()[0], 1);
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.envelope()
     }
 
     /// The compact key text.
@@ -846,7 +855,7 @@ impl VerifiedLicense {
     /// assert!(license.to_compact().len() <= 240);
     /// ```
     pub fn to_compact(&self) -> String {
-        encode_prefixed(LICENSE_PREFIX, &self.bytes)
+        encode_prefixed(LICENSE_PREFIX, self.bytes.envelope())
     }
 
     /// The armored text.
@@ -856,7 +865,7 @@ impl VerifiedLicense {
     /// assert!(license.to_armored().starts_with("-----BEGIN LICMAN LICENSE-----"));
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(LICENSE_ARMOR, &self.bytes)
+        encode_armored(LICENSE_ARMOR, self.bytes.envelope())
     }
 }
 

@@ -125,6 +125,35 @@ proptest! {
         prop_assert_eq!(table.target(&request), Ok(expected));
     }
 
+    /// The same law for tables deeper than the segment boundaries the
+    /// matcher remembers (8), where it falls back to searching the path.
+    #[test]
+    fn deep_routes_match_a_linear_scan(
+        routes in proptest::collection::btree_set(proptest::collection::vec("[ab]", 1..22), 1..12),
+        pick in any::<proptest::sample::Index>(),
+        cut in any::<proptest::sample::Index>(),
+        extra in proptest::collection::vec("[ab]", 0..6),
+    ) {
+        // A path that shares a prefix with one of the routes, so deep
+        // matches happen often.
+        let base: Vec<String> = routes.iter().nth(pick.index(routes.len())).cloned().unwrap_or_default();
+        let keep = cut.index(base.len() + 1);
+        let path: Vec<String> = base.into_iter().take(keep).chain(extra).collect();
+        let entries: Vec<(String, RouteTarget)> = routes
+            .iter()
+            .enumerate()
+            .map(|(i, segments)| (format!("/{}", segments.join("/")), RouteTarget::Module(ModuleId(u8::try_from(i).unwrap()))))
+            .collect();
+        let table = RouteTable::new(entries.clone()).unwrap();
+        let path = format!("/{}", path.join("/"));
+        let expected = entries
+            .iter()
+            .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map_or(RouteTarget::Licensed, |(_, t)| *t);
+        prop_assert_eq!(table.target(&path), Ok(expected));
+    }
+
     /// Storage clean-up: never deletes an owner's newest item, deletes oldest
     /// first, stops as soon as the total fits.
     #[test]

@@ -55,62 +55,94 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (access, groups) = &f.groups;
     let probe = LicenseId::from_bytes([0xee; 16]);
     let devices = QuotaId(1);
-    let mut sink = 0u64;
-    for _ in 0..count {
-        sink += match op.as_str() {
-            "verify_strict_floor" => u64::from(f.verify_strict_floor()),
-            "licman_verify" => u64::from(f.licman_verify()),
-            "licman_verify_catalog" => u64::from(f.licman_verify_catalog()),
-            "licman_verify_armored" => u64::from(f.licman_verify_armored()),
-            "jwt_verify" => u64::from(f.jwt_verify()),
-            "paseto_verify" => u64::from(f.paseto_verify()),
-            "licman_issue" => f.licman_issue(&key, &claims) as u64,
-            "revocation_contains" => u64::from(f.revocations.contains(black_box(&probe))),
-            "has_module_id" => u64::from(f.license.has_module(black_box(ModuleId(8)))),
-            "has_module_name" => u64::from(
+    let now = now();
+    let paths = (
+        black_box("/devices/7/config"),
+        black_box("/api/v3/resource-409/items/7"),
+    );
+    // The operation is chosen once; the loop holds only the operation.
+    let sink = match op.as_str() {
+        "verify_strict_floor" => repeat(count, || u64::from(f.verify_strict_floor())),
+        "licman_verify" => repeat(count, || u64::from(f.licman_verify())),
+        "licman_verify_catalog" => repeat(count, || u64::from(f.licman_verify_catalog())),
+        "licman_verify_armored" => repeat(count, || u64::from(f.licman_verify_armored())),
+        "jwt_verify" => repeat(count, || u64::from(f.jwt_verify())),
+        "paseto_verify" => repeat(count, || u64::from(f.paseto_verify())),
+        "licman_issue" => repeat(count, || f.licman_issue(&key, &claims) as u64),
+        "revocation_contains" => repeat(count, || {
+            u64::from(f.revocations.contains(black_box(&probe)))
+        }),
+        "has_module_id" => repeat(count, || {
+            u64::from(f.license.has_module(black_box(ModuleId(8))))
+        }),
+        "has_module_name" => repeat(count, || {
+            u64::from(
                 f.license
                     .has_module_named(black_box("scheduled_audits"))
                     .unwrap_or(false),
-            ),
-            "hashset_contains" => u64::from(f.name_set.contains(black_box("scheduled_audits"))),
-            "check_quota" => u64::from(f.license.check_quota(devices, black_box(50), 1).is_ok()),
-            "accept" => f.license.accept(devices, black_box(90), 20).accepted,
-            "user_modules_1" => access.user_modules(black_box(&groups[..1]), false).len() as u64,
-            "user_modules_8" => access.user_modules(black_box(&groups[..8]), false).len() as u64,
-            "user_modules_64" => access.user_modules(black_box(&groups[..64]), false).len() as u64,
-            "naive_user_modules_8" => {
-                naive_user_modules(black_box(&f.naive_groups[..8]), &f.name_set).len() as u64
-            }
-            "authorize_seed" => u64::from(
+            )
+        }),
+        "hashset_contains" => repeat(count, || {
+            u64::from(f.name_set.contains(black_box("scheduled_audits")))
+        }),
+        "check_quota" => repeat(count, || {
+            u64::from(f.license.check_quota(devices, black_box(50), 1).is_ok())
+        }),
+        "accept" => repeat(count, || {
+            f.license.accept(devices, black_box(90), 20).accepted
+        }),
+        "user_modules_1" => repeat(count, || {
+            black_box(access.user_modules(black_box(&groups[..1]), false)).to_words()[0]
+        }),
+        "user_modules_8" => repeat(count, || {
+            black_box(access.user_modules(black_box(&groups[..8]), false)).to_words()[0]
+        }),
+        "user_modules_64" => repeat(count, || {
+            black_box(access.user_modules(black_box(&groups[..64]), false)).to_words()[0]
+        }),
+        "naive_user_modules_8" => repeat(count, || {
+            naive_user_modules(black_box(&f.naive_groups[..8]), &f.name_set).len() as u64
+        }),
+        "authorize_seed" => repeat(count, || {
+            u64::from(
                 f.routes
                     .0
-                    .authorize(
-                        black_box("/devices/7/config"),
-                        Some(&f.license),
-                        None,
-                        now(),
-                    )
+                    .authorize(black_box(paths.0), Some(&f.license), None, now)
                     .is_ok(),
-            ),
-            "authorize_500" => u64::from(
+            )
+        }),
+        "authorize_500" => repeat(count, || {
+            u64::from(
                 f.routes
                     .1
-                    .target(black_box("/api/v3/resource-409/items/7"))
+                    .authorize(black_box(paths.1), Some(&f.license), None, now)
                     .is_ok(),
-            ),
-            "naive_route_500" => u64::from(
-                naive_route(&f.naive_routes, black_box("/api/v3/resource-409/items/7"))
+            )
+        }),
+        "naive_route_500" => repeat(count, || {
+            u64::from(
+                naive_route(&f.naive_routes, black_box(paths.1))
                     != licman_core::RouteTarget::Public,
-            ),
-            other => {
-                return Err(format!(
-                    "unknown operation {other:?}; operations: {}",
-                    OPERATIONS.join(" ")
-                )
-                .into());
-            }
-        };
-    }
+            )
+        }),
+        other => {
+            return Err(format!(
+                "unknown operation {other:?}; operations: {}",
+                OPERATIONS.join(" ")
+            )
+            .into());
+        }
+    };
     println!("{sink}");
     Ok(())
+}
+
+/// Runs `op` `count` times and folds the results so none is optimised away.
+#[inline(always)]
+fn repeat(count: u64, mut op: impl FnMut() -> u64) -> u64 {
+    let mut sink = 0u64;
+    for _ in 0..count {
+        sink = sink.wrapping_add(op());
+    }
+    sink
 }

@@ -1,0 +1,255 @@
+//! A read-mostly string index for the hot look-ups (module and quota names,
+//! route prefixes): open addressing over a power-of-two table, a hash of the
+//! first and last eight bytes and the length, and a stored key that settles
+//! equality without touching the heap for names up to 16 bytes.
+//!
+//! Lookups never allocate and cost a few dozen instructions. The table is
+//! built from the vendor's catalog, not from requests, so a request can make
+//! a lookup miss but cannot lengthen a probe chain.
+
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// The first and last eight bytes of `s` (or, for shorter strings, bytes
+/// that together cover all of it), packed into two words.
+#[inline(always)]
+fn key(s: &[u8]) -> (u64, u64) {
+    let n = s.len();
+    if n >= 8 {
+        let mut first = [0u8; 8];
+        let mut last = [0u8; 8];
+        first.copy_from_slice(s.get(..8).unwrap_or_default());
+        last.copy_from_slice(s.get(n - 8..).unwrap_or_default());
+        (u64::from_le_bytes(first), u64::from_le_bytes(last))
+    } else if n >= 4 {
+        let mut first = [0u8; 4];
+        let mut last = [0u8; 4];
+        first.copy_from_slice(s.get(..4).unwrap_or_default());
+        last.copy_from_slice(s.get(n - 4..).unwrap_or_default());
+        (
+            u64::from(u32::from_le_bytes(first)),
+            u64::from(u32::from_le_bytes(last)),
+        )
+    } else {
+        let at = |i: usize| u64::from(s.get(i).copied().unwrap_or(0));
+        (at(0) | at(n / 2) << 8 | at(n.saturating_sub(1)) << 16, 0)
+    }
+}
+
+#[inline(always)]
+fn hash(a: u64, b: u64, n: usize) -> u64 {
+    let h = (a ^ 0x2d35_8dcc_aa6c_78a5).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ (b.rotate_left(29) ^ n as u64).wrapping_mul(0xc2b2_ae3d_27d4_eb4f);
+    h ^ (h >> 29)
+}
+
+/// Names of at most this many bytes are settled by `(len, a, b)` alone.
+const SHORT: usize = 16;
+const EMPTY: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug)]
+struct Slot<V> {
+    /// Length of the name, or `EMPTY`.
+    len: u32,
+    /// Position of the entry in `entries`.
+    entry: u32,
+    a: u64,
+    b: u64,
+    /// The value, here as well as in `entries` so a hit on a short name
+    /// reads one slot and nothing else.
+    value: Option<V>,
+}
+
+impl<V> Slot<V> {
+    const VACANT: Slot<V> = Slot {
+        len: EMPTY,
+        entry: EMPTY,
+        a: 0,
+        b: 0,
+        value: None,
+    };
+}
+
+/// A string → `V` index (see the module documentation).
+#[derive(Clone, Debug)]
+pub(crate) struct NameIndex<V> {
+    slots: Box<[Slot<V>]>,
+    entries: Vec<(Box<str>, V)>,
+}
+
+impl<V: Copy> Default for NameIndex<V> {
+    fn default() -> Self {
+        NameIndex::new()
+    }
+}
+
+impl<V: Copy> NameIndex<V> {
+    pub(crate) fn new() -> Self {
+        NameIndex {
+            slots: vec![Slot::VACANT; 16].into_boxed_slice(),
+            entries: Vec::new(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The value for `name`: one hash, usually one slot.
+    #[inline(always)]
+    pub(crate) fn get(&self, name: &str) -> Option<V> {
+        let bytes = name.as_bytes();
+        let n = bytes.len();
+        if n >= EMPTY as usize {
+            // Longer than any name inserted (and than the vacant marker).
+            return None;
+        }
+        let (a, b) = key(bytes);
+        let mask = self.slots.len().wrapping_sub(1);
+        #[allow(clippy::cast_possible_truncation)] // masked to the table size
+        let mut i = hash(a, b, n) as usize & mask;
+        loop {
+            let slot = self.slots.get(i)?;
+            if slot.len as usize == n && slot.a == a && slot.b == b {
+                if n <= SHORT {
+                    return slot.value;
+                }
+                if let Some(value) = self.long_match(slot.entry, name) {
+                    return Some(value);
+                }
+            } else if slot.len == EMPTY {
+                return None;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// The value of entry `entry` if its name is `name` (for names whose
+    /// key cannot settle equality).
+    #[cold]
+    #[inline(never)]
+    fn long_match(&self, entry: u32, name: &str) -> Option<V> {
+        let (full, value) = self.entries.get(entry as usize)?;
+        (full.as_ref() == name).then_some(*value)
+    }
+
+    /// Adds `name`; returns `false` (changing nothing) if it is already
+    /// there or the index is full (2³¹ entries).
+    pub(crate) fn insert(&mut self, name: &str, value: V) -> bool {
+        let (Ok(len), Ok(entry)) = (u32::try_from(name.len()), u32::try_from(self.entries.len()))
+        else {
+            return false;
+        };
+        if len == EMPTY || entry >= EMPTY / 2 || self.get(name).is_some() {
+            return false;
+        }
+        if (self.entries.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let (a, b) = key(name.as_bytes());
+        self.entries.push((name.into(), value));
+        self.place(Slot {
+            len,
+            entry,
+            a,
+            b,
+            value: Some(value),
+        });
+        true
+    }
+
+    fn place(&mut self, slot: Slot<V>) {
+        let mask = self.slots.len() - 1;
+        #[allow(clippy::cast_possible_truncation)] // masked to the table size
+        let mut i = hash(slot.a, slot.b, slot.len as usize) as usize & mask;
+        while let Some(target) = self.slots.get_mut(i) {
+            if target.len == EMPTY {
+                *target = slot;
+                return;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = self.slots.len() * 2;
+        let old = core::mem::replace(&mut self.slots, vec![Slot::VACANT; size].into_boxed_slice());
+        for slot in old.iter().filter(|s| s.len != EMPTY) {
+            self.place(*slot);
+        }
+    }
+
+    /// The `position`th name inserted, and its value.
+    pub(crate) fn entry(&self, position: usize) -> Option<(&str, V)> {
+        self.entries
+            .get(position)
+            .map(|(name, value)| (name.as_ref(), *value))
+    }
+
+    /// The names and values, in insertion order.
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = (&str, V)> + '_ {
+        self.entries
+            .iter()
+            .map(|(name, value)| (name.as_ref(), *value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+
+    #[test]
+    fn finds_what_was_inserted_and_nothing_else() {
+        let mut index: NameIndex<u8> = NameIndex::new();
+        let names = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "devices",
+            "scheduled_audits",
+            "audit_schedules",
+            "device_groups",
+            "device_groups_extended_name_over_16",
+            "/api/v3/resource-409",
+            "/devices",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            assert!(index.insert(name, i as u8), "{name}");
+        }
+        assert!(!index.insert("devices", 99), "no duplicates");
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(index.get(name), Some(i as u8), "{name}");
+        }
+        for miss in [
+            "abcdef",
+            "devices ",
+            "Devices",
+            "device_groups_extended_name_over_17",
+            "b",
+            "/devices/7",
+        ] {
+            assert_eq!(index.get(miss), None, "{miss}");
+        }
+        let listed: Vec<&str> = index.iter().map(|(n, _)| n).collect();
+        assert_eq!(listed, names);
+    }
+
+    #[test]
+    fn grows_past_many_entries() {
+        let mut index: NameIndex<u32> = NameIndex::new();
+        for i in 0..2000u32 {
+            assert!(index.insert(&format!("name-{i}"), i));
+        }
+        assert_eq!(index.len(), 2000);
+        for i in 0..2000u32 {
+            assert_eq!(index.get(&format!("name-{i}")), Some(i));
+        }
+        assert_eq!(index.get(&2000.to_string()), None);
+    }
+}
