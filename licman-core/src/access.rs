@@ -99,6 +99,10 @@ pub struct GroupAccess {
     /// The modules each group grants, by id: contiguous, so a user's
     /// modules are a run of 32-byte ORs.
     grants: Vec<ModuleSet>,
+    /// When every licensed module id is below 64 (most products), the first
+    /// word of each grant, which is all of it: a user's modules are then a
+    /// run of 8-byte ORs.
+    narrow_grants: Option<Vec<u64>>,
 }
 
 impl GroupAccess {
@@ -115,6 +119,10 @@ impl GroupAccess {
             tier: license.tier().to_string(),
             names: NameIndex::new(),
             grants: Vec::new(),
+            narrow_grants: match license.modules().to_words() {
+                [_, 0, 0, 0] => Some(Vec::new()),
+                _ => None,
+            },
         }
     }
 
@@ -152,6 +160,13 @@ impl GroupAccess {
             {
                 *slot = modules;
             }
+            if let Some(slot) = self
+                .narrow_grants
+                .as_mut()
+                .and_then(|narrow| narrow.get_mut(id.0 as usize))
+            {
+                *slot = modules.to_words()[0];
+            }
             return Ok(id);
         }
         let id = GroupId(u32::try_from(self.grants.len()).map_err(|_| GroupError::TooManyGroups)?);
@@ -159,6 +174,9 @@ impl GroupAccess {
             return Err(GroupError::TooManyGroups);
         }
         self.grants.push(modules);
+        if let Some(narrow) = self.narrow_grants.as_mut() {
+            narrow.push(modules.to_words()[0]);
+        }
         Ok(id)
     }
 
@@ -275,6 +293,14 @@ impl GroupAccess {
     pub fn user_modules(&self, groups: &[GroupId], superuser: bool) -> ModuleSet {
         if superuser {
             return self.licensed;
+        }
+        if let Some(narrow) = &self.narrow_grants {
+            // Every grant is a subset of the licensed modules, all below 64.
+            let mut granted = 0u64;
+            for group in groups {
+                granted |= narrow.get(group.0 as usize).copied().unwrap_or(0);
+            }
+            return ModuleSet::from_words([granted & self.licensed.to_words()[0], 0, 0, 0]);
         }
         let mut granted = ModuleSet::new();
         for group in groups {

@@ -507,6 +507,19 @@ impl Entitlements {
         matches!(self.status_at(now), Status::ExpiringSoon { .. })
     }
 
+    /// Whether the license may be used at `now` (see
+    /// [`VerifiedLicense::is_usable_at`]).
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let (e, _) = licman_core::__doc_entitlements("starter");
+    /// assert!(e.is_usable_at(Timestamp::from_date(2026, 6, 1).unwrap()));
+    /// ```
+    #[inline]
+    pub fn is_usable_at(&self, now: Timestamp) -> bool {
+        self.license.is_usable_at(now)
+    }
+
     /// `Ok(status)` if the license may be used at `now` (active, expiring
     /// soon or in grace), else the 402 refusal.
     ///

@@ -92,6 +92,7 @@ impl<V: Copy> NameIndex<V> {
         }
     }
 
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
@@ -99,7 +100,13 @@ impl<V: Copy> NameIndex<V> {
     /// The value for `name`: one hash, usually one slot.
     #[inline(always)]
     pub(crate) fn get(&self, name: &str) -> Option<V> {
-        let bytes = name.as_bytes();
+        self.get_bytes(name.as_bytes())
+    }
+
+    /// [`get`](Self::get) for a name given as bytes (a prefix of a request
+    /// path, cut at a `/`, needs no UTF-8 boundary check).
+    #[inline(always)]
+    pub(crate) fn get_bytes(&self, bytes: &[u8]) -> Option<V> {
         let n = bytes.len();
         if n >= EMPTY as usize {
             // Longer than any name inserted (and than the vacant marker).
@@ -115,7 +122,7 @@ impl<V: Copy> NameIndex<V> {
                 if n <= SHORT {
                     return slot.value;
                 }
-                if let Some(value) = self.long_match(slot.entry, name) {
+                if let Some(value) = self.long_match(slot.entry, bytes) {
                     return Some(value);
                 }
             } else if slot.len == EMPTY {
@@ -129,9 +136,9 @@ impl<V: Copy> NameIndex<V> {
     /// key cannot settle equality).
     #[cold]
     #[inline(never)]
-    fn long_match(&self, entry: u32, name: &str) -> Option<V> {
+    fn long_match(&self, entry: u32, name: &[u8]) -> Option<V> {
         let (full, value) = self.entries.get(entry as usize)?;
-        (full.as_ref() == name).then_some(*value)
+        (full.as_bytes() == name).then_some(*value)
     }
 
     /// Adds `name`; returns `false` (changing nothing) if it is already

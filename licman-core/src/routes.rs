@@ -1,6 +1,7 @@
 //! Route table: API path prefixes → the module they need, and the gateway's
 //! `authorize` decision.
 
+use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
 use crate::catalog::CatalogError;
@@ -53,9 +54,10 @@ impl core::error::Error for InvalidPath {}
 /// `/devices` covers `/devices` and `/devices/7` but not `/devices-old`;
 /// `/devices/discover` beats `/devices` for `/devices/discover/run`. The root
 /// `/` matches only itself. A query string or fragment is ignored, and so is
-/// a trailing `/`. A look-up reads the path once and then hashes at most one
-/// candidate prefix per segment (no deeper than the table's deepest route),
-/// whatever the table's size, and never allocates.
+/// a trailing `/`. A look-up reads the path once and hashes the prefix that
+/// ends at a segment only while some route could still extend the match
+/// (a 64-bit filter of next segments settles most misses without hashing):
+/// usually one look-up, whatever the table's size. It never allocates.
 ///
 /// ```
 /// use licman_core::{ModuleId, RouteTable, RouteTarget};
@@ -72,9 +74,33 @@ impl core::error::Error for InvalidPath {}
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RouteTable {
-    entries: NameIndex<RouteTarget>,
-    /// Most segments of any entry: longer paths start matching there.
-    max_depth: usize,
+    /// Every route, and every proper prefix of one (a node of the prefix
+    /// tree, kept in one flat index).
+    nodes: NameIndex<RouteNode>,
+    /// The target of `/`, which matches only itself.
+    root: Option<RouteTarget>,
+    /// Number of routes (root included), not counting interior nodes.
+    routes: usize,
+    /// [`next_segment_bit`] of the first segment of every route.
+    first_segments: u64,
+}
+
+/// A route or a proper prefix of one.
+#[derive(Clone, Copy, Debug, Default)]
+struct RouteNode {
+    /// `None` for a prefix that is not itself a route.
+    target: Option<RouteTarget>,
+    /// [`next_segment_bit`] of each segment that some route adds right
+    /// after this prefix; 0 if no route extends it. A path whose next
+    /// segment's bit is clear cannot match deeper, so it is not looked up.
+    next_segments: u64,
+}
+
+/// One of 64 bits for a segment, from its first byte: a filter that
+/// settles most misses without hashing.
+#[inline(always)]
+fn next_segment_bit(segment: &[u8]) -> u64 {
+    1u64 << (segment.first().copied().unwrap_or(0) & 63)
 }
 
 /// Whether a route written in a catalog is canonical: starts with `/`, no
@@ -94,7 +120,7 @@ fn canonical_route(path: &str) -> bool {
             .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
-/// How [`scan`] treats each byte of a request path.
+/// How [`RouteTable::target`] treats each byte of a request path.
 const PLAIN: u8 = 0;
 const SLASH: u8 = 1;
 const END: u8 = 2;
@@ -119,108 +145,10 @@ const fn byte_classes() -> [u8; 256] {
 
 static BYTE_CLASSES: [u8; 256] = byte_classes();
 
-/// How many segment boundaries [`scan`] remembers; a table with deeper
-/// routes falls back to searching the path for them.
-const REMEMBERED: usize = 8;
-
-/// A request path read once: its canonical form and where its first
-/// segments end.
-struct Scanned<'a> {
-    /// The path without query string, fragment and trailing `/`.
-    path: &'a str,
-    /// `ends[d]` is where the prefix of `d + 1` segments ends, for the first
-    /// `REMEMBERED` segments (the last one ends at `path.len()`).
-    ends: [usize; REMEMBERED],
-    /// Number of segments (0 for the root).
-    segments: usize,
-}
-
 /// Whether a segment would be resolved away downstream.
 #[inline(always)]
 fn dot_segment(segment: &[u8]) -> bool {
     matches!(segment, [] | [b'.'] | [b'.', b'.'])
-}
-
-/// Reads a request path in one pass: drops the query string, fragment and
-/// one trailing `/`, and refuses (`InvalidPath`) what a prefix match could
-/// be bypassed with: no leading `/`, empty, `.` or `..` segments,
-/// backslashes, control bytes, and encoded `.`, `/` or `\`, which would be
-/// decoded downstream.
-#[inline(always)]
-fn scan(path: &str) -> Result<Scanned<'_>, InvalidPath> {
-    let bytes = path.as_bytes();
-    if bytes.first() != Some(&b'/') {
-        return Err(InvalidPath);
-    }
-    let mut ends = [0usize; REMEMBERED];
-    let mut segments = 0usize;
-    let mut start = 1usize;
-    let mut i = 1usize;
-    let end = loop {
-        // Most bytes are plain: skip them in a tight loop.
-        let class = loop {
-            match bytes.get(i) {
-                Some(&byte) => match BYTE_CLASSES.get(usize::from(byte)) {
-                    Some(&PLAIN) => i += 1,
-                    Some(&class) => break class,
-                    None => return Err(InvalidPath),
-                },
-                None => break END,
-            }
-        };
-        match class {
-            SLASH => {
-                if dot_segment(bytes.get(start..i).unwrap_or_default()) {
-                    return Err(InvalidPath);
-                }
-                if let Some(slot) = ends.get_mut(segments) {
-                    *slot = i;
-                }
-                segments += 1;
-                start = i + 1;
-            }
-            END => break i,
-            PERCENT => {
-                let code = bytes.get(i + 1..i + 3).unwrap_or_default();
-                if matches!(
-                    code,
-                    [b'2', b'e' | b'E' | b'f' | b'F'] | [b'5', b'c' | b'C']
-                ) {
-                    return Err(InvalidPath);
-                }
-            }
-            _ => return Err(InvalidPath),
-        }
-        i += 1;
-    };
-    let last = bytes.get(start..end).unwrap_or_default();
-    if last.is_empty() {
-        // A trailing `/` (or the root itself).
-        if segments == 0 {
-            return Ok(Scanned {
-                path: "/",
-                ends,
-                segments: 0,
-            });
-        }
-        // `/a/` is `/a`; the `/` that ended the last segment is dropped.
-        return Ok(Scanned {
-            path: path.get(..start - 1).ok_or(InvalidPath)?,
-            ends,
-            segments,
-        });
-    }
-    if dot_segment(last) {
-        return Err(InvalidPath);
-    }
-    if let Some(slot) = ends.get_mut(segments) {
-        *slot = end;
-    }
-    Ok(Scanned {
-        path: path.get(..end).ok_or(InvalidPath)?,
-        ends,
-        segments: segments + 1,
-    })
 }
 
 impl RouteTable {
@@ -247,23 +175,46 @@ impl RouteTable {
     pub fn new(
         entries: impl IntoIterator<Item = (String, RouteTarget)>,
     ) -> Result<Self, CatalogError> {
-        let mut table = RouteTable::empty();
+        let mut nodes: BTreeMap<String, RouteNode> = BTreeMap::new();
+        let mut root = None;
+        let mut routes = 0usize;
+        let mut first_segments = 0u64;
         for (path, target) in entries {
             if !canonical_route(&path) {
                 return Err(CatalogError::InvalidRoute { path });
             }
-            let depth = if path == "/" {
-                0
-            } else {
-                path.matches('/').count()
-            };
-            if table.entries.get(&path).is_some() {
+            if path == "/" {
+                if root.replace(target).is_some() {
+                    return Err(CatalogError::RouteConflict { path });
+                }
+                routes += 1;
+                continue;
+            }
+            let segment_bit =
+                |at: usize| next_segment_bit(path.as_bytes().get(at + 1..).unwrap_or_default());
+            first_segments |= segment_bit(0);
+            for (cut, _) in path.match_indices('/').skip(1) {
+                if let Some(prefix) = path.get(..cut) {
+                    nodes.entry(prefix.to_string()).or_default().next_segments |= segment_bit(cut);
+                }
+            }
+            let node = nodes.entry(path.clone()).or_default();
+            if node.target.is_some() {
                 return Err(CatalogError::RouteConflict { path });
             }
-            table.max_depth = table.max_depth.max(depth);
-            table.entries.insert(&path, target);
+            node.target = Some(target);
+            routes += 1;
         }
-        Ok(table)
+        let mut index = NameIndex::new();
+        for (path, node) in &nodes {
+            index.insert(path, *node);
+        }
+        Ok(RouteTable {
+            nodes: index,
+            root,
+            routes,
+            first_segments,
+        })
     }
 
     /// Number of entries.
@@ -273,7 +224,7 @@ impl RouteTable {
     /// assert_eq!(RouteTable::empty().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.routes
     }
 
     /// Whether the table has no entries.
@@ -283,17 +234,22 @@ impl RouteTable {
     /// assert!(RouteTable::empty().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.entries.len() == 0
+        self.routes == 0
     }
 
-    /// The entries, in the order they were given.
+    /// The entries: `/` first if it is one, then by path.
     ///
     /// ```
     /// # let catalog = licman_core::__doc_catalog();
     /// assert!(catalog.routes().entries().any(|(path, _)| path == "/audit-schedules"));
     /// ```
     pub fn entries(&self) -> impl Iterator<Item = (&str, RouteTarget)> {
-        self.entries.iter()
+        let root = self.root.map(|target| ("/", target));
+        let routes = self
+            .nodes
+            .iter()
+            .filter_map(|(path, node)| node.target.map(|target| (path, target)));
+        root.into_iter().chain(routes)
     }
 
     /// What a request path needs: the target of the longest matching
@@ -308,35 +264,106 @@ impl RouteTable {
     /// assert_eq!(routes.target("/health/../audit-schedules"), Err(InvalidPath));
     /// ```
     pub fn target(&self, path: &str) -> Result<RouteTarget, InvalidPath> {
-        let scanned = scan(path)?;
-        let path = scanned.path;
-        if scanned.segments == 0 {
-            return Ok(self.entries.get("/").unwrap_or(RouteTarget::Licensed));
+        // One pass over the path: refuse what a prefix match could be
+        // bypassed with (no leading `/`; empty, `.` or `..` segments;
+        // backslashes; control bytes; `%2e`, `%2f`, `%5c`, which would be
+        // decoded downstream), stop at `?` or `#`, allow one trailing `/`,
+        // and at the end of each segment look the prefix up while some
+        // route still extends it. The deepest route found wins, but only
+        // once the whole path has proved canonical.
+        let bytes = path.as_bytes();
+        if bytes.first() != Some(&b'/') {
+            return Err(InvalidPath);
         }
-        // The deepest prefix any entry could match, then one segment less
-        // at a time.
-        let deepest = scanned.segments.min(self.max_depth);
-        if deepest <= REMEMBERED {
-            for depth in (0..deepest).rev() {
-                let end = scanned.ends.get(depth).copied().unwrap_or(path.len());
-                if let Some(target) = self.entries.get(path.get(..end).unwrap_or_default()) {
-                    return Ok(target);
-                }
-            }
-            return Ok(RouteTarget::Licensed);
-        }
-        let mut candidate = match path.match_indices('/').nth(deepest) {
-            Some((cut, _)) => path.get(..cut).unwrap_or(path),
-            None => path,
+        let class = |byte: u8| {
+            BYTE_CLASSES
+                .get(usize::from(byte))
+                .copied()
+                .unwrap_or(REFUSED)
         };
+        let mut found = RouteTarget::Licensed;
+        // Segments that could extend the prefix matched so far.
+        let mut next_segments = self.first_segments;
+        let mut start = 1usize;
+        let mut i = 1usize;
         loop {
-            if let Some(target) = self.entries.get(candidate) {
-                return Ok(target);
+            // The next byte that is not plain, four at a time where the
+            // path is long enough.
+            let c = loop {
+                if let Some(&[a, b, c, d]) = bytes.get(i..i + 4) {
+                    let [a, b, c, d] = [class(a), class(b), class(c), class(d)];
+                    if a | b | c | d == PLAIN {
+                        i += 4;
+                        continue;
+                    }
+                    if a != PLAIN {
+                        break a;
+                    }
+                    if b != PLAIN {
+                        i += 1;
+                        break b;
+                    }
+                    if c != PLAIN {
+                        i += 2;
+                        break c;
+                    }
+                    i += 3;
+                    break d;
+                }
+                match bytes.get(i) {
+                    Some(&byte) if class(byte) == PLAIN => i += 1,
+                    Some(&byte) => break class(byte),
+                    None => break END,
+                }
+            };
+            match c {
+                SLASH | END => {
+                    if i == start {
+                        // An empty segment: the root, one trailing `/`, or
+                        // `//` (refused).
+                        if c != END {
+                            return Err(InvalidPath);
+                        }
+                        return Ok(if start == 1 {
+                            self.root.unwrap_or(RouteTarget::Licensed)
+                        } else {
+                            found
+                        });
+                    }
+                    if i - start <= 2 && dot_segment(bytes.get(start..i).unwrap_or_default()) {
+                        return Err(InvalidPath);
+                    }
+                    let segment = bytes.get(start..i).unwrap_or_default();
+                    if next_segments & next_segment_bit(segment) != 0 {
+                        match self.nodes.get_bytes(bytes.get(..i).unwrap_or_default()) {
+                            Some(node) => {
+                                if let Some(target) = node.target {
+                                    found = target;
+                                }
+                                next_segments = node.next_segments;
+                            }
+                            None => next_segments = 0,
+                        }
+                    } else {
+                        next_segments = 0;
+                    }
+                    if c == END {
+                        return Ok(found);
+                    }
+                    start = i + 1;
+                }
+                PERCENT => {
+                    let code = bytes.get(i + 1..i + 3).unwrap_or_default();
+                    if matches!(
+                        code,
+                        [b'2', b'e' | b'E' | b'f' | b'F'] | [b'5', b'c' | b'C']
+                    ) {
+                        return Err(InvalidPath);
+                    }
+                }
+                _ => return Err(InvalidPath),
             }
-            match candidate.rfind('/') {
-                Some(cut) if cut > 0 => candidate = candidate.get(..cut).unwrap_or_default(),
-                _ => return Ok(RouteTarget::Licensed),
-            }
+            i += 1;
         }
     }
 
@@ -373,26 +400,63 @@ impl RouteTable {
         user_modules: Option<&ModuleSet>,
         now: Timestamp,
     ) -> Result<RouteTarget, Denial> {
-        let target = self.target(path).map_err(|_| Denial::InvalidPath {
-            path: path.to_string(),
-        })?;
-        if target == RouteTarget::Public {
-            return Ok(target);
-        }
-        let license = license.ok_or(Denial::NoLicense)?;
-        license.check_valid_at(now)?;
-        let RouteTarget::Module(module) = target else {
-            return Ok(target);
+        let Ok(target) = self.target(path) else {
+            return Err(Denial::InvalidPath {
+                path: path.to_string(),
+            });
         };
-        license.check_module(module)?;
-        if let Some(user) = user_modules {
-            if !user.contains(module) {
-                return Err(Denial::AccessDenied {
-                    module: license.catalog().module_name(module),
-                });
+        // The common case, allowed, in a few comparisons; every refusal is
+        // worked out in full below.
+        let allowed = match (target, license) {
+            (RouteTarget::Public, _) => true,
+            (RouteTarget::Licensed, Some(license)) => license.is_usable_at(now),
+            (RouteTarget::Module(module), Some(license)) => {
+                license.is_usable_at(now)
+                    && license.has_module(module)
+                    && user_modules.is_none_or(|user| user.contains(module))
             }
+            (_, None) => false,
+        };
+        if allowed {
+            return Ok(target);
         }
-        Ok(target)
+        match refusal(target, license, user_modules, now) {
+            Some(denial) => Err(denial),
+            None => Ok(target),
+        }
+    }
+}
+
+/// The full decision for a non-public `target`, in the seed's order: why it
+/// is refused, or `None` if it is allowed.
+#[cold]
+#[inline(never)]
+fn refusal(
+    target: RouteTarget,
+    license: Option<&Entitlements>,
+    user_modules: Option<&ModuleSet>,
+    now: Timestamp,
+) -> Option<Denial> {
+    if target == RouteTarget::Public {
+        return None;
+    }
+    let Some(license) = license else {
+        return Some(Denial::NoLicense);
+    };
+    if let Err(denial) = license.check_valid_at(now) {
+        return Some(denial);
+    }
+    let RouteTarget::Module(module) = target else {
+        return None;
+    };
+    if let Err(denial) = license.check_module(module) {
+        return Some(denial);
+    }
+    match user_modules {
+        Some(user) if !user.contains(module) => Some(Denial::AccessDenied {
+            module: license.catalog().module_name(module),
+        }),
+        _ => None,
     }
 }
 
@@ -430,6 +494,39 @@ mod tests {
             "the root matches only itself"
         );
         assert_eq!(t.target("/devices#frag"), Ok(m(1)));
+    }
+
+    #[test]
+    fn prefixes_of_routes_are_not_routes() {
+        let m = |i| RouteTarget::Module(ModuleId(i));
+        let t = table(&[("/a/b/c", m(3)), ("/a", m(1)), ("/x/y", m(9))]);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.target("/a"), Ok(m(1)));
+        assert_eq!(t.target("/a/b"), Ok(m(1)), "/a/b is only a prefix");
+        assert_eq!(t.target("/a/b/"), Ok(m(1)));
+        assert_eq!(t.target("/a/b/c/d?q=/e"), Ok(m(3)));
+        assert_eq!(t.target("/a/b/cd"), Ok(m(1)));
+        assert_eq!(t.target("/x"), Ok(RouteTarget::Licensed));
+        assert_eq!(t.target("/x/"), Ok(RouteTarget::Licensed));
+        assert_eq!(t.target("/x/y/z"), Ok(m(9)));
+        assert_eq!(
+            t.target("/x/y/../z"),
+            Err(InvalidPath),
+            "refused even after a match"
+        );
+        let listed: alloc::vec::Vec<(&str, RouteTarget)> = t.entries().collect();
+        assert_eq!(listed, [("/a", m(1)), ("/a/b/c", m(3)), ("/x/y", m(9))]);
+        let dup = RouteTable::new(vec![
+            ("/a/b".into(), m(1)),
+            ("/a".into(), m(2)),
+            ("/a/b".into(), m(3)),
+        ]);
+        assert_eq!(
+            dup.unwrap_err(),
+            CatalogError::RouteConflict {
+                path: "/a/b".into()
+            }
+        );
     }
 
     #[test]

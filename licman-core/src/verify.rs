@@ -805,6 +805,25 @@ impl VerifiedLicense {
         Status::of(&self.claims, now, self.expiring_soon_window)
     }
 
+    /// Whether the license may be used at `now` (started, and not past
+    /// expiry plus grace): `status_at(now).is_usable()` in two comparisons,
+    /// for per-request checks.
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let license = licman_core::__doc_verified();
+    /// assert!(license.is_usable_at(Timestamp::from_date(2027, 1, 5).unwrap()), "in grace");
+    /// assert!(!license.is_usable_at(Timestamp::from_date(2027, 6, 1).unwrap()));
+    /// ```
+    #[inline]
+    pub fn is_usable_at(&self, now: Timestamp) -> bool {
+        self.claims.starts_at <= now
+            && self
+                .claims
+                .expires_at
+                .is_none_or(|expires_at| now < expires_at.saturating_add(self.claims.grace_period))
+    }
+
     /// Whole days until expiry at `now`, rounded up; negative once expired
     /// (`-1` means it expired between one and two days ago); `None` for a
     /// perpetual license.

@@ -11,8 +11,32 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     Catalog::from_toml(include_str!("../../examples/catalogs/netaudit.toml")).unwrap()
 });
 
+/// A catalog whose module ids go past 64 (1–21, 64, 65, 130, 255), for the
+/// general path of group access.
+static WIDE_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut toml = String::from("product = \"netaudit\"\ndisplay_name = \"NetAudit\"\n");
+    for id in (1u8..=21).chain([64, 65, 130, 255]) {
+        toml.push_str(&format!(
+            "[[modules]]\nid = {id}\nname = \"m{id}\"\ndisplay_name = \"M{id}\"\n"
+        ));
+    }
+    toml.push_str(
+        "[[quotas]]\nid = 1\nname = \"devices\"\ndisplay_name = \"Devices\"\nunit = \"devices\"\n",
+    );
+    Catalog::from_toml(&toml).unwrap()
+});
+
+/// Module ids of [`WIDE_CATALOG`].
+fn wide_module() -> impl Strategy<Value = u8> {
+    prop_oneof![8 => 1u8..=21, 1 => Just(64u8), 1 => Just(65u8), 1 => Just(130u8), 1 => Just(255u8)]
+}
+
 /// A verified license with these module ids and a devices limit.
 fn license(modules: &[u8], devices: QuotaLimit) -> Entitlements {
+    license_in(&CATALOG, modules, devices)
+}
+
+fn license_in(catalog: &Catalog, modules: &[u8], devices: QuotaLimit) -> Entitlements {
     let key = SigningKey::from_seed(&[0x21; 32]);
     let mut claims = licman_core::__doc_claims();
     claims.modules = modules.iter().copied().map(ModuleId).collect();
@@ -20,7 +44,7 @@ fn license(modules: &[u8], devices: QuotaLimit) -> Entitlements {
     let text = key.issue(&claims).unwrap().to_compact();
     let ring = KeyRing::from_keys([key.public_key().clone()]);
     let now = Timestamp::from_date(2026, 6, 1).unwrap();
-    Entitlements::verify(&ring, &text, &CATALOG, &VerifyOptions::new("netaudit", now)).unwrap()
+    Entitlements::verify(&ring, &text, catalog, &VerifyOptions::new("netaudit", now)).unwrap()
 }
 
 fn limit() -> impl Strategy<Value = QuotaLimit> {
@@ -67,16 +91,34 @@ proptest! {
 
     /// user modules ⊆ licensed; superuser = licensed; the union does not
     /// depend on the order of the groups.
+    /// Over module ids below and above 64 (the narrow and the general
+    /// representation), and with groups granted twice.
     #[test]
     fn user_modules_laws(
-        licensed in proptest::collection::vec(1u8..=21, 0..21),
-        groups in proptest::collection::vec(proptest::collection::vec(1u8..=21, 0..8), 0..10),
+        licensed in proptest::collection::vec(wide_module(), 0..25),
+        groups in proptest::collection::vec((proptest::collection::vec(wide_module(), 0..8), any::<bool>()), 0..10),
+        regrant in proptest::collection::vec(any::<proptest::sample::Index>(), 0..8),
+        narrow in any::<bool>(),
     ) {
-        let e = license(&licensed, QuotaLimit::Limited(1));
+        // Half the licenses hold only ids below 64 (the narrow path).
+        let licensed: Vec<u8> = licensed.into_iter().filter(|m| !narrow || *m < 64).collect();
+        let e = license_in(&WIDE_CATALOG, &licensed, QuotaLimit::Limited(1));
         let mut access = GroupAccess::new(&e);
         let mut ids = Vec::new();
-        for (i, modules) in groups.iter().enumerate() {
-            let requested: Vec<ModuleId> = modules.iter().copied().map(ModuleId).collect();
+        // Group g0 is granted again, licensed modules only.
+        let regrant_to: Vec<ModuleId> = if licensed.is_empty() {
+            Vec::new()
+        } else {
+            regrant.iter().map(|i| ModuleId(licensed[i.index(licensed.len())])).collect()
+        };
+        for (i, (modules, only_licensed)) in groups.iter().enumerate() {
+            // Half the groups ask only for licensed modules, so most exist.
+            let requested: Vec<ModuleId> = modules
+                .iter()
+                .copied()
+                .map(ModuleId)
+                .filter(|m| !only_licensed || e.has_module(*m))
+                .collect();
             match access.set_group(&format!("g{i}"), requested.iter().copied()) {
                 Ok(id) => ids.push(id),
                 Err(GroupError::ModuleNotLicensed { .. }) => {
@@ -84,6 +126,9 @@ proptest! {
                 }
                 Err(other) => prop_assert!(false, "{other}"),
             }
+        }
+        if access.group_id("g0").is_some() {
+            access.set_group("g0", regrant_to.iter().copied()).unwrap();
         }
         let user = access.user_modules(&ids, false);
         prop_assert!(user.is_subset(e.modules()));
@@ -94,7 +139,7 @@ proptest! {
         let mut doubled = ids.clone();
         doubled.extend(ids.iter().copied());
         prop_assert_eq!(access.user_modules(&doubled, false), user);
-        for module in 0u8..=30 {
+        for module in 0u8..=255 {
             let m = ModuleId(module);
             let expected = ids.iter().any(|g| access.group_modules(*g).is_some_and(|s| s.contains(m)));
             prop_assert_eq!(user.contains(m), expected && e.has_module(m));
@@ -125,8 +170,9 @@ proptest! {
         prop_assert_eq!(table.target(&request), Ok(expected));
     }
 
-    /// The same law for tables deeper than the segment boundaries the
-    /// matcher remembers (8), where it falls back to searching the path.
+    /// The same law for deep, nested tables, where most prefixes of a route
+    /// are not routes themselves and a path often shares a long prefix with
+    /// one.
     #[test]
     fn deep_routes_match_a_linear_scan(
         routes in proptest::collection::btree_set(proptest::collection::vec("[ab]", 1..22), 1..12),

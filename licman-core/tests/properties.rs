@@ -110,6 +110,30 @@ proptest! {
         prop_assert_eq!(license.quota(QuotaId(probe)), claims.quotas.get(&QuotaId(probe)).copied());
     }
 
+    /// `is_usable_at` (two comparisons, used on every request) agrees with
+    /// the full status at every boundary and at random times.
+    #[test]
+    fn usable_agrees_with_status(claims in claims(), random in any::<u64>()) {
+        let key = SigningKey::from_seed(&[4; 32]);
+        let text = key.issue(&claims).expect("issue").to_compact();
+        let ring = KeyRing::from_keys([key.public_key().clone()]);
+        let options = VerifyOptions::new(&claims.product, claims.starts_at)
+            .policy(licman_core::Policy::Advisory);
+        let license = ring.verify(&text, &options).expect("verify");
+        let mut times = vec![random, claims.starts_at.unix_seconds(), claims.issued_at.unix_seconds()];
+        if let Some(expires_at) = claims.expires_at {
+            let grace_end = expires_at.saturating_add(claims.grace_period).unix_seconds();
+            times.extend([expires_at.unix_seconds(), grace_end]);
+        }
+        for t in times.clone() {
+            times.extend([t.saturating_sub(1), t.saturating_add(1)]);
+        }
+        for t in times {
+            let now = Timestamp::from_unix_seconds(t);
+            prop_assert_eq!(license.is_usable_at(now), license.status_at(now).is_usable(), "at {}", t);
+        }
+    }
+
     /// Decoding arbitrary bytes or text never panics.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {

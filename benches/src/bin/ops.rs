@@ -34,6 +34,7 @@ pub const OPERATIONS: &[&str] = &[
     "user_modules_8",
     "user_modules_64",
     "naive_user_modules_8",
+    "route_seed",
     "authorize_seed",
     "authorize_500",
     "naive_route_500",
@@ -102,6 +103,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }),
         "naive_user_modules_8" => repeat(count, || {
             naive_user_modules(black_box(&f.naive_groups[..8]), &f.name_set).len() as u64
+        }),
+        "route_seed" => repeat(count, || {
+            u64::from(f.routes.0.target(black_box(paths.0)) == Ok(licman_core::RouteTarget::Public))
         }),
         "authorize_seed" => repeat(count, || {
             u64::from(
