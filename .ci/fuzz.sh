@@ -1,24 +1,58 @@
 #!/usr/bin/env bash
-# A short fuzzing pass over every target (FUZZ_SECONDS each, default 30), with
-# AddressSanitizer, seeded from the vectors. Prints each target's executions.
+# Fuzzes every target, seeded from the vectors, two targets at a time (one
+# per core), and prints each target's executions.
+#
+#   bash .ci/fuzz.sh                 # CI: FUZZ_SECONDS (default 30) each, AddressSanitizer
+#   FUZZ_RUNS=10000000 FUZZ_SANITIZER=none bash .ci/fuzz.sh   # a campaign: that many executions each
+#
+# The corpus a run grows stays in fuzz/corpus/ (not committed), so campaigns
+# add up. A crash stops the run with the target's output; the input is in
+# fuzz/artifacts/TARGET/ and becomes a regression test next to the code.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/tools.sh
 ensure_cargo_tool cargo-fuzz cargo-fuzz 0.13.2 --locked
 seconds="${FUZZ_SECONDS:-30}"
+runs="${FUZZ_RUNS:-}"
+sanitizer="${FUZZ_SANITIZER:-address}"
+# Its own target dir (fuzz/target unless CARGO_TARGET_DIR says otherwise): the
+# sanitizer flags would invalidate the main build.
+target_dir="${CARGO_TARGET_DIR:+$CARGO_TARGET_DIR-fuzz}"
+target_dir="${target_dir:-$PWD/fuzz/target}"
 python3 fuzz/seed_corpus.py > /dev/null
 cd fuzz
 export RUSTC_BOOTSTRAP=1
 build_log=$(mktemp)
-cargo fuzz build -O > "$build_log" 2>&1 || { tail -40 "$build_log"; echo "error: cargo fuzz build failed" >&2; exit 1; }
+cargo fuzz build -O -s "$sanitizer" --target-dir "$target_dir" > "$build_log" 2>&1 || {
+  tail -40 "$build_log"
+  echo "error: cargo fuzz build failed" >&2
+  exit 1
+}
 rm -f "$build_log"
-for target in $(cargo fuzz list); do
-  log=$(mktemp)
-  if ! cargo fuzz run -O "$target" -- -max_total_time="$seconds" -print_final_stats=1 > "$log" 2>&1; then
-    tail -40 "$log"
-    echo "error: fuzz target $target failed (artifacts in fuzz/artifacts/$target)" >&2
+if [ -n "$runs" ]; then limit=(-runs="$runs"); what="$runs runs"; else limit=(-max_total_time="$seconds"); what="${seconds}s"; fi
+
+logs=$(mktemp -d)
+run_one() { # run_one TARGET: fuzz it, log to $logs/TARGET, exit status in $logs/TARGET.status
+  local target=$1 status=0
+  cargo fuzz run -O -s "$sanitizer" --target-dir "$target_dir" "$target" -- \
+    "${limit[@]}" -print_final_stats=1 > "$logs/$target" 2>&1 || status=$?
+  echo "$status" > "$logs/$target.status"
+}
+report() { # report TARGET
+  local target=$1
+  if [ "$(cat "$logs/$target.status")" != 0 ]; then
+    tail -40 "$logs/$target"
+    echo "error: fuzz target $target failed (the input is in fuzz/artifacts/$target/)" >&2
     exit 1
   fi
-  printf "%-18s %12s executions in %ss\n" "$target" "$(awk '/stat::number_of_executed_units/ { print $2 }' "$log")" "$seconds"
-  rm -f "$log"
+  printf "%-18s %12s executions (%s, %s)\n" "$target" \
+    "$(awk '/stat::number_of_executed_units/ { print $2 }' "$logs/$target")" "$what" "$sanitizer"
+}
+mapfile -t targets < <(cargo fuzz list)
+for ((i = 0; i < ${#targets[@]}; i += 2)); do
+  pair=("${targets[@]:i:2}")
+  for target in "${pair[@]}"; do run_one "$target" & done
+  wait
+  for target in "${pair[@]}"; do report "$target"; done
 done
+rm -rf "$logs"

@@ -59,6 +59,12 @@ bash .ci/kotlin.sh
 step "WebAssembly: Node and bundler packages, node --test, tsc"
 bash .ci/wasm.sh
 
+step "benchmarks compile (criterion suite, callgrind runner)"
+cargo bench -p licman-benches --locked --no-run --quiet
+
+step "fuzzing: every target for ${FUZZ_SECONDS:-30}s, AddressSanitizer, two at a time"
+bash .ci/fuzz.sh
+
 step "keygen walkthrough (docs/KEYGEN.md, as written)"
 bash .ci/walkthrough.sh > /dev/null
 

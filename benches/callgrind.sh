@@ -6,16 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p licman-benches --bin ops
+ops_bin="${CARGO_TARGET_DIR:-target}/release/ops"
 ops=("$@")
 if [ ${#ops[@]} -eq 0 ]; then
   ops=(verify_strict_floor licman_verify licman_verify_catalog licman_verify_armored jwt_verify paseto_verify
        licman_issue revocation_contains has_module_id has_module_name hashset_contains check_quota accept
-       user_modules_1 user_modules_8 user_modules_64 naive_user_modules_8 authorize_seed authorize_500 naive_route_500)
+       user_modules_1 user_modules_8 user_modules_64 naive_user_modules_8 route_seed authorize_seed authorize_500 naive_route_500)
 fi
 count() { # count OP N -> total instructions
   local out
   out=$(mktemp)
-  valgrind --tool=callgrind --callgrind-out-file="$out" target/release/ops "$1" "$2" >/dev/null 2>&1
+  valgrind --tool=callgrind --callgrind-out-file="$out" "$ops_bin" "$1" "$2" >/dev/null 2>&1
   awk '/^summary:/ { print $2 }' "$out"
   rm -f "$out"
 }
