@@ -33,10 +33,11 @@ if [ -n "$runs" ]; then limit=(-runs="$runs"); what="$runs runs"; else limit=(-m
 
 logs=$(mktemp -d)
 run_one() { # run_one TARGET: fuzz it, log to $logs/TARGET, exit status in $logs/TARGET.status
-  local target=$1 status=0
+  local target=$1 status=0 start=$SECONDS
   cargo fuzz run -O -s "$sanitizer" --target-dir "$target_dir" "$target" -- \
     "${limit[@]}" -print_final_stats=1 > "$logs/$target" 2>&1 || status=$?
   echo "$status" > "$logs/$target.status"
+  echo $((SECONDS - start)) > "$logs/$target.seconds"
 }
 report() { # report TARGET
   local target=$1
@@ -45,14 +46,16 @@ report() { # report TARGET
     echo "error: fuzz target $target failed (the input is in fuzz/artifacts/$target/)" >&2
     exit 1
   fi
-  printf "%-18s %12s executions (%s, %s)\n" "$target" \
-    "$(awk '/stat::number_of_executed_units/ { print $2 }' "$logs/$target")" "$what" "$sanitizer"
+  printf "%-18s %12s executions in %5ss (%s, %s)\n" "$target" \
+    "$(awk '/stat::number_of_executed_units/ { print $2 }' "$logs/$target")" \
+    "$(cat "$logs/$target.seconds")" "$what" "$sanitizer"
 }
 mapfile -t targets < <(cargo fuzz list)
-for ((i = 0; i < ${#targets[@]}; i += 2)); do
-  pair=("${targets[@]:i:2}")
-  for target in "${pair[@]}"; do run_one "$target" & done
-  wait
-  for target in "${pair[@]}"; do report "$target"; done
+# Two at a time: a new target starts as soon as one finishes.
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge 2 ]; do wait -n || true; done
+  run_one "$target" &
 done
+wait
+for target in "${targets[@]}"; do report "$target"; done
 rm -rf "$logs"

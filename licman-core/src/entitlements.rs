@@ -123,7 +123,11 @@ pub struct Entitlements {
     catalog: Catalog,
     modules: ModuleSet,
     unknown_modules: ModuleSet,
-    quota_limits: Box<[Option<QuotaLimit>]>,
+    /// Indexed by quota id: the limit as a `u128` capacity, so a check is one
+    /// widening add and one compare with no overflow case. `Limited(n)` is
+    /// `n`, `Unlimited` is `u128::MAX` (beyond any sum of two `u64`s), and a
+    /// quota the license does not set is 0.
+    quota_caps: Box<[u128]>,
     unknown_quotas: Vec<QuotaId>,
     tier_display_name: String,
 }
@@ -149,11 +153,16 @@ impl Entitlements {
         }
         let known = catalog.known_modules();
         let licensed = *license.modules();
-        let mut quota_limits = alloc::vec![None; catalog.quota_slots()].into_boxed_slice();
+        let mut quota_caps = alloc::vec![0u128; catalog.quota_slots()].into_boxed_slice();
         let mut unknown_quotas = Vec::new();
         for (&id, &limit) in &license.claims().quotas {
-            match (catalog.quota(id), quota_limits.get_mut(usize::from(id.0))) {
-                (Some(_), Some(slot)) => *slot = Some(limit),
+            match (catalog.quota(id), quota_caps.get_mut(usize::from(id.0))) {
+                (Some(_), Some(slot)) => {
+                    *slot = match limit {
+                        QuotaLimit::Limited(max) => u128::from(max),
+                        QuotaLimit::Unlimited => u128::MAX,
+                    }
+                }
                 _ => unknown_quotas.push(id),
             }
         }
@@ -164,7 +173,7 @@ impl Entitlements {
         Ok(Entitlements {
             modules: licensed.intersection(&known),
             unknown_modules: licensed.difference(&known),
-            quota_limits,
+            quota_caps,
             unknown_quotas,
             tier_display_name,
             catalog: catalog.clone(),
@@ -321,15 +330,29 @@ impl Entitlements {
     /// ```
     #[inline]
     pub fn quota_limit(&self, quota: QuotaId) -> Option<QuotaLimit> {
-        self.quota_limits
-            .get(usize::from(quota.0))
-            .copied()
-            .flatten()
+        match self.quota_caps.get(usize::from(quota.0)).copied() {
+            None => None,
+            Some(u128::MAX) => Some(QuotaLimit::Unlimited),
+            // 0 is either an explicit limit of 0 or no limit set: the claims tell.
+            Some(0) => self.license.claims().quotas.get(&quota).copied(),
+            Some(cap) => u64::try_from(cap).ok().map(QuotaLimit::Limited),
+        }
     }
 
+    /// The capacity of a quota (see `quota_caps`): 0 when the license does
+    /// not set it or the catalog does not define it.
     #[inline]
-    fn effective_limit(&self, quota: QuotaId) -> QuotaLimit {
-        self.quota_limit(quota).unwrap_or(QuotaLimit::Limited(0))
+    fn quota_cap(&self, quota: QuotaId) -> u128 {
+        self.quota_caps
+            .get(usize::from(quota.0))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The limit as a number, `None` when unlimited (an unset quota is 0).
+    #[inline]
+    fn finite_cap(&self, quota: QuotaId) -> Option<u64> {
+        u64::try_from(self.quota_cap(quota)).ok()
     }
 
     /// May `requested` more be added to `current`? `Ok`, or the 403
@@ -347,21 +370,21 @@ impl Entitlements {
     /// ```
     #[inline]
     pub fn check_quota(&self, quota: QuotaId, current: u64, requested: u64) -> Result<(), Denial> {
-        match self.effective_limit(quota) {
-            QuotaLimit::Unlimited => Ok(()),
-            QuotaLimit::Limited(max) => match current.checked_add(requested) {
-                Some(total) if total <= max => Ok(()),
-                _ => Err(self.quota_denial(quota, current, max, requested)),
-            },
+        // Two u64s never overflow a u128, and an unlimited cap is above any sum.
+        if u128::from(current) + u128::from(requested) <= self.quota_cap(quota) {
+            Ok(())
+        } else {
+            Err(self.quota_denial(quota, current, requested))
         }
     }
 
     #[cold]
-    fn quota_denial(&self, quota: QuotaId, current: u64, max: u64, requested: u64) -> Denial {
+    fn quota_denial(&self, quota: QuotaId, current: u64, requested: u64) -> Denial {
         Denial::QuotaExceeded {
             quota: self.catalog.quota_name(quota),
             current,
-            max,
+            // Only a finite cap can be exceeded, and finite caps fit a u64.
+            max: self.finite_cap(quota).unwrap_or(u64::MAX),
             requested,
         }
     }
@@ -394,10 +417,9 @@ impl Entitlements {
     /// ```
     #[inline]
     pub fn accept(&self, quota: QuotaId, current: u64, candidates: u64) -> Acceptance {
-        let accepted = match self.effective_limit(quota) {
-            QuotaLimit::Unlimited => candidates,
-            QuotaLimit::Limited(max) => candidates.min(max.saturating_sub(current)),
-        };
+        let room = self.quota_cap(quota).saturating_sub(u128::from(current));
+        // Room beyond u64::MAX (unlimited) takes every candidate.
+        let accepted = u64::try_from(room).map_or(candidates, |room| candidates.min(room));
         Acceptance {
             accepted,
             rejected: candidates - accepted,
@@ -429,8 +451,7 @@ impl Entitlements {
     /// assert_eq!(e.remaining(QuotaId(1), 40), Some(0));
     /// ```
     pub fn remaining(&self, quota: QuotaId, current: u64) -> Option<u64> {
-        self.effective_limit(quota)
-            .max()
+        self.finite_cap(quota)
             .map(|max| max.saturating_sub(current))
     }
 
@@ -444,7 +465,7 @@ impl Entitlements {
     /// assert_eq!(e.usage_percent(QuotaId(1), 5), Some(50.0));
     /// ```
     pub fn usage_percent(&self, quota: QuotaId, current: u64) -> Option<f64> {
-        let max = self.effective_limit(quota).max()?;
+        let max = self.finite_cap(quota)?;
         Some(match (max, current) {
             (0, 0) => 0.0,
             (0, _) => 100.0,

@@ -31,16 +31,19 @@ fn wide_module() -> impl Strategy<Value = u8> {
     prop_oneof![8 => 1u8..=21, 1 => Just(64u8), 1 => Just(65u8), 1 => Just(130u8), 1 => Just(255u8)]
 }
 
-/// A verified license with these module ids and a devices limit.
-fn license(modules: &[u8], devices: QuotaLimit) -> Entitlements {
-    license_in(&CATALOG, modules, devices)
+fn license_in(catalog: &Catalog, modules: &[u8], devices: QuotaLimit) -> Entitlements {
+    license_with(catalog, modules, Some(devices))
 }
 
-fn license_in(catalog: &Catalog, modules: &[u8], devices: QuotaLimit) -> Entitlements {
+/// `devices: None`: the license sets no devices limit (which counts as 0).
+fn license_with(catalog: &Catalog, modules: &[u8], devices: Option<QuotaLimit>) -> Entitlements {
     let key = SigningKey::from_seed(&[0x21; 32]);
     let mut claims = licman_core::__doc_claims();
     claims.modules = modules.iter().copied().map(ModuleId).collect();
-    claims.quotas.insert(QuotaId(1), devices);
+    match devices {
+        Some(limit) => claims.quotas.insert(QuotaId(1), limit),
+        None => claims.quotas.remove(&QuotaId(1)),
+    };
     let text = key.issue(&claims).unwrap().to_compact();
     let ring = KeyRing::from_keys([key.public_key().clone()]);
     let now = Timestamp::from_date(2026, 6, 1).unwrap();
@@ -52,6 +55,8 @@ fn limit() -> impl Strategy<Value = QuotaLimit> {
         Just(QuotaLimit::Unlimited),
         (0..u64::MAX).prop_map(QuotaLimit::Limited),
         (0u64..50).prop_map(QuotaLimit::Limited),
+        Just(QuotaLimit::Limited(0)),
+        // The largest storable limit (u64::MAX is refused at issue: use Unlimited).
         Just(QuotaLimit::Limited(u64::MAX - 1)),
     ]
 }
@@ -64,11 +69,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
     /// check_quota agrees with arithmetic in u128; accept and remaining
-    /// agree with it too; nothing overflows.
+    /// agree with it too; nothing overflows. A limit the license does not
+    /// set counts as 0 and reads back as `None`.
     #[test]
-    fn quota_checks_match_a_u128_reference(limit in limit(), current in amount(), requested in amount()) {
-        let e = license(&[1], limit);
+    fn quota_checks_match_a_u128_reference(set in proptest::option::weighted(0.9, limit()), current in amount(), requested in amount()) {
+        let e = license_with(&CATALOG, &[1], set);
         let devices = QuotaId(1);
+        prop_assert_eq!(e.quota_limit(devices), set);
+        let limit = set.unwrap_or(QuotaLimit::Limited(0));
         let expected = match limit {
             QuotaLimit::Unlimited => true,
             QuotaLimit::Limited(max) => u128::from(current) + u128::from(requested) <= u128::from(max),
@@ -84,8 +92,21 @@ proptest! {
         if acceptance.accepted > 0 {
             prop_assert!(e.check_quota(devices, current, acceptance.accepted).is_ok());
         }
-        if let QuotaLimit::Limited(max) = limit {
-            prop_assert_eq!(e.remaining(devices, current), Some(max.saturating_sub(current)));
+        match limit {
+            QuotaLimit::Limited(max) => {
+                prop_assert_eq!(e.remaining(devices, current), Some(max.saturating_sub(current)));
+                prop_assert!(e.usage_percent(devices, current).is_some());
+            }
+            QuotaLimit::Unlimited => {
+                prop_assert_eq!(e.remaining(devices, current), None);
+                prop_assert_eq!(e.usage_percent(devices, current), None);
+            }
+        }
+        if !expected {
+            let denial = e.check_quota(devices, current, requested).unwrap_err();
+            let max = match limit { QuotaLimit::Limited(max) => max, QuotaLimit::Unlimited => unreachable!() };
+            let reported = matches!(denial, licman_core::Denial::QuotaExceeded { max: m, current: c, requested: r, .. } if m == max && c == current && r == requested);
+            prop_assert!(reported, "denial {:?}", denial);
         }
     }
 
