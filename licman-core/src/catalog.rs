@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ModuleId, QuotaId};
 use crate::module_set::ModuleSet;
-use crate::name_index::NameIndex;
+use crate::name_index::{NameIndex, SlotSet};
 use crate::quota::QuotaLimit;
 use crate::routes::{RouteTable, RouteTarget};
 
@@ -892,6 +892,20 @@ impl Catalog {
     #[inline]
     pub fn module_id(&self, name: &str) -> Option<ModuleId> {
         self.0.modules.names.get(name)
+    }
+
+    /// The module names and aliases whose module is in `modules`, for
+    /// [`module_named_in`](Self::module_named_in).
+    pub(crate) fn module_name_set(&self, modules: &ModuleSet) -> SlotSet {
+        self.0.modules.names.slot_set(|id| modules.contains(id))
+    }
+
+    /// Whether the module named `name` (or by an alias) is in the set made
+    /// by [`module_name_set`](Self::module_name_set); `None` for a name the
+    /// catalog does not know. One hash, and no read of the module's id.
+    #[inline]
+    pub(crate) fn module_named_in(&self, name: &str, set: &SlotSet) -> Option<bool> {
+        self.0.modules.names.contains_in(name.as_bytes(), set)
     }
 
     /// Every module id the catalog defines.

@@ -2,7 +2,7 @@
 //! asks on every request.
 
 use alloc::boxed::Box;
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::ids::{ModuleId, QuotaId};
 use crate::keys::KeyRing;
 use crate::module_set::ModuleSet;
+use crate::name_index::SlotSet;
 use crate::quota::QuotaLimit;
 use crate::time::Timestamp;
 use crate::verify::{Status, VerifiedLicense, VerifyOptions};
@@ -122,6 +123,9 @@ pub struct Entitlements {
     license: VerifiedLicense,
     catalog: Catalog,
     modules: ModuleSet,
+    /// The catalog's module names and aliases that name a licensed module,
+    /// by slot of the catalog's name index: `has_module_named` in one hash.
+    module_names: SlotSet,
     unknown_modules: ModuleSet,
     /// Indexed by quota id: the limit as a `u128` capacity, so a check is one
     /// widening add and one compare with no overflow case. `Limited(n)` is
@@ -129,7 +133,6 @@ pub struct Entitlements {
     /// quota the license does not set is 0.
     quota_caps: Box<[u128]>,
     unknown_quotas: Vec<QuotaId>,
-    tier_display_name: String,
 }
 
 impl Entitlements {
@@ -166,16 +169,13 @@ impl Entitlements {
                 _ => unknown_quotas.push(id),
             }
         }
-        let tier_display_name = catalog.tier(license.tier()).map_or_else(
-            || license.tier().to_string(),
-            |t| t.display_name().to_string(),
-        );
+        let modules = licensed.intersection(&known);
         Ok(Entitlements {
-            modules: licensed.intersection(&known),
+            module_names: catalog.module_name_set(&modules),
+            modules,
             unknown_modules: licensed.difference(&known),
             quota_caps,
             unknown_quotas,
-            tier_display_name,
             catalog: catalog.clone(),
             license,
         })
@@ -291,8 +291,8 @@ impl Entitlements {
     /// ```
     #[inline]
     pub fn has_module_named(&self, name: &str) -> Result<bool, UnknownName> {
-        match self.catalog.module_id(name) {
-            Some(id) => Ok(self.modules.contains(id)),
+        match self.catalog.module_named_in(name, &self.module_names) {
+            Some(licensed) => Ok(licensed),
             None => Err(unknown(NameKind::Module, name)),
         }
     }
@@ -492,7 +492,10 @@ impl Entitlements {
     /// assert_eq!(e.tier_display_name(), "Professional");
     /// ```
     pub fn tier_display_name(&self) -> &str {
-        &self.tier_display_name
+        // A tier the catalog does not define is shown by its name.
+        self.catalog
+            .tier(self.license.tier())
+            .map_or(self.license.tier(), |t| t.display_name())
     }
 
     /// The status at `now` (see [`VerifiedLicense::status_at`]).

@@ -71,11 +71,18 @@ impl<V> Slot<V> {
     };
 }
 
+/// A set of slots of one [`NameIndex`]: which names map to a value that
+/// passes some test (a license's modules among the catalog's names).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SlotSet(Box<[u64]>);
+
 /// A string → `V` index (see the module documentation).
 #[derive(Clone, Debug)]
 pub(crate) struct NameIndex<V> {
     slots: Box<[Slot<V>]>,
     entries: Vec<(Box<str>, V)>,
+    /// The slot of each entry (same order as `entries`).
+    positions: Vec<u32>,
 }
 
 impl<V: Copy> Default for NameIndex<V> {
@@ -89,6 +96,7 @@ impl<V: Copy> NameIndex<V> {
         NameIndex {
             slots: vec![Slot::VACANT; 16].into_boxed_slice(),
             entries: Vec::new(),
+            positions: Vec::new(),
         }
     }
 
@@ -107,6 +115,41 @@ impl<V: Copy> NameIndex<V> {
     /// path, cut at a `/`, needs no UTF-8 boundary check).
     #[inline(always)]
     pub(crate) fn get_bytes(&self, bytes: &[u8]) -> Option<V> {
+        let i = self.position(bytes)?;
+        self.slots.get(i).and_then(|slot| slot.value)
+    }
+
+    /// Whether `name` is in the index (`None` if not) and, if it is,
+    /// whether its slot is in `set` (made by [`slot_set`](Self::slot_set)
+    /// from this same index). The answer's address depends on the slot's
+    /// position alone, so it is read while the key compare is still going.
+    #[inline(always)]
+    pub(crate) fn contains_in(&self, bytes: &[u8], set: &SlotSet) -> Option<bool> {
+        let i = self.position(bytes)?;
+        Some(
+            set.0
+                .get(i / 64)
+                .is_some_and(|word| word >> (i % 64) & 1 != 0),
+        )
+    }
+
+    /// The slots whose value passes `member`: a per-use answer to
+    /// [`contains_in`](Self::contains_in) look-ups.
+    pub(crate) fn slot_set(&self, mut member: impl FnMut(V) -> bool) -> SlotSet {
+        let mut words = vec![0u64; self.slots.len().div_ceil(64)];
+        for ((_, value), &i) in self.entries.iter().zip(&self.positions) {
+            if member(*value) {
+                if let Some(word) = words.get_mut(i as usize / 64) {
+                    *word |= 1 << (i % 64);
+                }
+            }
+        }
+        SlotSet(words.into_boxed_slice())
+    }
+
+    /// The slot that holds `bytes`: one hash, usually one slot.
+    #[inline(always)]
+    fn position(&self, bytes: &[u8]) -> Option<usize> {
         let n = bytes.len();
         if n >= EMPTY as usize {
             // Longer than any name inserted (and than the vacant marker).
@@ -119,11 +162,8 @@ impl<V: Copy> NameIndex<V> {
         loop {
             let slot = self.slots.get(i)?;
             if slot.len as usize == n && slot.a == a && slot.b == b {
-                if n <= SHORT {
-                    return slot.value;
-                }
-                if let Some(value) = self.long_match(slot.entry, bytes) {
-                    return Some(value);
+                if n <= SHORT || self.long_match(slot.entry, bytes) {
+                    return Some(i);
                 }
             } else if slot.len == EMPTY {
                 return None;
@@ -136,9 +176,10 @@ impl<V: Copy> NameIndex<V> {
     /// key cannot settle equality).
     #[cold]
     #[inline(never)]
-    fn long_match(&self, entry: u32, name: &[u8]) -> Option<V> {
-        let (full, value) = self.entries.get(entry as usize)?;
-        (full.as_bytes() == name).then_some(*value)
+    fn long_match(&self, entry: u32, name: &[u8]) -> bool {
+        self.entries
+            .get(entry as usize)
+            .is_some_and(|(full, _)| full.as_bytes() == name)
     }
 
     /// Adds `name`; returns `false` (changing nothing) if it is already
@@ -156,6 +197,7 @@ impl<V: Copy> NameIndex<V> {
         }
         let (a, b) = key(name.as_bytes());
         self.entries.push((name.into(), value));
+        self.positions.push(0);
         self.place(Slot {
             len,
             entry,
@@ -173,6 +215,12 @@ impl<V: Copy> NameIndex<V> {
         while let Some(target) = self.slots.get_mut(i) {
             if target.len == EMPTY {
                 *target = slot;
+                if let (Some(position), Ok(i)) = (
+                    self.positions.get_mut(slot.entry as usize),
+                    u32::try_from(i),
+                ) {
+                    *position = i;
+                }
                 return;
             }
             i = (i + 1) & mask;
@@ -206,7 +254,7 @@ impl<V: Copy> NameIndex<V> {
 mod tests {
     use super::*;
     use alloc::format;
-    use alloc::string::ToString;
+    use alloc::string::{String, ToString};
 
     #[test]
     fn finds_what_was_inserted_and_nothing_else() {
@@ -245,6 +293,40 @@ mod tests {
         }
         let listed: Vec<&str> = index.iter().map(|(n, _)| n).collect();
         assert_eq!(listed, names);
+    }
+
+    #[test]
+    fn slot_sets_answer_like_the_values_they_were_made_from() {
+        let mut index: NameIndex<u32> = NameIndex::new();
+        let names: Vec<String> = (0..300u32)
+            .map(|i| {
+                if i % 3 == 0 {
+                    format!("a-name-longer-than-sixteen-bytes-{i}")
+                } else {
+                    format!("n{i}")
+                }
+            })
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            assert!(index.insert(name, i as u32));
+        }
+        for modulus in [1u32, 2, 7] {
+            let set = index.slot_set(|v| v % modulus == 0);
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(
+                    index.contains_in(name.as_bytes(), &set),
+                    Some(i as u32 % modulus == 0),
+                    "{name}"
+                );
+            }
+            assert_eq!(index.contains_in(b"n300", &set), None);
+            assert_eq!(
+                index.contains_in(b"a-name-longer-than-sixteen-bytes-301", &set),
+                None
+            );
+        }
+        let empty = SlotSet::default();
+        assert_eq!(index.contains_in(b"n1", &empty), Some(false));
     }
 
     #[test]

@@ -12,12 +12,14 @@ static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
 });
 
 /// A catalog whose module ids go past 64 (1–21, 64, 65, 130, 255), for the
-/// general path of group access.
+/// general path of group access, with short and long (over 16 bytes)
+/// aliases, so its name index spans several 64-slot words.
 static WIDE_CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     let mut toml = String::from("product = \"netaudit\"\ndisplay_name = \"NetAudit\"\n");
     for id in (1u8..=21).chain([64, 65, 130, 255]) {
         toml.push_str(&format!(
-            "[[modules]]\nid = {id}\nname = \"m{id}\"\ndisplay_name = \"M{id}\"\n"
+            "[[modules]]\nid = {id}\nname = \"m{id}\"\ndisplay_name = \"M{id}\"\n\
+             aliases = [\"a{id}\", \"module-number-{id}-by-a-long-alias\"]\n"
         ));
     }
     toml.push_str(
@@ -67,6 +69,28 @@ fn amount() -> impl Strategy<Value = u64> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// `has_module_named` agrees with `has_module` on the catalog's id for
+    /// every name and alias, short or long, and refuses any other name.
+    #[test]
+    fn has_module_named_agrees_with_ids(
+        licensed in proptest::collection::vec(wide_module(), 0..25),
+        probes in proptest::collection::vec("[a-z0-9-]{0,40}", 0..8),
+    ) {
+        let e = license_in(&WIDE_CATALOG, &licensed, QuotaLimit::Limited(1));
+        for module in WIDE_CATALOG.modules() {
+            let names = std::iter::once(module.name()).chain(module.aliases().iter().map(String::as_str));
+            for name in names {
+                prop_assert_eq!(e.has_module_named(name), Ok(e.has_module(module.id())), "{}", name);
+            }
+        }
+        for probe in probes {
+            match WIDE_CATALOG.module_id(&probe) {
+                Some(id) => prop_assert_eq!(e.has_module_named(&probe), Ok(e.has_module(id))),
+                None => prop_assert!(e.has_module_named(&probe).is_err(), "{}", probe),
+            }
+        }
+    }
 
     /// check_quota agrees with arithmetic in u128; accept and remaining
     /// agree with it too; nothing overflows. A limit the license does not
