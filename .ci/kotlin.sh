@@ -25,7 +25,9 @@ jna=/usr/share/java/jna.jar
 mkdir -p target/kotlin-test
 rm -f target/kotlin-test/test.jar
 bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$jna" \
-  target/uniffi/kotlin/uniffi/licman/licman.kt bindings/kotlin/tests/LicmanTest.kt \
+  target/uniffi/kotlin/uniffi/licman/licman.kt bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/bench/LicmanBench.kt \
   -include-runtime -d target/kotlin-test/test.jar 2>&1 | grep -v '^warning:' || true
 test -s target/kotlin-test/test.jar
 java -Djna.library.path=$T/release -cp "target/kotlin-test/test.jar:$jna" LicmanTestKt .
+# The per-call benchmark (figures in docs/PERFORMANCE.md) must keep running.
+java -Djna.library.path=$T/release -cp "target/kotlin-test/test.jar:$jna" LicmanBench . > /dev/null
