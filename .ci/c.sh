@@ -15,12 +15,12 @@ git diff --exit-code -- bindings/c/include/licman.h || {
   exit 1
 }
 mkdir -p target/c-test
-gcc -std=c11 -Wall -Wextra -Werror -g -O1 -I bindings/c/include bindings/c/tests/test_licman.c \
+gcc -std=c11 -Wall -Wextra -Werror -g -O1 -I bindings/c/include -I bindings/c/support bindings/c/tests/test_licman.c \
   $T/release/liblicman_ffi.a -lcjson -lpthread -ldl -lm -o target/c-test/test_licman
 valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99 \
   target/c-test/test_licman .
 # The per-call benchmark must keep building and running (its figures are
 # read by people, not asserted).
-gcc -std=c11 -Wall -Wextra -Werror -O2 -I bindings/c/include bindings/c/bench/bench_licman.c \
+gcc -std=c11 -Wall -Wextra -Werror -O2 -I bindings/c/include -I bindings/c/support bindings/c/bench/bench_licman.c \
   $T/release/liblicman_ffi.a -lcjson -lpthread -ldl -lm -o target/c-test/bench_licman
 target/c-test/bench_licman . > /dev/null

@@ -1010,6 +1010,25 @@ impl Catalog {
         })
     }
 
+    /// What a route needs, as the bindings and logs show it: `public`,
+    /// `licensed`, or the module's name (its id in decimal if the catalog
+    /// does not define it).
+    ///
+    /// ```
+    /// # let catalog = licman_core::__doc_catalog();
+    /// let needs = catalog.routes().target("/devices/7")?;
+    /// assert_eq!(catalog.route_target_name(needs), "devices");
+    /// assert_eq!(catalog.route_target_name(licman_core::RouteTarget::Public), "public");
+    /// # Ok::<(), licman_core::InvalidPath>(())
+    /// ```
+    pub fn route_target_name(&self, target: RouteTarget) -> String {
+        match target {
+            RouteTarget::Public => "public".into(),
+            RouteTarget::Licensed => "licensed".into(),
+            RouteTarget::Module(id) => self.module_name(id),
+        }
+    }
+
     /// The name of a module id, or the id in decimal if the catalog does
     /// not define it.
     pub(crate) fn module_name(&self, id: ModuleId) -> String {

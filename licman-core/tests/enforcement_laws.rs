@@ -67,6 +67,30 @@ fn amount() -> impl Strategy<Value = u64> {
     prop_oneof![0u64..100, any::<u64>(), Just(u64::MAX), Just(u64::MAX - 1)]
 }
 
+/// Routes from their segments, each needing its own module.
+fn numbered_routes(routes: &std::collections::BTreeSet<Vec<String>>) -> Vec<(String, RouteTarget)> {
+    routes
+        .iter()
+        .enumerate()
+        .map(|(i, segments)| {
+            (
+                format!("/{}", segments.join("/")),
+                RouteTarget::Module(ModuleId(u8::try_from(i).unwrap())),
+            )
+        })
+        .collect()
+}
+
+/// The naive reference: scan every entry, keep the longest that equals the
+/// path or is followed by '/' in it.
+fn linear_scan(entries: &[(String, RouteTarget)], path: &str) -> RouteTarget {
+    entries
+        .iter()
+        .filter(|(prefix, _)| path == prefix || path.starts_with(&format!("{prefix}/")))
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map_or(RouteTarget::Licensed, |(_, t)| *t)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 
@@ -199,19 +223,11 @@ proptest! {
         path in proptest::collection::vec("[a-c]{1,2}", 0..6),
         trailing_slash in any::<bool>(),
     ) {
-        let entries: Vec<(String, RouteTarget)> = routes
-            .iter()
-            .enumerate()
-            .map(|(i, segments)| (format!("/{}", segments.join("/")), RouteTarget::Module(ModuleId(u8::try_from(i).unwrap()))))
-            .collect();
+        let entries = numbered_routes(&routes);
         let table = RouteTable::new(entries.clone()).unwrap();
         let path = format!("/{}", path.join("/"));
         let request = if trailing_slash && path != "/" { format!("{path}/") } else { path.clone() };
-        let expected = entries
-            .iter()
-            .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map_or(RouteTarget::Licensed, |(_, t)| *t);
+        let expected = linear_scan(&entries, &path);
         prop_assert_eq!(table.target(&request), Ok(expected));
     }
 
@@ -230,18 +246,10 @@ proptest! {
         let base: Vec<String> = routes.iter().nth(pick.index(routes.len())).cloned().unwrap_or_default();
         let keep = cut.index(base.len() + 1);
         let path: Vec<String> = base.into_iter().take(keep).chain(extra).collect();
-        let entries: Vec<(String, RouteTarget)> = routes
-            .iter()
-            .enumerate()
-            .map(|(i, segments)| (format!("/{}", segments.join("/")), RouteTarget::Module(ModuleId(u8::try_from(i).unwrap()))))
-            .collect();
+        let entries = numbered_routes(&routes);
         let table = RouteTable::new(entries.clone()).unwrap();
         let path = format!("/{}", path.join("/"));
-        let expected = entries
-            .iter()
-            .filter(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}/")))
-            .max_by_key(|(prefix, _)| prefix.len())
-            .map_or(RouteTarget::Licensed, |(_, t)| *t);
+        let expected = linear_scan(&entries, &path);
         prop_assert_eq!(table.target(&path), Ok(expected));
     }
 

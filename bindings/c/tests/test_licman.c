@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "licman.h"
+#include "read_file.h"
 
 static int failures = 0;
 static int checks = 0;
@@ -27,22 +28,6 @@ static int checks = 0;
             fputc('\n', stderr);                                                \
         }                                                                       \
     } while (0)
-
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf) buf[n] = '\0';
-    fclose(f);
-    return buf;
-}
 
 static int compare_strings(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);

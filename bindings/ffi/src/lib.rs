@@ -15,7 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use licman_core::{
     Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
     GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId, ModuleSet, Policy,
-    PublicKey, QuotaLimit, RouteTarget, Timestamp, UnknownName, UnverifiedRevocationList,
+    PublicKey, QuotaLimit, Timestamp, UnknownName, UnverifiedRevocationList,
     VerifyOptions as CoreOptions,
 };
 
@@ -756,16 +756,6 @@ pub struct RouteTable {
     catalog: CoreCatalog,
 }
 
-fn target_name(catalog: &CoreCatalog, target: RouteTarget) -> String {
-    match target {
-        RouteTarget::Public => "public".into(),
-        RouteTarget::Licensed => "licensed".into(),
-        RouteTarget::Module(id) => catalog
-            .module(id)
-            .map_or_else(|| id.to_string(), |m| m.name().to_string()),
-    }
-}
-
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl RouteTable {
     /// The route table of `catalog`.
@@ -781,7 +771,7 @@ impl RouteTable {
         self.catalog
             .routes()
             .target(&path)
-            .map(|t| target_name(&self.catalog, t))
+            .map(|t| self.catalog.route_target_name(t))
             .map_err(|_| Denial::InvalidPath { path }.into())
     }
 
@@ -809,6 +799,6 @@ impl RouteTable {
                 user.as_ref(),
                 now_or(now_unix),
             )
-            .map(|t| target_name(&self.catalog, t))?)
+            .map(|t| self.catalog.route_target_name(t))?)
     }
 }

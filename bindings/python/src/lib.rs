@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use licman_core::{
     Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
     GroupAccess as CoreGroups, GroupError as CoreGroupError, KeyRing as CoreKeyRing, LicenseChange,
-    ModuleId, ModuleSet, Policy, PublicKey, QuotaLimit, RouteTarget, Status, StoredItem, Timestamp,
+    ModuleId, ModuleSet, Policy, PublicKey, QuotaLimit, Status, StoredItem, Timestamp,
     UnknownName as CoreUnknownName, UnverifiedRevocationList, VerifyOptions,
     plan_storage_cleanup as core_cleanup,
 };
@@ -987,16 +987,6 @@ struct RouteTable {
     catalog: CoreCatalog,
 }
 
-fn target_name(catalog: &CoreCatalog, target: RouteTarget) -> String {
-    match target {
-        RouteTarget::Public => "public".into(),
-        RouteTarget::Licensed => "licensed".into(),
-        RouteTarget::Module(id) => catalog
-            .module(id)
-            .map_or_else(|| id.to_string(), |m| m.name().to_string()),
-    }
-}
-
 #[pymethods]
 impl RouteTable {
     #[new]
@@ -1010,7 +1000,7 @@ impl RouteTable {
     /// Raises `InvalidPath` (400) for an ambiguous path.
     fn target(&self, py: Python<'_>, path: &str) -> PyResult<String> {
         match self.catalog.routes().target(path) {
-            Ok(t) => Ok(target_name(&self.catalog, t)),
+            Ok(t) => Ok(self.catalog.route_target_name(t)),
             Err(_) => Err(denial_error(
                 py,
                 &Denial::InvalidPath {
@@ -1043,7 +1033,7 @@ impl RouteTable {
         self.catalog
             .routes()
             .authorize(path, license.map(|l| &l.inner), user.as_ref(), now)
-            .map(|t| target_name(&self.catalog, t))
+            .map(|t| self.catalog.route_target_name(t))
             .map_err(|d| denial_error(py, &d))
     }
 }
