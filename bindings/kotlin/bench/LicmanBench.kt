@@ -45,6 +45,7 @@ fun main(args: Array<String>) {
     val rows = listOf<Triple<String, Int, () -> Boolean>>(
         Triple("ring.verify(key, catalog, options)", 2_000, { ring.verify(key, catalog, options).destroy(); true }),
         Triple("license.hasModule(\"scheduled_audits\")", 50_000, { license.hasModule("scheduled_audits") }),
+        Triple("license.hasModuleId(8) (no string)", 50_000, { license.hasModuleId(8u) }),
         Triple("license.checkQuota(\"devices\", 10, 1)", 50_000, { license.checkQuota("devices", 10uL, 1uL); true }),
         Triple("routes.authorize(\"/devices/7/config\", license)", 20_000,
             { routes.authorize("/devices/7/config", license, null, false, now) == "devices" }),
