@@ -62,6 +62,9 @@ bash .ci/wasm.sh
 step "benchmarks compile (criterion suite, callgrind runner)"
 cargo bench -p licman-benches --locked --no-run --quiet
 
+step "instruction budgets (callgrind): hot paths, verify ≤ 1.02× the floor"
+bash benches/instruction_budget.sh
+
 step "fuzzing: every target for ${FUZZ_SECONDS:-30}s, AddressSanitizer, two at a time"
 bash .ci/fuzz.sh
 
