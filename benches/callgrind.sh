@@ -2,16 +2,14 @@
 # Instruction counts (callgrind) of each benchmarked operation: repeatable
 # where wall-clock time drifts. Each op runs 1 and 101 times; the
 # difference / 100 is the cost of one op, with set-up cancelled out.
-#   bash benches/callgrind.sh [OPERATION...]
+#   bash benches/callgrind.sh [OPERATION...]    (default: all, as `ops list` prints them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p licman-benches --bin ops
 ops_bin="${CARGO_TARGET_DIR:-target}/release/ops"
 ops=("$@")
 if [ ${#ops[@]} -eq 0 ]; then
-  ops=(verify_strict_floor licman_verify licman_verify_catalog licman_verify_armored jwt_verify paseto_verify
-       licman_issue revocation_contains has_module_id has_module_name hashset_contains check_quota accept
-       user_modules_1 user_modules_8 user_modules_64 naive_user_modules_8 route_seed authorize_seed authorize_500 naive_route_500)
+  mapfile -t ops < <("$ops_bin" list)
 fi
 count() { # count OP N -> total instructions
   local out

@@ -81,8 +81,6 @@ pub(crate) struct SlotSet(Box<[u64]>);
 pub(crate) struct NameIndex<V> {
     slots: Box<[Slot<V>]>,
     entries: Vec<(Box<str>, V)>,
-    /// The slot of each entry (same order as `entries`).
-    positions: Vec<u32>,
 }
 
 impl<V: Copy> Default for NameIndex<V> {
@@ -96,7 +94,6 @@ impl<V: Copy> NameIndex<V> {
         NameIndex {
             slots: vec![Slot::VACANT; 16].into_boxed_slice(),
             entries: Vec::new(),
-            positions: Vec::new(),
         }
     }
 
@@ -137,9 +134,9 @@ impl<V: Copy> NameIndex<V> {
     /// [`contains_in`](Self::contains_in) look-ups.
     pub(crate) fn slot_set(&self, mut member: impl FnMut(V) -> bool) -> SlotSet {
         let mut words = vec![0u64; self.slots.len().div_ceil(64)];
-        for ((_, value), &i) in self.entries.iter().zip(&self.positions) {
-            if member(*value) {
-                if let Some(word) = words.get_mut(i as usize / 64) {
+        for (i, slot) in self.slots.iter().enumerate() {
+            if slot.value.is_some_and(&mut member) {
+                if let Some(word) = words.get_mut(i / 64) {
                     *word |= 1 << (i % 64);
                 }
             }
@@ -197,7 +194,6 @@ impl<V: Copy> NameIndex<V> {
         }
         let (a, b) = key(name.as_bytes());
         self.entries.push((name.into(), value));
-        self.positions.push(0);
         self.place(Slot {
             len,
             entry,
@@ -215,12 +211,6 @@ impl<V: Copy> NameIndex<V> {
         while let Some(target) = self.slots.get_mut(i) {
             if target.len == EMPTY {
                 *target = slot;
-                if let (Some(position), Ok(i)) = (
-                    self.positions.get_mut(slot.entry as usize),
-                    u32::try_from(i),
-                ) {
-                    *position = i;
-                }
                 return;
             }
             i = (i + 1) & mask;

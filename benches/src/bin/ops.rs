@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! ops OPERATION COUNT
+//! ops list            # every operation, one per line
 //! ```
 
 #![allow(clippy::expect_used)] // fixed inputs
@@ -42,6 +43,10 @@ pub const OPERATIONS: &[&str] = &[
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args == ["list"] {
+        println!("{}", OPERATIONS.join("\n"));
+        return Ok(());
+    }
     let [op, count] = args.as_slice() else {
         return Err(format!(
             "usage: ops OPERATION COUNT\noperations: {}",
