@@ -13,7 +13,9 @@ use crate::ids::{ModuleId, QuotaId};
 use crate::module_set::ModuleSet;
 use crate::name_index::{NameIndex, SlotSet};
 use crate::quota::QuotaLimit;
-use crate::routes::{RouteTable, RouteTarget};
+use crate::routes::{
+    MAX_ROUTE_LEN, PathCase, RouteOptions, RouteTable, RouteTarget, UnmatchedPath,
+};
 
 /// Largest catalog text accepted by [`Catalog::from_toml`], in bytes.
 pub const MAX_CATALOG_TEXT_LEN: usize = 1 << 20;
@@ -187,17 +189,22 @@ impl<'de> Deserialize<'de> for QuotaValue {
     }
 }
 
-/// The route table as written in a catalog: public path prefixes and path
-/// prefix → module name.
+/// The route table as written in a catalog: public path prefixes, path
+/// prefix → module name, and how the table matches (see
+/// [`RouteOptions`]: `case = "exact" | "fold_ascii"`,
+/// `unmatched = "licensed" | "deny"`).
 ///
 /// ```
-/// use licman_core::RoutesDefinition;
+/// use licman_core::{PathCase, RoutesDefinition, UnmatchedPath};
 /// let r: RoutesDefinition = toml::from_str(r#"
 ///     public = ["/", "/login"]
+///     case = "fold_ascii"
+///     unmatched = "deny"
 ///     [modules]
 ///     "/devices" = "devices"
 /// "#).unwrap();
 /// assert_eq!(r.modules["/devices"], "devices");
+/// assert_eq!((r.case, r.unmatched), (PathCase::FoldAscii, UnmatchedPath::Deny));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -209,6 +216,14 @@ pub struct RoutesDefinition {
     /// Path prefix → the module it needs.
     #[serde(default)]
     pub modules: BTreeMap<String, String>,
+    /// Exact (default) or ASCII case-folding matching: say `fold_ascii`
+    /// when the product's router is case-insensitive.
+    #[serde(default)]
+    pub case: PathCase,
+    /// What a path no route covers needs: a license (default) or nothing
+    /// can reach it (`deny`).
+    #[serde(default)]
+    pub unmatched: UnmatchedPath,
 }
 
 /// What kind of name a lookup or error is about.
@@ -475,7 +490,7 @@ impl fmt::Display for CatalogError {
             }
             CatalogError::InvalidRoute { path } => write!(
                 f,
-                "route '{path}' is not a canonical path (it must start with '/', with no empty, '.' or '..' segments, no trailing '/', and no '?', '#', '%' or '\\')"
+                "route '{path}' is not a canonical path (it must start with '/', be at most {MAX_ROUTE_LEN} bytes of letters, digits and -._~!$&'()*+,=:@, with no empty, '.' or '..' segments and no trailing '/')"
             ),
             CatalogError::UnknownModuleInRoute { path, module } => {
                 write!(f, "route '{path}' needs unknown module '{module}'")
@@ -1026,6 +1041,7 @@ impl Catalog {
             RouteTarget::Public => "public".into(),
             RouteTarget::Licensed => "licensed".into(),
             RouteTarget::Module(id) => self.module_name(id),
+            RouteTarget::Unlisted => "unlisted".into(),
         }
     }
 
@@ -1313,7 +1329,13 @@ fn build_routes(data: &CatalogData) -> Result<RouteTable, CatalogError> {
                 })?;
         entries.push((path.clone(), RouteTarget::Module(id)));
     }
-    RouteTable::new(entries)
+    RouteTable::with_options(
+        entries,
+        RouteOptions {
+            case: routes.case,
+            unmatched: routes.unmatched,
+        },
+    )
 }
 
 #[cfg(test)]

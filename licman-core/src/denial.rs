@@ -99,9 +99,15 @@ pub enum Denial {
         /// Module name.
         module: String,
     },
-    /// The request path is ambiguous and was not matched (400,
-    /// `fix_request`).
+    /// The request path breaks the path contract and was not matched
+    /// (400, `fix_request`).
     InvalidPath {
+        /// The path as given.
+        path: String,
+    },
+    /// No route covers the path and the table denies such paths (403,
+    /// `contact_admin`).
+    UnlistedPath {
         /// The path as given.
         path: String,
     },
@@ -182,7 +188,8 @@ impl Denial {
             | Denial::WrongMachine { .. } => 402,
             Denial::ModuleNotLicensed { .. }
             | Denial::QuotaExceeded { .. }
-            | Denial::AccessDenied { .. } => 403,
+            | Denial::AccessDenied { .. }
+            | Denial::UnlistedPath { .. } => 403,
             Denial::InvalidPath { .. } => 400,
         }
     }
@@ -206,6 +213,7 @@ impl Denial {
             Denial::QuotaExceeded { .. } => "quota_exceeded",
             Denial::AccessDenied { .. } => "access_denied",
             Denial::InvalidPath { .. } => "invalid_path",
+            Denial::UnlistedPath { .. } => "unlisted_path",
         }
     }
 
@@ -224,7 +232,7 @@ impl Denial {
             | Denial::WrongMachine { .. } => "contact_vendor",
             Denial::ClockError { .. } => "fix_system_clock",
             Denial::ModuleNotLicensed { .. } | Denial::QuotaExceeded { .. } => "upgrade_license",
-            Denial::AccessDenied { .. } => "contact_admin",
+            Denial::AccessDenied { .. } | Denial::UnlistedPath { .. } => "contact_admin",
             Denial::InvalidPath { .. } => "fix_request",
         }
     }
@@ -248,6 +256,7 @@ impl Denial {
             Denial::QuotaExceeded { .. } => "Quota exceeded",
             Denial::AccessDenied { .. } => "Access denied",
             Denial::InvalidPath { .. } => "Invalid path",
+            Denial::UnlistedPath { .. } => "Path not served",
         }
     }
 
@@ -285,7 +294,10 @@ impl Denial {
             }
             Denial::AccessDenied { module } => format!("User does not have access to module '{module}'"),
             Denial::InvalidPath { .. } => {
-                "The request path is not canonical (empty, '.' or '..' segments, or encoded separators)".into()
+                "The request path is not canonical (empty, '.' or '..' segments, ';', '#', controls, or escapes of anything but letters, digits and '-._~')".into()
+            }
+            Denial::UnlistedPath { .. } => {
+                "No route of this product covers the request path".into()
             }
         }
     }
@@ -311,7 +323,7 @@ impl serde::Serialize for Denial {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("error", self.title())?;
         match self {
-            Denial::NoLicense | Denial::InvalidPath { .. } => {}
+            Denial::NoLicense | Denial::InvalidPath { .. } | Denial::UnlistedPath { .. } => {}
             Denial::InvalidLicense { reason, .. } | Denial::ClockError { reason, .. } => {
                 map.serialize_entry("reason", reason)?;
             }

@@ -544,25 +544,24 @@ impl Entitlements {
         self.license.is_usable_at(now)
     }
 
-    /// `Ok(status)` if the license may be used at `now` (active, expiring
-    /// soon or in grace), else the 402 refusal.
+    /// `Ok(status)` if the license may be used at `now` (see
+    /// [`VerifiedLicense::check_usable_at`]), else the 402 refusal:
+    /// expired, not yet valid, clock turned back or behind the issue time,
+    /// and (verified under [`Policy::Advisory`](crate::Policy::Advisory))
+    /// revoked or bound to other machines.
     ///
     /// ```
     /// # use licman_core::Timestamp;
     /// # let (e, _) = licman_core::__doc_entitlements("starter");
     /// let denial = e.check_valid_at(Timestamp::from_date(2027, 6, 1).unwrap()).unwrap_err();
     /// assert_eq!(denial.code(), "license_expired");
+    /// let denial = e.check_valid_at(Timestamp::from_date(2026, 7, 1).unwrap()).unwrap_err();
+    /// assert_eq!((denial.code(), denial.http_status()), ("clock_error", 402));
     /// ```
     pub fn check_valid_at(&self, now: Timestamp) -> Result<Status, Denial> {
-        match self.status_at(now) {
-            Status::Expired => Err(Denial::LicenseExpired {
-                expires_at: self.license.expires_at().unwrap_or(Timestamp::UNIX_EPOCH),
-            }),
-            Status::NotYetValid { .. } => Err(Denial::LicenseNotYetValid {
-                starts_at: self.license.claims().starts_at,
-            }),
-            status => Ok(status),
-        }
+        self.license
+            .check_usable_at(now)
+            .map_err(|error| Denial::from_license_error(&error))
     }
 }
 

@@ -136,6 +136,20 @@ pub enum Error {
         /// The latest time the host saw before.
         last_seen: Timestamp,
     },
+    /// The revocation list is older than the host accepts
+    /// ([`VerifyOptions::min_revocation_serial`](crate::VerifyOptions::min_revocation_serial),
+    /// [`VerifyOptions::max_revocation_age`](crate::VerifyOptions::max_revocation_age)):
+    /// it may lack a later revocation. Refused under every policy.
+    StaleRevocationList {
+        /// The list's serial.
+        serial: u64,
+        /// When the list was issued.
+        issued_at: Timestamp,
+        /// The lowest serial the host accepts.
+        min_serial: u64,
+        /// The earliest issue time the host accepts.
+        issued_not_before: Timestamp,
+    },
     /// The license is on the revocation list.
     Revoked {
         /// The revoked license.
@@ -235,6 +249,7 @@ impl Error {
             Error::Expired { .. } => "expired",
             Error::IssuedInFuture { .. } => "issued_in_future",
             Error::ClockRolledBack { .. } => "clock_rolled_back",
+            Error::StaleRevocationList { .. } => "stale_revocation_list",
             Error::Revoked { .. } => "revoked",
             Error::MachineMismatch { .. } => "machine_mismatch",
         }
@@ -260,6 +275,22 @@ impl Error {
                 | Error::Revoked { .. }
                 | Error::MachineMismatch { .. }
         )
+    }
+}
+
+impl Error {
+    /// Whether this validity problem stands whatever the time: revoked, or
+    /// bound to other machines. Under [`Policy::Advisory`](crate::Policy::Advisory)
+    /// such a license verifies, but the checks that take `now` refuse it.
+    ///
+    /// ```
+    /// use licman_core::{Error, LicenseId, Timestamp};
+    /// assert!(Error::Revoked { license_id: LicenseId::from_bytes([0; 16]), list_serial: 1 }.is_standing_problem());
+    /// let t = Timestamp::UNIX_EPOCH;
+    /// assert!(!Error::ClockRolledBack { now: t, last_seen: t }.is_standing_problem());
+    /// ```
+    pub fn is_standing_problem(&self) -> bool {
+        matches!(self, Error::Revoked { .. } | Error::MachineMismatch { .. })
     }
 }
 
@@ -334,6 +365,15 @@ impl fmt::Display for Error {
             Error::ClockRolledBack { now, last_seen } => write!(
                 f,
                 "the host's time {now} is before the last time seen, {last_seen}: the clock was turned back"
+            ),
+            Error::StaleRevocationList {
+                serial,
+                issued_at,
+                min_serial,
+                issued_not_before,
+            } => write!(
+                f,
+                "revocation list #{serial} issued at {issued_at} is older than this host accepts (serial {min_serial} or later, issued at {issued_not_before} or later)"
             ),
             Error::Revoked {
                 license_id,

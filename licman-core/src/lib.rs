@@ -93,7 +93,9 @@ pub use revocation::{
     MAX_REVOCATION_LIST_LEN, MAX_REVOCATION_TEXT_LEN, MAX_REVOKED_IDS, REVOCATION_ARMOR,
     RevocationList, UnverifiedRevocationList,
 };
-pub use routes::{InvalidPath, RouteTable, RouteTarget};
+pub use routes::{
+    InvalidPath, MAX_ROUTE_LEN, PathCase, RouteOptions, RouteTable, RouteTarget, UnmatchedPath,
+};
 #[cfg(feature = "sign")]
 pub use sign::SigningKey;
 pub use storage::{CleanupPlan, StoredItem, plan_storage_cleanup};

@@ -144,6 +144,98 @@ impl Timestamp {
     }
 }
 
+/// The latest time any check of one license has seen: monotone (it never
+/// moves back, whichever thread raises it) and cheap to consult (a relaxed
+/// load; the atomic update only when a check brings a later time, which at
+/// one-second resolution is at most once a second).
+///
+/// On targets with 64-bit atomics it holds whole seconds. Elsewhere (32-bit
+/// microcontrollers without them) it holds whole minutes in an `AtomicU32`,
+/// rounded down, so it reads up to 59 s behind the latest time seen: a
+/// rolled-back clock is then caught at most 59 s later, never wrongly.
+#[derive(Debug)]
+pub(crate) struct HighWaterMark(MarkCell);
+
+#[cfg(target_has_atomic = "64")]
+type MarkCell = core::sync::atomic::AtomicU64;
+#[cfg(not(target_has_atomic = "64"))]
+type MarkCell = core::sync::atomic::AtomicU32;
+
+/// The stored value for a time, and back.
+#[cfg(target_has_atomic = "64")]
+mod mark_units {
+    use super::Timestamp;
+    #[inline(always)]
+    pub(super) const fn store(t: Timestamp) -> u64 {
+        t.0
+    }
+    #[inline(always)]
+    pub(super) const fn load(v: u64) -> Timestamp {
+        Timestamp(v)
+    }
+}
+#[cfg(not(target_has_atomic = "64"))]
+mod mark_units {
+    use super::Timestamp;
+    #[inline(always)]
+    pub(super) const fn store(t: Timestamp) -> u32 {
+        let minutes = t.0 / 60;
+        if minutes > u32::MAX as u64 {
+            u32::MAX
+        } else {
+            minutes as u32
+        }
+    }
+    #[inline(always)]
+    pub(super) const fn load(v: u32) -> Timestamp {
+        Timestamp(v as u64 * 60)
+    }
+}
+
+impl HighWaterMark {
+    /// A mark at `seen`.
+    pub(crate) fn new(seen: Timestamp) -> Self {
+        HighWaterMark(MarkCell::new(mark_units::store(seen)))
+    }
+
+    /// The latest time seen so far.
+    #[inline]
+    pub(crate) fn get(&self) -> Timestamp {
+        mark_units::load(self.0.load(core::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// Records `now` and returns the latest time seen, `now` included (never
+    /// earlier than `now`). Relaxed ordering is enough: a single atomic's
+    /// modification order is total, and `fetch_max` only moves it up.
+    #[inline(always)]
+    pub(crate) fn observe(&self, now: Timestamp) -> Timestamp {
+        use core::sync::atomic::Ordering::Relaxed;
+        let stored = self.0.load(Relaxed);
+        let value = mark_units::store(now);
+        let latest = if value > stored {
+            self.0.fetch_max(value, Relaxed).max(value)
+        } else {
+            stored
+        };
+        mark_units::load(latest).max(now)
+    }
+}
+
+impl Clone for HighWaterMark {
+    /// An independent mark at the same time.
+    fn clone(&self) -> Self {
+        HighWaterMark::new(self.get())
+    }
+}
+
+impl PartialEq for HighWaterMark {
+    fn eq(&self, other: &Self) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for HighWaterMark {}
+
 /// Whole days in `seconds`, rounded up: one second left is one day left.
 pub(crate) fn days_ceil(seconds: u64) -> u64 {
     seconds.div_ceil(SECONDS_PER_DAY)

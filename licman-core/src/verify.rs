@@ -17,7 +17,7 @@ use crate::keys::KeyRing;
 use crate::module_set::ModuleSet;
 use crate::quota::QuotaLimit;
 use crate::revocation::RevocationList;
-use crate::time::{SECONDS_PER_DAY, Timestamp, days_ceil};
+use crate::time::{HighWaterMark, SECONDS_PER_DAY, Timestamp, days_ceil};
 use crate::wire::decode_claims;
 
 /// Default window before expiry in which a license is
@@ -33,7 +33,15 @@ pub const DEFAULT_CLOCK_TOLERANCE: Duration = Duration::from_secs(3600);
 /// host (expired, not yet valid, revoked, wrong machine, clock problems).
 ///
 /// Authenticity is never negotiable: a bad signature, unknown key, wrong
-/// product or malformed license is refused under either policy.
+/// product or malformed license is refused under every policy. Time is
+/// judged again by every check that takes `now` under every policy
+/// ([`VerifiedLicense::is_usable_at`]): a license that expires is refused
+/// from then on, and so is a clock turned back.
+///
+/// | problem at verification | `Enforce` | `Advisory` | `ReportOnly` |
+/// |---|---|---|---|
+/// | revoked, bound to other machines | error | verifies; checks refuse | verifies; checks allow |
+/// | expired, not yet valid, issued in the future, clock turned back | error | verifies; checks judge each `now` | verifies; checks judge each `now` |
 ///
 /// ```
 /// use licman_core::Policy;
@@ -44,10 +52,17 @@ pub enum Policy {
     /// Refuse: verification returns the validity error.
     #[default]
     Enforce,
-    /// Fail open: verification succeeds and lists each validity error in
-    /// [`VerifiedLicense::problems`], for vendors who prefer to warn rather
-    /// than lock a customer out.
+    /// Warn: verification succeeds and lists each validity error in
+    /// [`VerifiedLicense::problems`], so a host can show the license and
+    /// why it is not valid; the checks that take `now` (`is_usable_at`,
+    /// `check_valid_at`, `authorize`) still refuse a revoked license or one
+    /// bound to other machines.
     Advisory,
+    /// Fail open: as [`Advisory`](Self::Advisory), and a revoked license or
+    /// one bound to other machines keeps unlocking its modules (only time
+    /// still refuses). For vendors who would rather not lock a customer out
+    /// at all; say so where the host documents its enforcement.
+    ReportOnly,
 }
 
 /// Everything verification needs from the host besides the license and the
@@ -73,6 +88,8 @@ pub struct VerifyOptions<'a> {
     policy: Policy,
     expiring_soon_window: Duration,
     clock_tolerance: Duration,
+    min_revocation_serial: u64,
+    max_revocation_age: Option<Duration>,
 }
 
 impl<'a> VerifyOptions<'a> {
@@ -96,12 +113,15 @@ impl<'a> VerifyOptions<'a> {
             policy: Policy::Enforce,
             expiring_soon_window: DEFAULT_EXPIRING_SOON_WINDOW,
             clock_tolerance: DEFAULT_CLOCK_TOLERANCE,
+            min_revocation_serial: 0,
+            max_revocation_age: None,
         }
     }
 
     /// The latest time the host has seen before (its persisted high-water
-    /// mark): a `now` earlier than this (beyond the clock tolerance) means
-    /// the clock was turned back. Validity is judged at the later of the two.
+    /// mark, such as [`VerifiedLicense::last_seen`] saved at the last run):
+    /// a `now` earlier than this (beyond the clock tolerance) means the
+    /// clock was turned back. Validity is judged at the later of the two.
     ///
     /// ```
     /// # use licman_core::{Timestamp, VerifyOptions};
@@ -128,6 +148,56 @@ impl<'a> VerifyOptions<'a> {
     #[must_use]
     pub fn revocations(mut self, list: &'a RevocationList) -> Self {
         self.revocations = Some(list);
+        self
+    }
+
+    /// The lowest revocation-list serial the host accepts: an older list
+    /// (one that may lack a later revocation) is refused with
+    /// [`Error::StaleRevocationList`], under every policy. Keep the highest
+    /// [`RevocationList::serial`] you have accepted and pass it here, so a
+    /// replayed old list cannot undo a revocation.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # let key = SigningKey::from_seed(&[1; 32]);
+    /// # let ring = KeyRing::from_keys([key.public_key().clone()]);
+    /// # let claims = licman_core::__doc_claims();
+    /// # let text = key.issue(&claims)?.to_compact();
+    /// let now = Timestamp::from_date(2026, 6, 1).unwrap();
+    /// let old = key.issue_revocation_list("netaudit", 4, now, [])?.verify(&ring, "netaudit")?;
+    /// let options = VerifyOptions::new("netaudit", now).revocations(&old).min_revocation_serial(5);
+    /// assert_eq!(ring.verify(&text, &options).unwrap_err().code(), "stale_revocation_list");
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn min_revocation_serial(mut self, serial: u64) -> Self {
+        self.min_revocation_serial = serial;
+        self
+    }
+
+    /// The oldest revocation list the host accepts, by its issue time
+    /// against `now`: a list issued more than `max_age` before `now` is
+    /// refused with [`Error::StaleRevocationList`], so a host that must
+    /// fetch fresh lists notices when it stops getting them. Without it a
+    /// list of any age is accepted.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # use core::time::Duration;
+    /// # let key = SigningKey::from_seed(&[1; 32]);
+    /// # let ring = KeyRing::from_keys([key.public_key().clone()]);
+    /// # let text = key.issue(&licman_core::__doc_claims())?.to_compact();
+    /// let issued = Timestamp::from_date(2026, 5, 1).unwrap();
+    /// let list = key.issue_revocation_list("netaudit", 1, issued, [])?.verify(&ring, "netaudit")?;
+    /// let now = Timestamp::from_date(2026, 6, 1).unwrap();
+    /// let week = Duration::from_secs(7 * 86_400);
+    /// let options = VerifyOptions::new("netaudit", now).revocations(&list).max_revocation_age(week);
+    /// assert!(matches!(ring.verify(&text, &options), Err(Error::StaleRevocationList { .. })));
+    /// # Ok::<(), licman_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn max_revocation_age(mut self, max_age: Duration) -> Self {
+        self.max_revocation_age = Some(max_age);
         self
     }
 
@@ -522,8 +592,9 @@ impl UnverifiedLicense {
     /// Under [`Policy::Enforce`] the first validity problem is the error;
     /// under [`Policy::Advisory`] they are listed in
     /// [`VerifiedLicense::problems`]. Checks run in this order: signature,
-    /// product, revocation, clock rolled back, issued in the future, machine
-    /// binding, not yet valid, expired.
+    /// product, revocation-list freshness (an error under every policy),
+    /// revocation, clock rolled back, issued in the future, machine binding,
+    /// not yet valid, expired.
     ///
     /// ```
     /// use licman_core::*;
@@ -556,7 +627,33 @@ impl UnverifiedLicense {
         }
         let (checked_at, problems) = validity_problems(&self.claims, options)?;
         let status = Status::of(&self.claims, checked_at, options.expiring_soon_window);
+        // The window in which checks allow the license, judged at the
+        // latest time seen: started, and issued no later than the clock
+        // tolerance allows, until the end of grace. A standing problem
+        // (revoked, another machine's) closes it unless the policy is
+        // `ReportOnly`.
+        let standing = options.policy != Policy::ReportOnly
+            && problems.iter().any(|p| p.is_standing_problem());
+        let usable_from = if standing {
+            Timestamp::from_unix_seconds(u64::MAX)
+        } else {
+            let issued_earliest = Timestamp::from_unix_seconds(
+                self.claims
+                    .issued_at
+                    .unix_seconds()
+                    .saturating_sub(options.clock_tolerance.as_secs()),
+            );
+            self.claims.starts_at.max(issued_earliest)
+        };
+        let usable_until = self
+            .claims
+            .grace_ends_at()
+            .unwrap_or(Timestamp::from_unix_seconds(u64::MAX));
         Ok(VerifiedLicense {
+            latest: HighWaterMark::new(checked_at),
+            clock_tolerance: options.clock_tolerance,
+            usable_from,
+            usable_until,
             claims: self.claims,
             key_id: self.key_id,
             bytes: self.bytes,
@@ -568,6 +665,29 @@ impl UnverifiedLicense {
     }
 }
 
+/// Refuses a revocation list older than the host accepts (by serial, or by
+/// age at `checked_at`).
+fn check_revocation_freshness(
+    list: &RevocationList,
+    options: &VerifyOptions<'_>,
+    checked_at: Timestamp,
+) -> Result<(), Error> {
+    let issued_not_before = options
+        .max_revocation_age
+        .map_or(Timestamp::UNIX_EPOCH, |age| {
+            Timestamp::from_unix_seconds(checked_at.unix_seconds().saturating_sub(age.as_secs()))
+        });
+    if list.serial() < options.min_revocation_serial || list.issued_at() < issued_not_before {
+        return Err(Error::StaleRevocationList {
+            serial: list.serial(),
+            issued_at: list.issued_at(),
+            min_serial: options.min_revocation_serial,
+            issued_not_before,
+        });
+    }
+    Ok(())
+}
+
 /// Runs the validity checks; returns the effective time and, under the
 /// advisory policy, the problems found.
 fn validity_problems(
@@ -577,7 +697,7 @@ fn validity_problems(
     let mut problems = Vec::new();
     let mut report = |problem: Error| match options.policy {
         Policy::Enforce => Err(problem),
-        Policy::Advisory => {
+        Policy::Advisory | Policy::ReportOnly => {
             problems.push(problem);
             Ok(())
         }
@@ -587,6 +707,7 @@ fn validity_problems(
     let checked_at = options.last_seen.map_or(now, |seen| seen.max(now));
 
     if let Some(list) = options.revocations {
+        check_revocation_freshness(list, options, checked_at)?;
         if list.contains(&claims.license_id) {
             report(Error::Revoked {
                 license_id: claims.license_id,
@@ -656,6 +777,14 @@ fn validity_problems(
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VerifiedLicense {
+    /// The latest `now` any check has seen, verification's included.
+    latest: HighWaterMark,
+    clock_tolerance: Duration,
+    /// Checks allow the license from this time (started, issued within the
+    /// clock tolerance; never, for a standing problem under `Advisory`) ...
+    usable_from: Timestamp,
+    /// ... until this one (the end of grace; never, if perpetual).
+    usable_until: Timestamp,
     claims: Claims,
     key_id: KeyId,
     bytes: ContextualEnvelope,
@@ -792,39 +921,127 @@ impl VerifiedLicense {
         self.status
     }
 
+    /// The latest time any check of this license has seen: verification's
+    /// (the later of its `now` and last-seen time) and every `now` given to
+    /// [`status_at`](Self::status_at), [`is_usable_at`](Self::is_usable_at),
+    /// [`check_usable_at`](Self::check_usable_at),
+    /// [`days_until_expiry`](Self::days_until_expiry) and the checks built
+    /// on them (`authorize`). It never moves back, whichever thread raises
+    /// it. Persist it and pass it as
+    /// [`VerifyOptions::last_seen`] at the next start, so a clock turned
+    /// back across a restart is caught too.
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let license = licman_core::__doc_verified();
+    /// let later = Timestamp::from_date(2026, 9, 1).unwrap();
+    /// assert!(license.is_usable_at(later));
+    /// assert_eq!(license.last_seen(), later);
+    /// assert!(license.is_usable_at(Timestamp::from_date(2026, 7, 1).unwrap()) == false, "turned back");
+    /// assert_eq!(license.last_seen(), later, "never moves back");
+    /// ```
+    pub fn last_seen(&self) -> Timestamp {
+        self.latest.get()
+    }
+
+    /// Records `now` and returns the time checks judge at: the latest time
+    /// seen, `now` included.
+    #[inline(always)]
+    fn observe(&self, now: Timestamp) -> Timestamp {
+        self.latest.observe(now)
+    }
+
     /// The status at another time, for hosts that verify once and keep the
     /// license (the expiring-soon window given at verification applies).
+    /// It is judged at the later of `now` and [`last_seen`](Self::last_seen),
+    /// so a clock turned back never makes an expired license look valid
+    /// again; [`is_usable_at`](Self::is_usable_at) refuses such a clock.
     ///
     /// ```
     /// # use licman_core::{Status, Timestamp};
     /// # let license = licman_core::__doc_verified();
     /// let later = Timestamp::from_date(2027, 1, 5).unwrap();
     /// assert_eq!(license.status_at(later), Status::InGrace { days_left: 10 });
+    /// let turned_back = Timestamp::from_date(2026, 7, 1).unwrap();
+    /// assert_eq!(license.status_at(turned_back), Status::InGrace { days_left: 10 });
     /// ```
     pub fn status_at(&self, now: Timestamp) -> Status {
-        Status::of(&self.claims, now, self.expiring_soon_window)
+        Status::of(&self.claims, self.observe(now), self.expiring_soon_window)
     }
 
-    /// Whether the license may be used at `now` (started, and not past
-    /// expiry plus grace): `status_at(now).is_usable()` in two comparisons,
-    /// for per-request checks.
+    /// Whether the license may be used at `now`, for per-request checks, in
+    /// a few comparisons: `now` is not earlier than
+    /// [`last_seen`](Self::last_seen) by more than the clock tolerance, the
+    /// license is usable at the later of the two (started, and not past
+    /// expiry plus grace: [`status_at`](Self::status_at)`(now).is_usable()`),
+    /// and, when it was verified under [`Policy::Advisory`], it is neither
+    /// revoked nor bound to other machines.
     ///
     /// ```
     /// # use licman_core::Timestamp;
     /// # let license = licman_core::__doc_verified();
     /// assert!(license.is_usable_at(Timestamp::from_date(2027, 1, 5).unwrap()), "in grace");
-    /// assert!(!license.is_usable_at(Timestamp::from_date(2027, 6, 1).unwrap()));
+    /// assert!(!license.is_usable_at(Timestamp::from_date(2027, 6, 1).unwrap()), "expired");
+    /// assert!(!license.is_usable_at(Timestamp::from_date(2026, 7, 1).unwrap()), "clock turned back");
     /// ```
     #[inline]
     pub fn is_usable_at(&self, now: Timestamp) -> bool {
-        self.claims.starts_at <= now
-            && self
-                .claims
-                .expires_at
-                .is_none_or(|expires_at| now < expires_at.saturating_add(self.claims.grace_period))
+        let latest = self.observe(now);
+        self.usable_from <= latest
+            && latest < self.usable_until
+            && latest <= now.saturating_add(self.clock_tolerance)
     }
 
-    /// Whole days until expiry at `now`, rounded up; negative once expired
+    /// `Ok(status)` if the license may be used at `now` (see
+    /// [`is_usable_at`](Self::is_usable_at)), else why not: the error
+    /// verification would give ([`Error::ClockRolledBack`],
+    /// [`Error::Revoked`], [`Error::MachineMismatch`],
+    /// [`Error::IssuedInFuture`], [`Error::NotYetValid`],
+    /// [`Error::Expired`]).
+    ///
+    /// ```
+    /// # use licman_core::{Error, Status, Timestamp};
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.check_usable_at(Timestamp::from_date(2026, 6, 2).unwrap()), Ok(Status::Active));
+    /// let err = license.check_usable_at(Timestamp::from_date(2026, 6, 1).unwrap()).unwrap_err();
+    /// assert_eq!(err.code(), "clock_rolled_back");
+    /// ```
+    pub fn check_usable_at(&self, now: Timestamp) -> Result<Status, Error> {
+        let latest = self.observe(now);
+        if now.saturating_add(self.clock_tolerance) < latest {
+            return Err(Error::ClockRolledBack {
+                now,
+                last_seen: latest,
+            });
+        }
+        if self.usable_from > latest {
+            let standing = self.problems.iter().find(|p| p.is_standing_problem());
+            if let Some(problem) = standing {
+                return Err(problem.clone());
+            }
+        }
+        let status = Status::of(&self.claims, latest, self.expiring_soon_window);
+        match status {
+            Status::NotYetValid { .. } => Err(Error::NotYetValid {
+                now: latest,
+                starts_at: self.claims.starts_at,
+            }),
+            Status::Expired => Err(Error::Expired {
+                now: latest,
+                expires_at: self.claims.expires_at.unwrap_or(Timestamp::UNIX_EPOCH),
+                grace_ends_at: self.usable_until,
+            }),
+            _ if self.usable_from > latest => Err(Error::IssuedInFuture {
+                now: latest,
+                issued_at: self.claims.issued_at,
+            }),
+            status => Ok(status),
+        }
+    }
+
+    /// Whole days until expiry at `now` (judged, like
+    /// [`status_at`](Self::status_at), at the later of `now` and
+    /// [`last_seen`](Self::last_seen)), rounded up; negative once expired
     /// (`-1` means it expired between one and two days ago); `None` for a
     /// perpetual license.
     ///
@@ -835,6 +1052,7 @@ impl VerifiedLicense {
     /// assert_eq!(license.days_until_expiry(Timestamp::from_date(2027, 1, 3).unwrap()), Some(-2));
     /// ```
     pub fn days_until_expiry(&self, now: Timestamp) -> Option<i64> {
+        let now = self.observe(now);
         let expires_at = self.claims.expires_at?;
         let diff = i128::from(expires_at.unix_seconds()) - i128::from(now.unix_seconds());
         let day = i128::from(SECONDS_PER_DAY);

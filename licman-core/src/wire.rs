@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::ids::{Fingerprint, LicenseId, QuotaId};
 use crate::module_set::ModuleSet;
 use crate::quota::QuotaLimit;
+use crate::revocation::MAX_REVOKED_IDS;
 use crate::time::Timestamp;
 
 /// A byte string, encoded as postcard's `bytes` (varint length + raw bytes)
@@ -381,6 +382,11 @@ pub(crate) fn decode_revocations(payload: &[u8]) -> Result<RevocationPayload, Er
             reason: "revoked ids are not a whole number of 16-byte ids",
         });
     }
+    if chunks.len() > MAX_REVOKED_IDS {
+        return Err(Error::MalformedPayload {
+            reason: "more revoked ids than MAX_REVOKED_IDS",
+        });
+    }
     let mut revoked = Vec::with_capacity(wire.revoked.0.len() / 16);
     for chunk in chunks {
         let mut id = [0u8; 16];
@@ -491,5 +497,32 @@ mod tests {
         assert!(decode_revocations(&unsorted).is_err());
         let dup = encode_revocations("p", 3, t, &[ids[0], ids[0]]).unwrap_or_default();
         assert!(decode_revocations(&dup).is_err());
+    }
+
+    #[test]
+    fn revocations_over_the_id_cap_are_refused() {
+        // One id over the cap still fits the byte cap, so the count is
+        // checked on its own.
+        let ids: Vec<LicenseId> = (0..=MAX_REVOKED_IDS as u64)
+            .map(|i| {
+                let mut b = [0u8; 16];
+                b[8..].copy_from_slice(&i.to_be_bytes());
+                LicenseId::from_bytes(b)
+            })
+            .collect();
+        let t = Timestamp::from_unix_seconds(5);
+        let over = encode_revocations("p", 3, t, &ids).unwrap_or_default();
+        assert!(over.len() < crate::revocation::MAX_REVOCATION_LIST_LEN);
+        assert_eq!(
+            decode_revocations(&over).err(),
+            Some(Error::MalformedPayload {
+                reason: "more revoked ids than MAX_REVOKED_IDS"
+            })
+        );
+        let at_cap = encode_revocations("p", 3, t, &ids[..MAX_REVOKED_IDS]).unwrap_or_default();
+        assert_eq!(
+            decode_revocations(&at_cap).map(|d| d.revoked.len()),
+            Ok(MAX_REVOKED_IDS)
+        );
     }
 }

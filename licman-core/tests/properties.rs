@@ -110,8 +110,13 @@ proptest! {
         prop_assert_eq!(license.quota(QuotaId(probe)), claims.quotas.get(&QuotaId(probe)).copied());
     }
 
-    /// `is_usable_at` (two comparisons, used on every request) agrees with
-    /// the full status at every boundary and at random times.
+    /// `is_usable_at` (a few comparisons, used on every request) agrees with
+    /// a reference built from the full status at every boundary and at
+    /// random times: judged at the later of `now` and the latest time seen,
+    /// refused when `now` is behind that by more than the clock tolerance or
+    /// the license was issued later than the tolerance allows, or it is bound
+    /// to other machines (a standing problem under Advisory); and
+    /// `check_usable_at` says the same.
     #[test]
     fn usable_agrees_with_status(claims in claims(), random in any::<u64>()) {
         let key = SigningKey::from_seed(&[4; 32]);
@@ -119,18 +124,62 @@ proptest! {
         let ring = KeyRing::from_keys([key.public_key().clone()]);
         let options = VerifyOptions::new(&claims.product, claims.starts_at)
             .policy(licman_core::Policy::Advisory);
-        let license = ring.verify(&text, &options).expect("verify");
+        let verified = ring.verify(&text, &options).expect("verify");
+        let tolerance = licman_core::DEFAULT_CLOCK_TOLERANCE.as_secs();
         let mut times = vec![random, claims.starts_at.unix_seconds(), claims.issued_at.unix_seconds()];
         if let Some(expires_at) = claims.expires_at {
             let grace_end = expires_at.saturating_add(claims.grace_period).unix_seconds();
             times.extend([expires_at.unix_seconds(), grace_end]);
         }
         for t in times.clone() {
-            times.extend([t.saturating_sub(1), t.saturating_add(1)]);
+            let near = [t.saturating_sub(1), t.saturating_add(1), t.saturating_sub(tolerance), t.saturating_sub(tolerance + 1)];
+            times.extend(near);
         }
         for t in times {
             let now = Timestamp::from_unix_seconds(t);
-            prop_assert_eq!(license.is_usable_at(now), license.status_at(now).is_usable(), "at {}", t);
+            // Each time on its own copy, whose mark is verification's time.
+            let license = verified.clone();
+            let latest = now.max(license.last_seen());
+            // Under Advisory, a license bound to other machines never passes.
+            let standing = verified.problems().iter().any(|p| p.is_standing_problem());
+            let expected = !standing
+                && t.saturating_add(tolerance) >= latest.unix_seconds()
+                && Status::of(&claims, latest, licman_core::DEFAULT_EXPIRING_SOON_WINDOW).is_usable()
+                && claims.issued_at.unix_seconds().saturating_sub(tolerance) <= latest.unix_seconds();
+            prop_assert_eq!(license.is_usable_at(now), expected, "at {}", t);
+            prop_assert_eq!(verified.clone().check_usable_at(now).is_ok(), expected, "at {}", t);
+            prop_assert_eq!(license.last_seen(), latest);
+            prop_assert_eq!(verified.clone().status_at(now), Status::of(&claims, latest, licman_core::DEFAULT_EXPIRING_SOON_WINDOW));
+        }
+    }
+
+    /// Over any sequence of checks, the mark is the latest time seen
+    /// (verification's included), and a check whose `now` is behind the
+    /// latest time seen before it by more than the tolerance is refused as a
+    /// rolled-back clock, whatever the license's dates.
+    #[test]
+    fn checks_never_go_back_in_time(claims in claims(), steps in proptest::collection::vec(-4_320_000i64..4_320_000i64, 1..24)) {
+        let key = SigningKey::from_seed(&[4; 32]);
+        let text = key.issue(&claims).expect("issue").to_compact();
+        let ring = KeyRing::from_keys([key.public_key().clone()]);
+        let start = claims.starts_at;
+        let options = VerifyOptions::new(&claims.product, start).policy(licman_core::Policy::Advisory);
+        let license = ring.verify(&text, &options).expect("verify");
+        let tolerance = licman_core::DEFAULT_CLOCK_TOLERANCE.as_secs();
+        let mut seen = start;
+        for step in steps {
+            // Times around the start, up to 50 days either side.
+            let t = start.unix_seconds().saturating_add_signed(step);
+            let now = Timestamp::from_unix_seconds(t);
+            let rolled_back = t.saturating_add(tolerance) < seen.max(now).unix_seconds();
+            if rolled_back {
+                prop_assert!(!license.is_usable_at(now));
+                prop_assert_eq!(license.check_usable_at(now).unwrap_err().code(), "clock_rolled_back");
+            } else {
+                let _ = license.is_usable_at(now);
+            }
+            seen = seen.max(now);
+            prop_assert_eq!(license.last_seen(), seen);
         }
     }
 

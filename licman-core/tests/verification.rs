@@ -108,12 +108,234 @@ fn status_can_be_recomputed_later_without_reverifying() {
     assert_eq!(license.status_at(date(2027, 1, 15)), Status::Expired);
     assert_eq!(
         license.status_at(date(2025, 12, 31)),
-        Status::NotYetValid {
-            days_until_start: 1
+        Status::Expired,
+        "judged at the latest time seen, not at a clock turned back"
+    );
+    let fresh = f
+        .ring
+        .verify(&f.text, &VerifyOptions::new("netaudit", date(2026, 6, 1)))
+        .unwrap();
+    assert_eq!(fresh.days_until_expiry(date(2026, 6, 1)), Some(214));
+    assert_eq!(fresh.days_until_expiry(date(2027, 1, 1)), Some(0));
+}
+
+/// The finding: the last-seen check ran only at verify time, so a clock
+/// turned back in a long-running process made an expired license usable
+/// again (verify at 2026-06-01, refused at 2027-03-01, allowed at
+/// 2026-07-01).
+#[test]
+fn a_clock_turned_back_after_verification_is_refused() {
+    let f = fixture();
+    let catalog = licman_core::__doc_catalog();
+    let license = Entitlements::verify(
+        &f.ring,
+        &f.text,
+        &catalog,
+        &VerifyOptions::new("netaudit", date(2026, 6, 1)),
+    )
+    .unwrap();
+    let routes = catalog.routes();
+    assert!(
+        routes
+            .authorize("/devices", Some(&license), None, date(2026, 6, 2))
+            .is_ok()
+    );
+    let expired = routes
+        .authorize("/devices", Some(&license), None, date(2027, 3, 1))
+        .unwrap_err();
+    assert_eq!(expired.code(), "license_expired");
+    let turned_back = routes
+        .authorize("/devices", Some(&license), None, date(2026, 7, 1))
+        .unwrap_err();
+    assert_eq!(
+        (turned_back.code(), turned_back.http_status()),
+        ("clock_error", 402)
+    );
+    assert!(turned_back.body_json().contains("clock_rolled_back"));
+    assert!(!license.is_usable_at(date(2026, 7, 1)));
+    assert_eq!(license.status_at(date(2026, 7, 1)), Status::Expired);
+    assert_eq!(license.license().last_seen(), date(2027, 3, 1));
+    assert_eq!(
+        license.license().check_usable_at(date(2026, 7, 1)),
+        Err(Error::ClockRolledBack {
+            now: date(2026, 7, 1),
+            last_seen: date(2027, 3, 1)
+        })
+    );
+    // Within the clock tolerance is not a rollback.
+    let license = f
+        .ring
+        .verify(&f.text, &VerifyOptions::new("netaudit", date(2026, 6, 1)))
+        .unwrap();
+    let noon = Timestamp::from_civil(2026, 6, 1, 12, 0, 0).unwrap();
+    assert!(license.is_usable_at(noon));
+    assert!(license.is_usable_at(Timestamp::from_civil(2026, 6, 1, 11, 0, 0).unwrap()));
+    assert!(!license.is_usable_at(Timestamp::from_civil(2026, 6, 1, 10, 59, 59).unwrap()));
+    // The mark carries over a restart through `last_seen`.
+    let next_start =
+        VerifyOptions::new("netaudit", date(2026, 5, 1)).last_seen(license.last_seen());
+    assert_eq!(
+        f.ring.verify(&f.text, &next_start).unwrap_err().code(),
+        "clock_rolled_back"
+    );
+}
+
+/// Threads racing to raise the mark leave it at the latest time any of
+/// them saw, and it never moves back in between.
+#[test]
+fn the_mark_is_monotone_under_racing_threads() {
+    let f = fixture();
+    let start = date(2026, 2, 1).unix_seconds();
+    let license = f
+        .ring
+        .verify(&f.text, &VerifyOptions::new("netaudit", date(2026, 2, 1)))
+        .unwrap();
+    let latest = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4u64)
+            .map(|w| {
+                let license = &license;
+                scope.spawn(move || {
+                    let mut max_seen = 0;
+                    let mut previous = license.last_seen();
+                    for i in 0..20_000u64 {
+                        // Each thread moves forward in its own stride.
+                        let t = start + (i * (w + 1)) % 100_000;
+                        max_seen = max_seen.max(t);
+                        let _ = license.is_usable_at(Timestamp::from_unix_seconds(t));
+                        let now_seen = license.last_seen();
+                        assert!(now_seen >= previous, "the mark moved back");
+                        previous = now_seen;
+                    }
+                    max_seen
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap())
+            .max()
+            .unwrap()
+    });
+    assert_eq!(license.last_seen(), Timestamp::from_unix_seconds(latest));
+}
+
+/// The finding: nothing compared a list's serial or issue time with
+/// anything, so an older signed list that lacks a revoked id verified.
+#[test]
+fn an_older_revocation_list_is_refused() {
+    let f = fixture();
+    let id = f_claims().license_id;
+    let now = date(2026, 6, 1);
+    let old = f
+        .key
+        .issue_revocation_list("netaudit", 4, date(2026, 3, 1), [])
+        .unwrap()
+        .verify(&f.ring, "netaudit")
+        .unwrap();
+    let new = f
+        .key
+        .issue_revocation_list("netaudit", 5, date(2026, 5, 30), [id])
+        .unwrap()
+        .verify(&f.ring, "netaudit")
+        .unwrap();
+    // The host keeps the highest serial it accepted.
+    let high_water = new.serial();
+    let with = |list| {
+        VerifyOptions::new("netaudit", now)
+            .revocations(list)
+            .min_revocation_serial(high_water)
+    };
+    assert_eq!(
+        f.ring.verify(&f.text, &with(&new)).unwrap_err().code(),
+        "revoked"
+    );
+    assert_eq!(
+        f.ring.verify(&f.text, &with(&old)).unwrap_err(),
+        Error::StaleRevocationList {
+            serial: 4,
+            issued_at: date(2026, 3, 1),
+            min_serial: 5,
+            issued_not_before: Timestamp::UNIX_EPOCH,
         }
     );
-    assert_eq!(license.days_until_expiry(date(2026, 6, 1)), Some(214));
-    assert_eq!(license.days_until_expiry(date(2027, 1, 1)), Some(0));
+    // Refused under Advisory too: a stale list is not a validity problem.
+    let advisory = with(&old).policy(Policy::Advisory);
+    assert_eq!(
+        f.ring.verify(&f.text, &advisory).unwrap_err().code(),
+        "stale_revocation_list"
+    );
+    // By age: a list older than 30 days at `now`.
+    let month = Duration::from_secs(30 * DAY);
+    let by_age = |list| {
+        VerifyOptions::new("netaudit", now)
+            .revocations(list)
+            .max_revocation_age(month)
+    };
+    assert_eq!(
+        f.ring.verify(&f.text, &by_age(&old)).unwrap_err().code(),
+        "stale_revocation_list"
+    );
+    assert_eq!(
+        f.ring.verify(&f.text, &by_age(&new)).unwrap_err().code(),
+        "revoked"
+    );
+}
+
+/// The finding: under Advisory, `authorize` ignored `problems()`, so a
+/// revoked license or one bound to another machine still unlocked modules.
+#[test]
+fn advisory_checks_refuse_revoked_and_other_machines_licenses() {
+    let key = SigningKey::from_seed(&[13; 32]);
+    let mut claims = f_claims();
+    claims.machine_binding =
+        Some(MachineBinding::new([Fingerprint::digest(b"m1")], MatchPolicy::Any).unwrap());
+    let text = key.issue(&claims).unwrap().to_compact();
+    let ring = KeyRing::from_keys([key.public_key().clone()]);
+    let catalog = licman_core::__doc_catalog();
+    let now = date(2026, 6, 1);
+    let here = [Fingerprint::digest(b"m1")];
+    let list = key
+        .issue_revocation_list("netaudit", 5, date(2026, 1, 2), [claims.license_id])
+        .unwrap()
+        .verify(&ring, "netaudit")
+        .unwrap();
+    let cases = [
+        (
+            VerifyOptions::new("netaudit", now)
+                .revocations(&list)
+                .fingerprints(&here),
+            "license_revoked",
+        ),
+        (VerifyOptions::new("netaudit", now), "wrong_machine"),
+    ];
+    for (options, code) in cases {
+        let advisory = Entitlements::verify(
+            &ring,
+            &text,
+            &catalog,
+            &options.clone().policy(Policy::Advisory),
+        )
+        .unwrap();
+        assert!(!advisory.license().problems().is_empty());
+        assert!(!advisory.is_usable_at(now));
+        let denial = catalog
+            .routes()
+            .authorize("/devices", Some(&advisory), None, now)
+            .unwrap_err();
+        assert_eq!((denial.code(), denial.http_status()), (code, 402));
+        assert_eq!(advisory.check_valid_at(now).unwrap_err().code(), code);
+        // The host that opts out keeps today's fail-open behaviour.
+        let report_only =
+            Entitlements::verify(&ring, &text, &catalog, &options.policy(Policy::ReportOnly))
+                .unwrap();
+        assert!(report_only.is_usable_at(now));
+        assert!(
+            catalog
+                .routes()
+                .authorize("/devices", Some(&report_only), None, now)
+                .is_ok()
+        );
+    }
 }
 
 #[test]
