@@ -817,7 +817,11 @@ impl Catalog {
             tiers,
             routes: RouteTable::empty(),
         };
-        data.routes = build_routes(&data)?;
+        let options = RouteOptions {
+            case: data.definition.routes.case,
+            unmatched: data.definition.routes.unmatched,
+        };
+        data.routes = build_routes(&data, options)?;
         Ok(Catalog(Arc::new(data)))
     }
 
@@ -995,6 +999,23 @@ impl Catalog {
     /// ```
     pub fn routes(&self) -> &RouteTable {
         &self.0.routes
+    }
+
+    /// The catalog's routes in a table matched with other options than the
+    /// catalog's `[routes]` section gives, for a host whose router differs
+    /// (case-insensitive, or serving only listed paths).
+    ///
+    /// ```
+    /// use licman_core::*;
+    /// # let catalog = licman_core::__doc_catalog();
+    /// let options = RouteOptions { case: PathCase::FoldAscii, unmatched: UnmatchedPath::Deny };
+    /// let routes = catalog.routes_with(options)?;
+    /// assert_eq!(routes.target("/LOGIN"), Ok(RouteTarget::Public));
+    /// assert_eq!(routes.target("/nowhere"), Ok(RouteTarget::Unlisted));
+    /// # Ok::<(), CatalogError>(())
+    /// ```
+    pub fn routes_with(&self, options: RouteOptions) -> Result<RouteTable, CatalogError> {
+        build_routes(&self.0, options)
     }
 
     /// Resolves a module name or alias, or says which name is unknown.
@@ -1311,7 +1332,7 @@ fn build_tiers(
     Ok(tiers)
 }
 
-fn build_routes(data: &CatalogData) -> Result<RouteTable, CatalogError> {
+fn build_routes(data: &CatalogData, options: RouteOptions) -> Result<RouteTable, CatalogError> {
     let routes = &data.definition.routes;
     let mut entries: Vec<(String, RouteTarget)> =
         Vec::with_capacity(routes.public.len() + routes.modules.len());
@@ -1329,13 +1350,7 @@ fn build_routes(data: &CatalogData) -> Result<RouteTable, CatalogError> {
                 })?;
         entries.push((path.clone(), RouteTarget::Module(id)));
     }
-    RouteTable::with_options(
-        entries,
-        RouteOptions {
-            case: routes.case,
-            unmatched: routes.unmatched,
-        },
-    )
+    RouteTable::with_options(entries, options)
 }
 
 #[cfg(test)]
