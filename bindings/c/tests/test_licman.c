@@ -237,6 +237,9 @@ static void run_scenarios(const char *root) {
     CHECK(strcmp(licman_license_status(starter, now), "active") == 0, "active");
     int64_t days = 0;
     CHECK(licman_license_days_until_expiry(starter, now, &days) == 0, "perpetual: no expiry");
+    CHECK(licman_license_status(NULL, now) == NULL && licman_license_verified_status(NULL) == NULL, "NULL license: no status");
+    CHECK(licman_license_days_until_expiry(NULL, now, &days) == -1 && licman_license_days_until_expiry(starter, now, NULL) == -1,
+          "NULL arguments: -1");
     char *tier = licman_license_get(pro, "tier_display_name", &error);
     CHECK(tier && strcmp(tier, "Professional") == 0, "tier display name");
     licman_string_free(tier);

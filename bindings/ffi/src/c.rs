@@ -407,10 +407,15 @@ pub unsafe extern "C" fn licman_license_status(
     license: *const LicmanLicense,
     now_unix: u64,
 ) -> *const c_char {
-    // SAFETY: the caller guarantees the handle is NULL or live.
-    match unsafe { license.as_ref() } {
-        Some(l) => static_status(&l.inner.status((now_unix != 0).then_some(now_unix))),
-        None => ptr::null(),
+    // SAFETY: the caller guarantees the handle is NULL or live. There is no
+    // error out-parameter: a caught panic returns NULL.
+    unsafe {
+        guard(ptr::null_mut(), ptr::null(), || {
+            Ok(match license.as_ref() {
+                Some(l) => static_status(&l.inner.status((now_unix != 0).then_some(now_unix))),
+                None => ptr::null(),
+            })
+        })
     }
 }
 
@@ -422,10 +427,15 @@ pub unsafe extern "C" fn licman_license_status(
 pub unsafe extern "C" fn licman_license_verified_status(
     license: *const LicmanLicense,
 ) -> *const c_char {
-    // SAFETY: the caller guarantees the handle is NULL or live.
-    match unsafe { license.as_ref() } {
-        Some(l) => static_status(&l.inner.verified_status()),
-        None => ptr::null(),
+    // SAFETY: the caller guarantees the handle is NULL or live. There is no
+    // error out-parameter: a caught panic returns NULL.
+    unsafe {
+        guard(ptr::null_mut(), ptr::null(), || {
+            Ok(match license.as_ref() {
+                Some(l) => static_status(&l.inner.verified_status()),
+                None => ptr::null(),
+            })
+        })
     }
 }
 
@@ -440,20 +450,27 @@ pub unsafe extern "C" fn licman_license_days_until_expiry(
     now_unix: u64,
     days: *mut i64,
 ) -> i32 {
-    // SAFETY: the caller guarantees the handle is NULL or live.
-    let (Some(l), false) = (unsafe { license.as_ref() }, days.is_null()) else {
-        return -1;
-    };
-    match l
-        .inner
-        .days_until_expiry((now_unix != 0).then_some(now_unix))
-    {
-        Some(d) => {
-            // SAFETY: `days` is not NULL and the caller guarantees it is writable.
-            unsafe { *days = d };
-            1
-        }
-        None => 0,
+    // SAFETY: the caller guarantees the handle is NULL or live and `days`
+    // NULL or writable; both are checked for NULL before use. There is no
+    // error out-parameter: a caught panic returns -1.
+    unsafe {
+        guard(ptr::null_mut(), -1, || {
+            let (Some(l), false) = (license.as_ref(), days.is_null()) else {
+                return Ok(-1);
+            };
+            Ok(
+                match l
+                    .inner
+                    .days_until_expiry((now_unix != 0).then_some(now_unix))
+                {
+                    Some(d) => {
+                        *days = d;
+                        1
+                    }
+                    None => 0,
+                },
+            )
+        })
     }
 }
 
