@@ -24,7 +24,13 @@ for path in sorted((repo / "examples" / "catalogs").glob("*.toml")):
     seeds["catalog"].append(text.encode())
     routes = [line.split("=")[0].strip().strip('"') for line in text.splitlines() if line.startswith('"/')]
     paths = ["/", "/devices/7", "/devices-old", "/devices/discover/x", "/audit-schedules?x=1", "/a//b", "/health/../x", "/%2e%2e"]
-    seeds["routes"].append(("\n".join(routes) + "\n\n" + "\n".join(paths)).encode())
+    # The bypasses of the path-contract finding (each also a regression test
+    # in licman-core/tests/enforcement_laws.rs).
+    paths += ["/%61udit", "/%2561udit", "/login/..;/audit", "/login;x=1/../audit", "/audit;jsessionid=1",
+              "/login/%2e%2e/audit", "/login/.%2E/audit", "/login/..%2faudit", "/login\\..\\audit",
+              "/login/%252e%252e/audit", "/AUDIT", "/Audit/7", "/%41UDIT", "/login#/../audit", "/audit%00"]
+    for flags in (0, 1, 2, 3):
+        seeds["routes"].append(bytes([flags]) + ("\n".join(routes) + "\n\n" + "\n".join(paths)).encode())
 
 for limit in range(12):
     for current, requested in [(0, 1), (9, 1), (10, 1), (2**64 - 1, 1), (2**63, 2**63), (90, 20)]:

@@ -1,60 +1,44 @@
-//! Route matching agrees with a naive reference: a linear scan of every
-//! entry for the longest one equal to the path or followed by '/' in it,
-//! with the same rules for query strings, trailing slashes, the root and
-//! ambiguous paths.
+//! Differential: route matching against a model of the backend behind the
+//! gateway (licman-core/tests/support/decoding_backend.rs: decodes escapes
+//! twice, strips `;` parameters, resolves dot segments, merges slashes,
+//! reads `\` as `/`, folds case when the table does). A path the table
+//! accepts must get exactly the target the backend's router gives it, so no
+//! spelling reaches a module the table did not ask for.
+//!
+//! Input: one options byte (bit 0 folds case, bit 1 denies unlisted paths),
+//! then lines of routes, an empty line, and lines of raw request paths.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use licman_core::{ModuleId, RouteTable, RouteTarget};
+use licman_core::{ModuleId, PathCase, RouteOptions, RouteTable, RouteTarget, UnmatchedPath};
 
-/// The path to match, or `None` when it must be refused.
-fn reference_normalize(path: &str) -> Option<String> {
-    let path = path.split(['?', '#']).next().unwrap_or("");
-    if !path.starts_with('/') || path.contains('\\') || path.chars().any(|c| c.is_ascii_control()) {
-        return None;
-    }
-    if path == "/" {
-        return Some("/".into());
-    }
-    let path = path.strip_suffix('/').unwrap_or(path);
-    if path.is_empty() || path == "/" {
-        return None;
-    }
-    let lower = path.to_ascii_lowercase();
-    if lower.contains("%2e") || lower.contains("%2f") || lower.contains("%5c") {
-        return None;
-    }
-    if path.split('/').skip(1).any(|s| s.is_empty() || s == "." || s == "..") {
-        return None;
-    }
-    Some(path.into())
-}
-
-fn reference(entries: &[(String, RouteTarget)], path: &str) -> Option<RouteTarget> {
-    let path = reference_normalize(path)?;
-    let found = entries
-        .iter()
-        .filter(|(prefix, _)| {
-            if prefix == "/" { path == "/" } else { path == *prefix || path.starts_with(&format!("{prefix}/")) }
-        })
-        .max_by_key(|(prefix, _)| prefix.len())
-        .map(|(_, t)| *t);
-    Some(found.unwrap_or(RouteTarget::Licensed))
-}
+#[path = "../../licman-core/tests/support/decoding_backend.rs"]
+mod decoding_backend;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    // Lines before the first empty line are routes; the rest are paths.
+    let Some((&flags, rest)) = data.split_first() else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let fold = flags & 1 != 0;
+    let options = RouteOptions {
+        case: if fold { PathCase::FoldAscii } else { PathCase::Exact },
+        unmatched: if flags & 2 != 0 { UnmatchedPath::Deny } else { UnmatchedPath::Licensed },
+    };
+    let unmatched = if flags & 2 != 0 { RouteTarget::Unlisted } else { RouteTarget::Licensed };
     let (routes, paths) = text.split_once("\n\n").unwrap_or((text, ""));
-    let mut entries = Vec::new();
+    let mut entries: Vec<(String, RouteTarget)> = Vec::new();
     for (i, route) in routes.lines().take(64).enumerate() {
         let target = if i % 3 == 0 { RouteTarget::Public } else { RouteTarget::Module(ModuleId(i as u8)) };
-        if !entries.iter().any(|(p, _)| p == route) {
+        let key = |p: &str| if fold { p.to_ascii_lowercase() } else { p.to_string() };
+        if !entries.iter().any(|(p, _)| key(p) == key(route)) {
             entries.push((route.to_string(), target));
         }
     }
-    let Ok(table) = RouteTable::new(entries.clone()) else { return };
-    for path in paths.lines().take(64) {
-        assert_eq!(table.target(path).ok(), reference(&entries, path), "path {path:?} in {entries:?}");
+    let Ok(table) = RouteTable::with_options(entries.clone(), options) else { return };
+    for raw in paths.lines().take(64) {
+        if let Ok(target) = table.target(raw) {
+            let routed = decoding_backend::backend_path(raw, fold);
+            let reached = decoding_backend::backend_target(&entries, &routed, fold, unmatched);
+            assert_eq!(target, reached, "path {raw:?} routed as {routed:?} in {entries:?}");
+        }
     }
 });

@@ -7,6 +7,10 @@ use std::sync::LazyLock;
 use licman_core::*;
 use proptest::prelude::*;
 
+#[path = "support/decoding_backend.rs"]
+mod decoding_backend;
+use decoding_backend::{backend_path, backend_target};
+
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     Catalog::from_toml(include_str!("../../examples/catalogs/netaudit.toml")).unwrap()
 });
@@ -91,8 +95,154 @@ fn linear_scan(entries: &[(String, RouteTarget)], path: &str) -> RouteTarget {
         .map_or(RouteTarget::Licensed, |(_, t)| *t)
 }
 
+/// A piece of a request path segment: letters of the routes in either
+/// case and escaped, and every spelling a backend resolves differently.
+fn path_piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => "[a-cA-C]{1,2}",
+        1 => prop::sample::select(vec![
+            "%61", "%41", "%62", "%63", "%2e", "%2E", "%2f", "%2F", "%5c", "%5C", "%25", "%2561",
+            "%3b", "%3B", "%00", "%20", "%7e", "%3f", "%23", "%", "%4", "%zz", "%C3%A1", ";", ";x",
+            ";jsessionid=1", "\\", "#", "?", "?q=/a", ".", "..", "~", "!", "@", "+", "\u{e1}",
+            "\t", "\0",
+        ])
+        .prop_map(String::from),
+    ]
+}
+
+fn raw_path() -> impl Strategy<Value = String> {
+    proptest::collection::vec(
+        proptest::collection::vec(path_piece(), 0..3).prop_map(|pieces| pieces.concat()),
+        0..6,
+    )
+    .prop_map(|segments| format!("/{}", segments.join("/")))
+}
+
+fn route_options() -> impl Strategy<Value = RouteOptions> {
+    (any::<bool>(), any::<bool>()).prop_map(|(fold, deny)| RouteOptions {
+        case: if fold {
+            PathCase::FoldAscii
+        } else {
+            PathCase::Exact
+        },
+        unmatched: if deny {
+            UnmatchedPath::Deny
+        } else {
+            UnmatchedPath::Licensed
+        },
+    })
+}
+
+/// The spellings of `/analytics` (or a path under it) that reached it on a
+/// decoding, parameter-stripping, backslash-converting or case-insensitive
+/// backend while the gateway saw no route, or another one.
+const BYPASSES: &[&str] = &[
+    "/%61nalytics",
+    "/%61%6E%61%6c%79%74%69%63%73",
+    "/analytic%73/x",
+    "/%2561nalytics",
+    "/login/..;/analytics",
+    "/login;/../analytics",
+    "/login;x=1/../analytics",
+    "/;/analytics",
+    "/analytics;jsessionid=1",
+    "/login/%2e%2e/analytics",
+    "/login/%2E%2E/analytics",
+    "/login/.%2e/analytics",
+    "/login/..%2fanalytics",
+    "/login%2f..%2fanalytics",
+    "/login%2F..%2Fanalytics",
+    "/login/..%5canalytics",
+    "/login\\..\\analytics",
+    "/login/%252e%252e/analytics",
+    "/./analytics",
+    "//analytics",
+    "/login//../analytics",
+    "/login/../analytics",
+    "/x/../analytics?y",
+    "/ANALYTICS",
+    "/Analytics/7",
+    "/%41NALYTICS",
+];
+
+#[test]
+fn every_known_bypass_needs_the_module_or_is_refused() {
+    let analytics = RouteTarget::Module(ModuleId(9));
+    let routes = vec![
+        ("/analytics".to_string(), analytics),
+        ("/login".to_string(), RouteTarget::Public),
+        ("/".to_string(), RouteTarget::Public),
+    ];
+    for fold in [false, true] {
+        let options = RouteOptions {
+            case: if fold {
+                PathCase::FoldAscii
+            } else {
+                PathCase::Exact
+            },
+            ..RouteOptions::default()
+        };
+        let table = RouteTable::with_options(routes.clone(), options).unwrap();
+        for &raw in BYPASSES {
+            let backend = backend_path(raw, true);
+            // The model says each of these reaches analytics somewhere.
+            assert_eq!(
+                backend_target(&routes, &backend, true, RouteTarget::Licensed),
+                analytics,
+                "{raw:?} -> {backend:?}"
+            );
+            let got = table.target(raw);
+            let case_only = backend_path(raw, false) != backend_path(raw, true)
+                && backend_target(
+                    &routes,
+                    &backend_path(raw, false),
+                    false,
+                    RouteTarget::Licensed,
+                ) != analytics;
+            // An exact table is for an exact router, where a case change
+            // reaches nothing.
+            let allowed_other = !fold && case_only && got == Ok(RouteTarget::Licensed);
+            assert!(
+                got == Ok(analytics) || got == Err(InvalidPath) || allowed_other,
+                "{raw:?} gave {got:?} (fold: {fold})"
+            );
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Differential law against a model of the backend (percent-decoding
+    /// twice, stripping `;` parameters, resolving dot segments, merging
+    /// slashes, `\` as `/`, folding case when the table does): a path the
+    /// table accepts gets exactly the target the backend's router gives
+    /// it; so whenever the backend reaches a module, `target` needs that
+    /// module or refuses the path.
+    #[test]
+    fn routes_agree_with_a_decoding_backend(
+        routes in proptest::collection::btree_set(proptest::collection::vec("[a-cA-C]{1,2}", 1..4), 0..12),
+        options in route_options(),
+        raw in raw_path(),
+    ) {
+        let fold = options.case == PathCase::FoldAscii;
+        let mut entries = numbered_routes(&routes);
+        if fold {
+            // Routes that differ only in case are one route there.
+            let mut seen = std::collections::BTreeSet::new();
+            entries.retain(|(path, _)| seen.insert(path.to_ascii_lowercase()));
+        }
+        let table = RouteTable::with_options(entries.clone(), options).unwrap();
+        let unmatched = match options.unmatched {
+            UnmatchedPath::Licensed => RouteTarget::Licensed,
+            UnmatchedPath::Deny => RouteTarget::Unlisted,
+        };
+        let reached = backend_target(&entries, &backend_path(&raw, fold), fold, unmatched);
+        match table.target(&raw) {
+            Err(InvalidPath) => {}
+            Ok(target) => prop_assert_eq!(target, reached, "{:?} routed as {:?}", raw, backend_path(&raw, fold)),
+        }
+    }
 
     /// `has_module_named` agrees with `has_module` on the catalog's id for
     /// every name and alias, short or long, and refuses any other name.
