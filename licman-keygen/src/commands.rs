@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use licman_core::{
     Catalog, Fingerprint, KeyRing, LicenseId, ModuleSet, Policy, RevocationList, Status,
     UnverifiedLicense, VerifyOptions,
@@ -12,6 +12,7 @@ use serde_json::json;
 
 use crate::dates;
 use crate::error::{CliError, Exit, Result, exit_for};
+use crate::escape::{self, printable};
 use crate::keyfile::{self, KdfParams, PassphraseSource};
 use crate::ledger::{self, Filter, Ledger};
 
@@ -253,6 +254,8 @@ pub struct InspectArgs {
     file: PathBuf,
 }
 
+/// The claims as labelled lines, for people. The values hold the
+/// license's own strings: print them through [`printable`].
 fn describe(
     claims: &licman_core::Claims,
     catalog: Option<&Catalog>,
@@ -339,31 +342,36 @@ pub fn inspect(args: &InspectArgs, json: bool) -> Result<()> {
         if let Some(c) = &catalog {
             value["module_names"] = module_names(c, &license.untrusted_claims().modules).into();
         }
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
+        outln!("{}", escape::json_pretty(&value));
     } else {
         outln!(
             "UNVERIFIED: decoded without checking the signature; anyone could have written this."
         );
         outln!("  {:<11} {}", "key id", license.key_id());
         for (label, value) in describe(license.untrusted_claims(), catalog.as_ref()) {
-            outln!("  {label:<11} {value}");
+            outln!("  {label:<11} {}", printable(&value));
         }
     }
     Ok(())
 }
 
 #[derive(Args, Debug)]
+#[command(group(
+    ArgGroup::new("expected_product")
+        .args(["catalog", "product"])
+        .required(true)
+        .multiple(true)
+))]
 pub struct VerifyArgs {
     /// A trusted public key (NAME.pub); repeat for key rotation.
     #[arg(long = "public-key", value_name = "NAME.pub", required = true)]
     public_keys: Vec<PathBuf>,
-    /// The product catalog: the product to expect, and names for display.
+    /// The product catalog: the product to expect, and names for display
+    /// (this or --product is required).
     #[arg(long, value_name = "CATALOG.toml")]
     catalog: Option<PathBuf>,
-    /// The product to expect (default: the catalog's; without either, the license's own).
+    /// The product to expect (default: the catalog's). A license is never
+    /// trusted to name its own product: --product or --catalog is required.
     #[arg(long)]
     product: Option<String>,
     /// Check validity at this time instead of now (YYYY-MM-DD or RFC 3339).
@@ -407,18 +415,17 @@ pub fn verify(args: &VerifyArgs, json: bool) -> Result<()> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let text = read_input(&args.file)?;
-    let unverified = UnverifiedLicense::parse(&text);
-    let claimed_product = unverified
-        .as_ref()
-        .ok()
-        .map(|l| l.untrusted_claims().product.clone());
+    // The product to expect comes from the operator, never from the
+    // license (clap requires one of the two).
     let product = args
         .product
         .clone()
         .or_else(|| catalog.as_ref().map(|c| c.product().to_string()))
-        .or(claimed_product)
-        .unwrap_or_default();
+        .ok_or_else(|| {
+            CliError::usage("say which product to expect: pass --product NAME or --catalog FILE")
+        })?;
+    let text = read_input(&args.file)?;
+    let unverified = UnverifiedLicense::parse(&text);
     let revocations = match &args.revocations {
         Some(path) => {
             let list_text = std::fs::read_to_string(path)
@@ -479,10 +486,7 @@ pub fn verify(args: &VerifyArgs, json: bool) -> Result<()> {
                     "error": { "code": e.code(), "message": e.to_string() }, "claims": null,
                 }),
             };
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or_default()
-            );
+            outln!("{}", escape::json_pretty(&value));
             let mut err = CliError::from(e);
             err.printed = true;
             return Err(err);
@@ -491,7 +495,7 @@ pub fn verify(args: &VerifyArgs, json: bool) -> Result<()> {
     if json {
         outln!(
             "{}",
-            serde_json::to_string_pretty(&verdict(&license, catalog.as_ref())).unwrap_or_default()
+            escape::json_pretty(&verdict(&license, catalog.as_ref()))
         );
         return Ok(());
     }
@@ -516,10 +520,10 @@ pub fn verify(args: &VerifyArgs, json: bool) -> Result<()> {
         license.key_id()
     );
     for (label, value) in describe(license.claims(), catalog.as_ref()) {
-        outln!("  {label:<11} {value}");
+        outln!("  {label:<11} {}", printable(&value));
     }
     for p in license.problems() {
-        outln!("  warning     [{}] {p}", p.code());
+        outln!("  warning     [{}] {}", p.code(), printable(&p.to_string()));
     }
     Ok(())
 }
@@ -653,6 +657,7 @@ pub fn revoke(args: &RevokeArgs, json: bool) -> Result<()> {
         .map_err(|e| {
             CliError::failure("revoke", format!("cannot sign the revocation list: {e}"))
         })?;
+    let armored = list.to_armored();
     ledger::record_list(
         &tx,
         &product,
@@ -660,6 +665,7 @@ pub fn revoke(args: &RevokeArgs, json: bool) -> Result<()> {
         now,
         &key.key_id().to_string(),
         all.len(),
+        &armored,
     )?;
     ledger::append_audit(
         &tx,
@@ -668,16 +674,36 @@ pub fn revoke(args: &RevokeArgs, json: bool) -> Result<()> {
         &ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
         &json!({ "serial": serial, "product": product, "reason": args.reason, "out": args.out, "total_revoked": all.len() }),
     )?;
-    keyfile::write_atomic(&args.out, list.to_armored().as_bytes(), 0o644, args.force)?;
+    // The serial is committed before any list with it leaves the tool, so
+    // no two different lists ever carry the same serial (a list written
+    // first and then lost to a failed commit would have its serial signed
+    // again, over other contents).
     tx.commit()?;
+    // Written after the commit (atomically: a temporary file in the same
+    // directory, renamed into place). If this write fails, serial N is
+    // consumed: the ledger holds list N, signed, with the revocations, and
+    // `ledger revocation-list` writes it again; running `revoke` again
+    // would sign list N+1 with the same contents, which is as good.
+    if let Err(e) = keyfile::write_atomic(&args.out, armored.as_bytes(), 0o644, args.force) {
+        return Err(CliError::failure(
+            e.code,
+            format!(
+                "{}; revocation list #{serial} for {product} is recorded in the ledger: write it with `licman-keygen ledger revocation-list --product {product} --out FILE`",
+                e.message
+            ),
+        ));
+    }
     if json {
         outln!(
             "{}",
-            json!({ "serial": serial, "product": product, "revoked": all.len(), "newly_revoked": newly, "out": args.out })
+            escape::json(
+                &json!({ "serial": serial, "product": product, "revoked": all.len(), "newly_revoked": newly, "out": args.out })
+            )
         );
     } else {
         outln!(
-            "revocation list #{serial} for {product}: {} license(s) revoked ({} new), written to {}",
+            "revocation list #{serial} for {}: {} license(s) revoked ({} new), written to {}",
+            printable(&product),
             all.len(),
             newly.len(),
             args.out.display()
@@ -716,9 +742,9 @@ pub enum LedgerCommand {
         #[arg(long, value_name = "DURATION")]
         within: String,
     },
-    /// Export every license (CSV or JSON) to a file or standard output.
+    /// Export every license (CSV or JSON) to a file (mode 0600) or standard output.
     #[command(
-        after_help = "Examples:\n  licman-keygen ledger export --format csv --out licenses.csv\n  licman-keygen ledger export --format json | jq '.[].customer_id'"
+        after_help = "Examples:\n  licman-keygen ledger export --format csv --out licenses.csv\n  licman-keygen ledger export --format json | jq '.[].customer_id'\n\nCSV cells that start with =, +, -, @, tab or CR get a ' in front, so that a spreadsheet does not run them as formulas; `ledger import` removes it."
     )]
     Export {
         #[command(flatten)]
@@ -735,7 +761,7 @@ pub enum LedgerCommand {
     },
     /// Import licenses from an export (CSV or JSON); keys must verify against the given public keys.
     #[command(
-        after_help = "Examples:\n  licman-keygen ledger import --public-key keys/k.pub licenses.csv\n  licman-keygen ledger import --ledger other.db --public-key keys/old.pub --public-key keys/new.pub export.json"
+        after_help = "Examples:\n  licman-keygen ledger import --public-key keys/k.pub licenses.csv\n  licman-keygen ledger import --ledger other.db --public-key keys/old.pub --public-key keys/new.pub export.json\n  licman-keygen ledger import --trust-revocations --public-key keys/k.pub backup.csv\n\nOnly the signed key of each row is trusted. The revoked_at and revoke_reason columns are not signed: they are ignored unless --trust-revocations is given."
     )]
     Import {
         #[command(flatten)]
@@ -743,9 +769,33 @@ pub enum LedgerCommand {
         /// A trusted public key; repeat for several.
         #[arg(long = "public-key", value_name = "NAME.pub", required = true)]
         public_keys: Vec<PathBuf>,
+        /// Also import the file's revocations (revoked_at, revoke_reason).
+        /// These columns are not signed: anyone who could edit the file
+        /// could revoke any license, and the next `revoke` would sign it
+        /// into the list. Each revocation added is recorded in the audit log.
+        #[arg(long)]
+        trust_revocations: bool,
         /// The export file (.csv or .json).
         #[arg(value_name = "FILE")]
         file: PathBuf,
+    },
+    /// Write the latest signed revocation list again, from the ledger (no key needed).
+    #[command(
+        name = "revocation-list",
+        after_help = "Examples:\n  licman-keygen ledger revocation-list --out revoked.lrl\n  licman-keygen ledger revocation-list --product netaudit --out revoked.lrl --force\n\nFor when `revoke` recorded a list but could not write it out (its serial is used)."
+    )]
+    RevocationList {
+        #[command(flatten)]
+        ledger: LedgerPath,
+        /// The product (needed when the ledger has lists for several).
+        #[arg(long)]
+        product: Option<String>,
+        /// The file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Replace an existing --out file.
+        #[arg(long)]
+        force: bool,
     },
     /// Show the append-only audit log.
     #[command(
@@ -778,10 +828,7 @@ fn open_for_reading(path: &LedgerPath) -> Result<Ledger> {
 
 fn print_records(records: &[ledger::Record], json: bool) {
     if json {
-        outln!(
-            "{}",
-            serde_json::to_string_pretty(records).unwrap_or_default()
-        );
+        outln!("{}", escape::json_pretty(records));
         return;
     }
     outln!(
@@ -797,8 +844,8 @@ fn print_records(records: &[ledger::Record], json: bool) {
         outln!(
             "{:<36}  {:<18} {:<13} {:<14} {:<11} {}",
             r.license_id,
-            r.customer_id,
-            r.tier,
+            printable(&r.customer_id),
+            printable(&r.tier),
             r.status,
             r.expires_at
                 .as_deref()
@@ -809,6 +856,8 @@ fn print_records(records: &[ledger::Record], json: bool) {
     outln!("{} license(s)", records.len());
 }
 
+/// The ledger commands. (Error messages are escaped when they are printed,
+/// by `report`; output lines here escape the ledger's strings themselves.)
 pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
     let now = dates::now()?;
     match command {
@@ -818,13 +867,14 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             tier,
             status,
         } => {
-            if let Some(s) = &status {
-                if !ledger::STATUSES.contains(&s.as_str()) && s != "expiring" {
-                    return Err(CliError::usage(format!(
-                        "unknown status '{s}' (use one of: {})",
-                        ledger::STATUSES.join(", ")
-                    )));
-                }
+            if let Some(s) = &status
+                && !ledger::STATUSES.contains(&s.as_str())
+                && s != "expiring"
+            {
+                return Err(CliError::usage(format!(
+                    "unknown status '{s}' (use one of: {})",
+                    ledger::STATUSES.join(", ")
+                )));
             }
             let status = status.map(|s| {
                 if s == "expiring" {
@@ -866,17 +916,18 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             filter.status = Some("unconfirmed".into());
             records.extend(l.records(&filter, now)?);
             let text = match format {
-                ExportFormat::Json => format!(
-                    "{}\n",
-                    serde_json::to_string_pretty(&records).unwrap_or_default()
-                ),
+                ExportFormat::Json => format!("{}\n", escape::json_pretty(&records)),
                 ExportFormat::Csv => {
                     let mut w = csv::Writer::from_writer(Vec::new());
                     let csv_err =
                         |e: csv::Error| CliError::failure("io", format!("cannot write CSV: {e}"));
                     w.write_record(ledger::CSV_COLUMNS).map_err(csv_err)?;
                     for r in &records {
-                        w.write_record(r.csv_row()).map_err(csv_err)?;
+                        // Formula characters quoted (see escape::csv_cell).
+                        let row = r.csv_row();
+                        let cells: Vec<_> = row.iter().map(|c| escape::csv_cell(c)).collect();
+                        w.write_record(cells.iter().map(|c| c.as_bytes()))
+                            .map_err(csv_err)?;
                     }
                     String::from_utf8(
                         w.into_inner().map_err(|e| {
@@ -888,7 +939,8 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             };
             match out {
                 Some(p) => {
-                    keyfile::write_atomic(&p, text.as_bytes(), 0o644, force)?;
+                    // Customers' names, emails and keys: private (0600 on unix).
+                    keyfile::write_atomic(&p, text.as_bytes(), 0o600, force)?;
                     eprintln!("exported {} license(s) to {}", records.len(), p.display());
                 }
                 None => match std::io::stdout().write_all(text.as_bytes()) {
@@ -902,8 +954,70 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
         LedgerCommand::Import {
             ledger: path,
             public_keys,
+            trust_revocations,
             file,
-        } => import(&path, &public_keys, &file, json)?,
+        } => import(&path, &public_keys, &file, trust_revocations, json)?,
+        LedgerCommand::RevocationList {
+            ledger: path,
+            product,
+            out,
+            force,
+        } => {
+            if let Some(p) = out.as_ref().filter(|p| !force && p.exists()) {
+                return Err(CliError::failure(
+                    "exists",
+                    format!("{} already exists; pass --force to replace it", p.display()),
+                ));
+            }
+            let l = open_for_reading(&path)?;
+            let Some(list) = l.latest_list(product.as_deref())? else {
+                return Err(CliError::failure(
+                    "no_list",
+                    match &product {
+                        Some(p) => format!(
+                            "the ledger {} has no revocation list for {p}",
+                            l.path.display()
+                        ),
+                        None => format!("the ledger {} has no revocation list", l.path.display()),
+                    },
+                ));
+            };
+            let Some(armored) = &list.armored else {
+                return Err(CliError::failure(
+                    "no_list",
+                    format!(
+                        "revocation list #{} for {} was recorded by an older licman-keygen, which did not keep its text: run `revoke` again to sign a new one",
+                        list.serial, list.product
+                    ),
+                ));
+            };
+            match &out {
+                Some(p) => {
+                    keyfile::write_atomic(p, armored.as_bytes(), 0o644, force)?;
+                    if json {
+                        outln!(
+                            "{}",
+                            escape::json(
+                                &json!({ "serial": list.serial, "product": list.product, "out": p })
+                            )
+                        );
+                    } else {
+                        eprintln!(
+                            "wrote revocation list #{} for {} to {}",
+                            list.serial,
+                            printable(&list.product),
+                            p.display()
+                        );
+                    }
+                }
+                None => match std::io::stdout().write_all(armored.as_bytes()) {
+                    Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                        return Err(CliError::failure("io", format!("cannot write: {e}")));
+                    }
+                    _ => {}
+                },
+            }
+        }
         LedgerCommand::Audit { ledger: path } => {
             let l = open_for_reading(&path)?;
             let entries = l.audit_entries()?;
@@ -915,17 +1029,22 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
                 now,
             )?;
             if json {
-                outln!("{}", serde_json::to_string_pretty(&json!({ "entries": entries, "unconfirmed": unconfirmed.iter().map(|r| &r.license_id).collect::<Vec<_>>() })).unwrap_or_default());
+                outln!(
+                    "{}",
+                    escape::json_pretty(
+                        &json!({ "entries": entries, "unconfirmed": unconfirmed.iter().map(|r| &r.license_id).collect::<Vec<_>>() })
+                    )
+                );
             } else {
                 for e in &entries {
                     outln!(
                         "{:>5}  {}  {:<10} {:<16} {}  {}",
                         e["id"],
                         e["at"].as_str().unwrap_or(""),
-                        e["os_user"].as_str().unwrap_or(""),
-                        e["command"].as_str().unwrap_or(""),
-                        e["action"].as_str().unwrap_or(""),
-                        e["ids"]
+                        printable(e["os_user"].as_str().unwrap_or("")),
+                        printable(e["command"].as_str().unwrap_or("")),
+                        printable(e["action"].as_str().unwrap_or("")),
+                        escape::json(&e["ids"])
                     );
                 }
                 outln!("{} audit entries", entries.len());
@@ -933,7 +1052,7 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
                     outln!(
                         "attention: license {} (customer {}) was printed by an interrupted run; its delivery is unconfirmed",
                         r.license_id,
-                        r.customer_id
+                        printable(&r.customer_id)
                     );
                 }
             }
@@ -957,7 +1076,8 @@ fn import_rows(file: &Path) -> Result<Vec<ImportRow>> {
     parse_import(&text, &file.display().to_string())
 }
 
-/// The rows of an export's text: a JSON array, or CSV with a `key` column.
+/// The rows of an export's text: a JSON array, or CSV with a `key` column
+/// (its cells unquoted as `escape::csv_uncell` does).
 pub fn parse_import(text: &str, origin: &str) -> Result<Vec<ImportRow>> {
     let get = |v: &serde_json::Value, k: &str| {
         v.get(k)
@@ -1021,10 +1141,11 @@ pub fn parse_import(text: &str, origin: &str) -> Result<Vec<ImportRow>> {
                 continue;
             }
         };
+        // The export quoted formula characters (escape::csv_cell).
         let cell = |name: &str| {
             col(name)
                 .and_then(|c| record.get(c))
-                .map(str::to_string)
+                .map(|c| escape::csv_uncell(c).to_string())
                 .filter(|s| !s.is_empty())
         };
         rows.push(ImportRow {
@@ -1038,7 +1159,16 @@ pub fn parse_import(text: &str, origin: &str) -> Result<Vec<ImportRow>> {
     Ok(rows)
 }
 
-fn import(path: &LedgerPath, public_keys: &[PathBuf], file: &Path, json: bool) -> Result<()> {
+/// Imports an export. Only the signed key of each row is trusted; its
+/// revocation columns are imported only with `trust_revocations`, each
+/// revocation added with its own audit entry.
+fn import(
+    path: &LedgerPath,
+    public_keys: &[PathBuf],
+    file: &Path,
+    trust_revocations: bool,
+    json: bool,
+) -> Result<()> {
     let mut ring = KeyRing::new();
     for p in public_keys {
         ring.add(keyfile::load_public_key(p)?);
@@ -1047,6 +1177,7 @@ fn import(path: &LedgerPath, public_keys: &[PathBuf], file: &Path, json: bool) -
     let mut ledger = Ledger::open(&ledger::default_path(path.ledger.as_deref()))?;
     let now = dates::now()?;
     let (mut imported, mut unchanged, mut rejected) = (Vec::new(), 0usize, Vec::new());
+    let (mut revoked, mut ignored_revocations) = (Vec::new(), 0usize);
     let tx = ledger.transaction()?;
     for row in rows {
         let Some(key) = row.key.as_deref() else {
@@ -1095,21 +1226,36 @@ fn import(path: &LedgerPath, public_keys: &[PathBuf], file: &Path, json: bool) -
                 imported.push(id.clone());
             }
         }
-        if let Some(at) = &row.revoked_at {
-            let at = dates::parse_date(at).map_err(|e| {
-                CliError::failure(
-                    "malformed_import",
-                    format!("line {}: revoked_at: {}", row.line, e.message),
-                )
-            })?;
-            ledger::insert_revocation(
+        let Some(at) = &row.revoked_at else {
+            continue;
+        };
+        if !trust_revocations {
+            // Unsigned: an edited file must not revoke anyone.
+            ignored_revocations += 1;
+            continue;
+        }
+        let at = dates::parse_date(at).map_err(|e| {
+            CliError::failure(
+                "malformed_import",
+                format!("line {}: revoked_at: {}", row.line, e.message),
+            )
+        })?;
+        if ledger::insert_revocation(
+            &tx,
+            &id,
+            license.product(),
+            at,
+            row.revoke_reason.as_deref(),
+            0,
+        )? {
+            ledger::append_audit(
                 &tx,
-                &id,
-                license.product(),
-                at,
-                row.revoke_reason.as_deref(),
-                0,
+                "ledger import",
+                "revoked license (from an import, --trust-revocations)",
+                std::slice::from_ref(&id),
+                &json!({ "file": file, "line": row.line, "product": license.product(), "revoked_at": at.to_string(), "reason": row.revoke_reason }),
             )?;
+            revoked.push(id.clone());
         }
     }
     ledger::append_audit(
@@ -1117,21 +1263,30 @@ fn import(path: &LedgerPath, public_keys: &[PathBuf], file: &Path, json: bool) -
         "ledger import",
         "imported licenses",
         &imported,
-        &json!({ "file": file, "unchanged": unchanged, "rejected": rejected.len() }),
+        &json!({ "file": file, "unchanged": unchanged, "rejected": rejected.len(), "revoked": revoked.len(), "ignored_revocations": ignored_revocations }),
     )?;
     tx.commit()?;
     if json {
         outln!(
             "{}",
-            json!({ "imported": imported.len(), "unchanged": unchanged, "rejected": rejected.iter().map(|(l, r)| json!({ "line": l, "reason": r })).collect::<Vec<_>>() })
+            escape::json(
+                &json!({ "imported": imported.len(), "unchanged": unchanged, "revoked": revoked.len(), "ignored_revocations": ignored_revocations, "rejected": rejected.iter().map(|(l, r)| json!({ "line": l, "reason": r })).collect::<Vec<_>>() })
+            )
         );
     } else {
         for (line, reason) in &rejected {
-            eprintln!("error: line {line}: {reason}");
+            eprintln!("error: line {line}: {}", printable(reason));
+        }
+        if ignored_revocations > 0 {
+            eprintln!(
+                "note: {ignored_revocations} revocation(s) in {} not imported: the revoked_at column is not signed; pass --trust-revocations if you trust this file",
+                file.display()
+            );
         }
         outln!(
-            "imported {} license(s), {unchanged} already present, {} rejected",
+            "imported {} license(s), {unchanged} already present, {} revoked, {} rejected",
             imported.len(),
+            revoked.len(),
             rejected.len()
         );
     }

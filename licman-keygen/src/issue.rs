@@ -1,9 +1,8 @@
 //! `licman-keygen issue`: one license, or a batch from CSV.
 
-use std::collections::BTreeMap;
-use std::fs::{File, OpenOptions};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
 use std::io::{IsTerminal, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -16,8 +15,9 @@ use licman_core::{
 use crate::Format;
 use crate::dates;
 use crate::error::{CliError, Exit, Result};
+use crate::escape::{self, printable};
 use crate::keyfile::{self, PassphraseSource};
-use crate::ledger::{self, Ledger};
+use crate::ledger::{self, BatchRow, Ledger};
 
 #[derive(Args, Debug)]
 pub struct IssueArgs {
@@ -33,6 +33,11 @@ pub struct IssueArgs {
     /// Issue one license per row of this CSV file.
     #[arg(long, value_name = "CUSTOMERS.csv", conflicts_with_all = ["customer", "customer_name", "email"])]
     batch: Option<PathBuf>,
+    /// With --batch: skip the rows of this file that already have a license
+    /// (an interrupted or partly failed run) and issue the rest. Without it,
+    /// running a file again is refused while any of its rows has a license.
+    #[arg(long, requires = "batch", conflicts_with = "no_ledger")]
+    resume: bool,
     /// Tier from the catalog (in a batch: the default for rows without one).
     #[arg(long, required_unless_present = "batch")]
     tier: Option<String>,
@@ -217,14 +222,14 @@ fn claims_for(catalog: &Catalog, r: &Request, now: Timestamp) -> Result<Claims> 
             ));
         }
     };
-    if let Some(e) = expires_at {
-        if e <= starts_at {
-            return Err(usage(format!(
-                "the expiry ({}) is not after the start ({})",
-                dates::show(e),
-                dates::show(starts_at)
-            )));
-        }
+    if let Some(e) = expires_at
+        && e <= starts_at
+    {
+        return Err(usage(format!(
+            "the expiry ({}) is not after the start ({})",
+            dates::show(e),
+            dates::show(starts_at)
+        )));
     }
     let grace_period = match &r.grace {
         Some(g) => dates::parse_duration(g)?,
@@ -351,6 +356,13 @@ fn open_ledger(args: &IssueArgs) -> Result<Option<Ledger>> {
 }
 
 pub fn run(args: &IssueArgs, json: bool) -> Result<()> {
+    if args.resume && args.batch.is_none() {
+        // (clap waives `requires = "batch"` when --customer, which
+        // conflicts with --batch, is given.)
+        return Err(CliError::usage(
+            "--resume applies to a batch: use it with --batch FILE",
+        ));
+    }
     let catalog_text = std::fs::read_to_string(&args.catalog)
         .map_err(|e| CliError::io("cannot read catalog", &args.catalog, &e))?;
     let catalog = Catalog::from_toml(&catalog_text)?;
@@ -518,8 +530,9 @@ impl Results {
     fn open(out: Option<&Path>, force: bool) -> Result<Results> {
         let (sink, file): (Box<dyn Write>, Option<File>) = match out {
             Some(path) => {
-                let mut options = OpenOptions::new();
-                options.write(true).mode(0o644);
+                // Customers' keys: private (0600 on unix).
+                let mut options = keyfile::create_options(0o600);
+                options.write(true);
                 if force {
                     options.create(true).truncate(true);
                 } else {
@@ -554,8 +567,11 @@ impl Results {
         Ok(results)
     }
 
+    /// One row, its cells quoted against formulas (escape::csv_cell).
     fn row(&mut self, fields: [&str; 6]) -> Result<()> {
-        self.writer.write_record(fields).map_err(csv_io)?;
+        self.writer
+            .write_record(fields.map(escape::csv_cell).iter().map(|c| c.as_bytes()))
+            .map_err(csv_io)?;
         self.sync()
     }
 
@@ -574,6 +590,54 @@ impl Results {
 
 fn csv_io(e: csv::Error) -> CliError {
     CliError::failure("io", format!("cannot write results: {e}"))
+}
+
+/// The content hash of a batch row: SHA-256 over the product and the
+/// row's non-empty cells (trimmed, as they are read) with their column
+/// names, in column-name order. So the hash does not change with the
+/// column order, blank cells, spaces around cells, or other rows.
+fn row_content_hash(product: &str, headers: &[String], row: &csv::StringRecord) -> String {
+    use sha2::{Digest, Sha256};
+    let mut cells: Vec<(&str, &str)> = headers
+        .iter()
+        .map(String::as_str)
+        .zip(row.iter().map(str::trim))
+        .filter(|(_, cell)| !cell.is_empty())
+        .collect();
+    cells.sort_unstable();
+    let mut hash = Sha256::new();
+    for part in std::iter::once(product).chain(cells.iter().flat_map(|(n, c)| [*n, *c])) {
+        hash.update((part.len() as u64).to_le_bytes());
+        hash.update(part.as_bytes());
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The identity of each row in its file: its content hash and which
+/// occurrence of that content it is (`HASH:1`, `HASH:2` for a repeated
+/// row). `None` for a row the CSV reader could not read.
+fn row_identities(
+    product: &str,
+    headers: &[String],
+    rows: &[std::result::Result<csv::StringRecord, csv::Error>],
+) -> Vec<Option<String>> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    rows.iter()
+        .map(|row| {
+            let hash = row_content_hash(product, headers, row.as_ref().ok()?);
+            let n = seen.entry(hash.clone()).or_insert(0);
+            *n += 1;
+            Some(format!("{hash}:{n}"))
+        })
+        .collect()
+}
+
+/// The file a batch came from, as the ledger records it: its canonical
+/// absolute path (symbolic links resolved).
+fn source_path(path: &Path) -> String {
+    std::fs::canonicalize(path)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| absolute(path))
 }
 
 fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Result<()> {
@@ -615,7 +679,51 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
             file: args.passphrase_file.clone(),
         },
     )?;
+    if let Some(out) = args.out.as_ref().filter(|p| !args.force && p.exists()) {
+        return Err(CliError::failure(
+            "exists",
+            format!(
+                "{} already exists; pass --force to replace it",
+                out.display()
+            ),
+        ));
+    }
     let mut ledger = open_ledger(args)?;
+    let source = source_path(path);
+    let identities = row_identities(catalog.product(), &headers, &rows);
+    // Rows of this file that already have a license (a run that was
+    // interrupted, or that failed on other rows): refused, or skipped with
+    // --resume. Checked before anything is written.
+    let done = match &ledger {
+        Some(l) => l.issued_from(&source)?,
+        None => HashMap::new(),
+    };
+    let already: Vec<(usize, &ledger::IssuedRow)> = identities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| Some((i + 1, done.get(id.as_ref()?)?)))
+        .collect();
+    if !already.is_empty() && !args.resume {
+        let shown: Vec<String> = already
+            .iter()
+            .take(5)
+            .map(|(row, issued)| format!("row {row}: license {}", issued.license_id))
+            .collect();
+        return Err(CliError::failure(
+            "already_issued",
+            format!(
+                "{}: {} row(s) of this file already have a license ({}{}); pass --resume to skip them and issue the rest",
+                path.display(),
+                already.len(),
+                shown.join(", "),
+                if already.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
     let mut results = Results::open(args.out.as_deref(), args.force)?;
     let output = args
         .out
@@ -624,7 +732,7 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
     let now = dates::now()?;
     let batch_id = keyfile::random_license_id()?.to_string();
     if let Some(l) = ledger.as_mut() {
-        l.start_batch(&batch_id, &absolute(path), &output, now)?;
+        l.start_batch(&batch_id, &source, &output, now)?;
     }
     let progress = if std::io::stderr().is_terminal() && !json {
         indicatif::ProgressBar::new(rows.len() as u64)
@@ -636,14 +744,53 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let defaults = Request::from_args(args);
-    let (mut issued, mut failed) = (0usize, Vec::new());
-    for (index, row) in rows.iter().enumerate() {
+    let customer_of = |row: &std::result::Result<csv::StringRecord, csv::Error>| {
+        row.as_ref().ok().and_then(|r| {
+            headers
+                .iter()
+                .position(|h| h == "customer_id")
+                .and_then(|i| r.get(i))
+                .map(|c| c.trim().to_string())
+        })
+    };
+    let (mut issued, mut skipped, mut failed) = (0usize, Vec::new(), Vec::new());
+    for (index, (row, identity)) in rows.iter().zip(&identities).enumerate() {
         let row_no = index + 1;
         let line = row
             .as_ref()
             .ok()
             .and_then(|r| r.position())
             .map_or(row_no + 1, |p| usize::try_from(p.line()).unwrap_or(0));
+        if let Some(before) = identity.as_ref().and_then(|id| done.get(id)) {
+            // --resume (checked above): this row has its license.
+            let note = match (&before.batch_id, before.batch_row) {
+                (Some(b), Some(r)) => format!("already issued (batch {b}, row {r})"),
+                _ => "already issued".to_string(),
+            };
+            let note = if before.state == "pending" {
+                format!("{note}, by a run that has not finished: try again once it has")
+            } else {
+                note
+            };
+            let key = if before.state == "pending" {
+                ""
+            } else {
+                before.key.as_str()
+            };
+            results.row([
+                &row_no.to_string(),
+                customer_of(row).as_deref().unwrap_or(""),
+                "skipped",
+                &before.license_id,
+                key,
+                &note,
+            ])?;
+            skipped.push(
+                serde_json::json!({ "row": row_no, "line": line, "license_id": before.license_id }),
+            );
+            progress.inc(1);
+            continue;
+        }
         let outcome = row
             .as_ref()
             .map_err(|e| usage(format!("malformed CSV: {e}")))
@@ -654,7 +801,13 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
             Ok((req, license)) => {
                 let id = license.license_id();
                 if let Some(l) = ledger.as_mut() {
-                    l.record_pending(&license, &output, Some((&batch_id, row_no as u64)), now)?;
+                    let from = identity.as_deref().map(|source_row| BatchRow {
+                        batch_id: &batch_id,
+                        row: row_no as u64,
+                        source_path: &source,
+                        source_row,
+                    });
+                    l.record_pending(&license, &output, from.as_ref(), now)?;
                 }
                 results.row([
                     &row_no.to_string(),
@@ -671,13 +824,7 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
                 issued += 1;
             }
             Err(e) => {
-                let customer = row.as_ref().ok().and_then(|r| {
-                    headers
-                        .iter()
-                        .position(|h| h == "customer_id")
-                        .and_then(|i| r.get(i))
-                        .map(str::to_string)
-                });
+                let customer = customer_of(row);
                 let message = format!("row {row_no} (line {line}): {}", e.message);
                 results.row([
                     &row_no.to_string(),
@@ -688,7 +835,7 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
                     &e.message,
                 ])?;
                 if !json {
-                    progress.suspend(|| eprintln!("error: {message}"));
+                    progress.suspend(|| eprintln!("error: {}", printable(&message)));
                 }
                 failed.push(serde_json::json!({ "row": row_no, "line": line, "error": e.message }));
             }
@@ -702,10 +849,18 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
     if json {
         eprintln!(
             "{}",
-            serde_json::json!({ "issued": issued, "failed": failed })
+            escape::json(
+                &serde_json::json!({ "issued": issued, "skipped": skipped, "failed": failed })
+            )
         );
-    } else {
+    } else if skipped.is_empty() {
         eprintln!("issued {issued} license(s); {} row(s) failed", failed.len());
+    } else {
+        eprintln!(
+            "issued {issued} license(s), skipped {} already issued; {} row(s) failed",
+            skipped.len(),
+            failed.len()
+        );
     }
     if failed.is_empty() {
         Ok(())
@@ -740,10 +895,10 @@ pub fn fuzz_batch(csv_text: &str, catalog: &Catalog) -> Result<usize> {
     let mut valid = 0;
     for row in reader.records() {
         let Ok(row) = row else { continue };
-        if let Ok(request) = row_request(&defaults, &headers, &row) {
-            if claims_for(catalog, &request, now).is_ok() {
-                valid += 1;
-            }
+        if let Ok(request) = row_request(&defaults, &headers, &row)
+            && claims_for(catalog, &request, now).is_ok()
+        {
+            valid += 1;
         }
     }
     Ok(valid)

@@ -16,7 +16,6 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{IsTerminal, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -378,6 +377,53 @@ pub fn load_public_key(path: &Path) -> Result<PublicKey> {
     })
 }
 
+/// Options that create a file with permissions `mode` on unix (the umask
+/// can only take bits away), so a file is never readable by others even
+/// for a moment. Elsewhere the mode is not applied: the file gets the
+/// permissions of its directory (on Windows, its inherited ACL).
+pub fn create_options(mode: u32) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    options
+}
+
+/// The permission bits of a file on unix (`None` elsewhere, or if it
+/// cannot be read).
+pub fn mode_of(path: &Path) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::metadata(path)
+            .ok()
+            .map(|m| m.permissions().mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Sets a file's permission bits on unix; does nothing elsewhere.
+pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
 /// Writes `contents` to `path` atomically: a new temporary file next to it
 /// (created with `mode`), synced, then renamed into place. Refuses to
 /// replace an existing file unless `overwrite`.
@@ -401,10 +447,9 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, overwrite: bool) ->
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        let mut file = OpenOptions::new()
+        let mut file = create_options(mode)
             .write(true)
             .create_new(true)
-            .mode(mode)
             .open(&tmp)?;
         file.write_all(contents)?;
         file.sync_all()?;

@@ -8,7 +8,21 @@
 //! that does not hold them become `void` (never delivered), and rows printed
 //! to standard output, whose delivery cannot be checked, become
 //! `unconfirmed` (listed, and flagged by `ledger audit`).
+//!
+//! Which runs are still going is told by a lock file beside the ledger
+//! (`LEDGER.lock`, see [`lock_path`]), not by process ids (which are reused,
+//! and which not every system can look up): every run that records pending
+//! licenses holds a shared lock on it until it exits, and recovery resolves
+//! pending rows only while it holds the exclusive lock, that is while no
+//! such run is alive. The operating system releases the lock of a process
+//! that dies, however it dies.
+//!
+//! The ledger and its files (`-wal`, `-shm`, the lock file) hold customers'
+//! names, emails and keys: on unix a new ledger is created with mode 0600
+//! (SQLite gives its `-wal` and `-shm` files the database's mode).
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use licman_core::{LicenseId, Timestamp, VerifiedLicense};
@@ -17,8 +31,9 @@ use serde::Serialize;
 
 use crate::dates;
 use crate::error::{CliError, Result};
+use crate::keyfile;
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const MIGRATIONS: &[&str] = &[
     // Version 1.
@@ -84,7 +99,27 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
+    // Version 2: where a batch row came from (so a re-run does not issue it
+    // twice), and the signed text of each revocation list (so the latest
+    // can be written again).
+    r"
+    ALTER TABLE licenses ADD COLUMN source_path TEXT;
+    ALTER TABLE licenses ADD COLUMN source_row TEXT;
+    CREATE UNIQUE INDEX licenses_source ON licenses (source_path, source_row)
+        WHERE source_row IS NOT NULL AND state <> 'void';
+    ALTER TABLE revocation_lists ADD COLUMN armored TEXT;
+    ",
 ];
+
+/// The lock file of a ledger: `LEDGER.lock` (see the module docs).
+pub fn lock_path(ledger: &Path) -> PathBuf {
+    let mut name = ledger.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// The mode of the ledger and its files on unix.
+const PRIVATE: u32 = 0o600;
 
 /// Where the ledger is: `--ledger`, else `LICMAN_LEDGER`, else
 /// `./licman-ledger.db`.
@@ -218,6 +253,40 @@ pub const STATUSES: &[&str] = &[
 pub struct Ledger {
     conn: Connection,
     pub path: PathBuf,
+    /// The shared lock this process holds while it records licenses (see
+    /// the module docs); released when the ledger is dropped.
+    run_lock: Option<File>,
+}
+
+/// Where a batch row came from: the CSV file and the row's identity in it.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchRow<'a> {
+    pub batch_id: &'a str,
+    /// The row number (1 = the first row after the header).
+    pub row: u64,
+    /// The CSV file, canonical absolute path.
+    pub source_path: &'a str,
+    /// The row's content hash and occurrence (see `issue::row_identities`).
+    pub source_row: &'a str,
+}
+
+/// A license already issued from a batch row.
+#[derive(Clone, Debug)]
+pub struct IssuedRow {
+    pub license_id: String,
+    pub key: String,
+    pub state: String,
+    pub batch_id: Option<String>,
+    pub batch_row: Option<i64>,
+}
+
+/// The latest revocation list of a product, as the ledger holds it.
+#[derive(Clone, Debug)]
+pub struct StoredList {
+    pub product: String,
+    pub serial: u64,
+    /// The signed list; `None` for lists recorded before schema version 2.
+    pub armored: Option<String>,
 }
 
 fn ts(t: i64) -> Timestamp {
@@ -228,31 +297,102 @@ fn secs(t: Timestamp) -> i64 {
     i64::try_from(t.unix_seconds()).unwrap_or(i64::MAX)
 }
 
-fn pid_alive(pid: i64) -> bool {
-    pid == i64::from(std::process::id()) || Path::new("/proc").join(pid.to_string()).exists()
+/// Opens (creating it if needed, mode 0600 on unix) the lock file.
+fn open_lock_file(ledger: &Path) -> std::io::Result<File> {
+    keyfile::create_options(PRIVATE)
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(lock_path(ledger))
+}
+
+/// Gives SQLite's `-wal` and `-shm` files no more permissions than the
+/// database itself when the database is private. SQLite already creates
+/// them with the database's mode; this covers files left by other tools.
+fn secure_sidecars(path: &Path) {
+    let Some(mode) = keyfile::mode_of(path) else {
+        return;
+    };
+    if mode & 0o077 != 0 {
+        return; // the operator shares this ledger on purpose
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let sidecar = PathBuf::from(name);
+        if keyfile::mode_of(&sidecar).is_some_and(|m| m & 0o077 != 0) {
+            let _ = keyfile::set_mode(&sidecar, PRIVATE);
+        }
+    }
 }
 
 impl Ledger {
     /// Opens (creating if needed) and migrates the ledger, then recovers
     /// interrupted runs.
     pub fn open(path: &Path) -> Result<Ledger> {
-        let conn = Connection::open(path).map_err(|e| {
+        let cannot_open = |e: &dyn std::fmt::Display| {
             CliError::failure(
                 "ledger",
                 format!("cannot open ledger {}: {e}", path.display()),
             )
-        })?;
+        };
+        // A new ledger is created here, private, before SQLite opens it
+        // (SQLite would create it under the umask, typically 0644).
+        if std::fs::symlink_metadata(path).is_err() {
+            keyfile::create_options(PRIVATE)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(|e| cannot_open(&e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| cannot_open(&e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: a committed transaction (an issued license, a revocation
+        // list's serial) survives a power loss, not only a crash.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Reading makes SQLite create the -wal and -shm files now.
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })?;
+        secure_sidecars(path);
         let mut ledger = Ledger {
             conn,
             path: path.to_path_buf(),
+            run_lock: None,
         };
         ledger.migrate()?;
         ledger.recover()?;
         Ok(ledger)
+    }
+
+    /// Takes the shared run lock (once per ledger): from now until this
+    /// ledger is dropped, no other process resolves this run's pending
+    /// licenses.
+    fn hold_run_lock(&mut self) -> Result<()> {
+        if self.run_lock.is_some() {
+            return Ok(());
+        }
+        let lock = lock_path(&self.path);
+        let file =
+            open_lock_file(&self.path).map_err(|e| CliError::io("cannot open", &lock, &e))?;
+        match file.lock_shared() {
+            Ok(()) => {}
+            // No file locks here: recovery cannot take the exclusive lock
+            // either, so it leaves pending rows alone (see `recover`).
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                eprintln!(
+                    "warning: {} cannot be locked on this system ({e}): licenses left pending by interrupted runs will not be resolved",
+                    lock.display()
+                );
+            }
+            Err(e) => return Err(CliError::io("cannot lock", &lock, &e)),
+        }
+        self.run_lock = Some(file);
+        Ok(())
     }
 
     /// Opens an existing ledger; `None` if there is no file.
@@ -299,41 +439,48 @@ impl Ledger {
         Ok(())
     }
 
-    /// Resolves `pending` rows left by interrupted runs (see the module docs).
+    /// Resolves `pending` rows left by interrupted runs (see the module
+    /// docs). Does nothing while another run holds the run lock: its rows
+    /// wait for the next open.
     pub fn recover(&mut self) -> Result<usize> {
+        // No lock file (a read-only directory), or a platform without file
+        // locks: nothing can be told about other runs, so nothing is
+        // resolved.
+        let Ok(lock) = open_lock_file(&self.path) else {
+            return Ok(0);
+        };
+        // WouldBlock: a run is alive. An error: no locks on this system.
+        if lock.try_lock().is_err() {
+            return Ok(0);
+        }
+        let resolved = self.resolve_pending();
+        drop(lock);
+        resolved
+    }
+
+    /// Resolves every pending row: called with the exclusive run lock, so
+    /// the runs that recorded them are gone.
+    fn resolve_pending(&mut self) -> Result<usize> {
         let tx = self.conn.transaction()?;
         struct Pending {
             id: String,
             key: String,
             output: Option<String>,
-            pid: Option<i64>,
         }
         let pending: Vec<Pending> = {
-            let mut stmt = tx.prepare(
-                "SELECT l.license_id, l.key, l.output, COALESCE(b.pid, l.pid) FROM licenses l
-                 LEFT JOIN batches b ON b.batch_id = l.batch_id WHERE l.state = 'pending'",
-            )?;
+            let mut stmt =
+                tx.prepare("SELECT license_id, key, output FROM licenses WHERE state = 'pending'")?;
             stmt.query_map([], |r| {
                 Ok(Pending {
                     id: r.get(0)?,
                     key: r.get(1)?,
                     output: r.get(2)?,
-                    pid: r.get(3)?,
                 })
             })?
             .collect::<rusqlite::Result<_>>()?
         };
         let mut resolved = 0;
-        for Pending {
-            id,
-            key,
-            output,
-            pid,
-        } in pending
-        {
-            if pid.is_some_and(pid_alive) {
-                continue; // the run that recorded it is still going
-            }
+        for Pending { id, key, output } in pending {
             let state = match output.as_deref() {
                 None | Some("-") => "unconfirmed",
                 Some(file) => match std::fs::read_to_string(file) {
@@ -354,20 +501,10 @@ impl Ledger {
             )?;
             resolved += 1;
         }
-        let dead: Vec<(String, i64)> = {
-            let mut stmt =
-                tx.prepare("SELECT batch_id, pid FROM batches WHERE state = 'running'")?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        for (batch, pid) in dead {
-            if !pid_alive(pid) {
-                tx.execute(
-                    "UPDATE batches SET state = 'interrupted' WHERE batch_id = ?1",
-                    [batch],
-                )?;
-            }
-        }
+        tx.execute(
+            "UPDATE batches SET state = 'interrupted' WHERE state = 'running'",
+            [],
+        )?;
         tx.commit()?;
         Ok(resolved)
     }
@@ -397,6 +534,7 @@ impl Ledger {
         output: &str,
         now: Timestamp,
     ) -> Result<()> {
+        self.hold_run_lock()?;
         self.conn.execute(
             "INSERT INTO batches (batch_id, source, output, pid, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
             params![batch_id, source, output, i64::from(std::process::id()), secs(now)],
@@ -417,10 +555,33 @@ impl Ledger {
         &mut self,
         license: &VerifiedLicense,
         output: &str,
-        batch: Option<(&str, u64)>,
+        batch: Option<&BatchRow<'_>>,
         now: Timestamp,
     ) -> Result<()> {
+        self.hold_run_lock()?;
         let tx = self.conn.transaction()?;
+        if let Some(b) = batch {
+            // issue::run_batch checked the whole file before it started; a
+            // run of the same file since then may have issued this row. (The
+            // unique index licenses_source refuses it in any case.)
+            let taken: Option<String> = tx
+                .query_row(
+                    "SELECT license_id FROM licenses
+                     WHERE source_path = ?1 AND source_row = ?2 AND state <> 'void'",
+                    params![b.source_path, b.source_row],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(id) = taken {
+                return Err(CliError::failure(
+                    "already_issued",
+                    format!(
+                        "row {} of {} was issued meanwhile by another run (license {id})",
+                        b.row, b.source_path
+                    ),
+                ));
+            }
+        }
         insert_license(&tx, license, "pending", Some(output), batch, now)?;
         tx.commit()?;
         Ok(())
@@ -463,6 +624,75 @@ impl Ledger {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// The licenses issued from rows of the CSV file `source_path`, by
+    /// row identity: those issued, unconfirmed (perhaps delivered) or still
+    /// pending (a run in progress); not the void ones (never delivered).
+    pub fn issued_from(&self, source_path: &str) -> Result<HashMap<String, IssuedRow>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT source_row, license_id, key, state, batch_id, batch_row FROM licenses
+             WHERE source_path = ?1 AND source_row IS NOT NULL
+               AND state IN ('issued', 'unconfirmed', 'pending')
+             ORDER BY recorded_at, license_id",
+        )?;
+        let rows = stmt.query_map([source_path], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                IssuedRow {
+                    license_id: r.get(1)?,
+                    key: r.get(2)?,
+                    state: r.get(3)?,
+                    batch_id: r.get(4)?,
+                    batch_row: r.get(5)?,
+                },
+            ))
+        })?;
+        let mut out = HashMap::new();
+        for row in rows {
+            let (source_row, issued) = row?;
+            out.entry(source_row).or_insert(issued);
+        }
+        Ok(out)
+    }
+
+    /// The latest revocation list of `product`, or of the only product
+    /// with lists when `product` is `None`.
+    pub fn latest_list(&self, product: Option<&str>) -> Result<Option<StoredList>> {
+        let products: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT DISTINCT product FROM revocation_lists ORDER BY product")?;
+            stmt.query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        let product = match product {
+            Some(p) => p.to_string(),
+            None => match products.as_slice() {
+                [] => return Ok(None),
+                [only] => only.clone(),
+                several => {
+                    return Err(CliError::usage(format!(
+                        "the ledger has revocation lists for several products ({}): pass --product",
+                        several.join(", ")
+                    )));
+                }
+            },
+        };
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT serial, armored FROM revocation_lists WHERE product = ?1
+                 ORDER BY serial DESC LIMIT 1",
+                [&product],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
+            )
+            .optional()?
+            .map(|(serial, armored)| StoredList {
+                product: product.clone(),
+                serial: u64::try_from(serial).unwrap_or(0),
+                armored,
+            }))
     }
 
     pub fn records(&self, filter: &Filter, now: Timestamp) -> Result<Vec<Record>> {
@@ -673,14 +903,15 @@ pub fn insert_license(
     license: &VerifiedLicense,
     state: &str,
     output: Option<&str>,
-    batch: Option<(&str, u64)>,
+    batch: Option<&BatchRow<'_>>,
     now: Timestamp,
 ) -> Result<()> {
     let c = license.claims();
     tx.execute(
         "INSERT INTO licenses (license_id, customer_id, customer_name, email, tier, product, key_id, issued_at,
-            starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+            starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at,
+            source_path, source_row)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
         params![
             c.license_id.to_string(),
             c.customer.id,
@@ -698,9 +929,11 @@ pub fn insert_license(
             state,
             output,
             i64::from(std::process::id()),
-            batch.map(|b| b.0),
-            batch.map(|b| i64::try_from(b.1).unwrap_or(i64::MAX)),
+            batch.map(|b| b.batch_id),
+            batch.map(|b| i64::try_from(b.row).unwrap_or(i64::MAX)),
             secs(now),
+            batch.map(|b| b.source_path),
+            batch.map(|b| b.source_row),
         ],
     )?;
     Ok(())
@@ -728,10 +961,11 @@ pub fn record_list(
     at: Timestamp,
     key_id: &str,
     count: usize,
+    armored: &str,
 ) -> Result<()> {
     tx.execute(
-        "INSERT INTO revocation_lists (product, serial, issued_at, key_id, count) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![product, i64::try_from(serial).unwrap_or(i64::MAX), secs(at), key_id, i64::try_from(count).unwrap_or(i64::MAX)],
+        "INSERT INTO revocation_lists (product, serial, issued_at, key_id, count, armored) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![product, i64::try_from(serial).unwrap_or(i64::MAX), secs(at), key_id, i64::try_from(count).unwrap_or(i64::MAX), armored],
     )?;
     Ok(())
 }
@@ -745,4 +979,106 @@ pub fn existing_key(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
             |r| r.get(0),
         )
         .optional()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records a pending license row directly, as a run that died (or is
+    /// still going) would have left it: `pid`, output to a file that does
+    /// not hold it.
+    fn pending_row(ledger: &Ledger, id: &str, pid: i64, output: &Path) {
+        ledger
+            .conn
+            .execute(
+                "INSERT INTO licenses (license_id, customer_id, tier, product, key_id, issued_at,
+                    starts_at, grace_seconds, metadata, key, state, output, pid, recorded_at)
+                 VALUES (?1, 'c', 'starter', 'netaudit', 'k', 0, 0, 0, '{}', ?2, 'pending', ?3, ?4, 0)",
+                params![id, format!("lm1_{id}"), output.display().to_string(), pid],
+            )
+            .unwrap();
+    }
+
+    fn state(ledger: &Ledger, id: &str) -> String {
+        ledger
+            .conn
+            .query_row(
+                "SELECT state FROM licenses WHERE license_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn ledger_is_opened_with_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let synchronous: i64 = ledger
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(synchronous, 2, "2 is FULL");
+        let journal: String = ledger
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(journal, "wal");
+    }
+
+    /// Process ids are reused: a pending row whose run died is resolved
+    /// even though its pid now names a live process (pid 1 always does).
+    #[test]
+    fn recover_resolves_a_dead_runs_rows_even_if_its_pid_is_alive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let ledger = Ledger::open(&path).unwrap();
+        pending_row(&ledger, "reused", 1, &dir.path().join("missing.csv"));
+        drop(ledger);
+        let ledger = Ledger::open(&path).unwrap();
+        assert_eq!(state(&ledger, "reused"), "void");
+    }
+
+    /// A run that is still going (it holds the run lock) keeps its pending
+    /// rows, whatever its pid says; once it is gone they are resolved.
+    #[test]
+    fn recover_leaves_a_live_runs_rows_pending_until_it_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let mut running = Ledger::open(&path).unwrap();
+        running.hold_run_lock().unwrap();
+        // A pid no process has: no /proc lookup could tell this run is alive.
+        pending_row(
+            &running,
+            "live",
+            i64::from(i32::MAX),
+            &dir.path().join("out.csv"),
+        );
+        let other = Ledger::open(&path).unwrap();
+        assert_eq!(state(&other, "live"), "pending");
+        drop(other);
+        drop(running);
+        let after = Ledger::open(&path).unwrap();
+        assert_eq!(state(&after, "live"), "void");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_ledger_its_wal_shm_and_lock_files_are_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let mut ledger = Ledger::open(&path).unwrap();
+        ledger
+            .audit("test", "write something", &[], &serde_json::json!({}))
+            .unwrap();
+        for name in ["l.db", "l.db-wal", "l.db-shm", "l.db.lock"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+        }
+    }
 }

@@ -20,6 +20,7 @@ macro_rules! outln {
 mod commands;
 mod dates;
 mod error;
+mod escape;
 mod issue;
 mod keyfile;
 mod ledger;
@@ -85,12 +86,16 @@ Examples:
       --expires 2027-06-30 --add-module scheduled_audits --quota devices=25 --format armored --out c-7.lic
   licman-keygen issue --batch customers.csv --secret-key keys/k.secret --catalog netaudit.toml \\
       --valid-for 1y --out results.csv
+  licman-keygen issue --batch customers.csv --resume --secret-key keys/k.secret --catalog netaudit.toml \\
+      --valid-for 1y --out results-2.csv    # after an interrupted run: skip the rows already issued
 
 Batch CSV columns (header row required; only customer_id is required, and tier unless --tier is given):
   customer_id, customer_name, email, tier, starts, expires, valid_for, perpetual (true/false), grace,
   add_modules, remove_modules, quotas (name=N;name=unlimited), bind (fingerprints; separated),
   bind_policy (any, all or a number), meta (key=value;key=value)
-  Empty cells use the command-line options. Results CSV: row, customer_id, status, license_id, key, error.")]
+  Empty cells use the command-line options. Results CSV (mode 0600): row, customer_id, status, license_id, key, error.
+  The ledger remembers which rows of which file (its path, and each row's content) were issued: running the
+  same file again is refused while any of its rows has a license, unless --resume skips those rows.")]
     Issue(Box<issue::IssueArgs>),
 
     /// Decode a license without trusting it (no signature check).
@@ -102,8 +107,11 @@ Examples:
 
     /// Verify a license: signature, key id, product, dates, revocation, machine.
     #[command(after_help = "\
+--product or --catalog is required: the product to expect never comes from the license itself.
+
 Examples:
-  licman-keygen verify --public-key keys/netaudit-2026.pub acme.lic
+  licman-keygen verify --public-key keys/netaudit-2026.pub --catalog netaudit.toml acme.lic
+  licman-keygen verify --public-key keys/netaudit-2026.pub --product netaudit acme.lic
   licman-keygen verify --public-key keys/old.pub --public-key keys/new.pub --catalog netaudit.toml \\
       --at 2027-06-01 --revocations revoked.lrl --json acme.lic")]
     Verify(commands::VerifyArgs),
@@ -223,9 +231,13 @@ fn report(e: &CliError, json: bool) -> ExitCode {
     if e.printed {
         // The verdict is already on stdout.
     } else if json {
-        outln!("{}", e.json());
+        outln!("{}", escape::json(&e.json()));
     } else {
-        eprintln!("error: {}", e.message.replace('\n', " "));
+        // Messages can quote untrusted text (a license's product, a CSV cell).
+        eprintln!(
+            "error: {}",
+            escape::printable(&e.message.replace('\n', " "))
+        );
     }
     ExitCode::from(e.exit as u8)
 }

@@ -678,6 +678,8 @@ fn revoke_writes_complete_lists() {
             "verify",
             "--public-key",
             "keys/k.pub",
+            "--product",
+            "netaudit",
             "--revocations",
             "r2.lrl",
             "x.lic",
@@ -1231,6 +1233,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     run(
         vec![
             "verify".into(),
+            "--product".into(),
+            "netaudit".into(),
             "--public-key".into(),
             "keys/k.pub".into(),
             "tampered.lic".into(),
@@ -1241,6 +1245,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     run(
         vec![
             "verify".into(),
+            "--product".into(),
+            "netaudit".into(),
             "--public-key".into(),
             "keys/other.pub".into(),
             "good.lic".into(),
@@ -1251,6 +1257,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     run(
         vec![
             "verify".into(),
+            "--product".into(),
+            "netaudit".into(),
             "--public-key".into(),
             "keys/k.pub".into(),
             "--at".into(),
@@ -1263,6 +1271,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     run(
         vec![
             "verify".into(),
+            "--product".into(),
+            "netaudit".into(),
             "--public-key".into(),
             "keys/k.secret".into(),
             "good.lic".into(),
@@ -1274,6 +1284,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     run(
         vec![
             "verify".into(),
+            "--product".into(),
+            "netaudit".into(),
             "--public-key".into(),
             "keys/k.pub".into(),
             "binary.lic".into(),
@@ -1302,7 +1314,14 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
     );
     refused_with(
         &env,
-        &["verify", "--public-key", "keys/k.pub", "-"],
+        &[
+            "verify",
+            "--product",
+            "netaudit",
+            "--public-key",
+            "keys/k.pub",
+            "-",
+        ],
         Some(b"\n\n"),
         None,
         3,
@@ -1320,6 +1339,8 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
         .run(&[
             "verify",
             "--json",
+            "--catalog",
+            CATALOG,
             "--public-key",
             "keys/k.pub",
             "tampered.lic",
@@ -1391,4 +1412,894 @@ fn bad_inputs_are_refused_with_clear_errors_and_write_nothing() {
         "invalid key name",
     );
     run(vec!["frobnicate".into()], 2, "unrecognized subcommand");
+}
+
+/// Issues a perpetual starter license for `customer` (plus `extra`) and
+/// returns its id; the key is written to `CUSTOMER.lic`.
+fn issue_id(env: &Env, customer: &str, extra: &[&str]) -> String {
+    let out = env.issue(
+        "k",
+        &[
+            &["--tier", "starter", "--customer", customer, "--perpetual"][..],
+            extra,
+            &["--format", "json"],
+        ]
+        .concat(),
+    );
+    let json: Value = serde_json::from_str(&out).unwrap();
+    fs::write(
+        env.path(&format!("{customer}.lic")),
+        json["key"].as_str().unwrap(),
+    )
+    .unwrap();
+    json["license_id"].as_str().unwrap().to_string()
+}
+
+/// The cells of a CSV file, header first, read as a spreadsheet would not:
+/// exactly as written.
+fn csv_cells(path: &Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .unwrap();
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+fn write_csv(path: &Path, rows: &[Vec<String>]) {
+    let mut w = csv::Writer::from_path(path).unwrap();
+    for row in rows {
+        w.write_record(row).unwrap();
+    }
+    w.flush().unwrap();
+}
+
+fn audit_entries(env: &Env, ledger: &str) -> Vec<Value> {
+    env.ok(&["ledger", "audit", "--ledger", ledger, "--json"])
+        .json()["entries"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Finding 1: the revocation columns of an export are not signed. Editing
+/// one must not revoke a genuine customer, neither in the ledger nor in the
+/// next signed list, unless the operator says the file is trusted; then
+/// each revocation added is audited.
+#[test]
+fn import_ignores_edited_revocation_columns() {
+    let env = Env::new();
+    env.keypair("k");
+    let victim = issue_id(&env, "victim", &[]);
+    let other = issue_id(&env, "other", &[]);
+    env.ok(&["ledger", "export", "--format", "csv", "--out", "all.csv"]);
+    let mut rows = csv_cells(&env.path("all.csv"));
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (id_col, at_col, reason_col) = (col("license_id"), col("revoked_at"), col("revoke_reason"));
+    let row = rows.iter().position(|r| r[id_col] == victim).unwrap();
+    rows[row][at_col] = "2026-01-02T00:00:00Z".into();
+    rows[row][reason_col] = "edited".into();
+    write_csv(&env.path("edited.csv"), &rows);
+
+    // Without --trust-revocations: imported rows are unchanged, nobody is revoked.
+    let import = [
+        "ledger",
+        "import",
+        "--ledger",
+        "licman-ledger.db",
+        "--public-key",
+        "keys/k.pub",
+        "edited.csv",
+    ];
+    let out = env.ok(&import);
+    let revoked = env
+        .ok(&["ledger", "list", "--status", "revoked", "--json"])
+        .json();
+    assert_eq!(revoked.as_array().unwrap().len(), 0, "{revoked}");
+    assert!(
+        out.stderr
+            .contains("1 revocation(s) in edited.csv not imported")
+            && out.stderr.contains("--trust-revocations"),
+        "{}",
+        out.stderr
+    );
+    let json = env.ok(&[&import[..], &["--json"]].concat()).json();
+    assert_eq!(
+        (json["revoked"].clone(), json["ignored_revocations"].clone()),
+        (0.into(), 1.into())
+    );
+    // The next signed list does not contain the victim.
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &other,
+        "--out",
+        "r1.lrl",
+    ]);
+    let verify = |lic: &str, list: &str| {
+        env.run(&[
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--catalog",
+            CATALOG,
+            "--revocations",
+            list,
+            lic,
+        ])
+        .code
+    };
+    assert_eq!(
+        verify("victim.lic", "r1.lrl"),
+        0,
+        "the victim is not revoked"
+    );
+    assert_eq!(verify("other.lic", "r1.lrl"), 7);
+    assert!(
+        !audit_entries(&env, "licman-ledger.db")
+            .iter()
+            .any(|e| e["ids"]
+                .as_array()
+                .unwrap()
+                .contains(&victim.as_str().into())
+                && e["command"] == "ledger import"),
+        "nothing about the victim was audited"
+    );
+
+    // With --trust-revocations: revoked, with its reason, and audited once.
+    let json = env
+        .ok(&[&import[..], &["--trust-revocations", "--json"]].concat())
+        .json();
+    assert_eq!(json["revoked"], 1);
+    let list = env
+        .ok(&["ledger", "list", "--customer", "victim", "--json"])
+        .json();
+    assert_eq!(list[0]["status"], "revoked");
+    assert_eq!(list[0]["revoke_reason"], "edited");
+    assert_eq!(list[0]["revoked_at"], "2026-01-02T00:00:00Z");
+    let audited = |env: &Env| {
+        audit_entries(env, "licman-ledger.db")
+            .into_iter()
+            .filter(|e| {
+                e["command"] == "ledger import"
+                    && e["ids"] == serde_json::json!([victim])
+                    && e["action"].as_str().unwrap().contains("revoked")
+            })
+            .collect::<Vec<_>>()
+    };
+    let entries = audited(&env);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["details"]["file"], "edited.csv");
+    assert_eq!(entries[0]["details"]["reason"], "edited");
+    // Importing it again adds no revocation, and no audit entry for one.
+    let json = env
+        .ok(&[&import[..], &["--trust-revocations", "--json"]].concat())
+        .json();
+    assert_eq!(json["revoked"], 0);
+    assert_eq!(audited(&env).len(), 1);
+    // And now the next list holds it.
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &other,
+        "--out",
+        "r2.lrl",
+    ]);
+    assert_eq!(verify("victim.lic", "r2.lrl"), 7);
+}
+
+/// Finding 2: the revocation is committed before the list is written, so
+/// no list leaves the tool with a serial the ledger does not hold. A list
+/// that could not be written is in the ledger and can be written again.
+#[test]
+fn revoke_commits_before_writing_and_a_lost_list_can_be_written_again() {
+    let env = Env::new();
+    env.keypair("k");
+    let first = issue_id(&env, "first", &[]);
+    let second = issue_id(&env, "second", &[]);
+    // The write fails (no such directory) after the commit.
+    let out = env.run(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &first,
+        "--out",
+        "no-such-dir/r.lrl",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let revoked = env
+        .ok(&["ledger", "list", "--status", "revoked", "--json"])
+        .json();
+    assert_eq!(revoked[0]["license_id"], first.as_str(), "committed");
+    assert!(
+        out.stderr
+            .contains("revocation list #1 for netaudit is recorded in the ledger")
+            && out.stderr.contains("ledger revocation-list"),
+        "{}",
+        out.stderr
+    );
+    assert!(!env.path("no-such-dir").exists());
+    // The recorded list is written again, unchanged, without the key.
+    let json = env
+        .ok(&["ledger", "revocation-list", "--out", "r1.lrl", "--json"])
+        .json();
+    assert_eq!(
+        (json["serial"].clone(), json["product"].clone()),
+        (1.into(), "netaudit".into())
+    );
+    let stdout = env.ok(&["ledger", "revocation-list"]).stdout;
+    assert_eq!(stdout, fs::read_to_string(env.path("r1.lrl")).unwrap());
+    refused(
+        &env,
+        &["ledger", "revocation-list", "--out", "r1.lrl"],
+        1,
+        "r1.lrl already exists; pass --force",
+    );
+    let code = |lic: &str| {
+        env.run(&[
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--product",
+            "netaudit",
+            "--revocations",
+            "r1.lrl",
+            lic,
+        ])
+        .code
+    };
+    assert_eq!(code("first.lic"), 7);
+    assert_eq!(code("second.lic"), 0);
+    // Serial 1 is used: the next list is #2, and holds both.
+    let json = env
+        .ok(&[
+            "revoke",
+            "--secret-key",
+            "keys/k.secret",
+            "--license-id",
+            &second,
+            "--out",
+            "r2.lrl",
+            "--json",
+        ])
+        .json();
+    assert_eq!(json["serial"], 2);
+    assert_eq!(json["revoked"], 2);
+    let json = env
+        .ok(&["ledger", "revocation-list", "--out", "latest.lrl", "--json"])
+        .json();
+    assert_eq!(json["serial"], 2);
+    assert_eq!(
+        fs::read(env.path("latest.lrl")).unwrap(),
+        fs::read(env.path("r2.lrl")).unwrap()
+    );
+    // No temporary file is left next to the list.
+    let names: Vec<String> = fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains(".tmp-")), "{names:?}");
+}
+
+/// Finding 4: running a batch file again does not issue its rows twice.
+#[test]
+fn batch_rerun_is_refused_and_resume_skips_rows_already_issued() {
+    let env = Env::new();
+    env.keypair("k");
+    fs::write(
+        env.path("customers.csv"),
+        "customer_id,tier,email\nc1,starter,a@x.example\nc2,gold,\nc3,starter,\n",
+    )
+    .unwrap();
+    let batch = |file: &str, out: &str, extra: &[&str]| -> Vec<String> {
+        [
+            &[
+                "issue",
+                "--batch",
+                file,
+                "--secret-key",
+                "keys/k.secret",
+                "--catalog",
+                CATALOG,
+                "--perpetual",
+                "--out",
+                out,
+            ][..],
+            extra,
+        ]
+        .concat()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |args: Vec<String>| env.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    // The first run issues c1 and c3; c2 fails.
+    let out = run(batch("customers.csv", "r1.csv", &[]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let first: Vec<Vec<String>> = csv_cells(&env.path("r1.csv"));
+    let id_of = |rows: &[Vec<String>], customer: &str| {
+        rows.iter()
+            .find(|r| r[1] == customer)
+            .map(|r| (r[2].clone(), r[3].clone(), r[4].clone()))
+            .unwrap()
+    };
+    let (_, c1, c1_key) = id_of(&first, "c1");
+    let (_, c3, _) = id_of(&first, "c3");
+    // The file is fixed (c2's tier), its columns reordered and spaced: the
+    // same rows. Running it again is refused, and writes nothing.
+    fs::write(
+        env.path("customers.csv"),
+        "email,customer_id,tier\na@x.example, c1 ,starter\n,c2,professional\n,c3,starter\n",
+    )
+    .unwrap();
+    let args = batch("customers.csv", "r2.csv", &[]);
+    refused(
+        &env,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        1,
+        "2 row(s) of this file already have a license",
+    );
+    let out = run(args.clone());
+    assert!(
+        out.stderr.contains(&format!("row 1: license {c1}"))
+            && out.stderr.contains(&format!("row 3: license {c3}"))
+            && out.stderr.contains("pass --resume"),
+        "{}",
+        out.stderr
+    );
+    let json = run([&args[..], &["--json".to_string()]].concat()).json();
+    assert_eq!(json["error"]["code"], "already_issued");
+    assert_eq!(
+        env.ok(&["ledger", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // --resume skips c1 and c3 (reported, with their licenses) and issues c2.
+    let out = run(batch("customers.csv", "r2.csv", &["--resume"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("issued 1 license(s), skipped 2 already issued; 0 row(s) failed"),
+        "{}",
+        out.stderr
+    );
+    let second = csv_cells(&env.path("r2.csv"));
+    assert_eq!(id_of(&second, "c1"), ("skipped".into(), c1.clone(), c1_key));
+    assert_eq!(id_of(&second, "c3").0, "skipped");
+    assert_eq!(id_of(&second, "c3").1, c3);
+    assert!(
+        second[1][5].starts_with("already issued (batch "),
+        "{:?}",
+        second[1]
+    );
+    assert_eq!(id_of(&second, "c2").0, "issued");
+    let ledger = env.ok(&["ledger", "list", "--json"]).json();
+    assert_eq!(ledger.as_array().unwrap().len(), 3);
+    // Now every row has its license: a plain re-run is refused, --resume issues nothing.
+    refused(
+        &env,
+        &batch("customers.csv", "r3.csv", &[])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        1,
+        "3 row(s) of this file already have a license",
+    );
+    let json_out = run(batch("customers.csv", "r3.csv", &["--resume", "--json"]));
+    assert_eq!(json_out.code, 0, "{}", json_out.stderr);
+    let summary: Value = serde_json::from_str(json_out.stderr.trim()).unwrap();
+    assert_eq!(summary["issued"], 0);
+    assert_eq!(summary["skipped"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        env.ok(&["ledger", "list", "--json"])
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    // A repeated row is two rows: its second occurrence is new.
+    fs::write(
+        env.path("customers.csv"),
+        "customer_id,tier,email\nc1,starter,a@x.example\nc1,starter,a@x.example\n",
+    )
+    .unwrap();
+    let out = run(batch("customers.csv", "r4.csv", &["--resume"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("issued 1 license(s), skipped 1"),
+        "{}",
+        out.stderr
+    );
+    // --resume needs --batch and a ledger; the help says what it does.
+    refused(
+        &env,
+        &[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "x",
+            "--perpetual",
+            "--resume",
+        ],
+        2,
+        "--batch",
+    );
+    let help = env.ok(&["issue", "--help"]).stdout;
+    assert!(
+        help.contains("--resume") && help.contains("already have a license"),
+        "{help}"
+    );
+}
+
+/// Finding 5: exported CSV cells that a spreadsheet would run as formulas
+/// are quoted, and import restores them exactly.
+#[test]
+fn export_quotes_formula_cells_and_import_restores_them_exactly() {
+    let env = Env::new();
+    env.keypair("k");
+    let names = [
+        "=HYPERLINK(\"http://x\")",
+        "+1",
+        "-2",
+        "@SUM(A1)",
+        "\tX",
+        "\rY",
+        "'=already quoted",
+        "plain name",
+    ];
+    let mut ids = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        // `--customer-name=-2`: a value that starts with `-`.
+        let arg = format!("--customer-name={name}");
+        ids.push(issue_id(&env, &format!("c{i}"), &[&arg]));
+    }
+    // Revocation reasons go through the CSV itself (import reads them).
+    for (id, reason) in [(&ids[0], "-fraud"), (&ids[1], "=cmd|' /C calc'!A0")] {
+        env.ok(&[
+            "revoke",
+            "--secret-key",
+            "keys/k.secret",
+            "--license-id",
+            id,
+            &format!("--reason={reason}"),
+            "--out",
+            &format!("{id}.lrl"),
+        ]);
+    }
+    env.ok(&["ledger", "export", "--format", "csv", "--out", "all.csv"]);
+    let cells = csv_cells(&env.path("all.csv"));
+    let col = |name: &str| cells[0].iter().position(|h| h == name).unwrap();
+    let exported: Vec<&str> = cells[1..]
+        .iter()
+        .map(|r| r[col("customer_name")].as_str())
+        .collect();
+    for (name, written) in names.iter().zip([
+        "'=HYPERLINK(\"http://x\")",
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'\tX",
+        "'\rY",
+        "''=already quoted",
+        "plain name",
+    ]) {
+        assert!(
+            exported.contains(&written),
+            "{name:?} not written as {written:?}: {exported:?}"
+        );
+    }
+    let reasons: Vec<&str> = cells[1..]
+        .iter()
+        .map(|r| r[col("revoke_reason")].as_str())
+        .collect();
+    assert!(
+        reasons.contains(&"'-fraud") && reasons.contains(&"'=cmd|' /C calc'!A0"),
+        "{reasons:?}"
+    );
+    // No cell of the raw file starts with a formula character.
+    for row in &cells {
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?}"
+            );
+        }
+    }
+    // Import into a new ledger and export again: the same file, byte for byte.
+    env.ok(&[
+        "ledger",
+        "import",
+        "--ledger",
+        "copy.db",
+        "--trust-revocations",
+        "--public-key",
+        "keys/k.pub",
+        "all.csv",
+    ]);
+    env.ok(&[
+        "ledger", "export", "--ledger", "copy.db", "--format", "csv", "--out", "copy.csv",
+    ]);
+    assert_eq!(
+        fs::read_to_string(env.path("copy.csv")).unwrap(),
+        fs::read_to_string(env.path("all.csv")).unwrap()
+    );
+    let copy = env
+        .ok(&["ledger", "list", "--ledger", "copy.db", "--json"])
+        .json();
+    let mut restored: Vec<&str> = copy
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["customer_name"].as_str().unwrap())
+        .collect();
+    restored.sort_unstable();
+    let mut expected = names.to_vec();
+    expected.sort_unstable();
+    assert_eq!(restored, expected);
+    let reason_of = |id: &str| {
+        copy.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["license_id"] == id)
+            .unwrap()["revoke_reason"]
+            .clone()
+    };
+    assert_eq!(reason_of(&ids[0]), "-fraud");
+    assert_eq!(reason_of(&ids[1]), "=cmd|' /C calc'!A0");
+    // JSON exports are not quoted (no spreadsheet reads them).
+    env.ok(&["ledger", "export", "--format", "json", "--out", "all.json"]);
+    let json: Value =
+        serde_json::from_str(&fs::read_to_string(env.path("all.json")).unwrap()).unwrap();
+    assert!(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["customer_name"] == "+1")
+    );
+}
+
+/// Finding 5, the other way: a batch CSV is read literally (no quote is
+/// removed from its cells), and the results CSV it writes is quoted.
+#[test]
+fn batch_input_is_read_literally_and_its_results_are_quoted() {
+    let env = Env::new();
+    env.keypair("k");
+    fs::write(
+        env.path("in.csv"),
+        "customer_id,customer_name,tier\n-c1,+1,starter\n'=c2,'=x,starter\n@c3,it's fine,starter\n",
+    )
+    .unwrap();
+    env.ok(&[
+        "issue",
+        "--batch",
+        "in.csv",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--perpetual",
+        "--out",
+        "results.csv",
+    ]);
+    let list = env.ok(&["ledger", "list", "--json"]).json();
+    let mut got: Vec<(String, String)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["customer_id"].as_str().unwrap().to_string(),
+                r["customer_name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [("'=c2", "'=x"), ("-c1", "+1"), ("@c3", "it's fine")]
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let results = csv_cells(&env.path("results.csv"));
+    let customers: Vec<&str> = results[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(customers, ["'-c1", "''=c2", "'@c3"]);
+}
+
+/// Finding 6: the ledger, its -wal and -shm files, the results of a batch
+/// and exports are private (0600), whatever the umask.
+#[cfg(unix)]
+#[test]
+fn ledger_wal_shm_results_and_exports_are_private_under_umask_022() {
+    let env = Env::new();
+    env.keypair("k");
+    let mut csv = String::from("customer_id,tier\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("cust-{i},starter\n"));
+    }
+    fs::write(env.path("many.csv"), csv).unwrap();
+    let with_umask = |args: &[&str]| {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("umask 022 && exec \"$0\" \"$@\"")
+            .arg(env!("CARGO_BIN_EXE_licman-keygen"))
+            .args(args)
+            .current_dir(env.dir.path())
+            .env_remove("LICMAN_LEDGER")
+            .env_remove("LICMAN_PASSPHRASE")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    };
+    let mut child = with_umask(&[
+        "issue",
+        "--batch",
+        "many.csv",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--perpetual",
+        "--out",
+        "results.csv",
+    ])
+    .spawn()
+    .unwrap();
+    // While the batch runs (then killed: its files stay as they were).
+    let started = std::time::Instant::now();
+    while fs::read_to_string(env.path("results.csv")).map_or(0, |t| t.lines().count()) < 3 {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the batch made no progress"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for name in [
+        "licman-ledger.db",
+        "licman-ledger.db-wal",
+        "licman-ledger.db-shm",
+        "licman-ledger.db.lock",
+        "results.csv",
+    ] {
+        assert_eq!(mode(&env.path(name)), 0o600, "{name}");
+    }
+    for (format, out) in [("csv", "all.csv"), ("json", "all.json")] {
+        let status = with_umask(&["ledger", "export", "--format", format, "--out", out])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(mode(&env.path(out)), 0o600, "{out}");
+    }
+    // Public files keep their mode.
+    assert_eq!(mode(&env.path("keys/k.pub")), 0o644);
+}
+
+/// Finding 7: strings from a license or the ledger reach the terminal with
+/// their control characters escaped.
+#[test]
+fn inspect_verify_and_list_escape_terminal_controls() {
+    let env = Env::new();
+    env.keypair("k");
+    issue_id(
+        &env,
+        "evil\x1b[31m",
+        &[
+            "--customer-name",
+            "\x1b]0;pwned\x07",
+            "--meta",
+            "note=\x1b[2J\u{9b}6n\u{202e}txt.exe",
+        ],
+    );
+    let lic = "evil\x1b[31m.lic";
+    let shown = [
+        "evil\\x1b[31m",
+        "\\x1b]0;pwned\\x07",
+        "note=\\x1b[2J\\u{9b}6n\\u{202e}txt.exe",
+    ];
+    let raw =
+        |text: &str| text.contains('\x1b') || text.contains('\u{9b}') || text.contains('\u{202e}');
+    let inspect = env.ok(&["inspect", lic]).stdout;
+    let verify = env
+        .ok(&[
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--catalog",
+            CATALOG,
+            lic,
+        ])
+        .stdout;
+    let list = env.ok(&["ledger", "list"]).stdout;
+    for (what, text) in [("inspect", &inspect), ("verify", &verify)] {
+        assert!(!raw(text), "{what}: {text:?}");
+        for s in shown {
+            assert!(text.contains(s), "{what}: {s} not in {text}");
+        }
+    }
+    assert!(!raw(&list) && list.contains(shown[0]), "{list:?}");
+    // JSON output: the same strings, escaped as JSON (\u001b, \u009b, \u202e).
+    for args in [
+        &["inspect", "--json", lic][..],
+        &[
+            "verify",
+            "--json",
+            "--public-key",
+            "keys/k.pub",
+            "--catalog",
+            CATALOG,
+            lic,
+        ][..],
+        &["ledger", "list", "--json"][..],
+    ] {
+        let out = env.ok(args);
+        assert!(!raw(&out.stdout), "{args:?}: {:?}", out.stdout);
+        assert!(out.stdout.contains("\\u001b"), "{args:?}");
+        let json = out.json();
+        let text = json.to_string();
+        assert!(text.contains("evil\\u001b[31m"), "{text}");
+    }
+    let json = env.ok(&["inspect", "--json", lic]).json();
+    assert_eq!(json["claims"]["customer"]["name"], "\x1b]0;pwned\x07");
+    assert_eq!(
+        json["claims"]["metadata"]["note"],
+        "\x1b[2J\u{9b}6n\u{202e}txt.exe"
+    );
+    // Error messages quote untrusted text too.
+    fs::write(env.path("bad.csv"), "customer_id,tier\nc,\x1b[2Jgold\n").unwrap();
+    let out = env.run(&[
+        "issue",
+        "--batch",
+        "bad.csv",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--perpetual",
+        "--out",
+        "r.csv",
+    ]);
+    assert_eq!(out.code, 1);
+    assert!(!raw(&out.stderr), "{:?}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown tier '\\x1b[2Jgold'"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Finding 8: the product to expect comes from the operator, never from
+/// the license.
+#[test]
+fn verify_requires_product_or_catalog() {
+    let env = Env::new();
+    env.keypair("k");
+    issue_id(&env, "acme", &[]);
+    refused(
+        &env,
+        &["verify", "--public-key", "keys/k.pub", "acme.lic"],
+        2,
+        "--product",
+    );
+    let out = env.run(&["verify", "--public-key", "keys/k.pub", "acme.lic"]);
+    assert!(out.stderr.contains("--catalog"), "{}", out.stderr);
+    env.ok(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--product",
+        "netaudit",
+        "acme.lic",
+    ]);
+    env.ok(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        CATALOG,
+        "acme.lic",
+    ]);
+    assert_eq!(
+        env.run(&[
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--product",
+            "other",
+            "acme.lic"
+        ])
+        .code,
+        8
+    );
+    let help = env.ok(&["verify", "--help"]).stdout;
+    assert!(
+        help.contains("--product or --catalog is required"),
+        "{help}"
+    );
+}
+
+/// Finding 9: a batch running in another process keeps its pending
+/// licenses while other commands open the ledger (liveness from the run
+/// lock, not /proc); once it is killed they are resolved.
+#[test]
+fn a_running_batch_keeps_its_pending_rows_until_it_dies() {
+    let env = Env::new();
+    env.keypair("k");
+    let mut csv = String::from("customer_id,tier\n");
+    for i in 0..3000 {
+        csv.push_str(&format!("cust-{i},starter\n"));
+    }
+    fs::write(env.path("many.csv"), csv).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_licman-keygen"))
+        .args([
+            "issue",
+            "--batch",
+            "many.csv",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--perpetual",
+        ])
+        .current_dir(env.dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The batch writes its results to a pipe nobody reads: it blocks with a
+    // row pending.
+    let db = env.path("licman-ledger.db");
+    let started = std::time::Instant::now();
+    let count = |state: &str| -> i64 {
+        rusqlite::Connection::open(&db)
+            .and_then(|c| {
+                c.query_row(
+                    "SELECT COUNT(*) FROM licenses WHERE state = ?1",
+                    [state],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap_or(0)
+    };
+    let pending = || count("pending");
+    // Blocked: a row pending, and no progress for a while.
+    let mut last = -1;
+    loop {
+        assert!(
+            started.elapsed().as_secs() < 120,
+            "the batch did not block on its output"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let issued = count("issued");
+        if issued == last && pending() == 1 {
+            break;
+        }
+        last = issued;
+    }
+    // Another command opens the ledger: the live run's row stays pending.
+    env.ok(&["ledger", "list"]);
+    assert_eq!(pending(), 1, "a live run's pending row was resolved");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    env.ok(&["ledger", "list"]);
+    assert_eq!(pending(), 0);
+    let unconfirmed = env
+        .ok(&["ledger", "list", "--status", "unconfirmed", "--json"])
+        .json();
+    assert!(!unconfirmed.as_array().unwrap().is_empty());
 }
