@@ -142,6 +142,50 @@ fn hot_paths(c: &mut Criterion) {
     group.bench_function("linear scan 500 routes, match (naive)", |b| {
         b.iter(|| naive_route(&f.naive_routes, black_box("/api/v3/resource-409/items/7")))
     });
+    group.bench_function(
+        "licman seed table /%64evices/7/config (escape decoded)",
+        |b| b.iter(|| seed.authorize(black_box("/%64evices/7/config"), Some(license), None, now)),
+    );
+    group.bench_function("licman seed table folding case /Devices/7/config", |b| {
+        b.iter(|| {
+            f.folding_routes
+                .authorize(black_box("/Devices/7/config"), Some(license), None, now)
+        })
+    });
+    group.finish();
+
+    // The checks that take `now` keep a high-water mark of the latest time
+    // seen; the baseline is the window check without it (what they cost
+    // before the mark).
+    let verified = license.license();
+    let claims = verified.claims();
+    let mut group = c.benchmark_group("validity at now");
+    group.bench_function("window check without a mark (baseline)", |b| {
+        b.iter(|| {
+            let now = black_box(now);
+            claims.starts_at <= now
+                && claims
+                    .expires_at
+                    .is_none_or(|e| now < e.saturating_add(claims.grace_period))
+        })
+    });
+    group.bench_function("is_usable_at, same now", |b| {
+        b.iter(|| verified.is_usable_at(black_box(now)))
+    });
+    group.bench_function("status_at, same now", |b| {
+        b.iter(|| verified.status_at(black_box(now)))
+    });
+    let mut tick = now.unix_seconds();
+    let advancing = verified.clone();
+    group.bench_function(
+        "is_usable_at, now one second later each call (atomic update)",
+        |b| {
+            b.iter(|| {
+                tick += 1;
+                advancing.is_usable_at(black_box(licman_core::Timestamp::from_unix_seconds(tick)))
+            })
+        },
+    );
     group.finish();
 }
 

@@ -143,6 +143,8 @@ pub struct Fixture {
     pub paseto: (String, AsymmetricPublicKey<V4>),
     /// The NetAudit route table, and a 500-route table.
     pub routes: (RouteTable, RouteTable),
+    /// The NetAudit routes in a table that folds ASCII case.
+    pub folding_routes: RouteTable,
     /// The same 500 routes as a list, for the linear-scan baseline.
     pub naive_routes: Vec<(String, RouteTarget)>,
     /// Groups (64 of them) of one module each, and their ids.
@@ -224,6 +226,12 @@ impl Fixture {
         );
 
         let seed_routes = catalog.routes().clone();
+        let folding_routes = catalog
+            .routes_with(licman_core::RouteOptions {
+                case: licman_core::PathCase::FoldAscii,
+                ..licman_core::RouteOptions::default()
+            })
+            .expect("the catalog's routes fold");
         let naive_routes: Vec<(String, RouteTarget)> = (0..500)
             .map(|i| {
                 (
@@ -259,6 +267,7 @@ impl Fixture {
             floor,
             jwt,
             paseto,
+            folding_routes,
             routes: (seed_routes, big_routes),
             naive_routes,
             groups: (access, group_ids),

@@ -113,3 +113,7 @@ pub use doc_helpers::*;
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/SECURITY.md")]
+struct SecurityDoctests;

@@ -38,7 +38,12 @@ pub const OPERATIONS: &[&str] = &[
     "route_seed",
     "authorize_seed",
     "authorize_500",
+    "authorize_escaped",
+    "authorize_folding",
     "naive_route_500",
+    "window_check_baseline",
+    "is_usable_at",
+    "status_at",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -127,6 +132,42 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .authorize(black_box(paths.1), Some(&f.license), None, now)
                     .is_ok(),
             )
+        }),
+        "authorize_escaped" => repeat(count, || {
+            u64::from(
+                f.routes
+                    .0
+                    .authorize(
+                        black_box("/%64evices/7/config"),
+                        Some(&f.license),
+                        None,
+                        now,
+                    )
+                    .is_ok(),
+            )
+        }),
+        "authorize_folding" => repeat(count, || {
+            u64::from(
+                f.folding_routes
+                    .authorize(black_box("/Devices/7/config"), Some(&f.license), None, now)
+                    .is_ok(),
+            )
+        }),
+        "window_check_baseline" => {
+            let claims = f.license.license().claims();
+            repeat(count, || {
+                let now = black_box(now);
+                u64::from(
+                    claims.starts_at <= now
+                        && claims
+                            .expires_at
+                            .is_none_or(|e| now < e.saturating_add(claims.grace_period)),
+                )
+            })
+        }
+        "is_usable_at" => repeat(count, || u64::from(f.license.is_usable_at(black_box(now)))),
+        "status_at" => repeat(count, || {
+            u64::from(f.license.status_at(black_box(now)).is_usable())
         }),
         "naive_route_500" => repeat(count, || {
             u64::from(
