@@ -352,12 +352,42 @@ impl Status {
     /// assert_eq!(at(110), Status::Expired);
     /// ```
     pub fn of(claims: &Claims, now: Timestamp, expiring_soon_window: Duration) -> Status {
-        if let Some(until_start) = claims.starts_at.seconds_since(now).filter(|&s| s > 0) {
+        Status::from_dates(
+            claims.starts_at,
+            claims.expires_at,
+            claims.grace_period,
+            now,
+            expiring_soon_window,
+        )
+    }
+
+    /// The status of a license with these dates at `now`: the rule of
+    /// [`Status::of`], for tools that keep the dates without the claims (a
+    /// ledger of issued licenses).
+    ///
+    /// ```
+    /// # use licman_core::{Status, Timestamp, DEFAULT_EXPIRING_SOON_WINDOW};
+    /// # use core::time::Duration;
+    /// let day = |d: u64| Timestamp::from_unix_seconds(d * 86_400);
+    /// let grace = Duration::from_secs(10 * 86_400);
+    /// let at = |d| Status::from_dates(day(0), Some(day(100)), grace, day(d), DEFAULT_EXPIRING_SOON_WINDOW);
+    /// assert_eq!(at(80), Status::ExpiringSoon { days_left: 20 });
+    /// assert_eq!(at(105), Status::InGrace { days_left: 5 });
+    /// assert_eq!(Status::from_dates(day(5), None, grace, day(1), DEFAULT_EXPIRING_SOON_WINDOW).code(), "not_yet_valid");
+    /// ```
+    pub fn from_dates(
+        starts_at: Timestamp,
+        expires_at: Option<Timestamp>,
+        grace_period: Duration,
+        now: Timestamp,
+        expiring_soon_window: Duration,
+    ) -> Status {
+        if let Some(until_start) = starts_at.seconds_since(now).filter(|&s| s > 0) {
             return Status::NotYetValid {
                 days_until_start: days_ceil(until_start),
             };
         }
-        let Some(expires_at) = claims.expires_at else {
+        let Some(expires_at) = expires_at else {
             return Status::Active;
         };
         if let Some(left) = expires_at.seconds_since(now).filter(|&s| s > 0) {
@@ -369,7 +399,7 @@ impl Status {
                 Status::Active
             };
         }
-        let grace_ends_at = expires_at.saturating_add(claims.grace_period);
+        let grace_ends_at = expires_at.saturating_add(grace_period);
         match grace_ends_at.seconds_since(now).filter(|&s| s > 0) {
             Some(left) => Status::InGrace {
                 days_left: days_ceil(left),
