@@ -45,31 +45,35 @@
 
 extern crate alloc;
 
-mod access;
-mod catalog;
-mod claims;
-mod denial;
+// The layers, each using only those above it (checked by
+// tests/layers.rs; see docs/ARCHITECTURE.md):
+//
+// primitives
+pub mod ids;
+pub mod module_set;
+mod name_index;
+pub mod quota;
+pub mod time;
+// the license
+pub mod claims;
+pub mod error;
+pub mod format;
+pub mod keys;
+pub mod revocation;
+#[cfg(feature = "sign")]
+pub mod sign;
+pub mod verify;
+mod wire;
+// request paths
+pub mod routes;
+// the product catalog
+pub mod catalog;
+// enforcement
+pub mod enforce;
+
 #[cfg(feature = "doc-helpers")]
 mod doc_helpers;
-mod entitlements;
-mod error;
-mod format;
-mod ids;
-mod keys;
-mod module_set;
-mod name_index;
-mod quota;
-mod revocation;
-mod routes;
-#[cfg(feature = "sign")]
-mod sign;
-mod storage;
-mod time;
-mod upgrade;
-mod verify;
-mod wire;
 
-pub use access::{GroupAccess, GroupError, GroupId};
 pub use catalog::{
     Catalog, CatalogDefinition, CatalogError, MAX_CATALOG_TEXT_LEN, ModuleDefinition, ModuleInfo,
     NameKind, QuotaDefinition, QuotaInfo, QuotaValue, RoutesDefinition, Tier, TierDefinition,
@@ -79,8 +83,11 @@ pub use claims::{
     Claims, ClaimsError, Customer, MAX_FINGERPRINTS, MAX_METADATA_ENTRIES, MachineBinding,
     MatchPolicy,
 };
-pub use denial::Denial;
-pub use entitlements::{Acceptance, CheckError, Entitlements};
+pub use enforce::access::{GroupAccess, GroupError, GroupId};
+pub use enforce::denial::Denial;
+pub use enforce::entitlements::{Acceptance, CheckError, Entitlements};
+pub use enforce::storage::{CleanupPlan, StoredItem, plan_storage_cleanup};
+pub use enforce::upgrade::{LicenseChange, QuotaChange};
 pub use error::{EncodingProblem, Error};
 pub use format::{
     Armor, FORMAT_VERSION, LICENSE_ARMOR, LICENSE_PREFIX, MAX_LICENSE_LEN, MAX_LICENSE_TEXT_LEN,
@@ -94,13 +101,12 @@ pub use revocation::{
     RevocationList, UnverifiedRevocationList,
 };
 pub use routes::{
-    InvalidPath, MAX_ROUTE_LEN, PathCase, RouteOptions, RouteTable, RouteTarget, UnmatchedPath,
+    InvalidPath, MAX_ROUTE_LEN, PathCase, RouteError, RouteOptions, RouteTable, RouteTarget,
+    UnmatchedPath,
 };
 #[cfg(feature = "sign")]
 pub use sign::SigningKey;
-pub use storage::{CleanupPlan, StoredItem, plan_storage_cleanup};
 pub use time::{SECONDS_PER_DAY, Timestamp};
-pub use upgrade::{LicenseChange, QuotaChange};
 pub use verify::{
     DEFAULT_CLOCK_TOLERANCE, DEFAULT_EXPIRING_SOON_WINDOW, Policy, Status, UnverifiedLicense,
     VerifiedLicense, VerifyOptions,

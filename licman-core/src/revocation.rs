@@ -14,8 +14,7 @@ use crate::wire::{RevocationPayload, decode_revocations};
 /// signature can never verify as a revocation list, nor the reverse.
 pub(crate) const REVOCATION_CONTEXT: &[u8] = b"licman/revocation-list\0";
 
-/// Most license ids one revocation list can hold.
-pub const MAX_REVOKED_IDS: usize = 1 << 18;
+pub use crate::wire::MAX_REVOKED_IDS;
 
 /// Largest binary revocation list accepted, in bytes.
 pub const MAX_REVOCATION_LIST_LEN: usize = MAX_REVOKED_IDS * 16 + 1024;

@@ -31,21 +31,19 @@
 //!   [`RouteTarget::Unlisted`] (refused whatever the license) in a table
 //!   built with [`UnmatchedPath::Deny`].
 //!
-//! A refused path is [`InvalidPath`], which `authorize` turns into a 400
-//! ([`Denial::InvalidPath`]), never a pass.
+//! A refused path is [`InvalidPath`], which the gateway's `authorize`
+//! turns into a 400 (`Denial::InvalidPath`), never a pass.
+//!
+//! This module knows paths and targets only; the gateway decision over a
+//! license is `RouteTable::authorize`, in the enforcement layer.
 
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::CatalogError;
-use crate::denial::Denial;
-use crate::entitlements::Entitlements;
 use crate::ids::ModuleId;
-use crate::module_set::ModuleSet;
 use crate::name_index::NameIndex;
-use crate::time::Timestamp;
 
 /// The longest route a table takes, in bytes: a request path's decoded
 /// prefix is compared in a buffer of this size on the stack.
@@ -95,7 +93,7 @@ pub enum PathCase {
     Exact,
     /// ASCII letters match whatever their case, for routers that match
     /// case-insensitively (Express's default, ASP.NET). Routes that differ
-    /// only in case are then one route (a [`CatalogError::RouteConflict`]).
+    /// only in case are then one route (a [`RouteError::RouteConflict`]).
     FoldAscii,
 }
 
@@ -157,6 +155,46 @@ impl core::fmt::Display for InvalidPath {
 
 impl core::error::Error for InvalidPath {}
 
+/// Why a route table could not be built.
+///
+/// ```
+/// use licman_core::{RouteError, RouteTable, RouteTarget};
+/// let err = RouteTable::new([("/a/".to_string(), RouteTarget::Public)]).unwrap_err();
+/// assert_eq!(err, RouteError::InvalidRoute { path: "/a/".into() });
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RouteError {
+    /// A route path is not canonical: it must start with `/`, be at most
+    /// [`MAX_ROUTE_LEN`] bytes of path characters, with no empty, `.` or
+    /// `..` segments and no trailing `/`; or it maps to
+    /// [`RouteTarget::Unlisted`].
+    InvalidRoute {
+        /// The path.
+        path: String,
+    },
+    /// The same path is given twice (after case folding, in a folding
+    /// table).
+    RouteConflict {
+        /// The path.
+        path: String,
+    },
+}
+
+impl core::fmt::Display for RouteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RouteError::InvalidRoute { path } => write!(
+                f,
+                "route '{path}' is not a canonical path (it must start with '/', be at most {MAX_ROUTE_LEN} bytes of letters, digits and -._~!$&'()*+,=:@, with no empty, '.' or '..' segments and no trailing '/')"
+            ),
+            RouteError::RouteConflict { path } => write!(f, "route '{path}' is given twice"),
+        }
+    }
+}
+
+impl core::error::Error for RouteError {}
+
 /// The route table: path prefixes mapped to [`RouteTarget`]s, matched
 /// segment by segment, longest prefix first, under the path contract of the
 /// [module docs](self).
@@ -183,7 +221,7 @@ impl core::error::Error for InvalidPath {}
 /// assert_eq!(table.target("/%64evices/discover"), Ok(RouteTarget::Module(ModuleId(7))));
 /// assert_eq!(table.target("/devices-old"), Ok(RouteTarget::Licensed));
 /// assert_eq!(table.target("/login/"), Ok(RouteTarget::Public));
-/// # Ok::<(), licman_core::CatalogError>(())
+/// # Ok::<(), licman_core::RouteError>(())
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct RouteTable {
@@ -332,18 +370,18 @@ impl RouteTable {
 
     /// A table of these entries with the default [`RouteOptions`] (exact
     /// case, unmatched paths need a license). Refuses a non-canonical path
-    /// ([`CatalogError::InvalidRoute`]) and a path given twice
-    /// ([`CatalogError::RouteConflict`]). Entries mapping to
+    /// ([`RouteError::InvalidRoute`]) and a path given twice
+    /// ([`RouteError::RouteConflict`]). Entries mapping to
     /// [`RouteTarget::Licensed`] are allowed and mean "license only".
     ///
     /// ```
-    /// # use licman_core::{CatalogError, RouteTable, RouteTarget};
+    /// # use licman_core::{RouteError, RouteTable, RouteTarget};
     /// let dup = RouteTable::new([("/a".into(), RouteTarget::Public), ("/a".into(), RouteTarget::Licensed)]);
-    /// assert_eq!(dup.unwrap_err(), CatalogError::RouteConflict { path: "/a".into() });
+    /// assert_eq!(dup.unwrap_err(), RouteError::RouteConflict { path: "/a".into() });
     /// ```
     pub fn new(
         entries: impl IntoIterator<Item = (String, RouteTarget)>,
-    ) -> Result<Self, CatalogError> {
+    ) -> Result<Self, RouteError> {
         RouteTable::with_options(entries, RouteOptions::default())
     }
 
@@ -351,7 +389,7 @@ impl RouteTable {
     /// [`PathCase::FoldAscii`] table, routes that differ only in case
     /// conflict, and [`entries`](Self::entries) lists them in lower case.
     /// An entry may not map to [`RouteTarget::Unlisted`]
-    /// ([`CatalogError::InvalidRoute`]): leave the path out instead.
+    /// ([`RouteError::InvalidRoute`]): leave the path out instead.
     ///
     /// ```
     /// use licman_core::*;
@@ -359,26 +397,26 @@ impl RouteTable {
     /// let table = RouteTable::with_options([("/Admin".to_string(), RouteTarget::Module(ModuleId(2)))], options)?;
     /// assert_eq!(table.target("/ADMIN/users"), Ok(RouteTarget::Module(ModuleId(2))));
     /// assert_eq!(table.target("/other"), Ok(RouteTarget::Unlisted));
-    /// # Ok::<(), CatalogError>(())
+    /// # Ok::<(), RouteError>(())
     /// ```
     pub fn with_options(
         entries: impl IntoIterator<Item = (String, RouteTarget)>,
         options: RouteOptions,
-    ) -> Result<Self, CatalogError> {
+    ) -> Result<Self, RouteError> {
         let mut nodes: BTreeMap<String, RouteNode> = BTreeMap::new();
         let mut root = None;
         let mut routes = 0usize;
         let mut first_segments = 0u64;
         for (mut path, target) in entries {
             if !canonical_route(&path) || target == RouteTarget::Unlisted {
-                return Err(CatalogError::InvalidRoute { path });
+                return Err(RouteError::InvalidRoute { path });
             }
             if options.case == PathCase::FoldAscii {
                 path.make_ascii_lowercase();
             }
             if path == "/" {
                 if root.replace(target).is_some() {
-                    return Err(CatalogError::RouteConflict { path });
+                    return Err(RouteError::RouteConflict { path });
                 }
                 routes += 1;
                 continue;
@@ -393,7 +431,7 @@ impl RouteTable {
             }
             let node = nodes.entry(path.clone()).or_default();
             if node.target.is_some() {
-                return Err(CatalogError::RouteConflict { path });
+                return Err(RouteError::RouteConflict { path });
             }
             node.target = Some(target);
             routes += 1;
@@ -654,113 +692,6 @@ impl RouteTable {
             i += 1;
         }
     }
-
-    /// The gateway decision for one request, in this order:
-    ///
-    /// 1. a path that breaks the path contract (see the [module
-    ///    docs](self)) → 400 ([`Denial::InvalidPath`]);
-    /// 2. public paths pass without a license; a path the table does not
-    ///    list, in a table that denies those, → 403
-    ///    ([`Denial::UnlistedPath`]);
-    /// 3. no license → 402 ([`Denial::NoLicense`]); a license not usable
-    ///    at `now` → 402: expired past grace, not yet started, a clock
-    ///    turned back behind what the license has seen
-    ///    ([`VerifiedLicense::last_seen`](crate::VerifiedLicense::last_seen)),
-    ///    or revoked or bound to other machines when it was verified under
-    ///    [`Policy::Advisory`](crate::Policy::Advisory) (see
-    ///    [`Entitlements::check_valid_at`]);
-    /// 4. a module the license does not include → 403
-    ///    ([`Denial::ModuleNotLicensed`]);
-    /// 5. a module the user's groups do not grant → 403
-    ///    ([`Denial::AccessDenied`]); pass `user_modules = None` to skip the
-    ///    user check (a gateway without user context).
-    ///
-    /// `user_modules` is what [`GroupAccess::user_modules`](crate::GroupAccess::user_modules)
-    /// returns for the user: compute it once per request or session.
-    ///
-    /// ```
-    /// use licman_core::*;
-    /// # let (starter, catalog) = licman_core::__doc_entitlements("starter");
-    /// let now = Timestamp::from_date(2026, 6, 1).unwrap();
-    /// let routes = catalog.routes();
-    /// assert_eq!(routes.authorize("/devices/7", Some(&starter), None, now), Ok(RouteTarget::Module(ModuleId(1))));
-    /// let denial = routes.authorize("/audit-schedules", Some(&starter), None, now).unwrap_err();
-    /// assert_eq!(denial.http_status(), 403);
-    /// assert_eq!(routes.authorize("/devices", None, None, now).unwrap_err(), Denial::NoLicense);
-    /// assert_eq!(routes.authorize("/login", None, None, now), Ok(RouteTarget::Public));
-    /// ```
-    pub fn authorize(
-        &self,
-        path: &str,
-        license: Option<&Entitlements>,
-        user_modules: Option<&ModuleSet>,
-        now: Timestamp,
-    ) -> Result<RouteTarget, Denial> {
-        let Ok(target) = self.target(path) else {
-            return Err(Denial::InvalidPath {
-                path: path.to_string(),
-            });
-        };
-        // The common case, allowed, in a few comparisons; every refusal is
-        // worked out in full below.
-        let allowed = match (target, license) {
-            (RouteTarget::Public, _) => true,
-            (RouteTarget::Licensed, Some(license)) => license.is_usable_at(now),
-            (RouteTarget::Module(module), Some(license)) => {
-                license.is_usable_at(now)
-                    && license.has_module(module)
-                    && user_modules.is_none_or(|user| user.contains(module))
-            }
-            (RouteTarget::Unlisted, _) | (_, None) => false,
-        };
-        if allowed {
-            return Ok(target);
-        }
-        match refusal(path, target, license, user_modules, now) {
-            Some(denial) => Err(denial),
-            None => Ok(target),
-        }
-    }
-}
-
-/// The full decision for a non-public `target`, in this order: why it
-/// is refused, or `None` if it is allowed.
-#[cold]
-#[inline(never)]
-fn refusal(
-    path: &str,
-    target: RouteTarget,
-    license: Option<&Entitlements>,
-    user_modules: Option<&ModuleSet>,
-    now: Timestamp,
-) -> Option<Denial> {
-    match target {
-        RouteTarget::Public => return None,
-        RouteTarget::Unlisted => {
-            return Some(Denial::UnlistedPath {
-                path: path.to_string(),
-            });
-        }
-        RouteTarget::Licensed | RouteTarget::Module(_) => {}
-    }
-    let Some(license) = license else {
-        return Some(Denial::NoLicense);
-    };
-    if let Err(denial) = license.check_valid_at(now) {
-        return Some(denial);
-    }
-    let RouteTarget::Module(module) = target else {
-        return None;
-    };
-    if let Err(denial) = license.check_module(module) {
-        return Some(denial);
-    }
-    match user_modules {
-        Some(user) if !user.contains(module) => Some(Denial::AccessDenied {
-            module: license.catalog().module_name(module),
-        }),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -827,7 +758,7 @@ mod tests {
         ]);
         assert_eq!(
             dup.unwrap_err(),
-            CatalogError::RouteConflict {
+            RouteError::RouteConflict {
                 path: "/a/b".into()
             }
         );
@@ -982,7 +913,7 @@ mod tests {
         ];
         assert_eq!(
             RouteTable::with_options(both.clone(), fold).unwrap_err(),
-            CatalogError::RouteConflict {
+            RouteError::RouteConflict {
                 path: "/admin".into()
             }
         );

@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::ids::{Fingerprint, LicenseId, QuotaId};
 use crate::module_set::ModuleSet;
 use crate::quota::QuotaLimit;
-use crate::revocation::MAX_REVOKED_IDS;
 use crate::time::Timestamp;
 
 /// A byte string, encoded as postcard's `bytes` (varint length + raw bytes)
@@ -342,6 +341,9 @@ pub(crate) fn decode_claims(payload: &[u8]) -> Result<Claims, Error> {
     Ok(claims)
 }
 
+/// Most license ids one revocation list can hold.
+pub const MAX_REVOKED_IDS: usize = 1 << 18;
+
 /// The decoded contents of a revocation list payload.
 pub(crate) struct RevocationPayload {
     pub(crate) product: String,
@@ -512,7 +514,8 @@ mod tests {
             .collect();
         let t = Timestamp::from_unix_seconds(5);
         let over = encode_revocations("p", 3, t, &ids).unwrap_or_default();
-        assert!(over.len() < crate::revocation::MAX_REVOCATION_LIST_LEN);
+        // Within the byte cap (`MAX_REVOCATION_LIST_LEN`).
+        assert!(over.len() < MAX_REVOKED_IDS * 16 + 1024);
         assert_eq!(
             decode_revocations(&over).err(),
             Some(Error::MalformedPayload {

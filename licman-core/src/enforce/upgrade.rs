@@ -7,7 +7,7 @@ use core::cmp::Ordering;
 use serde::Serialize;
 use serde::ser::SerializeStruct;
 
-use crate::entitlements::Entitlements;
+use crate::enforce::entitlements::Entitlements;
 use crate::ids::QuotaId;
 use crate::module_set::ModuleSet;
 use crate::quota::QuotaLimit;

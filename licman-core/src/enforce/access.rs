@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::catalog::{Catalog, NameKind, UnknownName};
-use crate::denial::Denial;
-use crate::entitlements::Entitlements;
+use crate::enforce::denial::Denial;
+use crate::enforce::entitlements::Entitlements;
 use crate::ids::ModuleId;
 use crate::module_set::ModuleSet;
 use crate::name_index::NameIndex;

@@ -7,7 +7,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::catalog::{Catalog, NameKind, UnknownName};
-use crate::denial::Denial;
+use crate::enforce::denial::Denial;
 use crate::error::Error;
 use crate::ids::{ModuleId, QuotaId};
 use crate::keys::KeyRing;
