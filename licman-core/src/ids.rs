@@ -358,6 +358,68 @@ impl fmt::Debug for Fingerprint {
     }
 }
 
+impl Fingerprint {
+    /// Parses a list of fingerprints (64 hex digits each, surrounding
+    /// whitespace ignored), as hosts and tools take them from the command
+    /// line or a binding; the error says which one is wrong and why.
+    ///
+    /// ```
+    /// use licman_core::{Fingerprint, InvalidFingerprint, ParseIdError};
+    /// let good = "ab".repeat(32);
+    /// assert_eq!(Fingerprint::parse_list([good.as_str()]).unwrap().len(), 1);
+    /// let err = Fingerprint::parse_list([good.as_str(), "xyz"]).unwrap_err();
+    /// assert_eq!(err.position, 1);
+    /// assert_eq!(err.to_string(), "fingerprint 2 of 2: expected 64 characters, found 3");
+    /// ```
+    pub fn parse_list<'a>(
+        texts: impl IntoIterator<Item = &'a str>,
+    ) -> Result<alloc::vec::Vec<Fingerprint>, InvalidFingerprint> {
+        let texts: alloc::vec::Vec<&str> = texts.into_iter().collect();
+        let count = texts.len();
+        texts
+            .iter()
+            .enumerate()
+            .map(|(position, text)| {
+                text.trim().parse().map_err(|error| InvalidFingerprint {
+                    position,
+                    count,
+                    error,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A fingerprint in a list that does not parse.
+///
+/// ```
+/// # use licman_core::Fingerprint;
+/// assert!(Fingerprint::parse_list(["0"]).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InvalidFingerprint {
+    /// Its zero-based position in the list.
+    pub position: usize,
+    /// The length of the list.
+    pub count: usize,
+    /// What is wrong with it.
+    pub error: ParseIdError,
+}
+
+impl fmt::Display for InvalidFingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "fingerprint {} of {}: {}",
+            self.position + 1,
+            self.count,
+            self.error
+        )
+    }
+}
+
+impl core::error::Error for InvalidFingerprint {}
+
 impl FromStr for Fingerprint {
     type Err = ParseIdError;
 

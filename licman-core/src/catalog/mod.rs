@@ -232,6 +232,21 @@ impl Catalog {
         self.0.modules.items.iter()
     }
 
+    /// The names of the modules of a set that the catalog defines, by id
+    /// (ids it does not define are left out).
+    ///
+    /// ```
+    /// # use licman_core::{ModuleId, ModuleSet};
+    /// # let catalog = licman_core::__doc_catalog();
+    /// let set: ModuleSet = [ModuleId(1), ModuleId(8), ModuleId(200)].into_iter().collect();
+    /// assert_eq!(catalog.module_names_of(&set).collect::<Vec<_>>(), ["devices", "scheduled_audits"]);
+    /// ```
+    pub fn module_names_of<'a>(&'a self, modules: &'a ModuleSet) -> impl Iterator<Item = &'a str> {
+        modules
+            .iter()
+            .filter_map(|id| self.module(id).map(|m| m.name()))
+    }
+
     /// The module with this id.
     ///
     /// ```

@@ -243,9 +243,7 @@ impl Entitlements {
     /// assert_eq!(e.module_names().collect::<Vec<_>>(), ["devices", "manual_audits", "basic_rules", "health_checks"]);
     /// ```
     pub fn module_names(&self) -> impl Iterator<Item = &str> {
-        self.modules
-            .iter()
-            .filter_map(|id| self.catalog.module(id).map(|m| m.name()))
+        self.catalog.module_names_of(&self.modules)
     }
 
     /// Module ids in the license that the catalog does not define (kept,
@@ -313,6 +311,55 @@ impl Entitlements {
         } else {
             Err(self.module_denial(module))
         }
+    }
+
+    /// `Ok` if the module is licensed and the user's modules (from
+    /// [`GroupAccess::user_modules`](crate::GroupAccess::user_modules))
+    /// include it; else the 403: [`Denial::ModuleNotLicensed`] first, then
+    /// [`Denial::AccessDenied`] with the module's canonical name. The same
+    /// decision as `authorize` makes for a module route.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # let (e, catalog) = licman_core::__doc_entitlements("professional");
+    /// let devices = catalog.module_id("devices").unwrap();
+    /// let none = ModuleSet::new();
+    /// assert_eq!(e.check_module_access(devices, &none).unwrap_err(), Denial::AccessDenied { module: "devices".into() });
+    /// assert!(e.check_module_access(devices, e.modules()).is_ok());
+    /// ```
+    pub fn check_module_access(
+        &self,
+        module: ModuleId,
+        user_modules: &ModuleSet,
+    ) -> Result<(), Denial> {
+        self.check_module(module)?;
+        if user_modules.contains(module) {
+            Ok(())
+        } else {
+            Err(Denial::AccessDenied {
+                module: self.catalog.module_name(module),
+            })
+        }
+    }
+
+    /// [`check_module_access`](Self::check_module_access) by module name or
+    /// alias; the denial names the module by its canonical name, whatever
+    /// spelling was asked.
+    ///
+    /// ```
+    /// # use licman_core::*;
+    /// # let (e, _) = licman_core::__doc_entitlements("professional");
+    /// let err = e.check_module_access_named("audit_schedules", &ModuleSet::new()).unwrap_err();
+    /// assert_eq!(err, CheckError::Denied(Denial::AccessDenied { module: "scheduled_audits".into() }));
+    /// assert!(matches!(e.check_module_access_named("nope", &ModuleSet::new()), Err(CheckError::Unknown(_))));
+    /// ```
+    pub fn check_module_access_named(
+        &self,
+        name: &str,
+        user_modules: &ModuleSet,
+    ) -> Result<(), CheckError> {
+        let module = self.catalog.require_module(name)?;
+        Ok(self.check_module_access(module, user_modules)?)
     }
 
     #[cold]

@@ -107,13 +107,8 @@ fn refusal(
     let RouteTarget::Module(module) = target else {
         return None;
     };
-    if let Err(denial) = license.check_module(module) {
-        return Some(denial);
-    }
     match user_modules {
-        Some(user) if !user.contains(module) => Some(Denial::AccessDenied {
-            module: license.catalog().module_name(module),
-        }),
-        _ => None,
+        Some(user) => license.check_module_access(module, user).err(),
+        None => license.check_module(module).err(),
     }
 }
