@@ -230,29 +230,7 @@ impl Error {
     /// assert_eq!(Error::Truncated.code(), "truncated");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            Error::TooLarge { .. } => "too_large",
-            Error::WrongPrefix { .. } => "wrong_prefix",
-            Error::InvalidEncoding { .. } => "invalid_encoding",
-            Error::Truncated => "truncated",
-            Error::TrailingBytes { .. } => "trailing_bytes",
-            Error::UnsupportedVersion { .. } => "unsupported_version",
-            Error::MalformedPayload { .. } => "malformed_payload",
-            Error::InvalidClaims(_) => "invalid_claims",
-            Error::InvalidPublicKey => "invalid_public_key",
-            Error::WeakPublicKey { .. } => "weak_public_key",
-            Error::KeyIdMismatch { .. } => "key_id_mismatch",
-            Error::UnknownKey { .. } => "unknown_key",
-            Error::BadSignature { .. } => "bad_signature",
-            Error::WrongProduct { .. } => "wrong_product",
-            Error::NotYetValid { .. } => "not_yet_valid",
-            Error::Expired { .. } => "expired",
-            Error::IssuedInFuture { .. } => "issued_in_future",
-            Error::ClockRolledBack { .. } => "clock_rolled_back",
-            Error::StaleRevocationList { .. } => "stale_revocation_list",
-            Error::Revoked { .. } => "revoked",
-            Error::MachineMismatch { .. } => "machine_mismatch",
-        }
+        self.code_of_variant()
     }
 
     /// Whether this error is about the license's validity at the host (time,
@@ -291,6 +269,32 @@ impl Error {
     /// ```
     pub fn is_standing_problem(&self) -> bool {
         matches!(self, Error::Revoked { .. } | Error::MachineMismatch { .. })
+    }
+}
+
+stable_codes! {
+    Error {
+        TooLarge => "too_large",
+        WrongPrefix => "wrong_prefix",
+        InvalidEncoding => "invalid_encoding",
+        Truncated => "truncated",
+        TrailingBytes => "trailing_bytes",
+        UnsupportedVersion => "unsupported_version",
+        MalformedPayload => "malformed_payload",
+        InvalidClaims => "invalid_claims",
+        InvalidPublicKey => "invalid_public_key",
+        WeakPublicKey => "weak_public_key",
+        KeyIdMismatch => "key_id_mismatch",
+        UnknownKey => "unknown_key",
+        BadSignature => "bad_signature",
+        WrongProduct => "wrong_product",
+        NotYetValid => "not_yet_valid",
+        Expired => "expired",
+        IssuedInFuture => "issued_in_future",
+        ClockRolledBack => "clock_rolled_back",
+        StaleRevocationList => "stale_revocation_list",
+        Revoked => "revoked",
+        MachineMismatch => "machine_mismatch",
     }
 }
 

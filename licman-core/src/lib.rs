@@ -45,6 +45,26 @@
 
 extern crate alloc;
 
+/// The one declaration of an error type's stable codes: each variant and
+/// its snake_case code, from which `code()` and the type's `CODES` (every
+/// code, for bindings to check their tables against) are generated.
+macro_rules! stable_codes {
+    ($ty:ident { $($variant:ident => $code:literal,)* }) => {
+        impl $ty {
+            /// Every stable code of this type, in declaration order: the
+            /// table the bindings' error classes are checked against.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            #[inline]
+            fn code_of_variant(&self) -> &'static str {
+                match self {
+                    $($ty::$variant { .. } => $code,)*
+                }
+            }
+        }
+    };
+}
+
 // The layers, each using only those above it (checked by
 // tests/layers.rs; see docs/ARCHITECTURE.md):
 //

@@ -467,3 +467,22 @@ fn the_typical_professional_key_fits_in_240_characters() {
     let text = key.issue(&f_claims()).unwrap().to_compact();
     assert!(text.len() <= 240, "{} characters: {text}", text.len());
 }
+
+/// Each error type declares its codes once; the bindings check their class
+/// tables against these lists, so they must be unique and stable.
+#[test]
+fn stable_codes_are_declared_once_and_unique() {
+    for codes in [Error::CODES, Denial::CODES, CatalogError::CODES] {
+        let unique: std::collections::BTreeSet<_> = codes.iter().collect();
+        assert_eq!(unique.len(), codes.len(), "{codes:?}");
+        assert!(
+            codes
+                .iter()
+                .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        );
+    }
+    assert!(Error::CODES.contains(&Error::Truncated.code()));
+    assert!(Error::CODES.contains(&"stale_revocation_list"));
+    assert!(Denial::CODES.contains(&Denial::NoLicense.code()));
+    assert!(Denial::CODES.contains(&"unlisted_path"));
+}

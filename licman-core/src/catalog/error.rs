@@ -197,22 +197,26 @@ impl CatalogError {
     /// assert_eq!(CatalogError::InheritanceCycle { cycle: vec![] }.code(), "inheritance_cycle");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            CatalogError::Syntax { .. } => "syntax",
-            CatalogError::TooLarge { .. } => "too_large",
-            CatalogError::InvalidName { .. } => "invalid_name",
-            CatalogError::EmptyDisplayName { .. } => "empty_display_name",
-            CatalogError::DuplicateId { .. } => "duplicate_id",
-            CatalogError::DuplicateName { .. } => "duplicate_name",
-            CatalogError::ReusedId { .. } => "reused_id",
-            CatalogError::UnknownModuleInTier { .. } => "unknown_module_in_tier",
-            CatalogError::UnknownQuotaInTier { .. } => "unknown_quota_in_tier",
-            CatalogError::UnknownParentTier { .. } => "unknown_parent_tier",
-            CatalogError::InheritanceCycle { .. } => "inheritance_cycle",
-            CatalogError::InvalidRoute { .. } => "invalid_route",
-            CatalogError::UnknownModuleInRoute { .. } => "unknown_module_in_route",
-            CatalogError::RouteConflict { .. } => "route_conflict",
-        }
+        self.code_of_variant()
+    }
+}
+
+stable_codes! {
+    CatalogError {
+        Syntax => "syntax",
+        TooLarge => "too_large",
+        InvalidName => "invalid_name",
+        EmptyDisplayName => "empty_display_name",
+        DuplicateId => "duplicate_id",
+        DuplicateName => "duplicate_name",
+        ReusedId => "reused_id",
+        UnknownModuleInTier => "unknown_module_in_tier",
+        UnknownQuotaInTier => "unknown_quota_in_tier",
+        UnknownParentTier => "unknown_parent_tier",
+        InheritanceCycle => "inheritance_cycle",
+        InvalidRoute => "invalid_route",
+        UnknownModuleInRoute => "unknown_module_in_route",
+        RouteConflict => "route_conflict",
     }
 }
 

@@ -201,20 +201,7 @@ impl Denial {
     /// assert_eq!(Denial::NoLicense.code(), "no_license");
     /// ```
     pub fn code(&self) -> &'static str {
-        match self {
-            Denial::NoLicense => "no_license",
-            Denial::InvalidLicense { .. } => "invalid_license",
-            Denial::LicenseExpired { .. } => "license_expired",
-            Denial::LicenseNotYetValid { .. } => "license_not_yet_valid",
-            Denial::LicenseRevoked { .. } => "license_revoked",
-            Denial::ClockError { .. } => "clock_error",
-            Denial::WrongMachine { .. } => "wrong_machine",
-            Denial::ModuleNotLicensed { .. } => "module_not_licensed",
-            Denial::QuotaExceeded { .. } => "quota_exceeded",
-            Denial::AccessDenied { .. } => "access_denied",
-            Denial::InvalidPath { .. } => "invalid_path",
-            Denial::UnlistedPath { .. } => "unlisted_path",
-        }
+        self.code_of_variant()
     }
 
     /// What the client should do.
@@ -375,3 +362,20 @@ impl fmt::Display for Denial {
 }
 
 impl core::error::Error for Denial {}
+
+stable_codes! {
+    Denial {
+        NoLicense => "no_license",
+        InvalidLicense => "invalid_license",
+        LicenseExpired => "license_expired",
+        LicenseNotYetValid => "license_not_yet_valid",
+        LicenseRevoked => "license_revoked",
+        ClockError => "clock_error",
+        WrongMachine => "wrong_machine",
+        ModuleNotLicensed => "module_not_licensed",
+        QuotaExceeded => "quota_exceeded",
+        AccessDenied => "access_denied",
+        InvalidPath => "invalid_path",
+        UnlistedPath => "unlisted_path",
+    }
+}
