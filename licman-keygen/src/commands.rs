@@ -14,7 +14,7 @@ use crate::dates;
 use crate::error::{CliError, Exit, Result, exit_for};
 use crate::escape::{self, printable};
 use crate::keyfile::{self, KdfParams, PassphraseSource};
-use crate::ledger::{self, Filter, Ledger};
+use crate::ledger::{self, Filter, Ledger, LicenseStatus, State};
 
 /// Names of module ids (the id in decimal for ids the catalog lacks).
 pub fn module_names(catalog: &Catalog, modules: &ModuleSet) -> Vec<String> {
@@ -846,7 +846,7 @@ fn print_records(records: &[ledger::Record], json: bool) {
             r.license_id,
             printable(&r.customer_id),
             printable(&r.tier),
-            r.status,
+            r.status.as_str(),
             r.expires_at
                 .as_deref()
                 .map_or_else(|| "never".into(), |e| e.get(..10).unwrap_or(e).to_string()),
@@ -867,22 +867,18 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             tier,
             status,
         } => {
-            if let Some(s) = &status
-                && !ledger::STATUSES.contains(&s.as_str())
-                && s != "expiring"
-            {
-                return Err(CliError::usage(format!(
-                    "unknown status '{s}' (use one of: {})",
-                    ledger::STATUSES.join(", ")
-                )));
-            }
-            let status = status.map(|s| {
-                if s == "expiring" {
-                    "expiring_soon".into()
-                } else {
-                    s
-                }
-            });
+            let status = status
+                .map(|s| {
+                    s.parse::<LicenseStatus>().map_err(|()| {
+                        let known: Vec<&str> =
+                            LicenseStatus::ALL.iter().map(|s| s.as_str()).collect();
+                        CliError::usage(format!(
+                            "unknown status '{s}' (use one of: {})",
+                            known.join(", ")
+                        ))
+                    })
+                })
+                .transpose()?;
             let l = open_for_reading(&path)?;
             print_records(
                 &l.records(
@@ -913,7 +909,7 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             let l = open_for_reading(&path)?;
             let mut filter = Filter::default();
             let mut records = l.records(&filter, now)?;
-            filter.status = Some("unconfirmed".into());
+            filter.status = Some(LicenseStatus::Unconfirmed);
             records.extend(l.records(&filter, now)?);
             let text = match format {
                 ExportFormat::Json => format!("{}\n", escape::json_pretty(&records)),
@@ -1023,7 +1019,7 @@ pub fn ledger(command: LedgerCommand, json: bool) -> Result<()> {
             let entries = l.audit_entries()?;
             let unconfirmed = l.records(
                 &Filter {
-                    status: Some("unconfirmed".into()),
+                    status: Some(LicenseStatus::Unconfirmed),
                     ..Filter::default()
                 },
                 now,
@@ -1222,7 +1218,7 @@ fn import(
                 continue;
             }
             None => {
-                ledger::insert_license(&tx, &license, "issued", Some("import"), None, now)?;
+                ledger::insert_license(&tx, &license, State::Issued, Some("import"), None, now)?;
                 imported.push(id.clone());
             }
         }

@@ -17,7 +17,7 @@ use crate::dates;
 use crate::error::{CliError, Exit, Result};
 use crate::escape::{self, printable};
 use crate::keyfile::{self, PassphraseSource};
-use crate::ledger::{self, BatchRow, Ledger};
+use crate::ledger::{self, BatchRow, Ledger, State};
 
 #[derive(Args, Debug)]
 pub struct IssueArgs {
@@ -767,12 +767,12 @@ fn run_batch(args: &IssueArgs, catalog: &Catalog, path: &Path, json: bool) -> Re
                 (Some(b), Some(r)) => format!("already issued (batch {b}, row {r})"),
                 _ => "already issued".to_string(),
             };
-            let note = if before.state == "pending" {
+            let note = if before.state == State::Pending {
                 format!("{note}, by a run that has not finished: try again once it has")
             } else {
                 note
             };
-            let key = if before.state == "pending" {
+            let key = if before.state == State::Pending {
                 ""
             } else {
                 before.key.as_str()

@@ -26,12 +26,17 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use licman_core::{LicenseId, Timestamp, VerifiedLicense};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use serde::Serialize;
+use rusqlite::{Connection, OptionalExtension, Transaction, named_params, params};
 
 use crate::dates;
 use crate::error::{CliError, Result};
 use crate::keyfile;
+
+mod records;
+mod status;
+
+pub use records::{CSV_COLUMNS, Filter, Record};
+pub use status::{LicenseStatus, State};
 
 const SCHEMA_VERSION: i64 = 2;
 
@@ -163,93 +168,6 @@ pub fn os_user() -> String {
         .unwrap_or_else(|| format!("uid:{uid}"))
 }
 
-/// One license as the ledger holds it.
-#[derive(Clone, Debug, Serialize)]
-pub struct Record {
-    pub license_id: String,
-    pub customer_id: String,
-    pub customer_name: Option<String>,
-    pub email: Option<String>,
-    pub tier: String,
-    pub product: String,
-    pub key_id: String,
-    pub issued_at: String,
-    pub starts_at: String,
-    pub expires_at: Option<String>,
-    pub grace_seconds: u64,
-    pub status: String,
-    pub days_left: Option<i64>,
-    pub revoked_at: Option<String>,
-    pub revoke_reason: Option<String>,
-    pub metadata: serde_json::Value,
-    pub key: String,
-}
-
-/// The columns of the CSV export, in order (the import reads the same).
-pub const CSV_COLUMNS: &[&str] = &[
-    "license_id",
-    "customer_id",
-    "customer_name",
-    "email",
-    "tier",
-    "product",
-    "key_id",
-    "issued_at",
-    "starts_at",
-    "expires_at",
-    "grace_seconds",
-    "status",
-    "revoked_at",
-    "revoke_reason",
-    "metadata",
-    "key",
-];
-
-impl Record {
-    pub fn csv_row(&self) -> Vec<String> {
-        let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-        vec![
-            self.license_id.clone(),
-            self.customer_id.clone(),
-            opt(&self.customer_name),
-            opt(&self.email),
-            self.tier.clone(),
-            self.product.clone(),
-            self.key_id.clone(),
-            self.issued_at.clone(),
-            self.starts_at.clone(),
-            opt(&self.expires_at),
-            self.grace_seconds.to_string(),
-            self.status.clone(),
-            opt(&self.revoked_at),
-            opt(&self.revoke_reason),
-            self.metadata.to_string(),
-            self.key.clone(),
-        ]
-    }
-}
-
-/// What `ledger list` filters on.
-#[derive(Clone, Debug, Default)]
-pub struct Filter {
-    pub customer: Option<String>,
-    pub tier: Option<String>,
-    pub status: Option<String>,
-}
-
-/// The statuses `--status` accepts.
-pub const STATUSES: &[&str] = &[
-    "active",
-    "expiring_soon",
-    "in_grace",
-    "expired",
-    "not_yet_valid",
-    "revoked",
-    "unconfirmed",
-    "pending",
-    "void",
-];
-
 pub struct Ledger {
     conn: Connection,
     pub path: PathBuf,
@@ -275,7 +193,7 @@ pub struct BatchRow<'a> {
 pub struct IssuedRow {
     pub license_id: String,
     pub key: String,
-    pub state: String,
+    pub state: State,
     pub batch_id: Option<String>,
     pub batch_row: Option<i64>,
 }
@@ -469,8 +387,8 @@ impl Ledger {
         }
         let pending: Vec<Pending> = {
             let mut stmt =
-                tx.prepare("SELECT license_id, key, output FROM licenses WHERE state = 'pending'")?;
-            stmt.query_map([], |r| {
+                tx.prepare("SELECT license_id, key, output FROM licenses WHERE state = ?1")?;
+            stmt.query_map([State::Pending], |r| {
                 Ok(Pending {
                     id: r.get(0)?,
                     key: r.get(1)?,
@@ -482,10 +400,10 @@ impl Ledger {
         let mut resolved = 0;
         for Pending { id, key, output } in pending {
             let state = match output.as_deref() {
-                None | Some("-") => "unconfirmed",
+                None | Some("-") => State::Unconfirmed,
                 Some(file) => match std::fs::read_to_string(file) {
-                    Ok(text) if text.contains(&key) => "issued",
-                    _ => "void",
+                    Ok(text) if text.contains(&key) => State::Issued,
+                    _ => State::Void,
                 },
             };
             tx.execute(
@@ -567,8 +485,8 @@ impl Ledger {
             let taken: Option<String> = tx
                 .query_row(
                     "SELECT license_id FROM licenses
-                     WHERE source_path = ?1 AND source_row = ?2 AND state <> 'void'",
-                    params![b.source_path, b.source_row],
+                     WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
+                    params![b.source_path, b.source_row, State::Void],
                     |r| r.get(0),
                 )
                 .optional()?;
@@ -582,7 +500,7 @@ impl Ledger {
                 ));
             }
         }
-        insert_license(&tx, license, "pending", Some(output), batch, now)?;
+        insert_license(&tx, license, State::Pending, Some(output), batch, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -596,10 +514,7 @@ impl Ledger {
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let id = license_id.to_string();
-        tx.execute(
-            "UPDATE licenses SET state = 'issued' WHERE license_id = ?1 AND state = 'pending'",
-            [&id],
-        )?;
+        set_state(&tx, &id, State::Pending, State::Issued)?;
         append_audit(&tx, command, "issued license", &[id], details)?;
         tx.commit()?;
         Ok(())
@@ -607,11 +522,12 @@ impl Ledger {
 
     /// Marks a pending license `void` (it could not be output).
     pub fn mark_void(&mut self, license_id: LicenseId) -> Result<()> {
-        self.conn.execute(
-            "UPDATE licenses SET state = 'void' WHERE license_id = ?1 AND state = 'pending'",
-            [license_id.to_string()],
-        )?;
-        Ok(())
+        set_state(
+            &self.conn,
+            &license_id.to_string(),
+            State::Pending,
+            State::Void,
+        )
     }
 
     /// The product of a recorded license.
@@ -633,10 +549,16 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT source_row, license_id, key, state, batch_id, batch_row FROM licenses
              WHERE source_path = ?1 AND source_row IS NOT NULL
-               AND state IN ('issued', 'unconfirmed', 'pending')
+               AND state IN (?2, ?3, ?4)
              ORDER BY recorded_at, license_id",
         )?;
-        let rows = stmt.query_map([source_path], |r| {
+        let issued = params![
+            source_path,
+            State::Issued,
+            State::Unconfirmed,
+            State::Pending
+        ];
+        let rows = stmt.query_map(issued, |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 IssuedRow {
@@ -695,127 +617,6 @@ impl Ledger {
             }))
     }
 
-    pub fn records(&self, filter: &Filter, now: Timestamp) -> Result<Vec<Record>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT l.license_id, l.customer_id, l.customer_name, l.email, l.tier, l.product, l.key_id, l.issued_at,
-                    l.starts_at, l.expires_at, l.grace_seconds, l.metadata, l.key, l.state, r.revoked_at, r.reason
-             FROM licenses l LEFT JOIN revocations r ON r.license_id = l.license_id
-             ORDER BY l.issued_at, l.license_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                (
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, i64>(8)?,
-                    r.get::<_, Option<i64>>(9)?,
-                    r.get::<_, i64>(10)?,
-                ),
-                r.get::<_, String>(11)?,
-                r.get::<_, String>(12)?,
-                r.get::<_, String>(13)?,
-                (
-                    r.get::<_, Option<i64>>(14)?,
-                    r.get::<_, Option<String>>(15)?,
-                ),
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                id,
-                customer,
-                name,
-                email,
-                tier,
-                product,
-                key_id,
-                (issued, starts, expires, grace),
-                meta,
-                key,
-                state,
-                (revoked_at, reason),
-            ) = row?;
-            let expires_at = expires.map(ts);
-            let status = if revoked_at.is_some() {
-                "revoked".to_string()
-            } else if state != "issued" {
-                state.clone()
-            } else {
-                status_of(
-                    ts(starts),
-                    expires_at,
-                    u64::try_from(grace).unwrap_or(0),
-                    now,
-                )
-                .to_string()
-            };
-            let days_left = expires_at.map(|e| {
-                let d = secs(e) - secs(now);
-                if d > 0 {
-                    (d + 86_399) / 86_400
-                } else {
-                    d / 86_400
-                }
-            });
-            let record = Record {
-                license_id: id,
-                customer_id: customer,
-                customer_name: name,
-                email,
-                tier,
-                product,
-                key_id,
-                issued_at: ts(issued).to_string(),
-                starts_at: ts(starts).to_string(),
-                expires_at: expires_at.map(|e| e.to_string()),
-                grace_seconds: u64::try_from(grace).unwrap_or(0),
-                status,
-                days_left,
-                revoked_at: revoked_at.map(|t| ts(t).to_string()),
-                revoke_reason: reason,
-                metadata: serde_json::from_str(&meta).unwrap_or(serde_json::Value::Null),
-                key,
-            };
-            let keep = filter
-                .customer
-                .as_ref()
-                .is_none_or(|c| *c == record.customer_id)
-                && filter.tier.as_ref().is_none_or(|t| *t == record.tier)
-                && match filter.status.as_deref() {
-                    Some(s) => s == record.status,
-                    None => state != "void" && state != "pending",
-                };
-            if keep {
-                out.push(record);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Issued, unrevoked licenses expiring in `[now, now + within]`, soonest
-    /// first.
-    pub fn expiring(&self, within: std::time::Duration, now: Timestamp) -> Result<Vec<Record>> {
-        let end = now.saturating_add(within);
-        let mut records = self.records(&Filter::default(), now)?;
-        records.retain(|r| {
-            r.status != "revoked"
-                && r.status != "unconfirmed"
-                && r.expires_at
-                    .as_deref()
-                    .and_then(|e| dates::parse_date(e).ok())
-                    .is_some_and(|e| e >= now && e <= end)
-        });
-        records.sort_by(|a, b| a.expires_at.cmp(&b.expires_at));
-        Ok(records)
-    }
-
     /// All revoked ids of a product.
     pub fn revoked_ids(tx: &Transaction<'_>, product: &str) -> Result<Vec<String>> {
         let mut stmt = tx
@@ -854,33 +655,13 @@ impl Ledger {
     }
 }
 
-/// The status of a license at `now`, from its dates (the core's rules with
-/// the default 30-day expiring-soon window).
-fn status_of(
-    starts: Timestamp,
-    expires: Option<Timestamp>,
-    grace: u64,
-    now: Timestamp,
-) -> &'static str {
-    if now < starts {
-        return "not_yet_valid";
-    }
-    let Some(expires) = expires else {
-        return "active";
-    };
-    if now < expires {
-        let left = expires.unix_seconds() - now.unix_seconds();
-        return if left <= 30 * 86_400 {
-            "expiring_soon"
-        } else {
-            "active"
-        };
-    }
-    if now.unix_seconds() < expires.unix_seconds().saturating_add(grace) {
-        "in_grace"
-    } else {
-        "expired"
-    }
+/// Moves a license from state `from` to `to` (nothing if it is not in `from`).
+fn set_state(conn: &Connection, license_id: &str, from: State, to: State) -> Result<()> {
+    conn.execute(
+        "UPDATE licenses SET state = :to WHERE license_id = :id AND state = :from",
+        named_params! { ":to": to, ":id": license_id, ":from": from },
+    )?;
+    Ok(())
 }
 
 pub fn append_audit(
@@ -901,7 +682,7 @@ pub fn append_audit(
 pub fn insert_license(
     tx: &Transaction<'_>,
     license: &VerifiedLicense,
-    state: &str,
+    state: State,
     output: Option<&str>,
     batch: Option<&BatchRow<'_>>,
     now: Timestamp,
