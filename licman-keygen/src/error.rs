@@ -59,6 +59,17 @@ impl CliError {
         CliError::new("usage", message, Exit::Usage)
     }
 
+    /// A refusal to replace `path` without `--force`.
+    pub fn exists(path: &std::path::Path) -> Self {
+        CliError::failure(
+            "exists",
+            format!(
+                "{} already exists; pass --force to replace it",
+                path.display()
+            ),
+        )
+    }
+
     pub fn io(action: &str, path: &std::path::Path, e: &std::io::Error) -> Self {
         CliError::failure("io", format!("{action} {}: {e}", path.display()))
     }

@@ -23,7 +23,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, Payload};
 use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce};
-use licman_core::{KeyId, PublicKey, SigningKey};
+use licman_core::{KeyId, KeyRing, PublicKey, SigningKey};
 use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -377,6 +377,15 @@ pub fn load_public_key(path: &Path) -> Result<PublicKey> {
     })
 }
 
+/// The trusted public keys (`--public-key`, repeatable), as a key ring.
+pub fn load_key_ring(paths: &[PathBuf]) -> Result<KeyRing> {
+    let mut ring = KeyRing::new();
+    for path in paths {
+        ring.add(load_public_key(path)?);
+    }
+    Ok(ring)
+}
+
 /// Options that create a file with permissions `mode` on unix (the umask
 /// can only take bits away), so a file is never readable by others even
 /// for a moment. Elsewhere the mode is not applied: the file gets the
@@ -429,13 +438,7 @@ pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 /// replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, overwrite: bool) -> Result<()> {
     if !overwrite && fs::symlink_metadata(path).is_ok() {
-        return Err(CliError::failure(
-            "exists",
-            format!(
-                "{} already exists; pass --force to replace it",
-                path.display()
-            ),
-        ));
+        return Err(CliError::exists(path));
     }
     let dir = path
         .parent()

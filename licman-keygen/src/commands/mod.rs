@@ -1,0 +1,109 @@
+//! The subcommands, one module each: its clap arguments (`Args`) and its
+//! `run`, which does the work and hands a report to the module's
+//! rendering. This module holds the top-level enum and the dispatch.
+
+use clap::Subcommand;
+
+use crate::error::Result;
+
+mod catalog;
+mod describe;
+mod inspect;
+pub mod issue;
+mod keypair;
+pub mod ledger;
+mod revoke;
+mod shared;
+mod verify;
+
+/// How results are printed: for people, or as JSON (`--json`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+impl Output {
+    /// `--json` or not.
+    pub fn from_flag(json: bool) -> Output {
+        if json { Output::Json } else { Output::Text }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a signing key pair: NAME.secret (encrypted, mode 0600) and NAME.pub.
+    #[command(after_help = "\
+Examples:
+  licman-keygen keypair --out-dir keys --name netaudit-2026
+  LICMAN_PASSPHRASE=… licman-keygen keypair --out-dir keys --name netaudit-2026
+  licman-keygen keypair --out-dir ci-keys --name test --unencrypted    # CI only: the key is stored in the clear")]
+    Keypair(keypair::Args),
+
+    /// Validate a product catalog.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+
+    /// Issue a license from a catalog tier plus overrides, or a batch from CSV.
+    #[command(after_help = "\
+Examples:
+  licman-keygen issue --secret-key keys/netaudit-2026.secret --catalog netaudit.toml \\
+      --tier professional --customer acme-corp --email it@acme.example --valid-for 1y --grace 14d
+  licman-keygen issue --secret-key keys/k.secret --catalog netaudit.toml --tier starter --customer c-7 \\
+      --expires 2027-06-30 --add-module scheduled_audits --quota devices=25 --format armored --out c-7.lic
+  licman-keygen issue --batch customers.csv --secret-key keys/k.secret --catalog netaudit.toml \\
+      --valid-for 1y --out results.csv
+  licman-keygen issue --batch customers.csv --resume --secret-key keys/k.secret --catalog netaudit.toml \\
+      --valid-for 1y --out results-2.csv    # after an interrupted run: skip the rows already issued
+
+Batch CSV columns (header row required; only customer_id is required, and tier unless --tier is given):
+  customer_id, customer_name, email, tier, starts, expires, valid_for, perpetual (true/false), grace,
+  add_modules, remove_modules, quotas (name=N;name=unlimited), bind (fingerprints; separated),
+  bind_policy (any, all or a number), meta (key=value;key=value)
+  Empty cells use the command-line options. Results CSV (mode 0600): row, customer_id, status, license_id, key, error.
+  The ledger remembers which rows of which file (its path, and each row's content) were issued: running the
+  same file again is refused while any of its rows has a license, unless --resume skips those rows.")]
+    Issue(Box<issue::Args>),
+
+    /// Decode a license without trusting it (no signature check).
+    #[command(after_help = "\
+Examples:
+  licman-keygen inspect acme.lic
+  licman-keygen inspect --catalog netaudit.toml --json - < acme.lic")]
+    Inspect(inspect::Args),
+
+    /// Verify a license: signature, key id, product, dates, revocation, machine.
+    #[command(after_help = "\
+--product or --catalog is required: the product to expect never comes from the license itself.
+
+Examples:
+  licman-keygen verify --public-key keys/netaudit-2026.pub --catalog netaudit.toml acme.lic
+  licman-keygen verify --public-key keys/netaudit-2026.pub --product netaudit acme.lic
+  licman-keygen verify --public-key keys/old.pub --public-key keys/new.pub --catalog netaudit.toml \\
+      --at 2027-06-01 --revocations revoked.lrl --json acme.lic")]
+    Verify(verify::Args),
+
+    /// Revoke licenses: write a signed revocation list with every license revoked so far.
+    #[command(after_help = "\
+Examples:
+  licman-keygen revoke --secret-key keys/k.secret --license-id 0f8fad5b-d9cb-469f-a165-70867728950e \\
+      --reason \"chargeback\" --out revoked.lrl")]
+    Revoke(revoke::Args),
+
+    /// Query, export, import and audit the ledger.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+}
+
+/// Runs a subcommand.
+pub fn run(command: &Command, out: Output) -> Result<()> {
+    match command {
+        Command::Keypair(args) => keypair::run(args, out),
+        Command::Catalog(command) => catalog::run(command, out),
+        Command::Issue(args) => issue::run(args, out),
+        Command::Inspect(args) => inspect::run(args, out),
+        Command::Verify(args) => verify::run(args, out),
+        Command::Revoke(args) => revoke::run(args, out),
+        Command::Ledger(command) => ledger::run(command, out),
+    }
+}
