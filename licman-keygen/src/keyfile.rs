@@ -231,56 +231,10 @@ impl SealedKey {
 
     /// Decrypts with `passphrase` (ignored for unencrypted files).
     pub fn open(&self, passphrase: Option<&[u8]>) -> Result<SigningKey> {
-        let header = &self.bytes[..HEADER_LEN];
-        let sealed = &self.bytes[HEADER_LEN..self.bytes.len() - CHECKSUM_LEN];
         let seed: Zeroizing<Vec<u8>> = if self.encrypted {
-            let params = KdfParams {
-                memory_kib: self.u32_at(6),
-                iterations: self.u32_at(10),
-                parallelism: self.u32_at(14),
-            };
-            if params.memory_kib > MAX_M_COST_KIB
-                || params.iterations > MAX_T_COST
-                || params.parallelism > MAX_P_COST
-            {
-                return Err(corrupt(
-                    &self.path,
-                    &format!(
-                        "key derivation parameters above the limits (memory {} KiB, {} iterations, {} lanes; at most {MAX_M_COST_KIB} KiB, {MAX_T_COST}, {MAX_P_COST})",
-                        params.memory_kib, params.iterations, params.parallelism
-                    ),
-                ));
-            }
-            let passphrase = passphrase.ok_or_else(|| {
-                CliError::failure(
-                    "passphrase",
-                    "this secret key is encrypted and no passphrase was given",
-                )
-            })?;
-            let mut salt = [0u8; 16];
-            salt.copy_from_slice(&self.bytes[18..34]);
-            let mut nonce = [0u8; 24];
-            nonce.copy_from_slice(&self.bytes[34..58]);
-            let wrapping = derive(passphrase, &salt, params)?;
-            let cipher = XChaCha20Poly1305::new((&*wrapping).into());
-            Zeroizing::new(
-                cipher
-                    .decrypt(
-                        &XNonce::from(nonce),
-                        Payload {
-                            msg: sealed,
-                            aad: header,
-                        },
-                    )
-                    .map_err(|_| {
-                        CliError::failure(
-                            "wrong_passphrase",
-                            format!("wrong passphrase for {}", self.path.display()),
-                        )
-                    })?,
-            )
+            self.decrypt(passphrase)?
         } else {
-            Zeroizing::new(sealed.to_vec())
+            Zeroizing::new(self.sealed().to_vec())
         };
         let seed: Zeroizing<[u8; 32]> = Zeroizing::new(
             seed.as_slice()
@@ -292,6 +246,63 @@ impl SealedKey {
             return Err(corrupt(&self.path, "the key does not match its key id"));
         }
         Ok(key)
+    }
+
+    /// The sealed seed: what lies between the header and the checksum.
+    fn sealed(&self) -> &[u8] {
+        &self.bytes[HEADER_LEN..self.bytes.len() - CHECKSUM_LEN]
+    }
+
+    /// The seed of an encrypted file: the key derived from `passphrase`
+    /// with the file's parameters (refused above the limits), then the
+    /// AEAD with the header as associated data.
+    fn decrypt(&self, passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>> {
+        let header = &self.bytes[..HEADER_LEN];
+        let sealed = self.sealed();
+        let params = KdfParams {
+            memory_kib: self.u32_at(6),
+            iterations: self.u32_at(10),
+            parallelism: self.u32_at(14),
+        };
+        if params.memory_kib > MAX_M_COST_KIB
+            || params.iterations > MAX_T_COST
+            || params.parallelism > MAX_P_COST
+        {
+            return Err(corrupt(
+                &self.path,
+                &format!(
+                    "key derivation parameters above the limits (memory {} KiB, {} iterations, {} lanes; at most {MAX_M_COST_KIB} KiB, {MAX_T_COST}, {MAX_P_COST})",
+                    params.memory_kib, params.iterations, params.parallelism
+                ),
+            ));
+        }
+        let passphrase = passphrase.ok_or_else(|| {
+            CliError::failure(
+                "passphrase",
+                "this secret key is encrypted and no passphrase was given",
+            )
+        })?;
+        let mut salt = [0u8; 16];
+        salt.copy_from_slice(&self.bytes[18..34]);
+        let mut nonce = [0u8; 24];
+        nonce.copy_from_slice(&self.bytes[34..58]);
+        let wrapping = derive(passphrase, &salt, params)?;
+        let cipher = XChaCha20Poly1305::new((&*wrapping).into());
+        let seed = cipher
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: header,
+                },
+            )
+            .map_err(|_| {
+                CliError::failure(
+                    "wrong_passphrase",
+                    format!("wrong passphrase for {}", self.path.display()),
+                )
+            })?;
+        Ok(Zeroizing::new(seed))
     }
 }
 
