@@ -121,32 +121,99 @@ pub(crate) fn signed_message(context: &[u8], signed: &[u8]) -> Vec<u8> {
     message
 }
 
-/// An envelope stored right after the context string of its signature, so
-/// the signed message (`context ‖ version ‖ key id ‖ payload`) is one slice
-/// and verification copies nothing.
+/// What distinguishes one kind of signed artefact (a license, a revocation
+/// list) from another: its signature context, text forms and size limits.
+/// Everything else about the envelope is the same for both.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct EnvelopeKind {
+    /// Domain-separation context of the signature.
+    pub(crate) context: &'static [u8],
+    /// The compact text's prefix, for kinds that have a compact form.
+    pub(crate) prefix: Option<&'static str>,
+    /// The armored text's lines.
+    pub(crate) armor: Armor,
+    /// Largest binary envelope.
+    pub(crate) max_len: usize,
+    /// Largest text, either form.
+    pub(crate) max_text_len: usize,
+}
+
+/// Licenses: compact `lm1_…` and armored.
+pub(crate) static LICENSE_KIND: EnvelopeKind = EnvelopeKind {
+    context: LICENSE_CONTEXT,
+    prefix: Some(LICENSE_PREFIX),
+    armor: LICENSE_ARMOR,
+    max_len: MAX_LICENSE_LEN,
+    max_text_len: MAX_LICENSE_TEXT_LEN,
+};
+
+/// A signed envelope of one [`EnvelopeKind`], stored right after the
+/// context string of its signature, so the signed message (`context ‖
+/// version ‖ key id ‖ payload`) is one slice and verification copies
+/// nothing. Parsing and the text forms are written once here for every
+/// kind.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) struct ContextualEnvelope {
     /// `context ‖ envelope`.
     buf: Vec<u8>,
     context_len: usize,
+    kind: &'static EnvelopeKind,
 }
 
 impl ContextualEnvelope {
-    /// Takes `buf`, which starts with `context` (as the decoders below
-    /// leave it).
-    fn from_buffer(context: &[u8], buf: Vec<u8>) -> Self {
+    /// Parses the compact text of `kind`.
+    pub(crate) fn from_compact(kind: &'static EnvelopeKind, text: &str) -> Result<Self, Error> {
+        let prefix = kind.prefix.ok_or(Error::WrongPrefix {
+            expected: kind.armor.begin,
+        })?;
+        decode_prefixed_after(kind.context, text, prefix, kind.max_text_len)
+            .map(|buf| Self::from_buffer(kind, buf))
+    }
+
+    /// Parses the armored text of `kind`.
+    pub(crate) fn from_armored(kind: &'static EnvelopeKind, text: &str) -> Result<Self, Error> {
+        decode_armored(kind, text)
+    }
+
+    /// Copies a binary envelope of `kind`, after checking its framing and
+    /// size (before the copy).
+    pub(crate) fn from_bytes(kind: &'static EnvelopeKind, bytes: &[u8]) -> Result<Self, Error> {
+        split_envelope(bytes, kind.max_len)?;
+        Ok(Self::from_envelope(kind, bytes))
+    }
+
+    /// The compact text (`prefix` + base64url); a kind without a compact
+    /// form has only its armor.
+    pub(crate) fn to_compact(&self) -> String {
+        encode_prefixed(self.kind.prefix.unwrap_or_default(), self.envelope())
+    }
+
+    /// The armored text (64-character lines, trailing newline).
+    pub(crate) fn to_armored(&self) -> String {
+        encode_armored(self.kind.armor, self.envelope())
+    }
+
+    /// The framing of the envelope (see [`split_envelope`]) and the
+    /// message its signature covers, within the kind's size limit.
+    pub(crate) fn open(&self) -> Result<(Envelope<'_>, &[u8]), Error> {
+        self.split(self.kind.max_len)
+    }
+    /// Takes `buf`, which starts with the kind's context (as the decoders
+    /// below leave it).
+    fn from_buffer(kind: &'static EnvelopeKind, buf: Vec<u8>) -> Self {
         ContextualEnvelope {
             buf,
-            context_len: context.len(),
+            context_len: kind.context.len(),
+            kind,
         }
     }
 
-    /// Copies an envelope in after `context`.
-    pub(crate) fn from_envelope(context: &[u8], envelope: &[u8]) -> Self {
-        let mut buf = Vec::with_capacity(context.len() + envelope.len());
-        buf.extend_from_slice(context);
+    /// Copies an envelope in after the kind's context.
+    fn from_envelope(kind: &'static EnvelopeKind, envelope: &[u8]) -> Self {
+        let mut buf = Vec::with_capacity(kind.context.len() + envelope.len());
+        buf.extend_from_slice(kind.context);
         buf.extend_from_slice(envelope);
-        Self::from_buffer(context, buf)
+        Self::from_buffer(kind, buf)
     }
 
     /// The binary envelope.
@@ -299,17 +366,6 @@ pub(crate) fn decode_prefixed(
     decode_prefixed_after(&[], text, prefix, max_text_len)
 }
 
-/// [`decode_prefixed`] into a buffer that starts with `context`.
-pub(crate) fn decode_prefixed_envelope(
-    context: &[u8],
-    text: &str,
-    prefix: &'static str,
-    max_text_len: usize,
-) -> Result<ContextualEnvelope, Error> {
-    decode_prefixed_after(context, text, prefix, max_text_len)
-        .map(|buf| ContextualEnvelope::from_buffer(context, buf))
-}
-
 fn decode_prefixed_after(
     context: &[u8],
     text: &str,
@@ -342,12 +398,8 @@ pub(crate) fn encode_prefixed(prefix: &str, bytes: &[u8]) -> String {
 /// Decodes an armored text: BEGIN line, base64url body in lines of exactly
 /// 64 characters (the last 1–64), END line. `\n` or `\r\n` line ends;
 /// surrounding whitespace is ignored. The result is stored after `context`.
-pub(crate) fn decode_armored(
-    context: &[u8],
-    text: &str,
-    armor: Armor,
-    max_text_len: usize,
-) -> Result<ContextualEnvelope, Error> {
+fn decode_armored(kind: &'static EnvelopeKind, text: &str) -> Result<ContextualEnvelope, Error> {
+    let (context, armor, max_text_len) = (kind.context, kind.armor, kind.max_text_len);
     if text.len() > max_text_len {
         return Err(Error::TooLarge {
             len: text.len(),
@@ -393,10 +445,10 @@ pub(crate) fn decode_armored(
     let mut out = Vec::with_capacity(context.len() + body.len() / 4 * 3 + 3);
     out.extend_from_slice(context);
     decode_base64url_into(&body, &mut out)?;
-    Ok(ContextualEnvelope::from_buffer(context, out))
+    Ok(ContextualEnvelope::from_buffer(kind, out))
 }
 
-pub(crate) fn encode_armored(armor: Armor, bytes: &[u8]) -> String {
+fn encode_armored(armor: Armor, bytes: &[u8]) -> String {
     let body = encode_base64url(bytes);
     let mut out = String::with_capacity(body.len() + body.len() / ARMOR_LINE_LEN + 80);
     out.push_str(armor.begin);
@@ -418,7 +470,15 @@ mod tests {
     /// `decode_armored` after a context, checked to keep the context in
     /// front and to split back to the envelope.
     fn armored(text: &str, armor: Armor, max: usize) -> Result<Vec<u8>, Error> {
-        let framed = decode_armored(b"ctx\0", text, armor, max)?;
+        let kind: &'static EnvelopeKind =
+            alloc::boxed::Box::leak(alloc::boxed::Box::new(EnvelopeKind {
+                context: b"ctx\0",
+                prefix: None,
+                armor,
+                max_len: MAX_LICENSE_LEN,
+                max_text_len: max,
+            }));
+        let framed = decode_armored(kind, text)?;
         assert_eq!(framed.buf.get(..4), Some(&b"ctx\0"[..]));
         Ok(framed.envelope().to_vec())
     }

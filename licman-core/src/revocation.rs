@@ -4,7 +4,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::error::Error;
-use crate::format::{Armor, ContextualEnvelope, decode_armored, encode_armored, split_envelope};
+use crate::format::{Armor, ContextualEnvelope, EnvelopeKind};
 use crate::ids::{KeyId, LicenseId};
 use crate::keys::KeyRing;
 use crate::time::Timestamp;
@@ -28,6 +28,15 @@ pub const MAX_REVOCATION_TEXT_LEN: usize =
 pub const REVOCATION_ARMOR: Armor = Armor {
     begin: "-----BEGIN LICMAN REVOCATION LIST-----",
     end: "-----END LICMAN REVOCATION LIST-----",
+};
+
+/// Revocation lists: armored only.
+pub(crate) static REVOCATION_KIND: EnvelopeKind = EnvelopeKind {
+    context: REVOCATION_CONTEXT,
+    prefix: None,
+    armor: REVOCATION_ARMOR,
+    max_len: MAX_REVOCATION_LIST_LEN,
+    max_text_len: MAX_REVOCATION_TEXT_LEN,
 };
 
 /// A parsed revocation list whose signature has not been checked.
@@ -59,12 +68,7 @@ impl UnverifiedRevocationList {
     /// assert!(matches!(UnverifiedRevocationList::parse("lm1_AAAA"), Err(Error::WrongPrefix { .. })));
     /// ```
     pub fn parse(text: &str) -> Result<Self, Error> {
-        Self::from_envelope(decode_armored(
-            REVOCATION_CONTEXT,
-            text,
-            REVOCATION_ARMOR,
-            MAX_REVOCATION_TEXT_LEN,
-        )?)
+        Self::from_envelope(ContextualEnvelope::from_armored(&REVOCATION_KIND, text)?)
     }
 
     /// Parses the binary form.
@@ -74,13 +78,11 @@ impl UnverifiedRevocationList {
     /// assert_eq!(UnverifiedRevocationList::from_bytes(&[]), Err(Error::Truncated));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        // Checked before the copy.
-        split_envelope(bytes, MAX_REVOCATION_LIST_LEN)?;
-        Self::from_envelope(ContextualEnvelope::from_envelope(REVOCATION_CONTEXT, bytes))
+        Self::from_envelope(ContextualEnvelope::from_bytes(&REVOCATION_KIND, bytes)?)
     }
 
     fn from_envelope(bytes: ContextualEnvelope) -> Result<Self, Error> {
-        let (envelope, _) = bytes.split(MAX_REVOCATION_LIST_LEN)?;
+        let (envelope, _) = bytes.open()?;
         let key_id = envelope.key_id;
         let RevocationPayload {
             product,
@@ -187,7 +189,7 @@ impl UnverifiedRevocationList {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(REVOCATION_ARMOR, self.bytes.envelope())
+        self.bytes.to_armored()
     }
 
     /// Verifies the signature under the key ring (strict Ed25519, the
@@ -203,7 +205,7 @@ impl UnverifiedRevocationList {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn verify(self, ring: &KeyRing, product: &str) -> Result<RevocationList, Error> {
-        let (envelope, message) = self.bytes.split(MAX_REVOCATION_LIST_LEN)?;
+        let (envelope, message) = self.bytes.open()?;
         ring.verify_signature(envelope.key_id, message, &envelope.signature)?;
         if self.product != product {
             return Err(Error::WrongProduct {

@@ -7,11 +7,7 @@ use core::time::Duration;
 
 use crate::claims::{Claims, Customer};
 use crate::error::Error;
-use crate::format::{
-    ContextualEnvelope, LICENSE_ARMOR, LICENSE_CONTEXT, LICENSE_PREFIX, MAX_LICENSE_LEN,
-    MAX_LICENSE_TEXT_LEN, decode_armored, decode_prefixed_envelope, encode_armored,
-    encode_prefixed, split_envelope,
-};
+use crate::format::{ContextualEnvelope, LICENSE_KIND, MAX_LICENSE_TEXT_LEN};
 use crate::ids::{Fingerprint, KeyId, LicenseId, ModuleId, QuotaId};
 use crate::keys::KeyRing;
 use crate::module_set::ModuleSet;
@@ -505,12 +501,7 @@ impl UnverifiedLicense {
     /// assert!(matches!(UnverifiedLicense::from_compact("lm1_!!"), Err(Error::InvalidEncoding { .. })));
     /// ```
     pub fn from_compact(text: &str) -> Result<Self, Error> {
-        Self::from_envelope(decode_prefixed_envelope(
-            LICENSE_CONTEXT,
-            text,
-            LICENSE_PREFIX,
-            MAX_LICENSE_TEXT_LEN,
-        )?)
+        Self::from_envelope(ContextualEnvelope::from_compact(&LICENSE_KIND, text)?)
     }
 
     /// Parses an armored license file.
@@ -524,12 +515,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn from_armored(text: &str) -> Result<Self, Error> {
-        Self::from_envelope(decode_armored(
-            LICENSE_CONTEXT,
-            text,
-            LICENSE_ARMOR,
-            MAX_LICENSE_TEXT_LEN,
-        )?)
+        Self::from_envelope(ContextualEnvelope::from_armored(&LICENSE_KIND, text)?)
     }
 
     /// Parses the binary envelope.
@@ -539,13 +525,11 @@ impl UnverifiedLicense {
     /// assert_eq!(UnverifiedLicense::from_bytes(&[9]), Err(Error::UnsupportedVersion { found: 9, supported: 1 }));
     /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, Error> {
-        // Checked before the copy.
-        split_envelope(bytes, MAX_LICENSE_LEN)?;
-        Self::from_envelope(ContextualEnvelope::from_envelope(LICENSE_CONTEXT, bytes))
+        Self::from_envelope(ContextualEnvelope::from_bytes(&LICENSE_KIND, bytes)?)
     }
 
     fn from_envelope(bytes: ContextualEnvelope) -> Result<Self, Error> {
-        let (envelope, _) = bytes.split(MAX_LICENSE_LEN)?;
+        let (envelope, _) = bytes.open()?;
         let claims = decode_claims(envelope.payload)?;
         let key_id = envelope.key_id;
         Ok(UnverifiedLicense {
@@ -601,7 +585,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_compact(&self) -> String {
-        encode_prefixed(LICENSE_PREFIX, self.bytes.envelope())
+        self.bytes.to_compact()
     }
 
     /// The armored text (64-character lines, trailing newline).
@@ -613,7 +597,7 @@ impl UnverifiedLicense {
     /// # Ok::<(), licman_core::Error>(())
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(LICENSE_ARMOR, self.bytes.envelope())
+        self.bytes.to_armored()
     }
 
     /// Verifies the signature (strict Ed25519 under the key ring, by key
@@ -647,7 +631,7 @@ impl UnverifiedLicense {
         ring: &KeyRing,
         options: &VerifyOptions<'_>,
     ) -> Result<VerifiedLicense, Error> {
-        let (envelope, message) = self.bytes.split(MAX_LICENSE_LEN)?;
+        let (envelope, message) = self.bytes.open()?;
         ring.verify_signature(envelope.key_id, message, &envelope.signature)?;
         if self.claims.product != options.product {
             return Err(Error::WrongProduct {
@@ -1122,7 +1106,7 @@ impl VerifiedLicense {
     /// assert!(license.to_compact().len() <= 240);
     /// ```
     pub fn to_compact(&self) -> String {
-        encode_prefixed(LICENSE_PREFIX, self.bytes.envelope())
+        self.bytes.to_compact()
     }
 
     /// The armored text.
@@ -1132,7 +1116,7 @@ impl VerifiedLicense {
     /// assert!(license.to_armored().starts_with("-----BEGIN LICMAN LICENSE-----"));
     /// ```
     pub fn to_armored(&self) -> String {
-        encode_armored(LICENSE_ARMOR, self.bytes.envelope())
+        self.bytes.to_armored()
     }
 }
 
