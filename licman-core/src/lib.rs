@@ -129,7 +129,7 @@ pub use sign::SigningKey;
 pub use time::{SECONDS_PER_DAY, Timestamp};
 pub use verify::{
     DEFAULT_CLOCK_TOLERANCE, DEFAULT_EXPIRING_SOON_WINDOW, Policy, Status, UnverifiedLicense,
-    VerifiedLicense, VerifyOptions,
+    VerifiedLicense, VerifyOptions, VerifyRequest,
 };
 
 #[cfg(feature = "doc-helpers")]

@@ -292,6 +292,96 @@ impl<'a> VerifyOptions<'a> {
     }
 }
 
+/// [`VerifyOptions`] in owned form: what a host or tool gathers from its
+/// configuration, command line or binding call (texts already parsed), kept
+/// for as long as it likes. [`options`](Self::options) lends the options
+/// verification takes; the optional defences are applied in one place.
+///
+/// ```
+/// use licman_core::*;
+/// let request = VerifyRequest {
+///     last_seen: Timestamp::from_date(2026, 5, 31),
+///     min_revocation_serial: 3,
+///     ..VerifyRequest::new("netaudit", Timestamp::from_date(2026, 6, 1).unwrap())
+/// };
+/// let options = request.options();
+/// assert_eq!(options.last_seen_time(), request.last_seen);
+/// assert_eq!(options.product(), "netaudit");
+/// ```
+#[derive(Clone, Debug)]
+pub struct VerifyRequest {
+    /// The product the host is.
+    pub product: String,
+    /// The host's time.
+    pub now: Timestamp,
+    /// The latest time the host saw before ([`VerifyOptions::last_seen`]).
+    pub last_seen: Option<Timestamp>,
+    /// A verified revocation list ([`VerifyOptions::revocations`]).
+    pub revocations: Option<RevocationList>,
+    /// The lowest list serial accepted ([`VerifyOptions::min_revocation_serial`]).
+    pub min_revocation_serial: u64,
+    /// The oldest list accepted ([`VerifyOptions::max_revocation_age`]).
+    pub max_revocation_age: Option<Duration>,
+    /// This machine's fingerprints ([`VerifyOptions::fingerprints`]).
+    pub fingerprints: Vec<Fingerprint>,
+    /// Enforce, warn or report ([`VerifyOptions::policy`]).
+    pub policy: Policy,
+    /// The expiring-soon window ([`VerifyOptions::expiring_soon_window`]).
+    pub expiring_soon_window: Duration,
+    /// The clock tolerance ([`VerifyOptions::clock_tolerance`]).
+    pub clock_tolerance: Duration,
+}
+
+impl VerifyRequest {
+    /// A request with the defaults of [`VerifyOptions::new`].
+    ///
+    /// ```
+    /// # use licman_core::{Policy, Timestamp, VerifyRequest};
+    /// let r = VerifyRequest::new("netaudit", Timestamp::UNIX_EPOCH);
+    /// assert_eq!((r.policy, r.min_revocation_serial), (Policy::Enforce, 0));
+    /// ```
+    pub fn new(product: impl Into<String>, now: Timestamp) -> Self {
+        VerifyRequest {
+            product: product.into(),
+            now,
+            last_seen: None,
+            revocations: None,
+            min_revocation_serial: 0,
+            max_revocation_age: None,
+            fingerprints: Vec::new(),
+            policy: Policy::Enforce,
+            expiring_soon_window: DEFAULT_EXPIRING_SOON_WINDOW,
+            clock_tolerance: DEFAULT_CLOCK_TOLERANCE,
+        }
+    }
+
+    /// The options verification takes, borrowing from this request.
+    ///
+    /// ```
+    /// # use licman_core::{Timestamp, VerifyRequest};
+    /// let r = VerifyRequest::new("p", Timestamp::UNIX_EPOCH);
+    /// assert_eq!(r.options().now(), Timestamp::UNIX_EPOCH);
+    /// ```
+    pub fn options(&self) -> VerifyOptions<'_> {
+        let mut options = VerifyOptions::new(&self.product, self.now)
+            .fingerprints(&self.fingerprints)
+            .policy(self.policy)
+            .expiring_soon_window(self.expiring_soon_window)
+            .clock_tolerance(self.clock_tolerance)
+            .min_revocation_serial(self.min_revocation_serial);
+        if let Some(seen) = self.last_seen {
+            options = options.last_seen(seen);
+        }
+        if let Some(list) = &self.revocations {
+            options = options.revocations(list);
+        }
+        if let Some(age) = self.max_revocation_age {
+            options = options.max_revocation_age(age);
+        }
+        options
+    }
+}
+
 /// Where a license stands at a point in time.
 ///
 /// Day counts round up: a license with one second left has one day left.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::ArgGroup;
 use licman_core::{
     Catalog, Error, Fingerprint, KeyRing, Policy, RevocationList, Status, UnverifiedLicense,
-    VerifiedLicense, VerifyOptions,
+    VerifiedLicense, VerifyOptions, VerifyRequest,
 };
 use serde_json::json;
 
@@ -78,30 +78,35 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
     let product = expected_product(args, catalog.as_ref())?;
     let text = read_input(&args.file)?;
     let revocations = read_revocations(args.revocations.as_deref(), &ring, &product)?;
-    let mut options = VerifyOptions::new(&product, at).fingerprints(&fingerprints);
-    if let Some(seen) = &args.last_seen {
-        options = options.last_seen(dates::parse_date(seen)?);
-    }
-    if let Some(list) = &revocations {
-        options = options.revocations(list);
-    }
-    if args.advisory {
-        options = options.policy(Policy::Advisory);
-    }
-    render(check(&text, &ring, &options), catalog.as_ref(), out)
+    let request = VerifyRequest {
+        last_seen: args
+            .last_seen
+            .as_deref()
+            .map(dates::parse_date)
+            .transpose()?,
+        revocations,
+        fingerprints,
+        policy: if args.advisory {
+            Policy::Advisory
+        } else {
+            Policy::Enforce
+        },
+        ..VerifyRequest::new(product, at)
+    };
+    render(
+        check(&text, &ring, &request.options()),
+        catalog.as_ref(),
+        out,
+    )
 }
 
 fn parse_fingerprints(fingerprints: &[String]) -> Result<Vec<Fingerprint>> {
-    fingerprints
-        .iter()
-        .map(|f| {
-            f.trim().parse::<Fingerprint>().map_err(|_| {
-                CliError::usage(format!(
-                    "malformed fingerprint '{f}': expected 64 hex digits"
-                ))
-            })
-        })
-        .collect()
+    Fingerprint::parse_list(fingerprints.iter().map(String::as_str)).map_err(|e| {
+        let text = fingerprints.get(e.position).map_or("", String::as_str);
+        CliError::usage(format!(
+            "malformed fingerprint '{text}': expected 64 hex digits ({e})"
+        ))
+    })
 }
 
 /// The product to expect comes from the operator, never from the license

@@ -195,17 +195,12 @@ fn machine_binding(r: &Request) -> Result<Option<MachineBinding>> {
     if r.bind.is_empty() {
         return Ok(None);
     }
-    let fingerprints = r
-        .bind
-        .iter()
-        .map(|f| {
-            f.trim().parse::<Fingerprint>().map_err(|_| {
-                usage(format!(
-                    "malformed fingerprint '{f}': expected 64 hex digits (SHA-256 of a machine id)"
-                ))
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let fingerprints = Fingerprint::parse_list(r.bind.iter().map(String::as_str)).map_err(|e| {
+        let text = r.bind.get(e.position).map_or("", String::as_str);
+        usage(format!(
+            "malformed fingerprint '{text}': expected 64 hex digits, the SHA-256 of a machine id ({e})"
+        ))
+    })?;
     let policy = match r.bind_policy.trim() {
         "any" | "" => MatchPolicy::Any,
         "all" => MatchPolicy::All,
