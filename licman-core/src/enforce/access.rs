@@ -72,8 +72,8 @@ impl fmt::Display for GroupError {
 impl core::error::Error for GroupError {}
 
 /// The groups of one product installation and the modules each grants,
-/// bound to the license in force (the seed's `set_group_module_access` and
-/// `get_user_modules`).
+/// bound to the license in force: setting a group's modules, and the
+/// modules a user gets from their groups.
 ///
 /// Setting a group refuses any module the license does not include. When
 /// the license changes (an upgrade), build a new `GroupAccess` from the new

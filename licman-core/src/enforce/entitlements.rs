@@ -57,8 +57,8 @@ impl fmt::Display for CheckError {
 impl core::error::Error for CheckError {}
 
 /// How many of a batch of candidates fit in a quota, first come first
-/// served (the seed's discovery: 20 found with 10 free → 10 accepted, 10
-/// rejected).
+/// served: a discovery that finds 20 devices with 10 free slots accepts the
+/// first 10 and rejects the other 10.
 ///
 /// ```
 /// use licman_core::Acceptance;

@@ -1,5 +1,6 @@
 //! The storage clean-up plan: which stored items to delete to get back
-//! under a storage quota (the seed's backup auto-cleanup).
+//! under a storage quota: the oldest first, never an owner's newest item,
+//! stopping as soon as the total fits (automatic backup clean-up).
 
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;

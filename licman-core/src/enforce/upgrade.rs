@@ -56,9 +56,8 @@ impl QuotaChange {
     }
 }
 
-/// The difference between two licenses of the same product: the seed's
-/// upgrade and renewal handling (what to unlock, what to lock, which quotas
-/// moved).
+/// The difference between two licenses of the same product, for upgrades
+/// and renewals: what to unlock, what to lock, which quotas moved.
 ///
 /// ```
 /// use licman_core::LicenseChange;
