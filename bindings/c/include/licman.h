@@ -10,6 +10,42 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// `LicmanVerifyOptions.policy`: not given (enforce, or advisory when
+// `advisory` is set).
+#define LICMAN_POLICY_DEFAULT 0
+
+// `LicmanVerifyOptions.policy`: refuse a license with a validity problem.
+#define LICMAN_POLICY_ENFORCE 1
+
+// `LicmanVerifyOptions.policy`: verify and list the problems; checks still
+// refuse a revoked license or another machine's.
+#define LICMAN_POLICY_ADVISORY 2
+
+// `LicmanVerifyOptions.policy`: verify and list the problems; only time
+// still refuses (fail open).
+#define LICMAN_POLICY_REPORT_ONLY 3
+
+// `LicmanRouteOptions.path_case`: the catalog's `[routes] case` (given to
+// [`licman_route_table_new`]; never returned).
+#define LICMAN_PATH_CASE_CATALOG 0
+
+// `LicmanRouteOptions.path_case`: `/Devices` is not `/devices`.
+#define LICMAN_PATH_CASE_EXACT 1
+
+// `LicmanRouteOptions.path_case`: ASCII letters match whatever their case.
+#define LICMAN_PATH_CASE_FOLD_ASCII 2
+
+// `LicmanRouteOptions.unmatched`: the catalog's `[routes] unmatched`
+// (given to [`licman_route_table_new`]; never returned).
+#define LICMAN_UNMATCHED_CATALOG 0
+
+// `LicmanRouteOptions.unmatched`: a path no route covers needs a license.
+#define LICMAN_UNMATCHED_LICENSED 1
+
+// `LicmanRouteOptions.unmatched`: a path no route covers is refused
+// (`unlisted`, 403 `unlisted_path`).
+#define LICMAN_UNMATCHED_DENY 2
+
 // A product catalog (opaque).
 typedef struct LicmanCatalog LicmanCatalog;
 
@@ -18,6 +54,10 @@ typedef struct LicmanKeyRing LicmanKeyRing;
 
 // A verified license bound to its catalog (opaque).
 typedef struct LicmanLicense LicmanLicense;
+
+// A catalog's route table, matched with the catalog's options or others
+// (opaque).
+typedef struct LicmanRouteTable LicmanRouteTable;
 
 // An error. `http_status` is 402, 403 or 400 for refusals and 0 otherwise;
 // `body` is the refusal's JSON body (empty otherwise). All strings are
@@ -51,9 +91,39 @@ typedef struct LicmanVerifyOptions {
   const char *const *fingerprints;
   // Number of `fingerprints`.
   size_t fingerprint_count;
-  // Report validity problems instead of refusing.
+  // Report validity problems instead of refusing: the older spelling of
+  // `policy = LICMAN_POLICY_ADVISORY` (true with another policy is
+  // refused).
   bool advisory;
+  // `LICMAN_POLICY_*` (0: enforce, or advisory when `advisory` is set).
+  uint32_t policy;
+  // The lowest revocation-list serial accepted (0: any); an older list
+  // is refused with `stale_revocation_list`.
+  uint64_t min_revocation_serial;
+  // The oldest revocation list accepted, in seconds before `now_unix`
+  // (0: any age); an older one is refused with `stale_revocation_list`.
+  uint64_t max_revocation_age_seconds;
 } LicmanVerifyOptions;
+
+// A revocation list that parsed and verified
+// ([`licman_keyring_verify_revocation_list`]).
+typedef struct LicmanRevocationListInfo {
+  // The list's serial (later lists have higher ones).
+  uint64_t serial;
+  // When it was issued, Unix seconds.
+  uint64_t issued_at_unix;
+  // How many licenses it revokes.
+  uint64_t revoked_count;
+} LicmanRevocationListInfo;
+
+// How a route table matches: `LICMAN_PATH_CASE_*` and
+// `LICMAN_UNMATCHED_*`.
+typedef struct LicmanRouteOptions {
+  // `LICMAN_PATH_CASE_*`.
+  uint32_t path_case;
+  // `LICMAN_UNMATCHED_*`.
+  uint32_t unmatched;
+} LicmanRouteOptions;
 
 #ifdef __cplusplus
 extern "C" {
@@ -110,6 +180,20 @@ struct LicmanLicense *licman_keyring_verify(const struct LicmanKeyRing *ring,
                                             const struct LicmanVerifyOptions *options,
                                             struct LicmanError **error);
 
+// Parses and verifies an armored revocation list of `product` with `ring`
+// and stores its serial, issue time and size in `*info` (to keep the
+// highest serial accepted, for `LicmanVerifyOptions.min_revocation_serial`).
+// Returns 0, or -1 with the error (`invalid_revocation_list`).
+//
+// # Safety
+// `ring` is a live key ring; `text` and `product` NUL-terminated strings;
+// `info` writable; `error` NULL or writable.
+int32_t licman_keyring_verify_revocation_list(const struct LicmanKeyRing *ring,
+                                              const char *text,
+                                              const char *product,
+                                              struct LicmanRevocationListInfo *info,
+                                              struct LicmanError **error);
+
 // Frees a license. NULL is a no-op.
 //
 // # Safety
@@ -138,6 +222,17 @@ const char *licman_license_verified_status(const struct LicmanLicense *license);
 int32_t licman_license_days_until_expiry(const struct LicmanLicense *license,
                                          uint64_t now_unix,
                                          int64_t *days);
+
+// The latest time any check of the license has seen (verification's
+// included), Unix seconds: a check at a time more than the clock tolerance
+// (one hour) before it is refused (`clock_error`, reason
+// `clock_rolled_back`). Persist it and pass it as
+// `LicmanVerifyOptions.last_seen_unix` at the next start. 0 if `license`
+// is NULL.
+//
+// # Safety
+// `license` is NULL or a live license handle.
+uint64_t licman_license_last_seen_unix(const struct LicmanLicense *license);
 
 // The license id (UUID), the tier, the customer id, the claims as JSON, or
 // the validity problems as a JSON array of codes: `what` selects one of
@@ -195,12 +290,8 @@ int32_t licman_license_set_group(const struct LicmanLicense *license,
                                  size_t count,
                                  struct LicmanError **error);
 
-// The gateway decision for `path`. Returns what it needs (`public`,
-// `licensed` or a module name; free with [`licman_string_free`]) if
-// allowed, else NULL with the refusal in `*error` (402, 403 or 400).
-// `license` may be NULL (no license). The user check runs only when
-// `check_user` is true: the user's `groups` (`group_count` names) or
-// `superuser`.
+// The gateway decision for `path` under the catalog's route table, as
+// [`licman_route_table_authorize`].
 //
 // # Safety
 // `catalog` is live; `path` a NUL-terminated string; `license` NULL or
@@ -214,6 +305,64 @@ char *licman_authorize(const struct LicmanCatalog *catalog,
                        bool superuser,
                        uint64_t now_unix,
                        struct LicmanError **error);
+
+// The route table of `catalog`, matched with `options` (NULL: the
+// catalog's `[routes]` options; a `LICMAN_*_CATALOG` field keeps the
+// catalog's value). Fails with `invalid_argument` for an unknown value and
+// `invalid_catalog` (`route_conflict`) when folding case makes two routes
+// one. Free with [`licman_route_table_free`].
+//
+// # Safety
+// `catalog` is live; `options` NULL or valid; `error` NULL or writable.
+struct LicmanRouteTable *licman_route_table_new(const struct LicmanCatalog *catalog,
+                                                const struct LicmanRouteOptions *options,
+                                                struct LicmanError **error);
+
+// Frees a route table. NULL is a no-op.
+//
+// # Safety
+// `routes` is NULL or a live route table handle, not used afterwards.
+void licman_route_table_free(struct LicmanRouteTable *routes);
+
+// How the table matches, in `*options` (`LICMAN_PATH_CASE_EXACT` or
+// `_FOLD_ASCII`, `LICMAN_UNMATCHED_LICENSED` or `_DENY`). Returns 0, or -1
+// for NULL arguments.
+//
+// # Safety
+// `routes` is NULL or live; `options` NULL or writable.
+int32_t licman_route_table_options(const struct LicmanRouteTable *routes,
+                                   struct LicmanRouteOptions *options);
+
+// What `path` needs: `public`, `licensed`, `unlisted` (no route covers it
+// and the table denies such paths) or a module name (free with
+// [`licman_string_free`]); NULL with the refusal (`invalid_path`, 400) for
+// a path that breaks the path contract.
+//
+// # Safety
+// `routes` is live; `path` a NUL-terminated string; `error` NULL or writable.
+char *licman_route_table_target(const struct LicmanRouteTable *routes,
+                                const char *path,
+                                struct LicmanError **error);
+
+// The gateway decision for `path`. Returns what it needs (`public`,
+// `licensed` or a module name; free with [`licman_string_free`]) if
+// allowed, else NULL with the refusal in `*error` (402, 403 or 400).
+// `license` may be NULL (no license). The user check runs only when
+// `check_user` is true: the user's `groups` (`group_count` names) or
+// `superuser`.
+//
+// # Safety
+// `routes` is live; `path` a NUL-terminated string; `license` NULL or
+// live; `groups` points to `group_count` strings; `error` NULL or writable.
+char *licman_route_table_authorize(const struct LicmanRouteTable *routes,
+                                   const char *path,
+                                   const struct LicmanLicense *license,
+                                   bool check_user,
+                                   const char *const *groups,
+                                   size_t group_count,
+                                   bool superuser,
+                                   uint64_t now_unix,
+                                   struct LicmanError **error);
 
 // The library version (a static string).
 const char *licman_version(void);

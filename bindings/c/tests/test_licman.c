@@ -1,6 +1,7 @@
 /*
  * The C ABI, tested from C: every conformance vector, the NetAudit quota,
- * denial and gateway scenarios, and bad arguments. Run under valgrind (or
+ * denial and gateway scenarios, route options, the last-seen time,
+ * revocation-list freshness, policies, and bad arguments. Run under valgrind (or
  * AddressSanitizer) by .ci/c.sh: every handle, string and error is freed.
  *
  *   test_licman REPO_ROOT
@@ -275,10 +276,256 @@ static void run_scenarios(const char *root) {
     printf("scenarios: done (library %s)\n", licman_version());
 }
 
+/* The error is a refusal with this code and HTTP status; frees it. */
+static int refused_with(LicmanError **error, const char *code, uint16_t http_status) {
+    int ok = *error && strcmp((*error)->code, code) == 0 && (*error)->http_status == http_status;
+    if (*error && !ok) fprintf(stderr, "  got %s (%u): %s\n", (*error)->code, (unsigned)(*error)->http_status, (*error)->description);
+    licman_error_free(*error);
+    *error = NULL;
+    return ok;
+}
+
+/* The JSON body of the error has this string field. */
+static int body_field_is(const LicmanError *error, const char *field, const char *value) {
+    if (!error) return 0;
+    cJSON *body = cJSON_Parse(error->body);
+    const char *got = cJSON_GetStringValue(cJSON_GetObjectItem(body, field));
+    int same = got && strcmp(got, value) == 0;
+    cJSON_Delete(body);
+    return same;
+}
+
+/* "needs" == licman_route_table_target(routes, path); frees the result. */
+static int target_is(const LicmanRouteTable *routes, const char *path, const char *needs) {
+    LicmanError *error = NULL;
+    char *target = licman_route_table_target(routes, path, &error);
+    int same = target && strcmp(target, needs) == 0;
+    if (!same) fprintf(stderr, "  %s: %s\n", path, target ? target : error ? error->code : "?");
+    licman_string_free(target);
+    licman_error_free(error);
+    return same;
+}
+
+/* Replaces the first `from` in `text` with `to` (a new string). */
+static char *replaced(const char *text, const char *from, const char *to) {
+    const char *at = strstr(text, from);
+    if (!at) return strdup(text);
+    size_t head = (size_t)(at - text), total = strlen(text) - strlen(from) + strlen(to);
+    char *out = malloc(total + 1);
+    memcpy(out, text, head);
+    strcpy(out + head, to);
+    strcat(out, at + strlen(from));
+    return out;
+}
+
+static cJSON *vector_input(const char *root, const char *name, cJSON **vector) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/testdata/vectors/%s", root, name);
+    char *text = read_file(path);
+    *vector = cJSON_Parse(text);
+    free(text);
+    return cJSON_GetObjectItem(*vector, "input");
+}
+
+static void run_route_options(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/catalogs/netaudit.toml", root);
+    char *toml = read_file(path);
+    LicmanError *error = NULL;
+    LicmanCatalog *catalog = licman_catalog_from_toml(toml, &error);
+    CHECK(catalog != NULL, "catalog");
+
+    LicmanRouteTable *exact = licman_route_table_new(catalog, NULL, &error);
+    LicmanRouteOptions options = {0};
+    CHECK(exact && licman_route_table_options(exact, &options) == 0 && options.path_case == LICMAN_PATH_CASE_EXACT &&
+              options.unmatched == LICMAN_UNMATCHED_LICENSED,
+          "the catalog's options: exact, licensed");
+    CHECK(target_is(exact, "/DEVICES", "licensed"), "exact case");
+    CHECK(target_is(exact, "/%64evices/7", "devices"), "escapes of unreserved characters are decoded");
+    const char *bad[] = {"/devices#x", "/devices;x=1", "/login/..;/analytics", "/a%2Fb", "/a%20b"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char *target = licman_route_table_target(exact, bad[i], &error);
+        CHECK(!target && refused_with(&error, "invalid_path", 400), "%s is a 400", bad[i]);
+        licman_string_free(target);
+    }
+
+    LicmanRouteOptions fold_deny = {.path_case = LICMAN_PATH_CASE_FOLD_ASCII, .unmatched = LICMAN_UNMATCHED_DENY};
+    LicmanRouteTable *folding = licman_route_table_new(catalog, &fold_deny, &error);
+    CHECK(folding && licman_route_table_options(folding, &options) == 0 && options.path_case == LICMAN_PATH_CASE_FOLD_ASCII &&
+              options.unmatched == LICMAN_UNMATCHED_DENY,
+          "given options");
+    CHECK(target_is(folding, "/DEVICES/7", "devices"), "folded");
+    CHECK(target_is(folding, "/nowhere", "unlisted"), "unlisted target");
+    char *target = licman_route_table_authorize(folding, "/nowhere", NULL, false, NULL, 0, false, 1780272000, &error);
+    CHECK(!target && body_field_is(error, "action", "contact_admin") && refused_with(&error, "unlisted_path", 403),
+          "an unlisted path is a 403");
+    target = licman_route_table_authorize(folding, "/Login", NULL, false, NULL, 0, false, 0, &error);
+    CHECK(target && strcmp(target, "public") == 0, "public, folded");
+    licman_string_free(target);
+    LicmanRouteOptions only_deny = {.unmatched = LICMAN_UNMATCHED_DENY};
+    LicmanRouteTable *deny = licman_route_table_new(catalog, &only_deny, &error);
+    CHECK(deny && licman_route_table_options(deny, &options) == 0 && options.path_case == LICMAN_PATH_CASE_EXACT,
+          "only what is given is replaced");
+
+    char *listed_toml = replaced(toml, "[routes]\n", "[routes]\ncase = \"fold_ascii\"\nunmatched = \"deny\"\n");
+    LicmanCatalog *listed = licman_catalog_from_toml(listed_toml, &error);
+    LicmanRouteTable *from_catalog = licman_route_table_new(listed, NULL, &error);
+    CHECK(from_catalog && licman_route_table_options(from_catalog, &options) == 0 &&
+              options.path_case == LICMAN_PATH_CASE_FOLD_ASCII && options.unmatched == LICMAN_UNMATCHED_DENY,
+          "the catalog's [routes] options");
+    target = licman_authorize(listed, "/nowhere", NULL, false, NULL, 0, false, 0, &error);
+    CHECK(!target && refused_with(&error, "unlisted_path", 403), "licman_authorize uses the catalog's options");
+    char *both_toml = replaced(toml, "\"/login\",", "\"/login\", \"/LOGIN\",");
+    LicmanCatalog *both = licman_catalog_from_toml(both_toml, &error);
+    LicmanRouteOptions fold = {.path_case = LICMAN_PATH_CASE_FOLD_ASCII};
+    CHECK(both && licman_route_table_new(both, &fold, &error) == NULL && error && strcmp(error->kind, "invalid_catalog") == 0 &&
+              strcmp(error->code, "route_conflict") == 0,
+          "folding makes two routes one");
+    licman_error_free(error);
+    error = NULL;
+    LicmanRouteOptions nonsense = {.path_case = 7};
+    CHECK(licman_route_table_new(catalog, &nonsense, &error) == NULL && error && strcmp(error->code, "invalid_path_case") == 0,
+          "an unknown path case");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_route_table_new(NULL, NULL, &error) == NULL && refused_with(&error, "null_argument", 0), "NULL catalog");
+    CHECK(licman_route_table_options(NULL, &options) == -1 && licman_route_table_options(exact, NULL) == -1, "NULL arguments: -1");
+
+    licman_route_table_free(exact);
+    licman_route_table_free(folding);
+    licman_route_table_free(deny);
+    licman_route_table_free(from_catalog);
+    licman_route_table_free(NULL);
+    licman_catalog_free(both);
+    licman_catalog_free(listed);
+    licman_catalog_free(catalog);
+    free(both_toml);
+    free(listed_toml);
+    free(toml);
+    printf("route options: done\n");
+}
+
+static void run_clock_and_revocations(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/catalogs/netaudit.toml", root);
+    char *toml = read_file(path);
+    snprintf(path, sizeof path, "%s/testdata/fixtures/netaudit-licenses.json", root);
+    char *fixtures_text = read_file(path);
+    cJSON *fixtures = cJSON_Parse(fixtures_text);
+    free(fixtures_text);
+    LicmanError *error = NULL;
+    LicmanCatalog *catalog = licman_catalog_from_toml(toml, &error);
+    free(toml);
+    const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(fixtures, "public_key"));
+    LicmanKeyRing *ring = licman_keyring_new(&key, 1, &error);
+
+    /* The last-seen time: a check at a time turned back after a later one is refused. */
+    const uint64_t t = 1780272000, later = t + 86400;
+    LicmanVerifyOptions at_t = {.now_unix = t};
+    LicmanLicense *starter = licman_keyring_verify(
+        ring, cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(fixtures, "licenses"), "starter")), catalog, &at_t, &error);
+    CHECK(starter && licman_license_last_seen_unix(starter) == t, "last seen at verification");
+    CHECK(strcmp(licman_license_status(starter, later), "active") == 0, "a later check");
+    CHECK(licman_license_last_seen_unix(starter) == later, "last seen after a later check");
+    char *target = licman_authorize(catalog, "/devices", starter, false, NULL, 0, false, t, &error);
+    CHECK(!target && body_field_is(error, "reason", "clock_rolled_back") && refused_with(&error, "clock_error", 402),
+          "a check at a time turned back is refused");
+    CHECK(licman_license_last_seen_unix(starter) == later && licman_license_last_seen_unix(NULL) == 0, "never moves back");
+
+    /* Revocation lists: serial and issue time, and freshness. */
+    cJSON *not_revoked_vector = NULL;
+    const cJSON *input = vector_input(root, "038-not-revoked.json", &not_revoked_vector);
+    size_t key_count = 0;
+    const char **keys = strings_of(cJSON_GetObjectItem(input, "public_keys"), &key_count);
+    LicmanKeyRing *vector_ring = licman_keyring_new(keys, key_count, &error);
+    free(keys);
+    const char *list = cJSON_GetStringValue(cJSON_GetObjectItem(input, "revocation_list"));
+    const char *license = cJSON_GetStringValue(cJSON_GetObjectItem(input, "license"));
+    LicmanRevocationListInfo info = {0};
+    CHECK(licman_keyring_verify_revocation_list(vector_ring, list, "netaudit", &info, &error) == 0 && info.serial == 3 &&
+              info.issued_at_unix == 1777593600 && info.revoked_count == 2,
+          "list: serial %llu, issued %llu, %llu revoked", (unsigned long long)info.serial, (unsigned long long)info.issued_at_unix,
+          (unsigned long long)info.revoked_count);
+    CHECK(licman_keyring_verify_revocation_list(vector_ring, list, "netmonitor", &info, &error) == -1 && error &&
+              strcmp(error->kind, "invalid_revocation_list") == 0,
+          "another product's list");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_keyring_verify_revocation_list(vector_ring, list, "netaudit", NULL, &error) == -1 &&
+              refused_with(&error, "null_argument", 0),
+          "NULL info");
+    const uint64_t at = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(input, "now"));
+    LicmanVerifyOptions fresh[] = {
+        {.product = "netaudit", .now_unix = at, .revocations = list, .min_revocation_serial = 3},
+        {.product = "netaudit", .now_unix = at, .revocations = list, .max_revocation_age_seconds = 60 * 86400},
+    };
+    for (size_t i = 0; i < sizeof fresh / sizeof *fresh; i++) {
+        LicmanLicense *lic = licman_keyring_verify(vector_ring, license, NULL, &fresh[i], &error);
+        CHECK(lic != NULL, "fresh list %zu accepted", i);
+        licman_license_free(lic);
+    }
+    LicmanVerifyOptions stale[] = {
+        {.product = "netaudit", .now_unix = at, .revocations = list, .min_revocation_serial = 4},
+        {.product = "netaudit", .now_unix = at, .revocations = list, .max_revocation_age_seconds = 7 * 86400},
+        {.product = "netaudit", .now_unix = at, .revocations = list, .min_revocation_serial = 4, .policy = LICMAN_POLICY_REPORT_ONLY},
+    };
+    for (size_t i = 0; i < sizeof stale / sizeof *stale; i++) {
+        CHECK(licman_keyring_verify(vector_ring, license, NULL, &stale[i], &error) == NULL && error &&
+                  strcmp(error->kind, "invalid_license") == 0 && refused_with(&error, "stale_revocation_list", 402),
+              "stale list %zu refused", i);
+    }
+
+    /* Policies: advisory checks refuse a revoked license; report_only does not. */
+    cJSON *revoked_vector = NULL;
+    const cJSON *revoked = vector_input(root, "037-revoked.json", &revoked_vector);
+    const char *revoked_license = cJSON_GetStringValue(cJSON_GetObjectItem(revoked, "license"));
+    LicmanVerifyOptions policy = {.product = "netaudit", .now_unix = at,
+                                  .revocations = cJSON_GetStringValue(cJSON_GetObjectItem(revoked, "revocation_list"))};
+    policy.policy = LICMAN_POLICY_ENFORCE;
+    CHECK(licman_keyring_verify(vector_ring, revoked_license, NULL, &policy, &error) == NULL && refused_with(&error, "revoked", 402),
+          "enforce: revoked");
+    policy.policy = LICMAN_POLICY_ADVISORY;
+    LicmanLicense *advisory = licman_keyring_verify(vector_ring, revoked_license, NULL, &policy, &error);
+    char *problems = licman_license_get(advisory, "problems", &error);
+    CHECK(advisory && problems && strcmp(problems, "[\"revoked\"]") == 0, "advisory: problems %s", problems ? problems : "?");
+    licman_string_free(problems);
+    /* Verified without a catalog, the licenses know no modules: a path that needs only a license. */
+    target = licman_authorize(catalog, "/nowhere", advisory, false, NULL, 0, false, at, &error);
+    CHECK(!target && refused_with(&error, "license_revoked", 402), "advisory: checks refuse a revoked license");
+    policy.policy = LICMAN_POLICY_REPORT_ONLY;
+    LicmanLicense *report_only = licman_keyring_verify(vector_ring, revoked_license, NULL, &policy, &error);
+    target = licman_authorize(catalog, "/nowhere", report_only, false, NULL, 0, false, at, &error);
+    CHECK(report_only && target && strcmp(target, "licensed") == 0, "report_only: checks allow it (%s)", error ? error->code : "");
+    licman_string_free(target);
+    licman_error_free(error);
+    error = NULL;
+    policy.advisory = true;
+    CHECK(licman_keyring_verify(vector_ring, revoked_license, NULL, &policy, &error) == NULL &&
+              refused_with(&error, "conflicting_policy", 0),
+          "advisory with another policy");
+    policy.advisory = false;
+    policy.policy = 9;
+    CHECK(licman_keyring_verify(vector_ring, revoked_license, NULL, &policy, &error) == NULL && refused_with(&error, "invalid_policy", 0),
+          "an unknown policy");
+
+    licman_license_free(advisory);
+    licman_license_free(report_only);
+    licman_license_free(starter);
+    licman_keyring_free(vector_ring);
+    licman_keyring_free(ring);
+    licman_catalog_free(catalog);
+    cJSON_Delete(revoked_vector);
+    cJSON_Delete(not_revoked_vector);
+    cJSON_Delete(fixtures);
+    printf("clock and revocations: done\n");
+}
+
 int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : ".";
     run_vectors(root);
     run_scenarios(root);
+    run_route_options(root);
+    run_clock_and_revocations(root);
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -22,7 +22,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
 use std::sync::Arc;
 
-use crate::{Catalog, KeyRing, License, LicmanError as Error, RouteTable, VerifyOptions};
+use crate::{
+    Catalog, KeyRing, License, LicmanError as Error, PathCase, Policy, RouteTable, UnmatchedPath,
+    VerifyOptions,
+};
 
 /// A product catalog (opaque).
 #[derive(Debug)]
@@ -41,6 +44,13 @@ pub struct LicmanKeyRing {
 #[derive(Debug)]
 pub struct LicmanLicense {
     inner: Arc<License>,
+}
+
+/// A catalog's route table, matched with the catalog's options or others
+/// (opaque).
+#[derive(Debug)]
+pub struct LicmanRouteTable {
+    inner: Arc<RouteTable>,
 }
 
 /// An error. `http_status` is 402, 403 or 400 for refusals and 0 otherwise;
@@ -79,8 +89,107 @@ pub struct LicmanVerifyOptions {
     pub fingerprints: *const *const c_char,
     /// Number of `fingerprints`.
     pub fingerprint_count: usize,
-    /// Report validity problems instead of refusing.
+    /// Report validity problems instead of refusing: the older spelling of
+    /// `policy = LICMAN_POLICY_ADVISORY` (true with another policy is
+    /// refused).
     pub advisory: bool,
+    /// `LICMAN_POLICY_*` (0: enforce, or advisory when `advisory` is set).
+    pub policy: u32,
+    /// The lowest revocation-list serial accepted (0: any); an older list
+    /// is refused with `stale_revocation_list`.
+    pub min_revocation_serial: u64,
+    /// The oldest revocation list accepted, in seconds before `now_unix`
+    /// (0: any age); an older one is refused with `stale_revocation_list`.
+    pub max_revocation_age_seconds: u64,
+}
+
+/// `LicmanVerifyOptions.policy`: not given (enforce, or advisory when
+/// `advisory` is set).
+pub const LICMAN_POLICY_DEFAULT: u32 = 0;
+/// `LicmanVerifyOptions.policy`: refuse a license with a validity problem.
+pub const LICMAN_POLICY_ENFORCE: u32 = 1;
+/// `LicmanVerifyOptions.policy`: verify and list the problems; checks still
+/// refuse a revoked license or another machine's.
+pub const LICMAN_POLICY_ADVISORY: u32 = 2;
+/// `LicmanVerifyOptions.policy`: verify and list the problems; only time
+/// still refuses (fail open).
+pub const LICMAN_POLICY_REPORT_ONLY: u32 = 3;
+
+/// `LicmanRouteOptions.path_case`: the catalog's `[routes] case` (given to
+/// [`licman_route_table_new`]; never returned).
+pub const LICMAN_PATH_CASE_CATALOG: u32 = 0;
+/// `LicmanRouteOptions.path_case`: `/Devices` is not `/devices`.
+pub const LICMAN_PATH_CASE_EXACT: u32 = 1;
+/// `LicmanRouteOptions.path_case`: ASCII letters match whatever their case.
+pub const LICMAN_PATH_CASE_FOLD_ASCII: u32 = 2;
+/// `LicmanRouteOptions.unmatched`: the catalog's `[routes] unmatched`
+/// (given to [`licman_route_table_new`]; never returned).
+pub const LICMAN_UNMATCHED_CATALOG: u32 = 0;
+/// `LicmanRouteOptions.unmatched`: a path no route covers needs a license.
+pub const LICMAN_UNMATCHED_LICENSED: u32 = 1;
+/// `LicmanRouteOptions.unmatched`: a path no route covers is refused
+/// (`unlisted`, 403 `unlisted_path`).
+pub const LICMAN_UNMATCHED_DENY: u32 = 2;
+
+/// How a route table matches: `LICMAN_PATH_CASE_*` and
+/// `LICMAN_UNMATCHED_*`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct LicmanRouteOptions {
+    /// `LICMAN_PATH_CASE_*`.
+    pub path_case: u32,
+    /// `LICMAN_UNMATCHED_*`.
+    pub unmatched: u32,
+}
+
+/// A revocation list that parsed and verified
+/// ([`licman_keyring_verify_revocation_list`]).
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct LicmanRevocationListInfo {
+    /// The list's serial (later lists have higher ones).
+    pub serial: u64,
+    /// When it was issued, Unix seconds.
+    pub issued_at_unix: u64,
+    /// How many licenses it revokes.
+    pub revoked_count: u64,
+}
+
+fn policy_of(policy: u32) -> Result<Option<Policy>, Error> {
+    match policy {
+        LICMAN_POLICY_DEFAULT => Ok(None),
+        LICMAN_POLICY_ENFORCE => Ok(Some(Policy::Enforce)),
+        LICMAN_POLICY_ADVISORY => Ok(Some(Policy::Advisory)),
+        LICMAN_POLICY_REPORT_ONLY => Ok(Some(Policy::ReportOnly)),
+        other => Err(argument(
+            "invalid_policy",
+            &format!("unknown policy {other} (expected a LICMAN_POLICY_* value)"),
+        )),
+    }
+}
+
+fn path_case_of(value: u32) -> Result<Option<PathCase>, Error> {
+    match value {
+        LICMAN_PATH_CASE_CATALOG => Ok(None),
+        LICMAN_PATH_CASE_EXACT => Ok(Some(PathCase::Exact)),
+        LICMAN_PATH_CASE_FOLD_ASCII => Ok(Some(PathCase::FoldAscii)),
+        other => Err(argument(
+            "invalid_path_case",
+            &format!("unknown path case {other} (expected a LICMAN_PATH_CASE_* value)"),
+        )),
+    }
+}
+
+fn unmatched_of(value: u32) -> Result<Option<UnmatchedPath>, Error> {
+    match value {
+        LICMAN_UNMATCHED_CATALOG => Ok(None),
+        LICMAN_UNMATCHED_LICENSED => Ok(Some(UnmatchedPath::Licensed)),
+        LICMAN_UNMATCHED_DENY => Ok(Some(UnmatchedPath::Deny)),
+        other => Err(argument(
+            "invalid_unmatched",
+            &format!("unknown unmatched value {other} (expected a LICMAN_UNMATCHED_* value)"),
+        )),
+    }
 }
 
 fn c_string(s: &str) -> *mut c_char {
@@ -365,10 +474,51 @@ pub unsafe extern "C" fn licman_keyring_verify(
                         "options.fingerprints",
                     )?,
                     advisory: o.advisory,
+                    policy: policy_of(o.policy)?,
+                    min_revocation_serial: o.min_revocation_serial,
+                    max_revocation_age_seconds: (o.max_revocation_age_seconds != 0)
+                        .then_some(o.max_revocation_age_seconds),
                 },
             };
             let inner = ring.inner.verify(license, catalog, options)?;
             Ok(Box::into_raw(Box::new(LicmanLicense { inner })))
+        })
+    }
+}
+
+/// Parses and verifies an armored revocation list of `product` with `ring`
+/// and stores its serial, issue time and size in `*info` (to keep the
+/// highest serial accepted, for `LicmanVerifyOptions.min_revocation_serial`).
+/// Returns 0, or -1 with the error (`invalid_revocation_list`).
+///
+/// # Safety
+/// `ring` is a live key ring; `text` and `product` NUL-terminated strings;
+/// `info` writable; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_keyring_verify_revocation_list(
+    ring: *const LicmanKeyRing,
+    text: *const c_char,
+    product: *const c_char,
+    info: *mut LicmanRevocationListInfo,
+    error: *mut *mut LicmanError,
+) -> i32 {
+    // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
+    unsafe {
+        guard(error, -1, || {
+            let ring = handle(ring, "ring")?;
+            if info.is_null() {
+                return Err(argument("null_argument", "info is NULL"));
+            }
+            let list = ring.inner.verify_revocation_list(
+                self::text(text, "text")?.to_string(),
+                self::text(product, "product")?.to_string(),
+            )?;
+            *info = LicmanRevocationListInfo {
+                serial: list.serial,
+                issued_at_unix: list.issued_at_unix,
+                revoked_count: list.revoked_count,
+            };
+            Ok(0)
         })
     }
 }
@@ -470,6 +620,26 @@ pub unsafe extern "C" fn licman_license_days_until_expiry(
                     None => 0,
                 },
             )
+        })
+    }
+}
+
+/// The latest time any check of the license has seen (verification's
+/// included), Unix seconds: a check at a time more than the clock tolerance
+/// (one hour) before it is refused (`clock_error`, reason
+/// `clock_rolled_back`). Persist it and pass it as
+/// `LicmanVerifyOptions.last_seen_unix` at the next start. 0 if `license`
+/// is NULL.
+///
+/// # Safety
+/// `license` is NULL or a live license handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_license_last_seen_unix(license: *const LicmanLicense) -> u64 {
+    // SAFETY: the caller guarantees the handle is NULL or live. There is no
+    // error out-parameter: a caught panic returns 0.
+    unsafe {
+        guard(ptr::null_mut(), 0, || {
+            Ok(license.as_ref().map_or(0, |l| l.inner.last_seen_unix()))
         })
     }
 }
@@ -617,12 +787,8 @@ pub unsafe extern "C" fn licman_license_set_group(
     }
 }
 
-/// The gateway decision for `path`. Returns what it needs (`public`,
-/// `licensed` or a module name; free with [`licman_string_free`]) if
-/// allowed, else NULL with the refusal in `*error` (402, 403 or 400).
-/// `license` may be NULL (no license). The user check runs only when
-/// `check_user` is true: the user's `groups` (`group_count` names) or
-/// `superuser`.
+/// The gateway decision for `path` under the catalog's route table, as
+/// [`licman_route_table_authorize`].
 ///
 /// # Safety
 /// `catalog` is live; `path` a NUL-terminated string; `license` NULL or
@@ -644,21 +810,191 @@ pub unsafe extern "C" fn licman_authorize(
     unsafe {
         guard(error, ptr::null_mut(), || {
             let catalog = handle(catalog, "catalog")?;
-            let path = text(path, "path")?.to_string();
-            let license = license.as_ref().map(|l| l.inner.clone());
-            let groups = if check_user {
-                Some(texts(groups, group_count, "groups")?)
-            } else {
-                None
-            };
-            let target = catalog.routes.authorize(
+            authorize(
+                &catalog.routes,
                 path,
                 license,
+                check_user,
                 groups,
+                group_count,
                 superuser,
-                (now_unix != 0).then_some(now_unix),
-            )?;
+                now_unix,
+            )
+        })
+    }
+}
+
+/// The decision of [`licman_authorize`] and [`licman_route_table_authorize`].
+///
+/// # Safety
+/// As [`licman_route_table_authorize`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn authorize(
+    routes: &RouteTable,
+    path: *const c_char,
+    license: *const LicmanLicense,
+    check_user: bool,
+    groups: *const *const c_char,
+    group_count: usize,
+    superuser: bool,
+    now_unix: u64,
+) -> Result<*mut c_char, Error> {
+    // SAFETY: the caller guarantees `path` is a C string, `license` NULL or
+    // live, and `groups` `group_count` C strings.
+    unsafe {
+        let path = text(path, "path")?.to_string();
+        let license = license.as_ref().map(|l| l.inner.clone());
+        let groups = if check_user {
+            Some(texts(groups, group_count, "groups")?)
+        } else {
+            None
+        };
+        let target = routes.authorize(
+            path,
+            license,
+            groups,
+            superuser,
+            (now_unix != 0).then_some(now_unix),
+        )?;
+        Ok(c_string(&target))
+    }
+}
+
+/// The route table of `catalog`, matched with `options` (NULL: the
+/// catalog's `[routes]` options; a `LICMAN_*_CATALOG` field keeps the
+/// catalog's value). Fails with `invalid_argument` for an unknown value and
+/// `invalid_catalog` (`route_conflict`) when folding case makes two routes
+/// one. Free with [`licman_route_table_free`].
+///
+/// # Safety
+/// `catalog` is live; `options` NULL or valid; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_route_table_new(
+    catalog: *const LicmanCatalog,
+    options: *const LicmanRouteOptions,
+    error: *mut *mut LicmanError,
+) -> *mut LicmanRouteTable {
+    // SAFETY: the caller upholds this function's `# Safety` contract; handles are checked for NULL before use.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let catalog = handle(catalog, "catalog")?;
+            let (path_case, unmatched) = match options.as_ref() {
+                None => (None, None),
+                Some(o) => (path_case_of(o.path_case)?, unmatched_of(o.unmatched)?),
+            };
+            let inner = RouteTable::with_options(catalog.inner.clone(), path_case, unmatched)?;
+            Ok(Box::into_raw(Box::new(LicmanRouteTable { inner })))
+        })
+    }
+}
+
+/// Frees a route table. NULL is a no-op.
+///
+/// # Safety
+/// `routes` is NULL or a live route table handle, not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_route_table_free(routes: *mut LicmanRouteTable) {
+    if !routes.is_null() {
+        // SAFETY: the handle came from `Box::into_raw`.
+        drop(unsafe { Box::from_raw(routes) });
+    }
+}
+
+/// How the table matches, in `*options` (`LICMAN_PATH_CASE_EXACT` or
+/// `_FOLD_ASCII`, `LICMAN_UNMATCHED_LICENSED` or `_DENY`). Returns 0, or -1
+/// for NULL arguments.
+///
+/// # Safety
+/// `routes` is NULL or live; `options` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_route_table_options(
+    routes: *const LicmanRouteTable,
+    options: *mut LicmanRouteOptions,
+) -> i32 {
+    // SAFETY: the caller guarantees the handle is NULL or live and `options`
+    // NULL or writable; both are checked for NULL before use. There is no
+    // error out-parameter: a caught panic returns -1.
+    unsafe {
+        guard(ptr::null_mut(), -1, || {
+            let (Some(r), false) = (routes.as_ref(), options.is_null()) else {
+                return Ok(-1);
+            };
+            let current = r.inner.options();
+            *options = LicmanRouteOptions {
+                path_case: match current.path_case {
+                    PathCase::Exact => LICMAN_PATH_CASE_EXACT,
+                    PathCase::FoldAscii => LICMAN_PATH_CASE_FOLD_ASCII,
+                },
+                unmatched: match current.unmatched {
+                    UnmatchedPath::Licensed => LICMAN_UNMATCHED_LICENSED,
+                    UnmatchedPath::Deny => LICMAN_UNMATCHED_DENY,
+                },
+            };
+            Ok(0)
+        })
+    }
+}
+
+/// What `path` needs: `public`, `licensed`, `unlisted` (no route covers it
+/// and the table denies such paths) or a module name (free with
+/// [`licman_string_free`]); NULL with the refusal (`invalid_path`, 400) for
+/// a path that breaks the path contract.
+///
+/// # Safety
+/// `routes` is live; `path` a NUL-terminated string; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_route_table_target(
+    routes: *const LicmanRouteTable,
+    path: *const c_char,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let routes = handle(routes, "routes")?;
+            let target = routes.inner.target(text(path, "path")?.to_string())?;
             Ok(c_string(&target))
+        })
+    }
+}
+
+/// The gateway decision for `path`. Returns what it needs (`public`,
+/// `licensed` or a module name; free with [`licman_string_free`]) if
+/// allowed, else NULL with the refusal in `*error` (402, 403 or 400).
+/// `license` may be NULL (no license). The user check runs only when
+/// `check_user` is true: the user's `groups` (`group_count` names) or
+/// `superuser`.
+///
+/// # Safety
+/// `routes` is live; `path` a NUL-terminated string; `license` NULL or
+/// live; `groups` points to `group_count` strings; `error` NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn licman_route_table_authorize(
+    routes: *const LicmanRouteTable,
+    path: *const c_char,
+    license: *const LicmanLicense,
+    check_user: bool,
+    groups: *const *const c_char,
+    group_count: usize,
+    superuser: bool,
+    now_unix: u64,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let routes = handle(routes, "routes")?;
+            authorize(
+                &routes.inner,
+                path,
+                license,
+                check_user,
+                groups,
+                group_count,
+                superuser,
+                now_unix,
+            )
         })
     }
 }

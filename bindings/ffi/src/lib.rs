@@ -10,12 +10,14 @@
 
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use licman_core::{
-    Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
-    GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId, ModuleSet, Policy,
-    PublicKey, QuotaLimit, Timestamp, UnknownName, UnverifiedRevocationList,
+    Catalog as CoreCatalog, CatalogError, CheckError, Denial, Entitlements, Error as CoreError,
+    Fingerprint, GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId,
+    ModuleSet, PathCase as CorePathCase, Policy as CorePolicy, PublicKey, QuotaLimit,
+    RevocationList as CoreRevocationList, RouteOptions as CoreRouteOptions,
+    RouteTable as CoreRouteTable, Timestamp, UnknownName, UnmatchedPath as CoreUnmatchedPath,
     VerifyOptions as CoreOptions,
 };
 
@@ -195,6 +197,15 @@ impl From<Denial> for LicmanError {
     }
 }
 
+impl From<CatalogError> for LicmanError {
+    fn from(e: CatalogError) -> Self {
+        LicmanError::InvalidCatalog {
+            code: e.code().into(),
+            description: e.to_string(),
+        }
+    }
+}
+
 impl From<UnknownName> for LicmanError {
     fn from(u: UnknownName) -> Self {
         LicmanError::UnknownName {
@@ -265,24 +276,18 @@ impl Catalog {
     /// Parses and validates a catalog in TOML.
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_toml(text: String) -> Result<Arc<Catalog>, LicmanError> {
-        CoreCatalog::from_toml(&text)
-            .map(|inner| Arc::new(Catalog { inner }))
-            .map_err(|e| LicmanError::InvalidCatalog {
-                code: e.code().into(),
-                description: e.to_string(),
-            })
+        Ok(Arc::new(Catalog {
+            inner: CoreCatalog::from_toml(&text)?,
+        }))
     }
 
     /// A catalog of `product` that defines nothing, for hosts that only
     /// verify and read claims.
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn empty(product: String) -> Result<Arc<Catalog>, LicmanError> {
-        CoreCatalog::empty(&product)
-            .map(|inner| Arc::new(Catalog { inner }))
-            .map_err(|e| LicmanError::InvalidCatalog {
-                code: e.code().into(),
-                description: e.to_string(),
-            })
+        Ok(Arc::new(Catalog {
+            inner: CoreCatalog::empty(&product)?,
+        }))
     }
 
     /// The product id.
@@ -355,9 +360,80 @@ pub struct VerifyOptions {
     /// Fingerprints this machine presents (64 hex digits each).
     #[cfg_attr(feature = "uniffi", uniffi(default = []))]
     pub fingerprints: Vec<String>,
-    /// Report validity problems instead of refusing.
+    /// Report validity problems instead of refusing: the older spelling of
+    /// `policy = Advisory` (true with another `policy` is refused).
     #[cfg_attr(feature = "uniffi", uniffi(default = false))]
     pub advisory: bool,
+    /// How validity problems are treated; `None`: `Enforce`, or `Advisory`
+    /// when `advisory` is set.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub policy: Option<Policy>,
+    /// The lowest revocation-list serial accepted (0: any); an older list
+    /// is refused with `stale_revocation_list`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = 0))]
+    pub min_revocation_serial: u64,
+    /// The oldest revocation list accepted, in seconds before `now`
+    /// (`None`: any age); an older one is refused with
+    /// `stale_revocation_list`.
+    #[cfg_attr(feature = "uniffi", uniffi(default = None))]
+    pub max_revocation_age_seconds: Option<u64>,
+}
+
+/// How verification treats validity problems (expired, revoked, another
+/// machine's, clock turned back): the core's `Policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Policy {
+    /// Refuse: verification fails with the validity error.
+    Enforce,
+    /// Verify and list the problems; checks still refuse a revoked license
+    /// or another machine's.
+    Advisory,
+    /// Verify and list the problems; only time still refuses (fail open).
+    ReportOnly,
+}
+
+impl Policy {
+    /// `enforce`, `advisory` or `report_only`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Policy::Enforce => "enforce",
+            Policy::Advisory => "advisory",
+            Policy::ReportOnly => "report_only",
+        }
+    }
+
+    /// The policy of a name (see [`Policy::name`]).
+    pub fn from_name(name: &str) -> Option<Policy> {
+        [Policy::Enforce, Policy::Advisory, Policy::ReportOnly]
+            .into_iter()
+            .find(|p| p.name() == name)
+    }
+}
+
+impl From<Policy> for CorePolicy {
+    fn from(p: Policy) -> Self {
+        match p {
+            Policy::Enforce => CorePolicy::Enforce,
+            Policy::Advisory => CorePolicy::Advisory,
+            Policy::ReportOnly => CorePolicy::ReportOnly,
+        }
+    }
+}
+
+/// A revocation list that parsed and verified: what a host keeps to refuse
+/// older lists later (`VerifyOptions::min_revocation_serial`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RevocationListInfo {
+    /// The list's serial (later lists have higher ones).
+    pub serial: u64,
+    /// When it was issued, Unix seconds.
+    pub issued_at_unix: u64,
+    /// How many licenses it revokes.
+    pub revoked_count: u64,
+    /// The id of the key that signed it.
+    pub key_id: String,
 }
 
 /// The vendor public keys a product trusts (several: key rotation).
@@ -424,31 +500,71 @@ impl KeyRing {
         let revocations = options
             .revocations
             .as_deref()
-            .map(|text| {
-                UnverifiedRevocationList::parse(text)
-                    .and_then(|l| l.verify(&self.inner, catalog.product()))
-                    .map_err(|e| LicmanError::InvalidRevocationList {
-                        code: e.code().into(),
-                        description: e.to_string(),
-                    })
-            })
+            .map(|text| self.revocation_list(text, catalog.product()))
             .transpose()?;
+        let policy = match (options.policy, options.advisory) {
+            (None, false) => Policy::Enforce,
+            (None, true) | (Some(Policy::Advisory), true) => Policy::Advisory,
+            (Some(policy), false) => policy,
+            (Some(policy), true) => {
+                return Err(LicmanError::argument(
+                    "conflicting_policy",
+                    format!(
+                        "advisory is set but policy is {}: give one of them",
+                        policy.name()
+                    ),
+                ));
+            }
+        };
         let mut core = CoreOptions::new(catalog.product(), now_or(options.now_unix))
             .fingerprints(&fingerprints)
-            .policy(if options.advisory {
-                Policy::Advisory
-            } else {
-                Policy::Enforce
-            });
+            .policy(policy.into())
+            .min_revocation_serial(options.min_revocation_serial);
         if let Some(seen) = options.last_seen_unix {
             core = core.last_seen(Timestamp::from_unix_seconds(seen));
         }
         if let Some(list) = &revocations {
             core = core.revocations(list);
         }
+        if let Some(age) = options.max_revocation_age_seconds {
+            core = core.max_revocation_age(Duration::from_secs(age));
+        }
         let inner = Entitlements::verify(&self.inner, &license, &catalog, &core)?;
         let groups = RwLock::new(GroupAccess::new(&inner));
         Ok(Arc::new(License { inner, groups }))
+    }
+
+    /// Parses and verifies a revocation list (armored) of `product`: its
+    /// serial, issue time and size, for a host that keeps the highest
+    /// serial it has accepted.
+    pub fn verify_revocation_list(
+        &self,
+        text: String,
+        product: String,
+    ) -> Result<RevocationListInfo, LicmanError> {
+        let list = self.revocation_list(&text, &product)?;
+        Ok(RevocationListInfo {
+            serial: list.serial(),
+            issued_at_unix: list.issued_at().unix_seconds(),
+            revoked_count: list.revoked().len() as u64,
+            key_id: list.key_id().to_string(),
+        })
+    }
+}
+
+impl KeyRing {
+    /// A revocation list of `product`, parsed and verified with this ring.
+    fn revocation_list(
+        &self,
+        text: &str,
+        product: &str,
+    ) -> Result<CoreRevocationList, LicmanError> {
+        CoreRevocationList::verify(text, &self.inner, product).map_err(|e| {
+            LicmanError::InvalidRevocationList {
+                code: e.code().into(),
+                description: e.to_string(),
+            }
+        })
     }
 }
 
@@ -561,6 +677,14 @@ impl License {
             .license()
             .expires_at()
             .map(Timestamp::unix_seconds)
+    }
+
+    /// The latest time any check of this license has seen (verification's
+    /// included), Unix seconds: a check at a time more than the clock
+    /// tolerance before it is refused (`clock_rolled_back`). Persist it and
+    /// pass it as `VerifyOptions::last_seen_unix` at the next start.
+    pub fn last_seen_unix(&self) -> u64 {
+        self.inner.license().last_seen().unix_seconds()
     }
 
     /// The grace period, seconds.
@@ -749,27 +873,164 @@ impl License {
 
 // --------------------------------------------------------------- RouteTable
 
-/// The route table of a catalog.
+/// How a route table compares letters: the core's `PathCase` (the
+/// catalog's `[routes] case`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum PathCase {
+    /// `/Devices` is not `/devices` (routers that match exactly).
+    Exact,
+    /// ASCII letters match whatever their case (case-insensitive routers).
+    FoldAscii,
+}
+
+impl PathCase {
+    /// `exact` or `fold_ascii`, as in the catalog.
+    pub fn name(self) -> &'static str {
+        match self {
+            PathCase::Exact => "exact",
+            PathCase::FoldAscii => "fold_ascii",
+        }
+    }
+
+    /// The value of a name (see [`PathCase::name`]).
+    pub fn from_name(name: &str) -> Option<PathCase> {
+        [PathCase::Exact, PathCase::FoldAscii]
+            .into_iter()
+            .find(|c| c.name() == name)
+    }
+}
+
+impl From<PathCase> for CorePathCase {
+    fn from(c: PathCase) -> Self {
+        match c {
+            PathCase::Exact => CorePathCase::Exact,
+            PathCase::FoldAscii => CorePathCase::FoldAscii,
+        }
+    }
+}
+
+impl From<CorePathCase> for PathCase {
+    fn from(c: CorePathCase) -> Self {
+        match c {
+            CorePathCase::Exact => PathCase::Exact,
+            CorePathCase::FoldAscii => PathCase::FoldAscii,
+        }
+    }
+}
+
+/// What a path no route covers needs: the core's `UnmatchedPath` (the
+/// catalog's `[routes] unmatched`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum UnmatchedPath {
+    /// A valid license, no particular module (target `licensed`).
+    Licensed,
+    /// Nothing can reach it (target `unlisted`; `authorize` refuses it with
+    /// 403 `unlisted_path`).
+    Deny,
+}
+
+impl UnmatchedPath {
+    /// `licensed` or `deny`, as in the catalog.
+    pub fn name(self) -> &'static str {
+        match self {
+            UnmatchedPath::Licensed => "licensed",
+            UnmatchedPath::Deny => "deny",
+        }
+    }
+
+    /// The value of a name (see [`UnmatchedPath::name`]).
+    pub fn from_name(name: &str) -> Option<UnmatchedPath> {
+        [UnmatchedPath::Licensed, UnmatchedPath::Deny]
+            .into_iter()
+            .find(|u| u.name() == name)
+    }
+}
+
+impl From<UnmatchedPath> for CoreUnmatchedPath {
+    fn from(u: UnmatchedPath) -> Self {
+        match u {
+            UnmatchedPath::Licensed => CoreUnmatchedPath::Licensed,
+            UnmatchedPath::Deny => CoreUnmatchedPath::Deny,
+        }
+    }
+}
+
+impl From<CoreUnmatchedPath> for UnmatchedPath {
+    fn from(u: CoreUnmatchedPath) -> Self {
+        match u {
+            CoreUnmatchedPath::Licensed => UnmatchedPath::Licensed,
+            CoreUnmatchedPath::Deny => UnmatchedPath::Deny,
+        }
+    }
+}
+
+/// How a route table matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct RouteOptions {
+    /// Exact or ASCII case-folding comparison.
+    pub path_case: PathCase,
+    /// What a path no route covers needs.
+    pub unmatched: UnmatchedPath,
+}
+
+/// The route table of a catalog, matched with the catalog's `[routes]`
+/// options or others.
 #[derive(Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct RouteTable {
     catalog: CoreCatalog,
+    routes: CoreRouteTable,
 }
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl RouteTable {
-    /// The route table of `catalog`.
+    /// The route table of `catalog`, with the catalog's options.
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn new(catalog: Arc<Catalog>) -> Arc<RouteTable> {
         Arc::new(RouteTable {
+            routes: catalog.inner.routes().clone(),
             catalog: catalog.inner.clone(),
         })
     }
 
-    /// What a path needs: `public`, `licensed` or the module name.
+    /// The route table of `catalog`, with `path_case` and `unmatched` in
+    /// place of the catalog's when given (for a host whose router differs).
+    /// Fails (`InvalidCatalog`, `route_conflict`) when folding case makes
+    /// two routes one.
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn with_options(
+        catalog: Arc<Catalog>,
+        path_case: Option<PathCase>,
+        unmatched: Option<UnmatchedPath>,
+    ) -> Result<Arc<RouteTable>, LicmanError> {
+        let listed = catalog.inner.routes().options();
+        let options = CoreRouteOptions {
+            case: path_case.map_or(listed.case, Into::into),
+            unmatched: unmatched.map_or(listed.unmatched, Into::into),
+        };
+        Ok(Arc::new(RouteTable {
+            routes: catalog.inner.routes_with(options)?,
+            catalog: catalog.inner.clone(),
+        }))
+    }
+
+    /// How this table matches.
+    pub fn options(&self) -> RouteOptions {
+        let options = self.routes.options();
+        RouteOptions {
+            path_case: options.case.into(),
+            unmatched: options.unmatched.into(),
+        }
+    }
+
+    /// What a path needs: `public`, `licensed`, `unlisted` (no route covers
+    /// it and the table denies such paths) or the module name. A path that
+    /// breaks the path contract is refused (`invalid_path`, 400).
     pub fn target(&self, path: String) -> Result<String, LicmanError> {
-        self.catalog
-            .routes()
+        self.routes
             .target(&path)
             .map(|t| self.catalog.route_target_name(t))
             .map_err(|_| Denial::InvalidPath { path }.into())
@@ -791,8 +1052,7 @@ impl RouteTable {
             _ => None,
         };
         Ok(self
-            .catalog
-            .routes()
+            .routes
             .authorize(
                 &path,
                 license.as_deref().map(|l| &l.inner),

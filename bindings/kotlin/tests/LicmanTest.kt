@@ -1,5 +1,6 @@
 // The uniffi Kotlin binding, tested from Kotlin: every conformance vector,
-// the NetAudit scenarios, the module snapshot, and typed exceptions.
+// the NetAudit scenarios, the module snapshot, typed exceptions, route
+// options, the last-seen time, revocation-list freshness and policies.
 //
 //   java -Djna.library.path=target/release -cp test.jar:jna.jar LicmanTestKt REPO_ROOT
 
@@ -7,7 +8,11 @@ import java.io.File
 import uniffi.licman.Catalog
 import uniffi.licman.KeyRing
 import uniffi.licman.LicmanException
+import uniffi.licman.PathCase
+import uniffi.licman.Policy
+import uniffi.licman.RouteOptions
 import uniffi.licman.RouteTable
+import uniffi.licman.UnmatchedPath
 import uniffi.licman.VerifyOptions
 
 var failures = 0
@@ -240,10 +245,123 @@ fun runScenarios(root: File) {
     println("scenarios: done")
 }
 
+/** Runs `block`, expecting a `LicmanException` of type `E`; returns it (null, and a failed check, otherwise). */
+inline fun <reified E : LicmanException> refused(what: String, block: () -> Unit): E? {
+    try {
+        block()
+        check(false) { "$what: not refused" }
+    } catch (e: LicmanException) {
+        check(e is E) { "$what: refused with ${e::class.simpleName}: ${e.message}" }
+        if (e is E) return e
+    }
+    return null
+}
+
+fun runRouteOptions(root: File) {
+    val text = File(root, "examples/catalogs/netaudit.toml").readText()
+    val catalog = Catalog.fromToml(text)
+    val fixtures = Json(File(root, "testdata/fixtures/netaudit-licenses.json").readText()).parse().obj()
+    val ring = KeyRing(listOf(fixtures["public_key"] as String))
+    val now = 1780272000uL
+    val enterprise = ring.verify(fixtures["licenses"].obj()["enterprise"] as String, catalog, VerifyOptions(nowUnix = now))
+
+    val exact = RouteTable(catalog)
+    check(exact.options() == RouteOptions(PathCase.EXACT, UnmatchedPath.LICENSED)) { "default options ${exact.options()}" }
+    check(exact.target("/DEVICES") == "licensed") { "exact case" }
+    check(exact.target("/%64evices/7") == "devices") { "unreserved escapes are decoded" }
+    for (bad in listOf("/devices#x", "/devices;x=1", "/login/..;/analytics", "/a%2Fb", "/a%20b")) {
+        val e = refused<LicmanException.Denied>(bad) { exact.target(bad) }
+        check(e == null || (e.code == "invalid_path" && e.httpStatus.toInt() == 400)) { "$bad: ${e?.code}" }
+    }
+    val folding = RouteTable.withOptions(catalog, PathCase.FOLD_ASCII, UnmatchedPath.DENY)
+    check(folding.options() == RouteOptions(PathCase.FOLD_ASCII, UnmatchedPath.DENY)) { "given options ${folding.options()}" }
+    check(folding.target("/DEVICES/7") == "devices") { "folded" }
+    check(folding.target("/nowhere") == "unlisted") { "unlisted target" }
+    val unlisted = refused<LicmanException.Denied>("unlisted path") { folding.authorize("/nowhere", enterprise, null, false, now) }
+    check(unlisted == null || (unlisted.code == "unlisted_path" && unlisted.httpStatus.toInt() == 403 &&
+        Json(unlisted.body).parse().obj()["action"] == "contact_admin")) { "unlisted ${unlisted?.code} ${unlisted?.body}" }
+    check(folding.authorize("/Login", null, null, false, now) == "public") { "public, folded" }
+    val onlyDeny = RouteTable.withOptions(catalog, null, UnmatchedPath.DENY)
+    check(onlyDeny.options().pathCase == PathCase.EXACT) { "only what is given is replaced" }
+
+    val listed = Catalog.fromToml(text.replace("[routes]\n", "[routes]\ncase = \"fold_ascii\"\nunmatched = \"deny\"\n"))
+    check(RouteTable(listed).options() == RouteOptions(PathCase.FOLD_ASCII, UnmatchedPath.DENY)) { "catalog options" }
+    check(RouteTable.withOptions(listed, PathCase.EXACT, null).options() == RouteOptions(PathCase.EXACT, UnmatchedPath.DENY)) { "override" }
+    val both = Catalog.fromToml(text.replace("\"/login\",", "\"/login\", \"/LOGIN\","))
+    val conflict = refused<LicmanException.InvalidCatalog>("folded conflict") { RouteTable.withOptions(both, PathCase.FOLD_ASCII, null) }
+    check(conflict == null || conflict.code == "route_conflict") { "conflict ${conflict?.code}" }
+    listOf(exact, folding, onlyDeny).forEach { it.destroy() }
+    listOf(enterprise).forEach { it.destroy() }
+    ring.destroy(); catalog.destroy(); listed.destroy(); both.destroy()
+    println("route options: done")
+}
+
+fun runClockAndRevocations(root: File) {
+    val catalog = Catalog.fromToml(File(root, "examples/catalogs/netaudit.toml").readText())
+    val fixtures = Json(File(root, "testdata/fixtures/netaudit-licenses.json").readText()).parse().obj()
+    val ring = KeyRing(listOf(fixtures["public_key"] as String))
+    val t = 1780272000uL
+    val later = t + 86_400uL
+
+    // The last-seen time: a check at a time turned back after a later one is refused.
+    val starter = ring.verify(fixtures["licenses"].obj()["starter"] as String, catalog, VerifyOptions(nowUnix = t))
+    check(starter.lastSeenUnix() == t) { "last seen at verification ${starter.lastSeenUnix()}" }
+    check(starter.checkValid(later) == "active") { "later check" }
+    check(starter.lastSeenUnix() == later) { "last seen after a later check ${starter.lastSeenUnix()}" }
+    val routes = RouteTable(catalog)
+    for ((what, block) in listOf<Pair<String, () -> Unit>>(
+        "checkValid" to { starter.checkValid(t); Unit },
+        "authorize" to { routes.authorize("/devices", starter, null, false, t); Unit },
+    )) {
+        val e = refused<LicmanException.Denied>("$what turned back", block)
+        check(e == null || (e.code == "clock_error" && e.httpStatus.toInt() == 402 &&
+            Json(e.body).parse().obj()["reason"] == "clock_rolled_back")) { "$what: ${e?.code} ${e?.body}" }
+    }
+    check(starter.lastSeenUnix() == later) { "never moves back" }
+
+    // Revocation lists: serial and issue time, and freshness.
+    val notRevoked = Json(File(root, "testdata/vectors/038-not-revoked.json").readText()).parse().obj()["input"].obj()
+    val keys = KeyRing(notRevoked["public_keys"].list().map { it as String })
+    val list = notRevoked["revocation_list"] as String
+    val info = keys.verifyRevocationList(list, "netaudit")
+    check(info.serial == 3uL && info.issuedAtUnix == 1777593600uL && info.revokedCount == 2uL && info.keyId == keys.keyIds()[0]) { "list $info" }
+    refused<LicmanException.InvalidRevocationList>("another product's list") { keys.verifyRevocationList(list, "netmonitor") }
+    val license = notRevoked["license"] as String
+    val at = (notRevoked["now"] as Long).toULong()
+    fun options(minSerial: ULong = 0uL, maxAge: ULong? = null, policy: Policy? = null) = VerifyOptions(
+        product = "netaudit", nowUnix = at, revocations = list, minRevocationSerial = minSerial, maxRevocationAgeSeconds = maxAge, policy = policy)
+    check(keys.verify(license, null, options(minSerial = 3uL)).verifiedStatus() == "active") { "serial 3 accepted" }
+    check(keys.verify(license, null, options(maxAge = 60uL * 86_400uL)).verifiedStatus() == "active") { "60 days accepted" }
+    for (stale in listOf(options(minSerial = 4uL), options(maxAge = 7uL * 86_400uL), options(minSerial = 4uL, policy = Policy.REPORT_ONLY))) {
+        val e = refused<LicmanException.InvalidLicense>("stale list $stale") { keys.verify(license, null, stale) }
+        check(e == null || (e.code == "stale_revocation_list" && e.httpStatus.toInt() == 402)) { "stale: ${e?.code}" }
+    }
+
+    // Policies: advisory checks refuse a revoked license; report_only does not.
+    val revoked = Json(File(root, "testdata/vectors/037-revoked.json").readText()).parse().obj()["input"].obj()
+    fun verifyRevoked(policy: Policy?, advisory: Boolean = false) = keys.verify(revoked["license"] as String, null, VerifyOptions(
+        product = "netaudit", nowUnix = at, revocations = revoked["revocation_list"] as String, policy = policy, advisory = advisory))
+    refused<LicmanException.InvalidLicense>("enforce: revoked") { verifyRevoked(Policy.ENFORCE) }
+    val advisory = verifyRevoked(Policy.ADVISORY)
+    check(advisory.problems() == listOf("revoked")) { "advisory problems ${advisory.problems()}" }
+    val e = refused<LicmanException.Denied>("advisory check") { advisory.checkValid(at) }
+    check(e == null || e.code == "license_revoked") { "advisory check ${e?.code}" }
+    check(verifyRevoked(null, advisory = true).problems() == listOf("revoked")) { "advisory flag" }
+    val reportOnly = verifyRevoked(Policy.REPORT_ONLY)
+    check(reportOnly.problems() == listOf("revoked") && reportOnly.checkValid(at) == "active") { "report only" }
+    val conflicting = refused<LicmanException.InvalidArgument>("advisory with report_only") { verifyRevoked(Policy.REPORT_ONLY, advisory = true) }
+    check(conflicting == null || conflicting.code == "conflicting_policy") { "conflicting ${conflicting?.code}" }
+    listOf(starter, advisory, reportOnly).forEach { it.destroy() }
+    routes.destroy(); keys.destroy(); ring.destroy(); catalog.destroy()
+    println("clock and revocations: done")
+}
+
 fun main(args: Array<String>) {
     val root = File(if (args.isNotEmpty()) args[0] else ".")
     runVectors(root)
     runScenarios(root)
+    runRouteOptions(root)
+    runClockAndRevocations(root)
     println("$checks checks, $failures failures")
     if (failures > 0) kotlin.system.exitProcess(1)
 }

@@ -5,14 +5,15 @@
 //! and exceptions are raised as the classes defined in `licman._errors`.
 
 use std::sync::RwLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use licman_core::{
     Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
     GroupAccess as CoreGroups, GroupError as CoreGroupError, KeyRing as CoreKeyRing, LicenseChange,
-    ModuleId, ModuleSet, Policy, PublicKey, QuotaLimit, Status, StoredItem, Timestamp,
-    UnknownName as CoreUnknownName, UnverifiedRevocationList, VerifyOptions,
-    plan_storage_cleanup as core_cleanup,
+    ModuleId, ModuleSet, PathCase, Policy, PublicKey, QuotaLimit,
+    RevocationList as CoreRevocationList, RouteOptions, RouteTable as CoreRouteTable, Status,
+    StoredItem, Timestamp, UnknownName as CoreUnknownName, UnmatchedPath, UnverifiedRevocationList,
+    VerifyOptions, plan_storage_cleanup as core_cleanup,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -47,6 +48,7 @@ fn license_error(py: Python<'_>, e: &CoreError) -> PyErr {
         "revoked" => "LicenseRevoked",
         "clock_rolled_back" | "issued_in_future" => "ClockError",
         "machine_mismatch" => "WrongMachine",
+        "stale_revocation_list" => "StaleRevocationList",
         _ => "InvalidLicense",
     };
     let denial = Denial::from_license_error(e);
@@ -71,6 +73,7 @@ fn denial_error(py: Python<'_>, d: &Denial) -> PyErr {
         "quota_exceeded" => "QuotaExceeded",
         "access_denied" => "AccessDenied",
         "invalid_path" => "InvalidPath",
+        "unlisted_path" => "UnlistedPath",
         "license_expired" => "LicenseExpired",
         "license_not_yet_valid" => "LicenseNotYetValid",
         "license_revoked" => "LicenseRevoked",
@@ -136,6 +139,27 @@ fn timestamp(when: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Timestamp>
     }
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // range checked above
     Ok(Timestamp::from_unix_seconds(seconds.floor() as u64))
+}
+
+/// A non-negative `datetime.timedelta`, as whole seconds (rounded down).
+fn duration(value: &Bound<'_, PyAny>, what: &str) -> PyResult<Duration> {
+    let py = value.py();
+    static TIMEDELTA: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
+    let timedelta = TIMEDELTA.import(py, "datetime", "timedelta")?;
+    if !value.is_instance(timedelta)? {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a datetime.timedelta, not {}",
+            value.get_type().name()?
+        )));
+    }
+    let seconds: f64 = value.call_method0("total_seconds")?.extract()?;
+    if !(0.0..1.8e19).contains(&seconds) {
+        return Err(PyValueError::new_err(format!(
+            "{what} is negative or out of range"
+        )));
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // range checked above
+    Ok(Duration::from_secs(seconds.floor() as u64))
 }
 
 /// An aware UTC `datetime` for a timestamp.
@@ -390,6 +414,32 @@ fn fingerprints(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Ve
         .collect()
 }
 
+/// A revocation list (armored `str` or `bytes`, or its binary form as
+/// `bytes`) of `product`, parsed and verified with `ring`.
+fn revocation_list(
+    py: Python<'_>,
+    ring: &CoreKeyRing,
+    value: &Bound<'_, PyAny>,
+    product: &str,
+) -> PyResult<CoreRevocationList> {
+    let parsed = if let Ok(b) = value.cast::<PyBytes>() {
+        if b.as_bytes().starts_with(b"-----") {
+            let text = std::str::from_utf8(b.as_bytes())
+                .map_err(|_| PyValueError::new_err("revocations: not UTF-8 text"))?;
+            UnverifiedRevocationList::parse(text)
+        } else {
+            UnverifiedRevocationList::from_bytes(b.as_bytes())
+        }
+    } else if let Ok(s) = value.cast::<PyString>() {
+        UnverifiedRevocationList::parse(&s.to_cow()?)
+    } else {
+        return Err(PyTypeError::new_err("revocations must be str or bytes"));
+    };
+    parsed
+        .and_then(|l| l.verify(ring, product))
+        .map_err(|e| raise(py, "InvalidRevocationList", (e.code(), e.to_string())))
+}
+
 #[pymethods]
 impl KeyRing {
     /// A ring of public keys in their text form (`lmpk1_…`, or the content
@@ -423,7 +473,7 @@ impl KeyRing {
     }
 
     /// Parses and verifies a license (compact key or armored file).
-    #[pyo3(signature = (license, catalog = None, *, product = None, now = None, last_seen = None, revocations = None, fingerprint = None, policy = "enforce"))]
+    #[pyo3(signature = (license, catalog = None, *, product = None, now = None, last_seen = None, revocations = None, min_revocation_serial = 0, max_revocation_age = None, fingerprint = None, policy = "enforce"))]
     #[allow(clippy::too_many_arguments)]
     fn verify(
         &self,
@@ -434,6 +484,8 @@ impl KeyRing {
         now: Option<&Bound<'_, PyAny>>,
         last_seen: Option<&Bound<'_, PyAny>>,
         revocations: Option<&Bound<'_, PyAny>>,
+        min_revocation_serial: u64,
+        max_revocation_age: Option<&Bound<'_, PyAny>>,
         fingerprint: Option<&Bound<'_, PyAny>>,
         policy: &str,
     ) -> PyResult<License> {
@@ -457,12 +509,17 @@ impl KeyRing {
         let policy = match policy {
             "enforce" => Policy::Enforce,
             "advisory" => Policy::Advisory,
+            "report_only" => Policy::ReportOnly,
             other => {
                 return Err(PyValueError::new_err(format!(
-                    "policy must be 'enforce' or 'advisory', not {other:?}"
+                    "policy must be 'enforce', 'advisory' or 'report_only', not {other:?}"
                 )));
             }
         };
+        let max_revocation_age = max_revocation_age
+            .filter(|v| !v.is_none())
+            .map(|v| duration(v, "max_revocation_age"))
+            .transpose()?;
         let text = text_of(py, license, "the license")?;
         let now = timestamp(now, "now")?;
         let last_seen = last_seen
@@ -470,34 +527,17 @@ impl KeyRing {
             .map(|v| timestamp(Some(v), "last_seen"))
             .transpose()?;
         let fingerprints = fingerprints(py, fingerprint)?;
-        let list = match revocations.filter(|v| !v.is_none()) {
-            None => None,
-            Some(value) => {
-                let parsed = if let Ok(b) = value.cast::<PyBytes>() {
-                    if b.as_bytes().starts_with(b"-----") {
-                        let text = std::str::from_utf8(b.as_bytes())
-                            .map_err(|_| PyValueError::new_err("revocations: not UTF-8 text"))?;
-                        UnverifiedRevocationList::parse(text)
-                    } else {
-                        UnverifiedRevocationList::from_bytes(b.as_bytes())
-                    }
-                } else if let Ok(s) = value.cast::<PyString>() {
-                    UnverifiedRevocationList::parse(&s.to_cow()?)
-                } else {
-                    return Err(PyTypeError::new_err("revocations must be str or bytes"));
-                };
-                Some(
-                    parsed
-                        .and_then(|l| l.verify(&self.inner, catalog.product()))
-                        .map_err(|e| {
-                            raise(py, "InvalidRevocationList", (e.code(), e.to_string()))
-                        })?,
-                )
-            }
-        };
+        let list = revocations
+            .filter(|v| !v.is_none())
+            .map(|value| revocation_list(py, &self.inner, value, catalog.product()))
+            .transpose()?;
         let mut options = VerifyOptions::new(catalog.product(), now)
             .fingerprints(&fingerprints)
-            .policy(policy);
+            .policy(policy)
+            .min_revocation_serial(min_revocation_serial);
+        if let Some(age) = max_revocation_age {
+            options = options.max_revocation_age(age);
+        }
         if let Some(seen) = last_seen {
             options = options.last_seen(seen);
         }
@@ -511,8 +551,76 @@ impl KeyRing {
         Ok(License { inner, groups })
     }
 
+    /// Parses and verifies a revocation list of `product` (armored `str`
+    /// or `bytes`, or its binary form): its `serial` and `issued_at`, for a
+    /// host that keeps the highest serial it accepted
+    /// (`verify(..., min_revocation_serial=)`).
+    fn verify_revocation_list(
+        &self,
+        py: Python<'_>,
+        revocations: &Bound<'_, PyAny>,
+        product: &str,
+    ) -> PyResult<RevocationList> {
+        Ok(RevocationList {
+            inner: revocation_list(py, &self.inner, revocations, product)?,
+        })
+    }
+
     fn __repr__(&self) -> String {
         format!("<licman.KeyRing {}>", self.key_ids().join(", "))
+    }
+}
+
+// ---------------------------------------------------------- RevocationList
+
+/// A revocation list that parsed and verified.
+#[pyclass(frozen, module = "licman")]
+struct RevocationList {
+    inner: CoreRevocationList,
+}
+
+#[pymethods]
+impl RevocationList {
+    /// The list's serial: later lists have higher ones.
+    #[getter]
+    fn serial(&self) -> u64 {
+        self.inner.serial()
+    }
+
+    /// When it was issued (aware UTC datetime).
+    #[getter]
+    fn issued_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_datetime(py, self.inner.issued_at())
+    }
+
+    /// The id of the key that signed it.
+    #[getter]
+    fn key_id(&self) -> String {
+        self.inner.key_id().to_string()
+    }
+
+    /// The revoked license ids (UUIDs).
+    #[getter]
+    fn revoked(&self) -> Vec<String> {
+        self.inner
+            .revoked()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// How many licenses it revokes.
+    fn __len__(&self) -> usize {
+        self.inner.revoked().len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<licman.RevocationList #{} issued {} ({} revoked)>",
+            self.inner.serial(),
+            self.inner.issued_at(),
+            self.inner.revoked().len()
+        )
     }
 }
 
@@ -630,6 +738,15 @@ impl License {
             .expires_at()
             .map(|t| to_datetime(py, t))
             .transpose()
+    }
+
+    /// The latest time any check of this license has seen, verification's
+    /// included (aware UTC datetime): a check at a time more than the clock
+    /// tolerance (one hour) before it raises `ClockError`. Persist it and
+    /// pass it as `verify(..., last_seen=)` at the next start.
+    #[getter]
+    fn last_seen<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_datetime(py, self.inner.license().last_seen())
     }
 
     /// The grace period after expiry, in seconds.
@@ -985,21 +1102,85 @@ impl GroupAccess {
 #[pyclass(frozen, module = "licman")]
 struct RouteTable {
     catalog: CoreCatalog,
+    routes: CoreRouteTable,
+}
+
+fn path_case_name(case: PathCase) -> &'static str {
+    match case {
+        PathCase::Exact => "exact",
+        PathCase::FoldAscii => "fold_ascii",
+    }
+}
+
+fn unmatched_name(unmatched: UnmatchedPath) -> &'static str {
+    match unmatched {
+        UnmatchedPath::Licensed => "licensed",
+        UnmatchedPath::Deny => "deny",
+    }
 }
 
 #[pymethods]
 impl RouteTable {
+    /// The route table of `catalog`, matched with the catalog's `[routes]`
+    /// options, or with `case` ("exact" or "fold_ascii") and `unmatched`
+    /// ("licensed" or "deny") in their place when given.
     #[new]
-    fn new(catalog: &Catalog) -> RouteTable {
-        RouteTable {
+    #[pyo3(signature = (catalog, *, case = None, unmatched = None))]
+    fn new(
+        py: Python<'_>,
+        catalog: &Catalog,
+        case: Option<&str>,
+        unmatched: Option<&str>,
+    ) -> PyResult<RouteTable> {
+        let listed = catalog.inner.routes().options();
+        let case = match case {
+            None => listed.case,
+            Some("exact") => PathCase::Exact,
+            Some("fold_ascii") => PathCase::FoldAscii,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "case must be 'exact' or 'fold_ascii', not {other:?}"
+                )));
+            }
+        };
+        let unmatched = match unmatched {
+            None => listed.unmatched,
+            Some("licensed") => UnmatchedPath::Licensed,
+            Some("deny") => UnmatchedPath::Deny,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "unmatched must be 'licensed' or 'deny', not {other:?}"
+                )));
+            }
+        };
+        let routes = catalog
+            .inner
+            .routes_with(RouteOptions { case, unmatched })
+            .map_err(|e| raise(py, "CatalogError", (e.code(), e.to_string())))?;
+        Ok(RouteTable {
             catalog: catalog.inner.clone(),
-        }
+            routes,
+        })
     }
 
-    /// What a path needs: "public", "licensed", or the module's name.
-    /// Raises `InvalidPath` (400) for an ambiguous path.
+    /// How the table compares letters: "exact" or "fold_ascii".
+    #[getter]
+    fn case(&self) -> &'static str {
+        path_case_name(self.routes.options().case)
+    }
+
+    /// What a path no route covers needs: "licensed" (a license) or "deny"
+    /// (nothing: target "unlisted", refused with `UnlistedPath`).
+    #[getter]
+    fn unmatched(&self) -> &'static str {
+        unmatched_name(self.routes.options().unmatched)
+    }
+
+    /// What a path needs: "public", "licensed", "unlisted" (no route covers
+    /// it and the table denies such paths), or the module's name. Raises
+    /// `InvalidPath` (400) for a path that breaks the path contract.
     fn target(&self, py: Python<'_>, path: &str) -> PyResult<String> {
-        match self.catalog.routes().target(path) {
+        match self.routes.target(path) {
             Ok(t) => Ok(self.catalog.route_target_name(t)),
             Err(_) => Err(denial_error(
                 py,
@@ -1030,8 +1211,7 @@ impl RouteTable {
             (Some(l), None, true) => Some(*l.inner.modules()),
             _ => None,
         };
-        self.catalog
-            .routes()
+        self.routes
             .authorize(path, license.map(|l| &l.inner), user.as_ref(), now)
             .map(|t| self.catalog.route_target_name(t))
             .map_err(|d| denial_error(py, &d))
@@ -1078,7 +1258,8 @@ fn plan_storage_cleanup<'py>(
 mod _native {
     #[pymodule_export]
     use super::{
-        Catalog, Customer, GroupAccess, KeyRing, License, RouteTable, plan_storage_cleanup,
+        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable,
+        plan_storage_cleanup,
     };
 
     #[pymodule_init]

@@ -144,15 +144,18 @@ def test_case_7_gateway(licenses: dict[str, licman.License], catalog: licman.Cat
 
 def test_status_and_dates(ring: licman.KeyRing, catalog: licman.Catalog) -> None:
     lic = ring.verify(FIXTURES["licenses"]["starter"], catalog, now=NOW)
+    early = datetime(2025, 12, 31, tzinfo=timezone.utc)
+    assert lic.check_valid(NOW) == "active"
+    assert lic.status_at(early) == "active", "judged at the latest time seen, never earlier"
+    not_yet = ring.verify(FIXTURES["licenses"]["starter"], catalog, now=early, policy="advisory")
+    assert not_yet.status_at(early) == "not_yet_valid"
+    with pytest.raises(licman.LicenseNotYetValid) as raised:
+        not_yet.check_valid(early)
+    assert raised.value.http_status == 402
     assert lic.status == "active"
     assert lic.days_until_expiry is None
     assert lic.expires_at is None
     assert lic.starts_at == datetime(2026, 1, 1, tzinfo=timezone.utc)
-    assert lic.status_at(datetime(2025, 12, 31, tzinfo=timezone.utc)) == "not_yet_valid"
-    assert lic.check_valid(NOW) == "active"
-    with pytest.raises(licman.LicenseNotYetValid) as early:
-        lic.check_valid(datetime(2025, 1, 1, tzinfo=timezone.utc))
-    assert early.value.http_status == 402
     assert lic.customer.id == "acme-corp" and lic.customer.email == "it@acme.example"
     assert lic.tier == "starter" and lic.product == "netaudit"
     assert lic.key.startswith("lm1_")

@@ -28,6 +28,8 @@ export class ModuleNotLicensed extends Denial {}
 export class QuotaExceeded extends Denial {}
 export class AccessDenied extends Denial {}
 export class InvalidPath extends Denial {}
+/** No route covers the path and the route table denies such paths (403, `contact_admin`). */
+export class UnlistedPath extends Denial {}
 /** The license is not usable (402); `code` is the core's error code. */
 export class InvalidLicense extends Denial {}
 export class LicenseExpired extends InvalidLicense {}
@@ -35,3 +37,5 @@ export class LicenseNotYetValid extends InvalidLicense {}
 export class LicenseRevoked extends InvalidLicense {}
 export class ClockError extends InvalidLicense {}
 export class WrongMachine extends InvalidLicense {}
+/** The revocation list is older than `minRevocationSerial` or `maxRevocationAgeSeconds` accept (402). */
+export class StaleRevocationList extends InvalidLicense {}

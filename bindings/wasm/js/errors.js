@@ -40,12 +40,14 @@ export class ModuleNotLicensed extends Denial {}
 export class QuotaExceeded extends Denial {}
 export class AccessDenied extends Denial {}
 export class InvalidPath extends Denial {}
+export class UnlistedPath extends Denial {}
 export class InvalidLicense extends Denial {}
 export class LicenseExpired extends InvalidLicense {}
 export class LicenseNotYetValid extends InvalidLicense {}
 export class LicenseRevoked extends InvalidLicense {}
 export class ClockError extends InvalidLicense {}
 export class WrongMachine extends InvalidLicense {}
+export class StaleRevocationList extends InvalidLicense {}
 
 const LICENSE_ERRORS = {
   expired: LicenseExpired,
@@ -54,6 +56,7 @@ const LICENSE_ERRORS = {
   clock_rolled_back: ClockError,
   issued_in_future: ClockError,
   machine_mismatch: WrongMachine,
+  stale_revocation_list: StaleRevocationList,
 };
 
 const DENIALS = {
@@ -62,6 +65,7 @@ const DENIALS = {
   quota_exceeded: QuotaExceeded,
   access_denied: AccessDenied,
   invalid_path: InvalidPath,
+  unlisted_path: UnlistedPath,
   invalid_license: InvalidLicense,
   license_expired: LicenseExpired,
   license_not_yet_valid: LicenseNotYetValid,

@@ -2,7 +2,18 @@
 import type { AuthorizeOptions, Catalog, License, VerifyOptions } from "./node/licman_wasm.js";
 
 export { Catalog, KeyRing, License, RouteTable } from "./node/licman_wasm.js";
-export type { AuthorizeOptions, Customer, LicenseChange, Status, VerifyOptions } from "./node/licman_wasm.js";
+export type {
+  AuthorizeOptions,
+  Customer,
+  LicenseChange,
+  PathCase,
+  Policy,
+  RevocationListInfo,
+  RouteOptions,
+  Status,
+  UnmatchedPath,
+  VerifyOptions,
+} from "./node/licman_wasm.js";
 export * from "./errors.js";
 
 declare module "./node/licman_wasm.js" {

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use js_sys::{Array, BigInt, Date, Function, Reflect};
 use licman_ffi::{
-    Catalog as FfiCatalog, KeyRing as FfiKeyRing, License as FfiLicense, LicmanError,
-    RouteTable as FfiRoutes, VerifyOptions,
+    Catalog as FfiCatalog, KeyRing as FfiKeyRing, License as FfiLicense, LicmanError, PathCase,
+    Policy, RouteTable as FfiRoutes, UnmatchedPath, VerifyOptions,
 };
 use wasm_bindgen::prelude::*;
 
@@ -282,7 +282,9 @@ impl KeyRing {
     }
 
     /// Parses and verifies a license (compact key or armored file).
-    /// `options`: `{ product?, now?: Date, lastSeen?: Date, revocations?, fingerprints?: string[], policy?: "enforce" | "advisory" }`.
+    /// `options`: `{ product?, now?: Date, lastSeen?: Date, revocations?,
+    /// minRevocationSerial?, maxRevocationAgeSeconds?, fingerprints?: string[],
+    /// policy?: "enforce" | "advisory" | "report_only" }`.
     pub fn verify(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] license: JsValue,
@@ -290,28 +292,65 @@ impl KeyRing {
         #[wasm_bindgen(unchecked_param_type = "VerifyOptions")] options: JsValue,
     ) -> Result<License, JsValue> {
         let license = text(&license, "license")?;
-        let policy = optional_string(&field(&options, "policy")?, "options.policy")?;
-        let advisory = match policy.as_deref() {
-            None | Some("enforce") => false,
-            Some("advisory") => true,
-            Some(other) => {
-                return Err(range_error(&format!(
-                    "options.policy must be \"enforce\" or \"advisory\", not {other:?}"
-                )));
-            }
-        };
+        let policy = optional_string(&field(&options, "policy")?, "options.policy")?
+            .map(|name| {
+                Policy::from_name(&name).ok_or_else(|| {
+                    range_error(&format!(
+                        "options.policy must be \"enforce\", \"advisory\" or \"report_only\", not {name:?}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let min_serial = field(&options, "minRevocationSerial")?;
+        let max_age = field(&options, "maxRevocationAgeSeconds")?;
         let options = VerifyOptions {
             product: optional_string(&field(&options, "product")?, "options.product")?,
             now_unix: time_or_now(&field(&options, "now")?, "options.now")?,
             last_seen_unix: seconds(&field(&options, "lastSeen")?, "options.lastSeen")?,
             revocations: optional_string(&field(&options, "revocations")?, "options.revocations")?,
             fingerprints: strings(&field(&options, "fingerprints")?, "options.fingerprints")?,
-            advisory,
+            advisory: false,
+            policy,
+            min_revocation_serial: if min_serial.is_undefined() || min_serial.is_null() {
+                0
+            } else {
+                count(&min_serial, "options.minRevocationSerial")?
+            },
+            max_revocation_age_seconds: if max_age.is_undefined() || max_age.is_null() {
+                None
+            } else {
+                Some(count(&max_age, "options.maxRevocationAgeSeconds")?)
+            },
         };
         self.inner
             .verify(license, Some(catalog.inner.clone()), options)
             .map(|inner| License { inner })
             .map_err(|e| to_js(&e))
+    }
+
+    /// Parses and verifies an armored revocation list of `product`:
+    /// `{ serial, issuedAt, revokedCount, keyId }`, for a host that keeps
+    /// the highest serial it accepted (`minRevocationSerial`). Throws
+    /// `InvalidRevocationList`.
+    #[wasm_bindgen(js_name = verifyRevocationList, unchecked_return_type = "RevocationListInfo")]
+    pub fn verify_revocation_list(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] product: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let list = self
+            .inner
+            .verify_revocation_list(
+                self::text(&text, "the revocation list")?,
+                self::text(&product, "product")?,
+            )
+            .map_err(|e| to_js(&e))?;
+        let out = js_sys::Object::new();
+        Reflect::set(&out, &"serial".into(), &to_number(list.serial))?;
+        Reflect::set(&out, &"issuedAt".into(), &date(list.issued_at_unix))?;
+        Reflect::set(&out, &"revokedCount".into(), &to_number(list.revoked_count))?;
+        Reflect::set(&out, &"keyId".into(), &list.key_id.into())?;
+        Ok(out.into())
     }
 }
 
@@ -389,6 +428,14 @@ impl License {
     #[wasm_bindgen(getter, js_name = expiresAt)]
     pub fn expires_at(&self) -> Option<Date> {
         self.inner.expires_at_unix().map(date)
+    }
+
+    /// The latest time any check of this license has seen (verification's
+    /// included): a check at a time more than an hour before it throws
+    /// `ClockError`. Persist it and pass it as `lastSeen` at the next start.
+    #[wasm_bindgen(getter, js_name = lastSeen)]
+    pub fn last_seen(&self) -> Date {
+        date(self.inner.last_seen_unix())
     }
 
     /// The grace period, seconds.
@@ -647,15 +694,51 @@ pub struct RouteTable {
 
 #[wasm_bindgen]
 impl RouteTable {
-    /// The route table of `catalog`.
+    /// The route table of `catalog`, matched with the catalog's `[routes]`
+    /// options, or `options`: `{ case?: "exact" | "fold_ascii", unmatched?:
+    /// "licensed" | "deny" }` in their place. Throws `CatalogError`
+    /// (`route_conflict`) when folding case makes two routes one.
     #[wasm_bindgen(constructor)]
-    pub fn new(catalog: &Catalog) -> RouteTable {
-        RouteTable {
-            inner: FfiRoutes::new(catalog.inner.clone()),
-        }
+    pub fn new(
+        catalog: &Catalog,
+        #[wasm_bindgen(unchecked_optional_param_type = "RouteOptions")] options: Option<JsValue>,
+    ) -> Result<RouteTable, JsValue> {
+        let options = options.unwrap_or(JsValue::UNDEFINED);
+        let case = optional_string(&field(&options, "case")?, "options.case")?
+            .map(|name| {
+                PathCase::from_name(&name).ok_or_else(|| {
+                    range_error(&format!(
+                        "options.case must be \"exact\" or \"fold_ascii\", not {name:?}"
+                    ))
+                })
+            })
+            .transpose()?;
+        let unmatched = optional_string(&field(&options, "unmatched")?, "options.unmatched")?
+            .map(|name| {
+                UnmatchedPath::from_name(&name).ok_or_else(|| {
+                    range_error(&format!(
+                        "options.unmatched must be \"licensed\" or \"deny\", not {name:?}"
+                    ))
+                })
+            })
+            .transpose()?;
+        FfiRoutes::with_options(catalog.inner.clone(), case, unmatched)
+            .map(|inner| RouteTable { inner })
+            .map_err(|e| to_js(&e))
     }
 
-    /// What a path needs: `"public"`, `"licensed"` or the module name.
+    /// How this table matches: `{ case, unmatched }`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Required<RouteOptions>")]
+    pub fn options(&self) -> Result<JsValue, JsValue> {
+        let options = self.inner.options();
+        let out = js_sys::Object::new();
+        Reflect::set(&out, &"case".into(), &options.path_case.name().into())?;
+        Reflect::set(&out, &"unmatched".into(), &options.unmatched.name().into())?;
+        Ok(out.into())
+    }
+
+    /// What a path needs: `"public"`, `"licensed"`, `"unlisted"` (no route
+    /// covers it and the table denies such paths) or the module name.
     pub fn target(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
@@ -715,6 +798,28 @@ impl RouteTable {
 const TS_TYPES: &'static str = r#"
 /** A license status. */
 export type Status = "active" | "expiring_soon" | "in_grace" | "expired" | "not_yet_valid";
+/** How verification treats validity problems: refuse, list them (checks still refuse a revoked license or another machine's), or list them and fail open. */
+export type Policy = "enforce" | "advisory" | "report_only";
+/** How a route table compares letters. */
+export type PathCase = "exact" | "fold_ascii";
+/** What a path no route covers needs: a license, or nothing can reach it (target "unlisted", a 403 `unlisted_path`). */
+export type UnmatchedPath = "licensed" | "deny";
+/** Options of `new RouteTable`: each one given replaces the catalog's `[routes]` value. */
+export interface RouteOptions {
+  case?: PathCase;
+  unmatched?: UnmatchedPath;
+}
+/** A revocation list that parsed and verified (`KeyRing.verifyRevocationList`). */
+export interface RevocationListInfo {
+  /** The list's serial: later lists have higher ones. */
+  serial: number | bigint;
+  /** When it was issued. */
+  issuedAt: Date;
+  /** How many licenses it revokes. */
+  revokedCount: number | bigint;
+  /** The id of the key that signed it. */
+  keyId: string;
+}
 /** Options of `KeyRing.verify`. */
 export interface VerifyOptions {
   /** The product to expect when no catalog is given. */
@@ -725,10 +830,14 @@ export interface VerifyOptions {
   lastSeen?: Date;
   /** A revocation list, armored. */
   revocations?: string;
+  /** The lowest revocation-list serial accepted (default 0): an older list throws `StaleRevocationList`. */
+  minRevocationSerial?: number | bigint;
+  /** The oldest revocation list accepted, in seconds before `now`: an older one throws `StaleRevocationList`. */
+  maxRevocationAgeSeconds?: number | bigint;
   /** Fingerprints this machine presents (64 hex digits each). */
   fingerprints?: string[];
-  /** "advisory" reports validity problems instead of refusing. */
-  policy?: "enforce" | "advisory";
+  /** "advisory" and "report_only" report validity problems instead of refusing. */
+  policy?: Policy;
 }
 /** Options of `RouteTable.authorize`. */
 export interface AuthorizeOptions {

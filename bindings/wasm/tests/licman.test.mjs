@@ -131,14 +131,18 @@ test("case 7: gateway", () => {
 
 test("dates and status", () => {
   const starter = license("starter");
+  const early = new Date(Date.UTC(2025, 0, 1));
   assert.equal(starter.status(NOW), "active");
-  assert.equal(starter.status(new Date(Date.UTC(2025, 0, 1))), "not_yet_valid");
+  assert.equal(starter.status(early), "active", "judged at the latest time seen, never earlier");
+  const notYet = ring.verify(fixtures.licenses.starter, catalog, { now: early, policy: "advisory" });
+  assert.equal(notYet.status(early), "not_yet_valid");
+  assert.throws(() => notYet.checkValid(early), licman.LicenseNotYetValid);
   assert.equal(starter.daysUntilExpiry(), undefined);
   assert.ok(starter.startsAt instanceof Date);
   assert.equal(starter.startsAt.toISOString(), "2026-01-01T00:00:00.000Z");
   assert.deepEqual(starter.customer, { id: "acme-corp", name: null, email: "it@acme.example" });
   assert.equal(starter.tierDisplayName, "Starter");
-  assert.throws(() => starter.checkValid(new Date(Date.UTC(2025, 0, 1))), licman.LicenseNotYetValid);
+  assert.throws(() => starter.checkValid(early), licman.ClockError, "the clock was turned back");
 });
 
 test("bad inputs throw the right errors", () => {
@@ -160,4 +164,96 @@ test("bad inputs throw the right errors", () => {
   assert.throws(() => Catalog.fromToml("product = "), (e) => e instanceof licman.CatalogError && e.code === "syntax");
   assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { revocations: "garbage" }), licman.InvalidRevocationList);
   assert.equal(new RouteTable(catalog).target("/" + "a/".repeat(100_000) + "b"), "licensed");
+});
+
+const catalogText = readFileSync(join(root, "examples/catalogs/netaudit.toml"), "utf8");
+const vector = (name) => JSON.parse(readFileSync(join(vectorsDir, name), "utf8")).input;
+const DAY = 86_400_000;
+
+test("route options: the catalog's, overrides, unlisted paths and the path contract", () => {
+  const exact = new RouteTable(catalog);
+  assert.deepEqual(exact.options, { case: "exact", unmatched: "licensed" });
+  assert.equal(exact.target("/DEVICES"), "licensed");
+  assert.equal(exact.target("/%64evices/7"), "devices", "escapes of unreserved characters are decoded");
+  for (const bad of ["/devices#x", "/devices;x=1", "/login/..;/analytics", "/a%2Fb", "/a%20b"]) {
+    assert.throws(() => exact.target(bad), (e) => e instanceof licman.InvalidPath && e.httpStatus === 400, bad);
+  }
+  const folding = new RouteTable(catalog, { case: "fold_ascii", unmatched: "deny" });
+  assert.deepEqual(folding.options, { case: "fold_ascii", unmatched: "deny" });
+  assert.equal(folding.target("/DEVICES/7"), "devices");
+  assert.equal(folding.target("/nowhere"), "unlisted");
+  assert.equal(new RouteTable(catalog, { unmatched: "deny" }).options.case, "exact", "only what is given is replaced");
+  assert.throws(() => folding.authorize("/nowhere", license("enterprise"), { now: NOW }), (e) => {
+    assert.ok(e instanceof licman.UnlistedPath && e instanceof licman.Denial);
+    assert.equal(e.code, "unlisted_path");
+    assert.equal(e.httpStatus, 403);
+    assert.equal(e.action, "contact_admin");
+    return true;
+  });
+  assert.equal(folding.authorize("/Login", null), "public");
+  const listed = Catalog.fromToml(catalogText.replace("[routes]\n", '[routes]\ncase = "fold_ascii"\nunmatched = "deny"\n'));
+  assert.deepEqual(new RouteTable(listed).options, { case: "fold_ascii", unmatched: "deny" });
+  assert.deepEqual(new RouteTable(listed, { case: "exact" }).options, { case: "exact", unmatched: "deny" });
+  assert.throws(() => new RouteTable(catalog, { case: "insensitive" }), RangeError);
+  assert.throws(() => new RouteTable(catalog, { unmatched: "open" }), RangeError);
+  assert.throws(() => new RouteTable(catalog, { case: 1 }), TypeError);
+});
+
+test("last seen: a check at a time turned back after a later one is refused", () => {
+  const starter = ring.verify(fixtures.licenses.starter, catalog, { now: NOW });
+  assert.equal(starter.lastSeen.getTime(), NOW.getTime());
+  const later = new Date(NOW.getTime() + DAY);
+  assert.equal(starter.checkValid(later), "active");
+  assert.equal(starter.lastSeen.getTime(), later.getTime());
+  for (const refused of [() => starter.checkValid(NOW), () => new RouteTable(catalog).authorize("/devices", starter, { now: NOW })]) {
+    assert.throws(refused, (e) => {
+      assert.ok(e instanceof licman.ClockError, `${e}`);
+      assert.equal(e.code, "clock_error");
+      assert.equal(e.httpStatus, 402);
+      assert.equal(e.body.reason, "clock_rolled_back");
+      return true;
+    });
+  }
+  assert.equal(starter.lastSeen.getTime(), later.getTime(), "never moves back");
+  assert.equal(starter.checkValid(new Date(later.getTime() - 3_000_000)), "active", "within the hour of tolerance");
+});
+
+test("revocation lists: serial, issue time, freshness", () => {
+  const input = vector("038-not-revoked.json");
+  const keys = new KeyRing(input.public_keys);
+  const list = input.revocation_list;
+  const info = keys.verifyRevocationList(list, "netaudit");
+  assert.equal(info.serial, 3);
+  assert.equal(info.issuedAt.toISOString(), "2026-05-01T00:00:00.000Z");
+  assert.equal(info.revokedCount, 2);
+  assert.equal(info.keyId, keys.keyIds[0]);
+  assert.throws(() => keys.verifyRevocationList(list, "netmonitor"), licman.InvalidRevocationList);
+  assert.throws(() => keys.verifyRevocationList("garbage", "netaudit"), licman.InvalidRevocationList);
+  const now = new Date(input.now * 1000);
+  const verify = (options) => keys.verify(input.license, null, { product: "netaudit", now, revocations: list, ...options });
+  assert.equal(verify({ minRevocationSerial: 3 }).verifiedStatus, "active");
+  assert.equal(verify({ maxRevocationAgeSeconds: 60 * 86_400 }).verifiedStatus, "active");
+  for (const options of [{ minRevocationSerial: 4 }, { minRevocationSerial: 4n }, { maxRevocationAgeSeconds: 7 * 86_400 }, { minRevocationSerial: 4, policy: "report_only" }]) {
+    assert.throws(() => verify(options), (e) => {
+      assert.ok(e instanceof licman.StaleRevocationList && e instanceof licman.InvalidLicense, `${e}`);
+      assert.equal(e.code, "stale_revocation_list");
+      assert.equal(e.httpStatus, 402);
+      return true;
+    }, JSON.stringify(options, (_, v) => (typeof v === "bigint" ? `${v}n` : v)));
+  }
+  assert.throws(() => verify({ minRevocationSerial: -1 }), RangeError);
+});
+
+test("policies: advisory checks refuse a revoked license, report_only does not", () => {
+  const input = vector("037-revoked.json");
+  const keys = new KeyRing(input.public_keys);
+  const now = new Date(input.now * 1000);
+  const verify = (policy) => keys.verify(input.license, null, { product: input.product, now, revocations: input.revocation_list, policy });
+  assert.throws(() => verify("enforce"), licman.LicenseRevoked);
+  const advisory = verify("advisory");
+  assert.deepEqual(advisory.problems, ["revoked"]);
+  assert.throws(() => advisory.checkValid(now), (e) => e instanceof licman.LicenseRevoked && e.httpStatus === 402);
+  const reportOnly = verify("report_only");
+  assert.deepEqual(reportOnly.problems, ["revoked"]);
+  assert.equal(reportOnly.checkValid(now), "active");
 });

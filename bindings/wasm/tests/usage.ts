@@ -2,12 +2,20 @@
 // types must describe this ordinary usage.
 import {
   Catalog,
+  ClockError,
   Denial,
   KeyRing,
   type License,
+  type PathCase,
+  type Policy,
   QuotaExceeded,
+  type RevocationListInfo,
   RouteTable,
+  type RouteOptions,
+  StaleRevocationList,
   type Status,
+  UnlistedPath,
+  type UnmatchedPath,
   type VerifyOptions,
 } from "licman";
 
@@ -25,6 +33,51 @@ export function gate(catalogText: string, publicKey: string, key: string, path: 
   } catch (e) {
     if (e instanceof QuotaExceeded) return { status: e.httpStatus, body: e.body };
     if (e instanceof Denial) return { status: e.httpStatus, body: e.body };
+    throw e;
+  }
+}
+
+/** A host that keeps its high-water marks (the license's last-seen time, the highest revocation serial) across restarts. */
+export function restart(
+  catalog: Catalog,
+  ring: KeyRing,
+  key: string,
+  revocations: string,
+  saved: { lastSeen?: Date; serial: number | bigint },
+): { license: License; lastSeen: Date; serial: number | bigint } | { status: number; body: unknown } {
+  const list: RevocationListInfo = ring.verifyRevocationList(revocations, catalog.product);
+  const issued: Date = list.issuedAt;
+  const revoked: number | bigint = list.revokedCount;
+  const policy: Policy = "report_only";
+  const options: VerifyOptions = {
+    lastSeen: saved.lastSeen,
+    revocations,
+    minRevocationSerial: saved.serial,
+    maxRevocationAgeSeconds: 7 * 86_400,
+    policy,
+  };
+  try {
+    const license = ring.verify(key, catalog, options);
+    return { license, lastSeen: license.lastSeen, serial: list.serial > saved.serial ? list.serial : saved.serial };
+  } catch (e) {
+    if (e instanceof StaleRevocationList || e instanceof ClockError) return { status: e.httpStatus, body: { ...e.body, issued, revoked } };
+    throw e;
+  }
+}
+
+/** A gateway for a case-insensitive router that serves only listed paths. */
+export function strictGateway(catalog: Catalog, license: License | null, path: string): number {
+  const options: RouteOptions = { case: "fold_ascii", unmatched: "deny" };
+  const routes = new RouteTable(catalog, options);
+  const current: { case: PathCase; unmatched: UnmatchedPath } = routes.options;
+  const plain = new RouteTable(catalog);
+  if (current.unmatched === "deny" && plain.target(path) === "unlisted") return 403;
+  try {
+    routes.authorize(path, license, { userGroups: [] });
+    return 200;
+  } catch (e) {
+    if (e instanceof UnlistedPath) return e.httpStatus;
+    if (e instanceof Denial) return e.httpStatus;
     throw e;
   }
 }

@@ -25,12 +25,14 @@ __all__ = [
     "QuotaExceeded",
     "AccessDenied",
     "InvalidPath",
+    "UnlistedPath",
     "InvalidLicense",
     "LicenseExpired",
     "LicenseNotYetValid",
     "LicenseRevoked",
     "ClockError",
     "WrongMachine",
+    "StaleRevocationList",
 ]
 
 
@@ -127,7 +129,12 @@ class AccessDenied(Denial):
 
 
 class InvalidPath(Denial):
-    """The request path is ambiguous (``..``, ``//``, encoded separators) (400)."""
+    """The request path breaks the path contract (``..``, ``//``, ``;``, ``#``, escapes of
+    anything but letters, digits and ``-._~``) (400)."""
+
+
+class UnlistedPath(Denial):
+    """No route covers the path and the route table denies such paths (403, ``contact_admin``)."""
 
 
 class InvalidLicense(Denial):
@@ -153,3 +160,7 @@ class ClockError(InvalidLicense):
 
 class WrongMachine(InvalidLicense):
     """The license is bound to other machines."""
+
+
+class StaleRevocationList(InvalidLicense):
+    """The revocation list is older than ``min_revocation_serial`` or ``max_revocation_age`` accept."""

@@ -2,14 +2,27 @@
 
 import os
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Optional, Union, final
 
-__all__ = ["Catalog", "Customer", "GroupAccess", "KeyRing", "License", "RouteTable", "__version__", "plan_storage_cleanup"]
+__all__ = [
+    "Catalog",
+    "Customer",
+    "GroupAccess",
+    "KeyRing",
+    "License",
+    "RevocationList",
+    "RouteTable",
+    "__version__",
+    "plan_storage_cleanup",
+]
 
 __version__: str
 
 _Status = Literal["active", "expiring_soon", "in_grace", "expired", "not_yet_valid"]
+_Policy = Literal["enforce", "advisory", "report_only"]
+_PathCase = Literal["exact", "fold_ascii"]
+_UnmatchedPath = Literal["licensed", "deny"]
 
 @final
 class Catalog:
@@ -52,9 +65,26 @@ class KeyRing:
         now: Optional[datetime] = None,
         last_seen: Optional[datetime] = None,
         revocations: Union[str, bytes, None] = None,
+        min_revocation_serial: int = 0,
+        max_revocation_age: Optional[timedelta] = None,
         fingerprint: Union[str, Sequence[str], None] = None,
-        policy: Literal["enforce", "advisory"] = "enforce",
+        policy: _Policy = "enforce",
     ) -> License: ...
+    def verify_revocation_list(self, revocations: Union[str, bytes], product: str) -> RevocationList: ...
+
+@final
+class RevocationList:
+    """A revocation list that parsed and verified."""
+
+    @property
+    def serial(self) -> int: ...
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def revoked(self) -> list[str]: ...
+    def __len__(self) -> int: ...
 
 @final
 class Customer:
@@ -89,6 +119,8 @@ class License:
     def starts_at(self) -> datetime: ...
     @property
     def expires_at(self) -> Optional[datetime]: ...
+    @property
+    def last_seen(self) -> datetime: ...
     @property
     def grace_period_seconds(self) -> int: ...
     @property
@@ -139,7 +171,13 @@ class GroupAccess:
 class RouteTable:
     """The route table of a catalog."""
 
-    def __new__(cls, catalog: Catalog) -> RouteTable: ...
+    def __new__(
+        cls, catalog: Catalog, *, case: Optional[_PathCase] = None, unmatched: Optional[_UnmatchedPath] = None
+    ) -> RouteTable: ...
+    @property
+    def case(self) -> _PathCase: ...
+    @property
+    def unmatched(self) -> _UnmatchedPath: ...
     def target(self, path: str) -> str: ...
     def authorize(
         self,
