@@ -65,6 +65,40 @@ macro_rules! stable_codes {
     };
 }
 
+/// The one declaration of an option enum's stable names: `name()`,
+/// `NAMES`, and `FromStr` (an unknown name is an [`UnknownOption`] that
+/// lists the names) are generated from it, for bindings and tools that take
+/// the option as text.
+macro_rules! option_names {
+    ($ty:ident { $($variant:ident => $name:literal,)* }) => {
+        impl $ty {
+            /// Every name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($name),*];
+
+            /// The stable snake_case name.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+        }
+
+        impl core::str::FromStr for $ty {
+            type Err = crate::option_name::UnknownOption;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                match text {
+                    $($name => Ok($ty::$variant),)*
+                    _ => Err(crate::option_name::UnknownOption {
+                        option: stringify!($ty),
+                        names: $ty::NAMES,
+                    }),
+                }
+            }
+        }
+    };
+}
+
 // The layers, each using only those above it (checked by
 // tests/layers.rs; see docs/ARCHITECTURE.md):
 //
@@ -72,6 +106,7 @@ macro_rules! stable_codes {
 pub mod ids;
 pub mod module_set;
 mod name_index;
+pub mod option_name;
 pub mod quota;
 pub mod time;
 // the license
@@ -115,6 +150,7 @@ pub use format::{
 pub use ids::{Fingerprint, InvalidFingerprint, KeyId, LicenseId, ModuleId, ParseIdError, QuotaId};
 pub use keys::{KeyRing, MAX_PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_PREFIX, PublicKey};
 pub use module_set::{ModuleSet, ModuleSetIter};
+pub use option_name::UnknownOption;
 pub use quota::QuotaLimit;
 pub use revocation::{
     MAX_REVOCATION_LIST_LEN, MAX_REVOCATION_TEXT_LEN, MAX_REVOKED_IDS, REVOCATION_ARMOR,

@@ -114,6 +114,20 @@ pub enum UnmatchedPath {
     Deny,
 }
 
+option_names! {
+    PathCase {
+        Exact => "exact",
+        FoldAscii => "fold_ascii",
+    }
+}
+
+option_names! {
+    UnmatchedPath {
+        Licensed => "licensed",
+        Deny => "deny",
+    }
+}
+
 /// How a [`RouteTable`] matches: letter case and unmatched paths.
 ///
 /// ```

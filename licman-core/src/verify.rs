@@ -61,6 +61,14 @@ pub enum Policy {
     ReportOnly,
 }
 
+option_names! {
+    Policy {
+        Enforce => "enforce",
+        Advisory => "advisory",
+        ReportOnly => "report_only",
+    }
+}
+
 /// Everything verification needs from the host besides the license and the
 /// key ring: the product it is, the time, and optional defences.
 ///

@@ -14,7 +14,14 @@ use std::path::Path;
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "primitives",
-        &["ids", "time", "module_set", "name_index", "quota"],
+        &[
+            "ids",
+            "time",
+            "module_set",
+            "name_index",
+            "quota",
+            "option_name",
+        ],
     ),
     (
         "license",
