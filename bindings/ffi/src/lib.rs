@@ -17,8 +17,8 @@ use licman_core::{
     Fingerprint, GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId,
     ModuleSet, PathCase as CorePathCase, Policy as CorePolicy, PublicKey, QuotaLimit,
     RevocationList as CoreRevocationList, RouteOptions as CoreRouteOptions,
-    RouteTable as CoreRouteTable, Timestamp, UnknownName, UnmatchedPath as CoreUnmatchedPath,
-    VerifyOptions as CoreOptions,
+    RouteTable as CoreRouteTable, Timestamp, UnknownName, UnknownOption,
+    UnmatchedPath as CoreUnmatchedPath, VerifyRequest,
 };
 
 #[cfg(feature = "c-abi")]
@@ -158,6 +158,14 @@ impl LicmanError {
         }
     }
 
+    /// Every `code` of [`LicmanError::InvalidLicense`] that verification
+    /// gives: the core's `Error::CODES`, for bindings to check their error
+    /// tables against.
+    pub const INVALID_LICENSE_CODES: &'static [&'static str] = CoreError::CODES;
+
+    /// Every `code` of [`LicmanError::Denied`]: the core's `Denial::CODES`.
+    pub const DENIED_CODES: &'static [&'static str] = Denial::CODES;
+
     fn argument(code: &str, description: impl Into<String>) -> LicmanError {
         LicmanError::InvalidArgument {
             code: code.into(),
@@ -252,9 +260,9 @@ fn now_or(now: Option<u64>) -> Timestamp {
 }
 
 fn module_names(catalog: &CoreCatalog, modules: &ModuleSet) -> Vec<String> {
-    modules
-        .iter()
-        .filter_map(|id| catalog.module(id).map(|m| m.name().to_string()))
+    catalog
+        .module_names_of(modules)
+        .map(str::to_string)
         .collect()
 }
 
@@ -394,20 +402,28 @@ pub enum Policy {
 }
 
 impl Policy {
-    /// `enforce`, `advisory` or `report_only`.
+    /// `enforce`, `advisory` or `report_only`: the core's name.
     pub fn name(self) -> &'static str {
-        match self {
-            Policy::Enforce => "enforce",
-            Policy::Advisory => "advisory",
-            Policy::ReportOnly => "report_only",
-        }
+        CorePolicy::from(self).name()
     }
+}
 
-    /// The policy of a name (see [`Policy::name`]).
-    pub fn from_name(name: &str) -> Option<Policy> {
-        [Policy::Enforce, Policy::Advisory, Policy::ReportOnly]
-            .into_iter()
-            .find(|p| p.name() == name)
+impl std::str::FromStr for Policy {
+    type Err = UnknownOption;
+
+    /// The policy of a name (see [`Policy::name`]), by the core's table.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.parse::<CorePolicy>().map(Into::into)
+    }
+}
+
+impl From<CorePolicy> for Policy {
+    fn from(p: CorePolicy) -> Self {
+        match p {
+            CorePolicy::Enforce => Policy::Enforce,
+            CorePolicy::Advisory => Policy::Advisory,
+            CorePolicy::ReportOnly => Policy::ReportOnly,
+        }
     }
 }
 
@@ -485,18 +501,8 @@ impl KeyRing {
                 ));
             }
         };
-        let fingerprints = options
-            .fingerprints
-            .iter()
-            .map(|f| {
-                f.trim().parse::<Fingerprint>().map_err(|e| {
-                    LicmanError::argument(
-                        "invalid_fingerprint",
-                        format!("malformed fingerprint {f:?}: {e}"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let fingerprints = Fingerprint::parse_list(options.fingerprints.iter().map(String::as_str))
+            .map_err(|e| LicmanError::argument("invalid_fingerprint", e.to_string()))?;
         let revocations = options
             .revocations
             .as_deref()
@@ -516,20 +522,16 @@ impl KeyRing {
                 ));
             }
         };
-        let mut core = CoreOptions::new(catalog.product(), now_or(options.now_unix))
-            .fingerprints(&fingerprints)
-            .policy(policy.into())
-            .min_revocation_serial(options.min_revocation_serial);
-        if let Some(seen) = options.last_seen_unix {
-            core = core.last_seen(Timestamp::from_unix_seconds(seen));
-        }
-        if let Some(list) = &revocations {
-            core = core.revocations(list);
-        }
-        if let Some(age) = options.max_revocation_age_seconds {
-            core = core.max_revocation_age(Duration::from_secs(age));
-        }
-        let inner = Entitlements::verify(&self.inner, &license, &catalog, &core)?;
+        let request = VerifyRequest {
+            last_seen: options.last_seen_unix.map(Timestamp::from_unix_seconds),
+            revocations,
+            min_revocation_serial: options.min_revocation_serial,
+            max_revocation_age: options.max_revocation_age_seconds.map(Duration::from_secs),
+            fingerprints,
+            policy: policy.into(),
+            ..VerifyRequest::new(catalog.product(), now_or(options.now_unix))
+        };
+        let inner = Entitlements::verify(&self.inner, &license, &catalog, &request.options())?;
         let groups = RwLock::new(GroupAccess::new(&inner));
         Ok(Arc::new(License { inner, groups }))
     }
@@ -726,7 +728,7 @@ impl License {
 
     /// The licensed module names.
     pub fn modules(&self) -> Vec<String> {
-        module_names(self.inner.catalog(), self.inner.modules())
+        self.inner.module_names().map(str::to_string).collect()
     }
 
     /// The claims as the JSON object the core serialises.
@@ -855,14 +857,8 @@ impl License {
         groups: Vec<String>,
         superuser: bool,
     ) -> Result<(), LicmanError> {
-        let id = self.inner.catalog().require_module(&module)?;
         let user = self.user_module_set(&groups, superuser)?;
-        self.inner.check_module(id)?;
-        if user.contains(id) {
-            Ok(())
-        } else {
-            Err(Denial::AccessDenied { module }.into())
-        }
+        Ok(self.inner.check_module_access_named(&module, &user)?)
     }
 
     /// What changes from this license to `other`, as JSON.
@@ -885,19 +881,18 @@ pub enum PathCase {
 }
 
 impl PathCase {
-    /// `exact` or `fold_ascii`, as in the catalog.
+    /// `exact` or `fold_ascii`, as in the catalog: the core's name.
     pub fn name(self) -> &'static str {
-        match self {
-            PathCase::Exact => "exact",
-            PathCase::FoldAscii => "fold_ascii",
-        }
+        CorePathCase::from(self).name()
     }
+}
 
-    /// The value of a name (see [`PathCase::name`]).
-    pub fn from_name(name: &str) -> Option<PathCase> {
-        [PathCase::Exact, PathCase::FoldAscii]
-            .into_iter()
-            .find(|c| c.name() == name)
+impl std::str::FromStr for PathCase {
+    type Err = UnknownOption;
+
+    /// The value of a name (see [`PathCase::name`]), by the core's table.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.parse::<CorePathCase>().map(Into::into)
     }
 }
 
@@ -932,19 +927,18 @@ pub enum UnmatchedPath {
 }
 
 impl UnmatchedPath {
-    /// `licensed` or `deny`, as in the catalog.
+    /// `licensed` or `deny`, as in the catalog: the core's name.
     pub fn name(self) -> &'static str {
-        match self {
-            UnmatchedPath::Licensed => "licensed",
-            UnmatchedPath::Deny => "deny",
-        }
+        CoreUnmatchedPath::from(self).name()
     }
+}
 
-    /// The value of a name (see [`UnmatchedPath::name`]).
-    pub fn from_name(name: &str) -> Option<UnmatchedPath> {
-        [UnmatchedPath::Licensed, UnmatchedPath::Deny]
-            .into_iter()
-            .find(|u| u.name() == name)
+impl std::str::FromStr for UnmatchedPath {
+    type Err = UnknownOption;
+
+    /// The value of a name (see [`UnmatchedPath::name`]), by the core's table.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        name.parse::<CoreUnmatchedPath>().map(Into::into)
     }
 }
 

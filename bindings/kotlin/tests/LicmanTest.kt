@@ -199,6 +199,10 @@ fun runScenarios(root: File) {
     } catch (e: LicmanException.InvalidArgument) {
         check(e.code == "module_not_licensed") { "group refusal ${e.code}" }
     }
+    // By an alias, the refusal names the module canonically.
+    val byAlias = refused<LicmanException.Denied>("access by alias") { pro.checkModuleAccess("audit_schedules", listOf("ops"), false) }
+    check(byAlias == null || (byAlias.code == "access_denied" &&
+        Json(byAlias.body).parse().obj()["module"] == "scheduled_audits")) { "access by alias ${byAlias?.body}" }
     val allowed = pro.moduleSnapshot(listOf("ops"), false).names.toHashSet()
     check("devices" in allowed && "scheduled_audits" !in allowed) { "snapshot $allowed" }
     check(pro.moduleSnapshot(emptyList(), true).names.size == 14) { "superuser snapshot" }

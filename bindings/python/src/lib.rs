@@ -1,8 +1,10 @@
 //! `licman._native`: the Python binding of licman-core.
 //!
 //! Conversions only. Python values become core values, and core values and
-//! errors become Python ones. The only clock read is the default `now`,
-//! and exceptions are raised as the classes defined in `licman._errors`.
+//! errors become Python ones. The only clock read is the default `now`.
+//! An error is handed to `licman._errors._from_native` as its kind (the
+//! facade's: `invalid_license`, `denied`, `unknown_name`, …) and code; that
+//! picks the class (by kind, then by code).
 
 use std::sync::RwLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -13,7 +15,7 @@ use licman_core::{
     ModuleId, ModuleSet, PathCase, Policy, PublicKey, QuotaLimit,
     RevocationList as CoreRevocationList, RouteOptions, RouteTable as CoreRouteTable, Status,
     StoredItem, Timestamp, UnknownName as CoreUnknownName, UnmatchedPath, UnverifiedRevocationList,
-    VerifyOptions, plan_storage_cleanup as core_cleanup,
+    VerifyRequest, plan_storage_cleanup as core_cleanup,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -22,40 +24,31 @@ use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
 
 // ---------------------------------------------------------------- errors
 
-static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+static FROM_NATIVE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// An instance of `licman._errors.<class_name>(*args)`, as a `PyErr`.
-fn raise<'py, A>(py: Python<'py>, class_name: &str, args: A) -> PyErr
+/// `licman._errors._from_native(kind, code, *rest)` as a `PyErr`: the
+/// Python layer picks the class by `kind`, then by `code`.
+fn raise<'py, A>(py: Python<'py>, args: A) -> PyErr
 where
     A: pyo3::call::PyCallArgs<'py>,
 {
-    let made = ERRORS
-        .get_or_try_init(py, || py.import("licman._errors").map(Bound::unbind))
-        .and_then(|m| m.bind(py).getattr(class_name))
-        .and_then(|class| class.call1(args));
+    let made = FROM_NATIVE
+        .import(py, "licman._errors", "_from_native")
+        .and_then(|factory| factory.call1(args));
     match made {
         Ok(exception) => PyErr::from_value(exception),
         Err(e) => e,
     }
 }
 
-/// A license verification error: its class from the core error code, and
-/// the 402 body the core gives it.
+/// A license verification error (kind `invalid_license`), with the 402
+/// body the core gives it.
 fn license_error(py: Python<'_>, e: &CoreError) -> PyErr {
-    let class = match e.code() {
-        "expired" => "LicenseExpired",
-        "not_yet_valid" => "LicenseNotYetValid",
-        "revoked" => "LicenseRevoked",
-        "clock_rolled_back" | "issued_in_future" => "ClockError",
-        "machine_mismatch" => "WrongMachine",
-        "stale_revocation_list" => "StaleRevocationList",
-        _ => "InvalidLicense",
-    };
     let denial = Denial::from_license_error(e);
     raise(
         py,
-        class,
         (
+            "invalid_license",
             e.code(),
             e.to_string(),
             denial.http_status(),
@@ -65,26 +58,12 @@ fn license_error(py: Python<'_>, e: &CoreError) -> PyErr {
     )
 }
 
-/// A refusal: its class from the denial code.
+/// A refusal (kind `denied`).
 fn denial_error(py: Python<'_>, d: &Denial) -> PyErr {
-    let class = match d.code() {
-        "no_license" => "NoLicense",
-        "module_not_licensed" => "ModuleNotLicensed",
-        "quota_exceeded" => "QuotaExceeded",
-        "access_denied" => "AccessDenied",
-        "invalid_path" => "InvalidPath",
-        "unlisted_path" => "UnlistedPath",
-        "license_expired" => "LicenseExpired",
-        "license_not_yet_valid" => "LicenseNotYetValid",
-        "license_revoked" => "LicenseRevoked",
-        "clock_error" => "ClockError",
-        "wrong_machine" => "WrongMachine",
-        _ => "InvalidLicense",
-    };
     raise(
         py,
-        class,
         (
+            "denied",
             d.code(),
             d.message(),
             d.http_status(),
@@ -95,7 +74,15 @@ fn denial_error(py: Python<'_>, d: &Denial) -> PyErr {
 }
 
 fn unknown_name(py: Python<'_>, u: &CoreUnknownName) -> PyErr {
-    raise(py, "UnknownName", (u.kind.to_string(), u.name.clone()))
+    raise(
+        py,
+        (
+            "unknown_name",
+            format!("unknown_{}", u.kind),
+            u.kind.to_string(),
+            u.name.clone(),
+        ),
+    )
 }
 
 fn check_error(py: Python<'_>, e: &CheckError) -> PyErr {
@@ -198,8 +185,8 @@ fn text_of<'a>(
             Ok(s) => Ok(std::borrow::Cow::Owned(s.to_string())),
             Err(e) => Err(raise(
                 py,
-                "InvalidLicense",
                 (
+                    "invalid_license",
                     "invalid_encoding",
                     format!(
                         "{what} is not UTF-8 text (invalid byte at offset {})",
@@ -222,15 +209,15 @@ fn text_of<'a>(
     )))
 }
 
-fn names(catalog: &CoreCatalog, modules: &ModuleSet) -> Vec<String> {
-    modules
-        .iter()
-        .filter_map(|id| catalog.module(id).map(|m| m.name().to_string()))
-        .collect()
+fn frozenset<'py, 'a>(
+    py: Python<'py>,
+    items: impl IntoIterator<Item = &'a str>,
+) -> PyResult<Bound<'py, PyFrozenSet>> {
+    PyFrozenSet::new(py, items)
 }
 
-fn frozenset<'py>(py: Python<'py>, items: Vec<String>) -> PyResult<Bound<'py, PyFrozenSet>> {
-    PyFrozenSet::new(py, items)
+fn catalog_error(py: Python<'_>, code: &str, message: String) -> PyErr {
+    raise(py, ("invalid_catalog", code, message))
 }
 
 fn json_value<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -262,28 +249,22 @@ impl Catalog {
             .into_owned();
         CoreCatalog::from_toml(&text)
             .map(|inner| Catalog { inner })
-            .map_err(|e| raise(py, "CatalogError", (e.code(), e.to_string())))
+            .map_err(|e| catalog_error(py, e.code(), e.to_string()))
     }
 
     /// Reads and validates a catalog file.
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Catalog> {
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            raise(
+            catalog_error(
                 py,
-                "CatalogError",
-                ("io", format!("cannot read catalog {}: {e}", path.display())),
+                "io",
+                format!("cannot read catalog {}: {e}", path.display()),
             )
         })?;
         CoreCatalog::from_toml(&text)
             .map(|inner| Catalog { inner })
-            .map_err(|e| {
-                raise(
-                    py,
-                    "CatalogError",
-                    (e.code(), format!("{}: {e}", path.display())),
-                )
-            })
+            .map_err(|e| catalog_error(py, e.code(), format!("{}: {e}", path.display())))
     }
 
     /// The product id.
@@ -345,7 +326,7 @@ impl Catalog {
     /// The modules of a tier (inheritance resolved).
     fn tier_modules<'py>(&self, py: Python<'py>, tier: &str) -> PyResult<Bound<'py, PyFrozenSet>> {
         let t = self.tier(py, tier)?;
-        frozenset(py, names(&self.inner, t.modules()))
+        frozenset(py, self.inner.module_names_of(t.modules()))
     }
 
     /// The quota limits of a tier: name → limit, `None` for unlimited.
@@ -375,9 +356,15 @@ impl Catalog {
 
 impl Catalog {
     fn tier<'a>(&'a self, py: Python<'_>, tier: &str) -> PyResult<&'a licman_core::Tier> {
-        self.inner
-            .tier(tier)
-            .ok_or_else(|| raise(py, "UnknownName", ("tier", tier.to_string())))
+        self.inner.tier(tier).ok_or_else(|| {
+            unknown_name(
+                py,
+                &CoreUnknownName {
+                    kind: licman_core::NameKind::Tier,
+                    name: tier.to_string(),
+                },
+            )
+        })
     }
 }
 
@@ -389,7 +376,7 @@ struct KeyRing {
     inner: CoreKeyRing,
 }
 
-fn fingerprints(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Fingerprint>> {
+fn fingerprints(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Fingerprint>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(Vec::new());
     };
@@ -401,17 +388,8 @@ fn fingerprints(py: Python<'_>, value: Option<&Bound<'_, PyAny>>) -> PyResult<Ve
             .map(|item| item?.extract::<String>())
             .collect::<PyResult<_>>()?
     };
-    texts
-        .iter()
-        .map(|t| {
-            t.trim().parse::<Fingerprint>().map_err(|e| {
-                let _ = py;
-                PyValueError::new_err(format!(
-                    "malformed fingerprint {t:?}: {e} (expected 64 hex digits)"
-                ))
-            })
-        })
-        .collect()
+    Fingerprint::parse_list(texts.iter().map(String::as_str))
+        .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
 /// A revocation list (armored `str` or `bytes`, or its binary form as
@@ -437,7 +415,7 @@ fn revocation_list(
     };
     parsed
         .and_then(|l| l.verify(ring, product))
-        .map_err(|e| raise(py, "InvalidRevocationList", (e.code(), e.to_string())))
+        .map_err(|e| raise(py, ("invalid_revocation_list", e.code(), e.to_string())))
 }
 
 #[pymethods]
@@ -456,7 +434,7 @@ impl KeyRing {
             let key = key?;
             let text = text_of(py, &key, "a public key")?;
             let public = PublicKey::from_text(&text)
-                .map_err(|e| raise(py, "InvalidPublicKey", (e.code(), e.to_string())))?;
+                .map_err(|e| raise(py, ("invalid_public_key", e.code(), e.to_string())))?;
             inner.add(public);
         }
         Ok(KeyRing { inner })
@@ -506,16 +484,7 @@ impl KeyRing {
                 ));
             }
         };
-        let policy = match policy {
-            "enforce" => Policy::Enforce,
-            "advisory" => Policy::Advisory,
-            "report_only" => Policy::ReportOnly,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "policy must be 'enforce', 'advisory' or 'report_only', not {other:?}"
-                )));
-            }
-        };
+        let policy: Policy = option_of(Some(policy), Policy::Enforce, "policy")?;
         let max_revocation_age = max_revocation_age
             .filter(|v| !v.is_none())
             .map(|v| duration(v, "max_revocation_age"))
@@ -526,26 +495,23 @@ impl KeyRing {
             .filter(|v| !v.is_none())
             .map(|v| timestamp(Some(v), "last_seen"))
             .transpose()?;
-        let fingerprints = fingerprints(py, fingerprint)?;
-        let list = revocations
+        let fingerprints = fingerprints(fingerprint)?;
+        let revocations = revocations
             .filter(|v| !v.is_none())
             .map(|value| revocation_list(py, &self.inner, value, catalog.product()))
             .transpose()?;
-        let mut options = VerifyOptions::new(catalog.product(), now)
-            .fingerprints(&fingerprints)
-            .policy(policy)
-            .min_revocation_serial(min_revocation_serial);
-        if let Some(age) = max_revocation_age {
-            options = options.max_revocation_age(age);
-        }
-        if let Some(seen) = last_seen {
-            options = options.last_seen(seen);
-        }
-        if let Some(list) = &list {
-            options = options.revocations(list);
-        }
+        let request = VerifyRequest {
+            last_seen,
+            revocations,
+            min_revocation_serial,
+            max_revocation_age,
+            fingerprints,
+            policy,
+            ..VerifyRequest::new(catalog.product(), now)
+        };
         // Verification is pure computation: let other Python threads run.
-        let verified = py.detach(|| Entitlements::verify(&self.inner, &text, &catalog, &options));
+        let verified =
+            py.detach(|| Entitlements::verify(&self.inner, &text, &catalog, &request.options()));
         let inner = verified.map_err(|e| license_error(py, &e))?;
         let groups = RwLock::new(CoreGroups::new(&inner));
         Ok(License { inner, groups })
@@ -815,7 +781,7 @@ impl License {
     /// The licensed module names (those the catalog knows).
     #[getter]
     fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        frozenset(py, names(self.inner.catalog(), self.inner.modules()))
+        frozenset(py, self.inner.module_names())
     }
 
     /// Module ids in the license that the catalog does not define (never granted).
@@ -939,8 +905,8 @@ fn group_error(py: Python<'_>, e: &CoreGroupError) -> PyErr {
     match e {
         CoreGroupError::ModuleNotLicensed { module, tier } => raise(
             py,
-            "GroupError",
             (
+                "invalid_argument",
                 "module_not_licensed",
                 e.to_string(),
                 Some(module.clone()),
@@ -950,8 +916,8 @@ fn group_error(py: Python<'_>, e: &CoreGroupError) -> PyErr {
         CoreGroupError::Unknown(u) => unknown_name(py, u),
         other => raise(
             py,
-            "GroupError",
             (
+                "invalid_argument",
                 "invalid_group",
                 other.to_string(),
                 None::<String>,
@@ -1045,11 +1011,17 @@ impl GroupAccess {
     ) -> PyResult<Bound<'py, PyFrozenSet>> {
         let license = self.license.get();
         let groups = read_groups(license);
-        let id = groups
-            .group_id(group)
-            .ok_or_else(|| raise(py, "UnknownName", ("group", group.to_string())))?;
+        let id = groups.group_id(group).ok_or_else(|| {
+            unknown_name(
+                py,
+                &CoreUnknownName {
+                    kind: licman_core::NameKind::Group,
+                    name: group.to_string(),
+                },
+            )
+        })?;
         let modules = groups.group_modules(id).copied().unwrap_or_default();
-        frozenset(py, names(license.inner.catalog(), &modules))
+        frozenset(py, license.inner.catalog().module_names_of(&modules))
     }
 
     /// A user's modules: licensed ∩ the union of their groups' modules; a
@@ -1063,7 +1035,7 @@ impl GroupAccess {
     ) -> PyResult<Bound<'py, PyFrozenSet>> {
         let license = self.license.get();
         let modules = user_modules_of(py, license, groups, superuser)?;
-        frozenset(py, names(license.inner.catalog(), &modules))
+        frozenset(py, license.inner.catalog().module_names_of(&modules))
     }
 
     /// Raises `ModuleNotLicensed` if the module is not in the tier, or
@@ -1077,22 +1049,11 @@ impl GroupAccess {
         superuser: bool,
     ) -> PyResult<()> {
         let license = self.license.get();
-        let id = license.module_id(py, module)?;
         let modules = user_modules_of(py, license, groups, superuser)?;
         license
             .inner
-            .check_module(id)
-            .map_err(|d| denial_error(py, &d))?;
-        if modules.contains(id) {
-            Ok(())
-        } else {
-            Err(denial_error(
-                py,
-                &Denial::AccessDenied {
-                    module: module.to_string(),
-                },
-            ))
-        }
+            .check_module_access_named(module, &modules)
+            .map_err(|e| check_error(py, &e))
     }
 }
 
@@ -1105,18 +1066,16 @@ struct RouteTable {
     routes: CoreRouteTable,
 }
 
-fn path_case_name(case: PathCase) -> &'static str {
-    match case {
-        PathCase::Exact => "exact",
-        PathCase::FoldAscii => "fold_ascii",
-    }
-}
-
-fn unmatched_name(unmatched: UnmatchedPath) -> &'static str {
-    match unmatched {
-        UnmatchedPath::Licensed => "licensed",
-        UnmatchedPath::Deny => "deny",
-    }
+/// An option given as text, by the core's names; `None` keeps `listed`.
+fn option_of<T: std::str::FromStr<Err = licman_core::UnknownOption>>(
+    text: Option<&str>,
+    listed: T,
+    what: &str,
+) -> PyResult<T> {
+    text.map_or(Ok(listed), |name| {
+        name.parse()
+            .map_err(|e| PyValueError::new_err(format!("{what}={name:?}: {e}")))
+    })
 }
 
 #[pymethods]
@@ -1133,30 +1092,12 @@ impl RouteTable {
         unmatched: Option<&str>,
     ) -> PyResult<RouteTable> {
         let listed = catalog.inner.routes().options();
-        let case = match case {
-            None => listed.case,
-            Some("exact") => PathCase::Exact,
-            Some("fold_ascii") => PathCase::FoldAscii,
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "case must be 'exact' or 'fold_ascii', not {other:?}"
-                )));
-            }
-        };
-        let unmatched = match unmatched {
-            None => listed.unmatched,
-            Some("licensed") => UnmatchedPath::Licensed,
-            Some("deny") => UnmatchedPath::Deny,
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "unmatched must be 'licensed' or 'deny', not {other:?}"
-                )));
-            }
-        };
+        let case: PathCase = option_of(case, listed.case, "case")?;
+        let unmatched: UnmatchedPath = option_of(unmatched, listed.unmatched, "unmatched")?;
         let routes = catalog
             .inner
             .routes_with(RouteOptions { case, unmatched })
-            .map_err(|e| raise(py, "CatalogError", (e.code(), e.to_string())))?;
+            .map_err(|e| catalog_error(py, e.code(), e.to_string()))?;
         Ok(RouteTable {
             catalog: catalog.inner.clone(),
             routes,
@@ -1166,14 +1107,14 @@ impl RouteTable {
     /// How the table compares letters: "exact" or "fold_ascii".
     #[getter]
     fn case(&self) -> &'static str {
-        path_case_name(self.routes.options().case)
+        self.routes.options().case.name()
     }
 
     /// What a path no route covers needs: "licensed" (a license) or "deny"
     /// (nothing: target "unlisted", refused with `UnlistedPath`).
     #[getter]
     fn unmatched(&self) -> &'static str {
-        unmatched_name(self.routes.options().unmatched)
+        self.routes.options().unmatched.name()
     }
 
     /// What a path needs: "public", "licensed", "unlisted" (no route covers
@@ -1253,13 +1194,26 @@ fn plan_storage_cleanup<'py>(
     Ok(out)
 }
 
+/// Every code of a license error (kind `invalid_license`), as the core
+/// declares them: what `licman._errors` is checked against.
+#[pyfunction]
+fn error_codes() -> Vec<&'static str> {
+    CoreError::CODES.to_vec()
+}
+
+/// Every code of a refusal (kind `denied`), as the core declares them.
+#[pyfunction]
+fn denial_codes() -> Vec<&'static str> {
+    Denial::CODES.to_vec()
+}
+
 /// The Python binding of licman-core.
 #[pymodule]
 mod _native {
     #[pymodule_export]
     use super::{
-        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable,
-        plan_storage_cleanup,
+        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable, denial_codes,
+        error_codes, plan_storage_cleanup,
     };
 
     #[pymodule_init]

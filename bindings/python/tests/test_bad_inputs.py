@@ -120,3 +120,20 @@ def test_verify_errors_are_denials_with_bodies(ring: licman.KeyRing, catalog: li
     with pytest.raises(licman.ClockError) as clock:
         ring.verify(key, catalog, now=NOW, last_seen=datetime(2026, 9, 1, tzinfo=timezone.utc))
     assert clock.value.code == "clock_rolled_back"
+
+
+def test_error_classes_cover_the_core_codes() -> None:
+    from licman import _errors, _native
+
+    # Every code the core declares has a class (its own or, deliberately,
+    # the base class of its kind), and the tables name no other code.
+    assert set(_errors._LICENSE_ERRORS) == set(_native.error_codes())
+    assert set(_errors._DENIALS) == set(_native.denial_codes())
+    for code in _native.error_codes():
+        error = _errors._from_native("invalid_license", code, "m", 402, "activate_license", "{}")
+        assert isinstance(error, licman.InvalidLicense) and error.code == code
+    for code in _native.denial_codes():
+        denial = _errors._from_native("denied", code, "m", 403, "contact_admin", "{}")
+        assert isinstance(denial, licman.Denial) and denial.code == code
+    unknown = _errors._from_native("unknown_name", "unknown_module", "module", "warp")
+    assert isinstance(unknown, licman.UnknownName) and unknown.code == "unknown_module"

@@ -110,6 +110,17 @@ def test_case_5_group_module_access(licenses: dict[str, licman.License]) -> None
     assert access.groups == ["operators"]
 
 
+def test_check_module_access_by_alias_names_the_module_canonically() -> None:
+    ring = licman.KeyRing([FIXTURES["public_key"]])
+    professional = ring.verify(FIXTURES["licenses"]["professional"], licman.Catalog.load(CATALOG_PATH), now=NOW)
+    access = licman.GroupAccess(professional)
+    access.set_group("operators", ["devices"])
+    with pytest.raises(licman.AccessDenied) as denied:
+        access.check_module_access("audit_schedules", ["operators"])
+    assert denied.value.body == SEED_403_ACCESS
+    assert denied.value.body["module"] == "scheduled_audits"
+
+
 def test_case_6_superuser(licenses: dict[str, licman.License], catalog: licman.Catalog) -> None:
     professional = licman.GroupAccess(licenses["professional"])
     assert professional.user_modules(superuser=True) == catalog.tier_modules("professional")

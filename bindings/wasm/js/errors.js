@@ -49,7 +49,24 @@ export class ClockError extends InvalidLicense {}
 export class WrongMachine extends InvalidLicense {}
 export class StaleRevocationList extends InvalidLicense {}
 
-const LICENSE_ERRORS = {
+// The class of each code, by kind. Every code the core declares is listed
+// (the tests check them against the core's `errorCodes()` and
+// `denialCodes()`); a code without its own class maps to the base class.
+export const LICENSE_ERRORS = {
+  too_large: InvalidLicense,
+  wrong_prefix: InvalidLicense,
+  invalid_encoding: InvalidLicense,
+  truncated: InvalidLicense,
+  trailing_bytes: InvalidLicense,
+  unsupported_version: InvalidLicense,
+  malformed_payload: InvalidLicense,
+  invalid_claims: InvalidLicense,
+  invalid_public_key: InvalidLicense,
+  weak_public_key: InvalidLicense,
+  key_id_mismatch: InvalidLicense,
+  unknown_key: InvalidLicense,
+  bad_signature: InvalidLicense,
+  wrong_product: InvalidLicense,
   expired: LicenseExpired,
   not_yet_valid: LicenseNotYetValid,
   revoked: LicenseRevoked,
@@ -59,7 +76,7 @@ const LICENSE_ERRORS = {
   stale_revocation_list: StaleRevocationList,
 };
 
-const DENIALS = {
+export const DENIALS = {
   no_license: NoLicense,
   module_not_licensed: ModuleNotLicensed,
   quota_exceeded: QuotaExceeded,

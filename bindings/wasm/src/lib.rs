@@ -54,6 +54,25 @@ fn to_js(e: &LicmanError) -> JsValue {
         })
 }
 
+/// Every code of a license error (kind `invalid_license`), as the core
+/// declares them: what the error classes of `errors.js` are checked against.
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "string[]")]
+pub fn error_codes() -> Array {
+    LicmanError::INVALID_LICENSE_CODES
+        .iter()
+        .map(|c| JsValue::from_str(c))
+        .collect()
+}
+
+/// Every code of a refusal (kind `denied`), as the core declares them.
+#[wasm_bindgen(js_name = denialCodes, unchecked_return_type = "string[]")]
+pub fn denial_codes() -> Array {
+    LicmanError::DENIED_CODES
+        .iter()
+        .map(|c| JsValue::from_str(c))
+        .collect()
+}
+
 fn type_error(message: &str) -> JsValue {
     js_sys::TypeError::new(message).into()
 }
@@ -294,11 +313,8 @@ impl KeyRing {
         let license = text(&license, "license")?;
         let policy = optional_string(&field(&options, "policy")?, "options.policy")?
             .map(|name| {
-                Policy::from_name(&name).ok_or_else(|| {
-                    range_error(&format!(
-                        "options.policy must be \"enforce\", \"advisory\" or \"report_only\", not {name:?}"
-                    ))
-                })
+                name.parse::<Policy>()
+                    .map_err(|e| range_error(&format!("options.policy {name:?}: {e}")))
             })
             .transpose()?;
         let min_serial = field(&options, "minRevocationSerial")?;
@@ -706,20 +722,14 @@ impl RouteTable {
         let options = options.unwrap_or(JsValue::UNDEFINED);
         let case = optional_string(&field(&options, "case")?, "options.case")?
             .map(|name| {
-                PathCase::from_name(&name).ok_or_else(|| {
-                    range_error(&format!(
-                        "options.case must be \"exact\" or \"fold_ascii\", not {name:?}"
-                    ))
-                })
+                name.parse::<PathCase>()
+                    .map_err(|e| range_error(&format!("options.case {name:?}: {e}")))
             })
             .transpose()?;
         let unmatched = optional_string(&field(&options, "unmatched")?, "options.unmatched")?
             .map(|name| {
-                UnmatchedPath::from_name(&name).ok_or_else(|| {
-                    range_error(&format!(
-                        "options.unmatched must be \"licensed\" or \"deny\", not {name:?}"
-                    ))
-                })
+                name.parse::<UnmatchedPath>()
+                    .map_err(|e| range_error(&format!("options.unmatched {name:?}: {e}")))
             })
             .transpose()?;
         FfiRoutes::with_options(catalog.inner.clone(), case, unmatched)

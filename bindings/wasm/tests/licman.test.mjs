@@ -10,6 +10,9 @@ import { pathToFileURL } from "node:url";
 const root = resolve(import.meta.dirname, "../../..");
 const licman = await import(pathToFileURL(resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg", "node.mjs")).href);
 const { Catalog, KeyRing, RouteTable } = licman;
+const pkg = resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg");
+const errors = await import(pathToFileURL(resolve(pkg, "errors.js")).href);
+const raw = (await import(pathToFileURL(resolve(pkg, "node/licman_wasm.js")).href)).default;
 
 const vectorsDir = join(root, "testdata/vectors");
 const vectors = readdirSync(vectorsDir).filter((f) => f.endsWith(".json")).sort();
@@ -93,6 +96,27 @@ test("case 2: device quota and discovery", () => {
   assert.equal(enterprise.quotaLimit("devices"), null);
   enterprise.checkQuota("devices", 2n ** 64n - 1n, 2n ** 64n - 1n);
   assert.equal(starter.remaining("devices", 4), 6);
+});
+
+test("check_module_access by alias names the module canonically", () => {
+  const pro = license("professional");
+  pro.setGroup("operators", ["devices"]);
+  assert.throws(
+    () => pro.checkModuleAccess("audit_schedules", ["operators"]),
+    (e) => e instanceof licman.AccessDenied && e.body.module === "scheduled_audits" && e.body.action === "contact_admin",
+  );
+});
+
+test("the error tables cover exactly the core's codes", () => {
+  assert.deepEqual(Object.keys(errors.LICENSE_ERRORS).sort(), [...raw.errorCodes()].sort());
+  assert.deepEqual(Object.keys(errors.DENIALS).sort(), [...raw.denialCodes()].sort());
+  for (const code of raw.errorCodes()) {
+    const e = errors.makeError("invalid_license", code, "m", 402, "{}", null);
+    assert.ok(e instanceof licman.InvalidLicense && e.code === code, code);
+  }
+  for (const code of raw.denialCodes()) {
+    assert.ok(errors.makeError("denied", code, "m", 403, "{}", null) instanceof licman.Denial, code);
+  }
 });
 
 test("case 3 and 5: users, groups", () => {

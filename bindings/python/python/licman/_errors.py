@@ -164,3 +164,71 @@ class WrongMachine(InvalidLicense):
 
 class StaleRevocationList(InvalidLicense):
     """The revocation list is older than ``min_revocation_serial`` or ``max_revocation_age`` accept."""
+
+
+# The class of each code, by kind. Every code the core declares is listed
+# (tests/test_bad_inputs.py checks them against `_native.error_codes()` and
+# `_native.denial_codes()`); a code without its own class maps to the base
+# class of its kind.
+_LICENSE_ERRORS: dict[str, type[InvalidLicense]] = {
+    "too_large": InvalidLicense,
+    "wrong_prefix": InvalidLicense,
+    "invalid_encoding": InvalidLicense,
+    "truncated": InvalidLicense,
+    "trailing_bytes": InvalidLicense,
+    "unsupported_version": InvalidLicense,
+    "malformed_payload": InvalidLicense,
+    "invalid_claims": InvalidLicense,
+    "invalid_public_key": InvalidLicense,
+    "weak_public_key": InvalidLicense,
+    "key_id_mismatch": InvalidLicense,
+    "unknown_key": InvalidLicense,
+    "bad_signature": InvalidLicense,
+    "wrong_product": InvalidLicense,
+    "not_yet_valid": LicenseNotYetValid,
+    "expired": LicenseExpired,
+    "issued_in_future": ClockError,
+    "clock_rolled_back": ClockError,
+    "stale_revocation_list": StaleRevocationList,
+    "revoked": LicenseRevoked,
+    "machine_mismatch": WrongMachine,
+}
+
+_DENIALS: dict[str, type[Denial]] = {
+    "no_license": NoLicense,
+    "invalid_license": InvalidLicense,
+    "license_expired": LicenseExpired,
+    "license_not_yet_valid": LicenseNotYetValid,
+    "license_revoked": LicenseRevoked,
+    "clock_error": ClockError,
+    "wrong_machine": WrongMachine,
+    "module_not_licensed": ModuleNotLicensed,
+    "quota_exceeded": QuotaExceeded,
+    "access_denied": AccessDenied,
+    "invalid_path": InvalidPath,
+    "unlisted_path": UnlistedPath,
+}
+
+# The base class of each kind of error the native module reports.
+_KINDS: dict[str, type[LicmanError]] = {
+    "invalid_license": InvalidLicense,
+    "denied": Denial,
+    "unknown_name": UnknownName,
+    "invalid_catalog": CatalogError,
+    "invalid_public_key": InvalidPublicKey,
+    "invalid_revocation_list": InvalidRevocationList,
+    "invalid_argument": GroupError,
+}
+
+
+def _from_native(kind: str, code: str, *args: Any) -> LicmanError:
+    """The exception for an error of the native module: its class by ``kind``,
+    then (licenses and refusals) by ``code``. ``args`` are the class's
+    arguments after ``code`` (for ``unknown_name``: the name's kind and the name)."""
+    if kind == "invalid_license":
+        return _LICENSE_ERRORS.get(code, InvalidLicense)(code, *args)
+    if kind == "denied":
+        return _DENIALS.get(code, Denial)(code, *args)
+    if kind == "unknown_name":
+        return UnknownName(*args)
+    return _KINDS.get(kind, LicmanError)(code, *args)

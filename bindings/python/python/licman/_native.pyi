@@ -14,6 +14,8 @@ __all__ = [
     "RevocationList",
     "RouteTable",
     "__version__",
+    "denial_codes",
+    "error_codes",
     "plan_storage_cleanup",
 ]
 
@@ -190,3 +192,5 @@ class RouteTable:
     ) -> str: ...
 
 def plan_storage_cleanup(items: Iterable[tuple[str, int, datetime]], limit_bytes: Optional[int]) -> dict[str, Any]: ...
+def error_codes() -> list[str]: ...
+def denial_codes() -> list[str]: ...
