@@ -246,6 +246,45 @@ impl From<GroupError> for LicmanError {
     }
 }
 
+/// A facade enum that mirrors one of the core's option enums variant for
+/// variant: the conversions both ways, and `name()` and `FromStr` by the
+/// core's names (its `NAMES` table and `UnknownOption` error).
+macro_rules! mirror_option {
+    ($ty:ident = $core:ident { $($variant:ident),* $(,)? }) => {
+        impl $ty {
+            /// The stable name, as the core spells it.
+            pub fn name(self) -> &'static str {
+                $core::from(self).name()
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = UnknownOption;
+
+            /// The value of a name (see `name`), by the core's table.
+            fn from_str(name: &str) -> Result<Self, Self::Err> {
+                name.parse::<$core>().map(Into::into)
+            }
+        }
+
+        impl From<$ty> for $core {
+            fn from(value: $ty) -> Self {
+                match value {
+                    $($ty::$variant => $core::$variant,)*
+                }
+            }
+        }
+
+        impl From<$core> for $ty {
+            fn from(value: $core) -> Self {
+                match value {
+                    $($core::$variant => $ty::$variant,)*
+                }
+            }
+        }
+    };
+}
+
 /// Unix seconds now (the default `now`).
 fn now_or(now: Option<u64>) -> Timestamp {
     now.map_or_else(
@@ -401,41 +440,13 @@ pub enum Policy {
     ReportOnly,
 }
 
-impl Policy {
-    /// `enforce`, `advisory` or `report_only`: the core's name.
-    pub fn name(self) -> &'static str {
-        CorePolicy::from(self).name()
+mirror_option!(
+    Policy = CorePolicy {
+        Enforce,
+        Advisory,
+        ReportOnly
     }
-}
-
-impl std::str::FromStr for Policy {
-    type Err = UnknownOption;
-
-    /// The policy of a name (see [`Policy::name`]), by the core's table.
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        name.parse::<CorePolicy>().map(Into::into)
-    }
-}
-
-impl From<CorePolicy> for Policy {
-    fn from(p: CorePolicy) -> Self {
-        match p {
-            CorePolicy::Enforce => Policy::Enforce,
-            CorePolicy::Advisory => Policy::Advisory,
-            CorePolicy::ReportOnly => Policy::ReportOnly,
-        }
-    }
-}
-
-impl From<Policy> for CorePolicy {
-    fn from(p: Policy) -> Self {
-        match p {
-            Policy::Enforce => CorePolicy::Enforce,
-            Policy::Advisory => CorePolicy::Advisory,
-            Policy::ReportOnly => CorePolicy::ReportOnly,
-        }
-    }
-}
+);
 
 /// A revocation list that parsed and verified: what a host keeps to refuse
 /// older lists later (`VerifyOptions::min_revocation_serial`).
@@ -880,39 +891,7 @@ pub enum PathCase {
     FoldAscii,
 }
 
-impl PathCase {
-    /// `exact` or `fold_ascii`, as in the catalog: the core's name.
-    pub fn name(self) -> &'static str {
-        CorePathCase::from(self).name()
-    }
-}
-
-impl std::str::FromStr for PathCase {
-    type Err = UnknownOption;
-
-    /// The value of a name (see [`PathCase::name`]), by the core's table.
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        name.parse::<CorePathCase>().map(Into::into)
-    }
-}
-
-impl From<PathCase> for CorePathCase {
-    fn from(c: PathCase) -> Self {
-        match c {
-            PathCase::Exact => CorePathCase::Exact,
-            PathCase::FoldAscii => CorePathCase::FoldAscii,
-        }
-    }
-}
-
-impl From<CorePathCase> for PathCase {
-    fn from(c: CorePathCase) -> Self {
-        match c {
-            CorePathCase::Exact => PathCase::Exact,
-            CorePathCase::FoldAscii => PathCase::FoldAscii,
-        }
-    }
-}
+mirror_option!(PathCase = CorePathCase { Exact, FoldAscii });
 
 /// What a path no route covers needs: the core's `UnmatchedPath` (the
 /// catalog's `[routes] unmatched`).
@@ -926,39 +905,7 @@ pub enum UnmatchedPath {
     Deny,
 }
 
-impl UnmatchedPath {
-    /// `licensed` or `deny`, as in the catalog: the core's name.
-    pub fn name(self) -> &'static str {
-        CoreUnmatchedPath::from(self).name()
-    }
-}
-
-impl std::str::FromStr for UnmatchedPath {
-    type Err = UnknownOption;
-
-    /// The value of a name (see [`UnmatchedPath::name`]), by the core's table.
-    fn from_str(name: &str) -> Result<Self, Self::Err> {
-        name.parse::<CoreUnmatchedPath>().map(Into::into)
-    }
-}
-
-impl From<UnmatchedPath> for CoreUnmatchedPath {
-    fn from(u: UnmatchedPath) -> Self {
-        match u {
-            UnmatchedPath::Licensed => CoreUnmatchedPath::Licensed,
-            UnmatchedPath::Deny => CoreUnmatchedPath::Deny,
-        }
-    }
-}
-
-impl From<CoreUnmatchedPath> for UnmatchedPath {
-    fn from(u: CoreUnmatchedPath) -> Self {
-        match u {
-            CoreUnmatchedPath::Licensed => UnmatchedPath::Licensed,
-            CoreUnmatchedPath::Deny => UnmatchedPath::Deny,
-        }
-    }
-}
+mirror_option!(UnmatchedPath = CoreUnmatchedPath { Licensed, Deny });
 
 /// How a route table matches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
