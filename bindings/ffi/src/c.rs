@@ -700,9 +700,7 @@ pub unsafe extern "C" fn licman_license_has_module(
     unsafe {
         guard(error, -1, || {
             let l = handle(license, "license")?;
-            Ok(i32::from(
-                l.inner.has_module(text(name, "name")?.to_string())?,
-            ))
+            Ok(i32::from(l.inner.has_module(text(name, "name")?)?))
         })
     }
 }
@@ -725,7 +723,7 @@ pub unsafe extern "C" fn licman_license_check_quota(
         guard(error, -1, || {
             let l = handle(license, "license")?;
             l.inner
-                .check_quota(text(quota, "quota")?.to_string(), current, requested)?;
+                .check_quota(text(quota, "quota")?, current, requested)?;
             Ok(0)
         })
     }
@@ -752,9 +750,7 @@ pub unsafe extern "C" fn licman_license_accept(
             if accepted.is_null() {
                 return Err(argument("null_argument", "accepted is NULL"));
             }
-            *accepted = l
-                .inner
-                .accept(text(quota, "quota")?.to_string(), current, candidates)?;
+            *accepted = l.inner.accept(text(quota, "quota")?, current, candidates)?;
             Ok(0)
         })
     }
@@ -842,7 +838,7 @@ unsafe fn authorize(
     // SAFETY: the caller guarantees `path` is a C string, `license` NULL or
     // live, and `groups` `group_count` C strings.
     unsafe {
-        let path = text(path, "path")?.to_string();
+        let path = text(path, "path")?;
         let license = license.as_ref().map(|l| l.inner.clone());
         let groups = if check_user {
             Some(texts(groups, group_count, "groups")?)

@@ -566,8 +566,14 @@ impl KeyRing {
 }
 
 impl KeyRing {
-    /// A revocation list of `product`, parsed and verified with this ring.
-    fn revocation_list(
+    /// The core key ring.
+    pub fn core(&self) -> &CoreKeyRing {
+        &self.inner
+    }
+
+    /// A revocation list of `product` (armored), parsed and verified with
+    /// this ring.
+    pub fn revocation_list(
         &self,
         text: &str,
         product: &str,
@@ -634,6 +640,24 @@ impl License {
     ) -> Result<ModuleSet, LicmanError> {
         let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
         Ok(self.groups().user_modules_named(&refs, superuser)?)
+    }
+
+    /// [`set_group`](Self::set_group) with the core's error, for a binding
+    /// that reports its details (the module and the tier).
+    pub fn try_set_group(&self, group: &str, modules: &[&str]) -> Result<(), GroupError> {
+        let mut groups = self.groups.write().unwrap_or_else(PoisonError::into_inner);
+        groups.set_group_named(group, modules).map(|_| ())
+    }
+
+    /// The modules a group grants; an unknown group is `UnknownName`.
+    pub fn group_modules(&self, group: &str) -> Result<Vec<String>, LicmanError> {
+        let groups = self.groups();
+        let id = groups.group_id(group).ok_or_else(|| UnknownName {
+            kind: licman_core::NameKind::Group,
+            name: group.to_string(),
+        })?;
+        let modules = groups.group_modules(id).copied().unwrap_or_default();
+        Ok(module_names(self.inner.catalog(), &modules))
     }
 }
 
@@ -763,8 +787,8 @@ impl License {
     }
 
     /// Whether a module (by name or alias) is licensed.
-    pub fn has_module(&self, name: String) -> Result<bool, LicmanError> {
-        Ok(self.inner.has_module_named(&name)?)
+    pub fn has_module(&self, name: &str) -> Result<bool, LicmanError> {
+        Ok(self.inner.has_module_named(name)?)
     }
 
     /// Whether a module id is licensed.
@@ -781,18 +805,18 @@ impl License {
     /// `Ok` if `requested` more fit after `current`, else the 403 refusal.
     pub fn check_quota(
         &self,
-        quota: String,
+        quota: &str,
         current: u64,
         requested: u64,
     ) -> Result<(), LicmanError> {
-        Ok(self.inner.check_quota_named(&quota, current, requested)?)
+        Ok(self.inner.check_quota_named(quota, current, requested)?)
     }
 
     /// Of `candidates` arriving in order, how many fit after `current`.
-    pub fn accept(&self, quota: String, current: u64, candidates: u64) -> Result<u64, LicmanError> {
+    pub fn accept(&self, quota: &str, current: u64, candidates: u64) -> Result<u64, LicmanError> {
         Ok(self
             .inner
-            .accept_named(&quota, current, candidates)?
+            .accept_named(quota, current, candidates)?
             .accepted)
     }
 
@@ -821,9 +845,7 @@ impl License {
     /// refuses modules the license does not include.
     pub fn set_group(&self, group: String, modules: Vec<String>) -> Result<(), LicmanError> {
         let refs: Vec<&str> = modules.iter().map(String::as_str).collect();
-        let mut groups = self.groups.write().unwrap_or_else(PoisonError::into_inner);
-        groups.set_group_named(&group, &refs)?;
-        Ok(())
+        Ok(self.try_set_group(&group, &refs)?)
     }
 
     /// The group names.
@@ -981,7 +1003,7 @@ impl RouteTable {
     /// refusal (402, 403, 400). `user_groups = None` skips the user check.
     pub fn authorize(
         &self,
-        path: String,
+        path: &str,
         license: Option<Arc<License>>,
         user_groups: Option<Vec<String>>,
         superuser: bool,
@@ -995,7 +1017,7 @@ impl RouteTable {
         Ok(self
             .routes
             .authorize(
-                &path,
+                path,
                 license.as_deref().map(|l| &l.inner),
                 user.as_ref(),
                 now_or(now_unix),

@@ -1,21 +1,25 @@
-//! `licman._native`: the Python binding of licman-core.
+//! `licman._native`: the Python binding of licman.
 //!
-//! Conversions only. Python values become core values, and core values and
-//! errors become Python ones. The only clock read is the default `now`.
-//! An error is handed to `licman._errors._from_native` as its kind (the
-//! facade's: `invalid_license`, `denied`, `unknown_name`, …) and code; that
-//! picks the class (by kind, then by code).
+//! It wraps the facade (`licman-ffi`): its objects, its verify options and
+//! its errors, converting types only (`datetime` and Unix seconds,
+//! `timedelta` and seconds, iterables and `Vec<String>`, JSON text and
+//! Python objects). What the facade does not expose and Python offers
+//! (display names, tier quotas, binary revocation lists, storage clean-up)
+//! is read from the core objects the facade lends. The only clock read is
+//! the default `now`. An error is handed to `licman._errors._from_native`
+//! as the facade's kind (`invalid_license`, `denied`, `unknown_name`, …) and
+//! code; that picks the class (by kind, then by code).
 
-use std::sync::RwLock;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use licman_core::{
-    Catalog as CoreCatalog, CheckError, Denial, Entitlements, Error as CoreError, Fingerprint,
-    GroupAccess as CoreGroups, GroupError as CoreGroupError, KeyRing as CoreKeyRing, LicenseChange,
-    ModuleId, ModuleSet, PathCase, Policy, PublicKey, QuotaLimit,
-    RevocationList as CoreRevocationList, RouteOptions, RouteTable as CoreRouteTable, Status,
-    StoredItem, Timestamp, UnknownName as CoreUnknownName, UnmatchedPath, UnverifiedRevocationList,
-    VerifyRequest, plan_storage_cleanup as core_cleanup,
+    Denial, GroupError, NameKind, QuotaLimit, StoredItem, Timestamp, UnknownName,
+    UnverifiedRevocationList, plan_storage_cleanup as core_cleanup,
+};
+use licman_ffi::{
+    Catalog as FfiCatalog, KeyRing as FfiKeyRing, License as FfiLicense, LicmanError, PathCase,
+    Policy, RouteTable as FfiRoutes, UnmatchedPath, VerifyOptions,
 };
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -41,54 +45,75 @@ where
     }
 }
 
-/// A license verification error (kind `invalid_license`), with the 402
-/// body the core gives it.
-fn license_error(py: Python<'_>, e: &CoreError) -> PyErr {
-    let denial = Denial::from_license_error(e);
-    raise(
-        py,
-        (
-            "invalid_license",
-            e.code(),
-            e.to_string(),
-            denial.http_status(),
-            denial.action(),
-            denial.body_json(),
-        ),
-    )
+/// The `action` of a refusal's JSON body (every body has one).
+fn action_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("action").and_then(|a| a.as_str().map(str::to_string)))
+        .unwrap_or_default()
 }
 
-/// A refusal (kind `denied`).
-fn denial_error(py: Python<'_>, d: &Denial) -> PyErr {
-    raise(
-        py,
-        (
-            "denied",
-            d.code(),
-            d.message(),
-            d.http_status(),
-            d.action(),
-            d.body_json(),
-        ),
-    )
-}
-
-fn unknown_name(py: Python<'_>, u: &CoreUnknownName) -> PyErr {
-    raise(
-        py,
-        (
-            "unknown_name",
-            format!("unknown_{}", u.kind),
-            u.kind.to_string(),
-            u.name.clone(),
-        ),
-    )
-}
-
-fn check_error(py: Python<'_>, e: &CheckError) -> PyErr {
+/// A facade error as the Python exception of its kind and code. The
+/// facade's invalid arguments that Python reports as `ValueError` (a
+/// malformed fingerprint, an invalid product) stay `ValueError`.
+fn py_err(py: Python<'_>, e: LicmanError) -> PyErr {
+    let kind = e.kind();
     match e {
-        CheckError::Denied(d) => denial_error(py, d),
-        CheckError::Unknown(u) => unknown_name(py, u),
+        LicmanError::InvalidLicense {
+            code,
+            description,
+            http_status,
+            body,
+        }
+        | LicmanError::Denied {
+            code,
+            description,
+            http_status,
+            body,
+        } => {
+            let action = action_of(&body);
+            raise(py, (kind, code, description, http_status, action, body))
+        }
+        LicmanError::UnknownName {
+            code,
+            kind: k,
+            name,
+            ..
+        } => raise(py, (kind, code, k, name)),
+        LicmanError::InvalidArgument { code, description }
+            if code != "module_not_licensed" && code != "invalid_group" =>
+        {
+            PyValueError::new_err(description)
+        }
+        other => raise(py, (kind, other.code(), other.description())),
+    }
+}
+
+fn unknown(py: Python<'_>, kind: NameKind, name: &str) -> PyErr {
+    py_err(
+        py,
+        UnknownName {
+            kind,
+            name: name.to_string(),
+        }
+        .into(),
+    )
+}
+
+/// A group the license refuses: the facade's code and message, with the
+/// module and tier `GroupError` carries.
+fn group_error(py: Python<'_>, e: GroupError) -> PyErr {
+    let (module, tier) = match &e {
+        GroupError::ModuleNotLicensed { module, tier } => {
+            (Some(module.clone()), Some(tier.clone()))
+        }
+        _ => (None, None),
+    };
+    match LicmanError::from(e) {
+        LicmanError::InvalidArgument { code, description } => {
+            raise(py, ("invalid_argument", code, description, module, tier))
+        }
+        other => py_err(py, other),
     }
 }
 
@@ -209,24 +234,44 @@ fn text_of<'a>(
     )))
 }
 
-fn frozenset<'py, 'a>(
-    py: Python<'py>,
-    items: impl IntoIterator<Item = &'a str>,
-) -> PyResult<Bound<'py, PyFrozenSet>> {
-    PyFrozenSet::new(py, items)
-}
-
-fn catalog_error(py: Python<'_>, code: &str, message: String) -> PyErr {
-    raise(py, ("invalid_catalog", code, message))
-}
-
 fn json_value<'py>(py: Python<'py>, json: &str) -> PyResult<Bound<'py, PyAny>> {
     static LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
     LOADS.import(py, "json", "loads")?.call1((json,))
 }
 
-fn limit_value(limit: QuotaLimit) -> Option<u64> {
-    limit.max()
+/// A list of texts from a Python iterable of `str` (a lone `str` is refused:
+/// it would be taken as its characters).
+fn texts(value: &Bound<'_, PyAny>, message: &str) -> PyResult<Vec<String>> {
+    if value.cast::<PyString>().is_ok() {
+        return Err(PyTypeError::new_err(message.to_string()));
+    }
+    value
+        .try_iter()?
+        .map(|item| item?.extract::<String>())
+        .collect()
+}
+
+/// Group names given to a user check (`None`: no groups).
+fn group_names(groups: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+    match groups.filter(|g| !g.is_none()) {
+        None => Ok(Vec::new()),
+        Some(g) => texts(g, "groups must be a list of group names, not a str"),
+    }
+}
+
+/// An option given as text, by the core's names; `None` keeps `listed`.
+fn option_of<T: std::str::FromStr<Err = licman_core::UnknownOption>>(
+    text: Option<&str>,
+    listed: Option<T>,
+    what: &str,
+) -> PyResult<Option<T>> {
+    match text {
+        None => Ok(listed),
+        Some(name) => name
+            .parse()
+            .map(Some)
+            .map_err(|e| PyValueError::new_err(format!("{what}={name:?}: {e}"))),
+    }
 }
 
 // ----------------------------------------------------------------- Catalog
@@ -234,7 +279,7 @@ fn limit_value(limit: QuotaLimit) -> Option<u64> {
 /// The vendor's product catalog: modules, quotas, tiers and routes.
 #[pyclass(frozen, module = "licman")]
 struct Catalog {
-    inner: CoreCatalog,
+    inner: Arc<FfiCatalog>,
 }
 
 #[pymethods]
@@ -247,72 +292,76 @@ impl Catalog {
             .map_err(|_| PyTypeError::new_err("the catalog text must be str"))?
             .to_cow()?
             .into_owned();
-        CoreCatalog::from_toml(&text)
+        FfiCatalog::from_toml(text)
             .map(|inner| Catalog { inner })
-            .map_err(|e| catalog_error(py, e.code(), e.to_string()))
+            .map_err(|e| py_err(py, e))
     }
 
     /// Reads and validates a catalog file.
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Catalog> {
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            catalog_error(
+            raise(
                 py,
-                "io",
-                format!("cannot read catalog {}: {e}", path.display()),
+                (
+                    "invalid_catalog",
+                    "io",
+                    format!("cannot read catalog {}: {e}", path.display()),
+                ),
             )
         })?;
-        CoreCatalog::from_toml(&text)
+        FfiCatalog::from_toml(text)
             .map(|inner| Catalog { inner })
-            .map_err(|e| catalog_error(py, e.code(), format!("{}: {e}", path.display())))
+            .map_err(|e| {
+                let message = format!("{}: {}", path.display(), e.description());
+                raise(py, (e.kind(), e.code(), message))
+            })
     }
 
     /// The product id.
     #[getter]
     fn product(&self) -> &str {
-        self.inner.product()
+        self.inner.core().product()
     }
 
     /// The product's display name.
     #[getter]
     fn display_name(&self) -> &str {
-        self.inner.display_name()
+        self.inner.core().display_name()
     }
 
     /// Module names, by id.
     #[getter]
     fn modules(&self) -> Vec<String> {
-        self.inner.modules().map(|m| m.name().to_string()).collect()
+        self.inner.module_names()
     }
 
     /// Quota names, by id.
     #[getter]
     fn quotas(&self) -> Vec<String> {
-        self.inner.quotas().map(|q| q.name().to_string()).collect()
+        self.inner.quota_names()
     }
 
     /// Tier names.
     #[getter]
     fn tiers(&self) -> Vec<String> {
-        self.inner.tiers().map(|t| t.name().to_string()).collect()
+        self.inner.tier_names()
     }
 
     /// The stable id of a module (by name or alias).
     fn module_id(&self, py: Python<'_>, name: &str) -> PyResult<u8> {
         self.inner
-            .require_module(name)
-            .map(|id| id.0)
-            .map_err(|e| unknown_name(py, &e))
+            .module_id(name.to_string())
+            .map_err(|e| py_err(py, e))
     }
 
     /// The display name of a module.
     fn module_display_name(&self, py: Python<'_>, name: &str) -> PyResult<String> {
-        let id = self
-            .inner
+        let catalog = self.inner.core();
+        let id = catalog
             .require_module(name)
-            .map_err(|e| unknown_name(py, &e))?;
-        Ok(self
-            .inner
+            .map_err(|e| py_err(py, e.into()))?;
+        Ok(catalog
             .module(id)
             .map(|m| m.display_name().to_string())
             .unwrap_or_default())
@@ -325,46 +374,46 @@ impl Catalog {
 
     /// The modules of a tier (inheritance resolved).
     fn tier_modules<'py>(&self, py: Python<'py>, tier: &str) -> PyResult<Bound<'py, PyFrozenSet>> {
-        let t = self.tier(py, tier)?;
-        frozenset(py, self.inner.module_names_of(t.modules()))
+        let names = self
+            .inner
+            .tier_modules(tier.to_string())
+            .map_err(|e| py_err(py, e))?;
+        PyFrozenSet::new(py, names)
     }
 
     /// The quota limits of a tier: name → limit, `None` for unlimited.
     fn tier_quotas(&self, py: Python<'_>, tier: &str) -> PyResult<Vec<(String, Option<u64>)>> {
+        let catalog = self.inner.core();
         let t = self.tier(py, tier)?;
         Ok(t.quotas()
             .iter()
             .map(|(q, l)| {
                 (
-                    self.inner
+                    catalog
                         .quota(*q)
                         .map_or_else(|| q.to_string(), |i| i.name().to_string()),
-                    limit_value(*l),
+                    l.max(),
                 )
             })
             .collect())
     }
 
     fn __repr__(&self) -> String {
+        let catalog = self.inner.core();
         format!(
             "<licman.Catalog {} ({} modules)>",
-            self.inner.product(),
-            self.inner.modules().len()
+            catalog.product(),
+            catalog.modules().len()
         )
     }
 }
 
 impl Catalog {
     fn tier<'a>(&'a self, py: Python<'_>, tier: &str) -> PyResult<&'a licman_core::Tier> {
-        self.inner.tier(tier).ok_or_else(|| {
-            unknown_name(
-                py,
-                &CoreUnknownName {
-                    kind: licman_core::NameKind::Tier,
-                    name: tier.to_string(),
-                },
-            )
-        })
+        self.inner
+            .core()
+            .tier(tier)
+            .ok_or_else(|| unknown(py, NameKind::Tier, tier))
     }
 }
 
@@ -373,49 +422,40 @@ impl Catalog {
 /// The vendor public keys a product trusts (several: key rotation).
 #[pyclass(frozen, module = "licman")]
 struct KeyRing {
-    inner: CoreKeyRing,
+    inner: Arc<FfiKeyRing>,
 }
 
-fn fingerprints(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Fingerprint>> {
+/// Fingerprints given as one `str` or an iterable of them.
+fn fingerprints(value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     let Some(value) = value.filter(|v| !v.is_none()) else {
         return Ok(Vec::new());
     };
-    let texts: Vec<String> = if let Ok(s) = value.cast::<PyString>() {
-        vec![s.to_cow()?.into_owned()]
-    } else {
-        value
-            .try_iter()?
-            .map(|item| item?.extract::<String>())
-            .collect::<PyResult<_>>()?
-    };
-    Fingerprint::parse_list(texts.iter().map(String::as_str))
-        .map_err(|e| PyValueError::new_err(e.to_string()))
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(vec![s.to_cow()?.into_owned()]);
+    }
+    value
+        .try_iter()?
+        .map(|item| item?.extract::<String>())
+        .collect()
 }
 
-/// A revocation list (armored `str` or `bytes`, or its binary form as
-/// `bytes`) of `product`, parsed and verified with `ring`.
-fn revocation_list(
-    py: Python<'_>,
-    ring: &CoreKeyRing,
-    value: &Bound<'_, PyAny>,
-    product: &str,
-) -> PyResult<CoreRevocationList> {
-    let parsed = if let Ok(b) = value.cast::<PyBytes>() {
+/// A revocation list as the facade takes it (armored text) from an armored
+/// `str` or `bytes`, or its binary form as `bytes`.
+fn armored_revocations(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if let Ok(b) = value.cast::<PyBytes>() {
         if b.as_bytes().starts_with(b"-----") {
-            let text = std::str::from_utf8(b.as_bytes())
-                .map_err(|_| PyValueError::new_err("revocations: not UTF-8 text"))?;
-            UnverifiedRevocationList::parse(text)
-        } else {
-            UnverifiedRevocationList::from_bytes(b.as_bytes())
+            return std::str::from_utf8(b.as_bytes())
+                .map(str::to_string)
+                .map_err(|_| PyValueError::new_err("revocations: not UTF-8 text"));
         }
-    } else if let Ok(s) = value.cast::<PyString>() {
-        UnverifiedRevocationList::parse(&s.to_cow()?)
-    } else {
-        return Err(PyTypeError::new_err("revocations must be str or bytes"));
-    };
-    parsed
-        .and_then(|l| l.verify(ring, product))
-        .map_err(|e| raise(py, ("invalid_revocation_list", e.code(), e.to_string())))
+        return UnverifiedRevocationList::from_bytes(b.as_bytes())
+            .map(|list| list.to_armored())
+            .map_err(|e| raise(py, ("invalid_revocation_list", e.code(), e.to_string())));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(s.to_cow()?.into_owned());
+    }
+    Err(PyTypeError::new_err("revocations must be str or bytes"))
 }
 
 #[pymethods]
@@ -429,25 +469,24 @@ impl KeyRing {
                 "public_keys must be a list of key texts, not a single str",
             ));
         }
-        let mut inner = CoreKeyRing::new();
+        let mut keys = Vec::new();
         for key in public_keys.try_iter()? {
             let key = key?;
-            let text = text_of(py, &key, "a public key")?;
-            let public = PublicKey::from_text(&text)
-                .map_err(|e| raise(py, ("invalid_public_key", e.code(), e.to_string())))?;
-            inner.add(public);
+            keys.push(text_of(py, &key, "a public key")?.into_owned());
         }
-        Ok(KeyRing { inner })
+        FfiKeyRing::new(keys)
+            .map(|inner| KeyRing { inner })
+            .map_err(|e| py_err(py, e))
     }
 
     /// The key ids in the ring.
     #[getter]
     fn key_ids(&self) -> Vec<String> {
-        self.inner.iter().map(|k| k.key_id().to_string()).collect()
+        self.inner.key_ids()
     }
 
     fn __len__(&self) -> usize {
-        self.inner.len()
+        self.inner.core().len()
     }
 
     /// Parses and verifies a license (compact key or armored file).
@@ -467,54 +506,51 @@ impl KeyRing {
         fingerprint: Option<&Bound<'_, PyAny>>,
         policy: &str,
     ) -> PyResult<License> {
-        let catalog = match (catalog, product) {
-            (Some(c), None) => c.inner.clone(),
-            (Some(c), Some(p)) if p == c.inner.product() => c.inner.clone(),
-            (Some(c), Some(p)) => {
+        match (catalog, &product) {
+            (Some(c), Some(p)) if p != c.inner.core().product() => {
                 return Err(PyValueError::new_err(format!(
                     "product {p:?} does not match the catalog's product {:?}",
-                    c.inner.product()
+                    c.inner.core().product()
                 )));
             }
-            (None, Some(p)) => CoreCatalog::empty(&p)
-                .map_err(|e| PyValueError::new_err(format!("invalid product {p:?}: {e}")))?,
             (None, None) => {
                 return Err(PyTypeError::new_err(
                     "verify() needs a catalog, or product=",
                 ));
             }
-        };
-        let policy: Policy = option_of(Some(policy), Policy::Enforce, "policy")?;
+            _ => {}
+        }
+        let policy = option_of::<Policy>(Some(policy), None, "policy")?;
         let max_revocation_age = max_revocation_age
             .filter(|v| !v.is_none())
-            .map(|v| duration(v, "max_revocation_age"))
+            .map(|v| duration(v, "max_revocation_age").map(|d| d.as_secs()))
             .transpose()?;
-        let text = text_of(py, license, "the license")?;
+        let text = text_of(py, license, "the license")?.into_owned();
         let now = timestamp(now, "now")?;
         let last_seen = last_seen
             .filter(|v| !v.is_none())
-            .map(|v| timestamp(Some(v), "last_seen"))
+            .map(|v| timestamp(Some(v), "last_seen").map(Timestamp::unix_seconds))
             .transpose()?;
-        let fingerprints = fingerprints(fingerprint)?;
-        let revocations = revocations
-            .filter(|v| !v.is_none())
-            .map(|value| revocation_list(py, &self.inner, value, catalog.product()))
-            .transpose()?;
-        let request = VerifyRequest {
-            last_seen,
-            revocations,
-            min_revocation_serial,
-            max_revocation_age,
-            fingerprints,
+        let options = VerifyOptions {
+            product,
+            now_unix: Some(now.unix_seconds()),
+            last_seen_unix: last_seen,
+            revocations: revocations
+                .filter(|v| !v.is_none())
+                .map(|value| armored_revocations(py, value))
+                .transpose()?,
+            fingerprints: fingerprints(fingerprint)?,
+            advisory: false,
             policy,
-            ..VerifyRequest::new(catalog.product(), now)
+            min_revocation_serial,
+            max_revocation_age_seconds: max_revocation_age,
         };
+        let catalog = catalog.map(|c| c.inner.clone());
         // Verification is pure computation: let other Python threads run.
-        let verified =
-            py.detach(|| Entitlements::verify(&self.inner, &text, &catalog, &request.options()));
-        let inner = verified.map_err(|e| license_error(py, &e))?;
-        let groups = RwLock::new(CoreGroups::new(&inner));
-        Ok(License { inner, groups })
+        let verified = py.detach(|| self.inner.verify(text, catalog, options));
+        verified
+            .map(|inner| License { inner })
+            .map_err(|e| py_err(py, e))
     }
 
     /// Parses and verifies a revocation list of `product` (armored `str`
@@ -527,9 +563,11 @@ impl KeyRing {
         revocations: &Bound<'_, PyAny>,
         product: &str,
     ) -> PyResult<RevocationList> {
-        Ok(RevocationList {
-            inner: revocation_list(py, &self.inner, revocations, product)?,
-        })
+        let text = armored_revocations(py, revocations)?;
+        self.inner
+            .revocation_list(&text, product)
+            .map(|inner| RevocationList { inner })
+            .map_err(|e| py_err(py, e))
     }
 
     fn __repr__(&self) -> String {
@@ -542,7 +580,7 @@ impl KeyRing {
 /// A revocation list that parsed and verified.
 #[pyclass(frozen, module = "licman")]
 struct RevocationList {
-    inner: CoreRevocationList,
+    inner: licman_core::RevocationList,
 }
 
 #[pymethods]
@@ -616,29 +654,16 @@ impl Customer {
 /// A verified license bound to its catalog: ask it on every request.
 #[pyclass(frozen, module = "licman")]
 struct License {
-    inner: Entitlements,
-    /// The groups of this installation (see `GroupAccess`).
-    groups: RwLock<CoreGroups>,
+    inner: Arc<FfiLicense>,
 }
 
-fn status_code(status: Status) -> &'static str {
-    status.code()
+/// Unix seconds of an optional aware `datetime` (`None`: the clock).
+fn seconds(when: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<u64> {
+    timestamp(when, what).map(Timestamp::unix_seconds)
 }
 
-impl License {
-    fn quota_id(&self, py: Python<'_>, quota: &str) -> PyResult<licman_core::QuotaId> {
-        self.inner
-            .catalog()
-            .require_quota(quota)
-            .map_err(|e| unknown_name(py, &e))
-    }
-
-    fn module_id(&self, py: Python<'_>, module: &str) -> PyResult<ModuleId> {
-        self.inner
-            .catalog()
-            .require_module(module)
-            .map_err(|e| unknown_name(py, &e))
-    }
+fn datetime_of(py: Python<'_>, unix: u64) -> PyResult<Bound<'_, PyAny>> {
+    to_datetime(py, Timestamp::from_unix_seconds(unix))
 }
 
 #[pymethods]
@@ -646,63 +671,62 @@ impl License {
     /// The license id (UUID).
     #[getter]
     fn license_id(&self) -> String {
-        self.inner.license().license_id().to_string()
+        self.inner.license_id()
     }
 
     /// The id of the key that signed it.
     #[getter]
     fn key_id(&self) -> String {
-        self.inner.license().key_id().to_string()
+        self.inner.key_id()
     }
 
     /// The product id.
     #[getter]
     fn product(&self) -> &str {
-        self.inner.license().product()
+        self.inner.core().license().product()
     }
 
     /// The tier name.
     #[getter]
     fn tier(&self) -> &str {
-        self.inner.tier()
+        self.inner.core().tier()
     }
 
     /// The tier's display name from the catalog.
     #[getter]
     fn tier_display_name(&self) -> &str {
-        self.inner.tier_display_name()
+        self.inner.core().tier_display_name()
     }
 
     /// The customer.
     #[getter]
     fn customer(&self) -> Customer {
-        let c = self.inner.license().customer();
+        let c = self.inner.customer();
         Customer {
-            id: c.id.clone(),
-            name: c.name.clone(),
-            email: c.email.clone(),
+            id: c.id,
+            name: c.name,
+            email: c.email,
         }
     }
 
     /// When it was issued (aware UTC datetime).
     #[getter]
     fn issued_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_datetime(py, self.inner.license().claims().issued_at)
+        datetime_of(py, self.inner.issued_at_unix())
     }
 
     /// When it starts.
     #[getter]
     fn starts_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_datetime(py, self.inner.license().claims().starts_at)
+        datetime_of(py, self.inner.starts_at_unix())
     }
 
     /// When it expires; `None` for a perpetual license.
     #[getter]
     fn expires_at<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner
-            .license()
-            .expires_at()
-            .map(|t| to_datetime(py, t))
+            .expires_at_unix()
+            .map(|t| datetime_of(py, t))
             .transpose()
     }
 
@@ -712,123 +736,111 @@ impl License {
     /// pass it as `verify(..., last_seen=)` at the next start.
     #[getter]
     fn last_seen<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_datetime(py, self.inner.license().last_seen())
+        datetime_of(py, self.inner.last_seen_unix())
     }
 
     /// The grace period after expiry, in seconds.
     #[getter]
     fn grace_period_seconds(&self) -> u64 {
-        self.inner.license().claims().grace_period.as_secs()
+        self.inner.grace_period_seconds()
     }
 
     /// The status now: active, expiring_soon, in_grace, expired or not_yet_valid.
     #[getter]
-    fn status(&self) -> PyResult<&'static str> {
-        Ok(status_code(self.inner.status_at(timestamp(None, "now")?)))
+    fn status(&self) -> PyResult<String> {
+        Ok(self.inner.status(Some(seconds(None, "now")?)))
     }
 
     /// The status at a given (aware) time.
-    fn status_at(&self, when: &Bound<'_, PyAny>) -> PyResult<&'static str> {
-        Ok(status_code(
-            self.inner.status_at(timestamp(Some(when), "when")?),
-        ))
+    fn status_at(&self, when: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(self.inner.status(Some(seconds(Some(when), "when")?)))
     }
 
     /// The status when it was verified.
     #[getter]
-    fn verified_status(&self) -> &'static str {
-        status_code(self.inner.license().status())
+    fn verified_status(&self) -> String {
+        self.inner.verified_status()
     }
 
     /// Whole days until expiry now (rounded up, negative once expired);
     /// `None` for a perpetual license.
     #[getter]
     fn days_until_expiry(&self) -> PyResult<Option<i64>> {
-        Ok(self.inner.days_until_expiry(timestamp(None, "now")?))
+        Ok(self.inner.days_until_expiry(Some(seconds(None, "now")?)))
     }
 
     /// Whether it is within 30 days of expiry now.
     #[getter]
     fn is_expiring_soon(&self) -> PyResult<bool> {
-        Ok(self.inner.is_expiring_soon(timestamp(None, "now")?))
+        Ok(self.inner.core().is_expiring_soon(timestamp(None, "now")?))
     }
 
     /// `status` now if the license may be used, else raises `LicenseExpired`
     /// or `LicenseNotYetValid`.
     #[pyo3(signature = (now = None))]
-    fn check_valid(
-        &self,
-        py: Python<'_>,
-        now: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<&'static str> {
+    fn check_valid(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<String> {
         self.inner
-            .check_valid_at(timestamp(now, "now")?)
-            .map(status_code)
-            .map_err(|d| denial_error(py, &d))
+            .check_valid(Some(seconds(now, "now")?))
+            .map_err(|e| py_err(py, e))
     }
 
     /// Validity problems found under the advisory policy (error codes).
     #[getter]
-    fn problems(&self) -> Vec<&'static str> {
-        self.inner
-            .license()
-            .problems()
-            .iter()
-            .map(CoreError::code)
-            .collect()
+    fn problems(&self) -> Vec<String> {
+        self.inner.problems()
     }
 
     /// The licensed module names (those the catalog knows).
     #[getter]
     fn modules<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
-        frozenset(py, self.inner.module_names())
+        PyFrozenSet::new(py, self.inner.modules())
     }
 
     /// Module ids in the license that the catalog does not define (never granted).
     #[getter]
     fn unknown_module_ids(&self) -> Vec<u8> {
-        self.inner.unknown_modules().iter().map(|m| m.0).collect()
+        self.inner
+            .core()
+            .unknown_modules()
+            .iter()
+            .map(|m| m.0)
+            .collect()
     }
 
     /// The signed claims, as the JSON object the core serialises.
     #[getter]
     fn claims<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let json = serde_json::to_string(self.inner.license().claims())
-            .map_err(|e| PyValueError::new_err(format!("cannot serialise claims: {e}")))?;
-        json_value(py, &json)
+        json_value(py, &self.inner.claims_json())
     }
 
     /// The compact key text.
     #[getter]
     fn key(&self) -> String {
-        self.inner.license().to_compact()
+        self.inner.key()
     }
 
     /// The armored text.
     #[getter]
     fn armored(&self) -> String {
-        self.inner.license().to_armored()
+        self.inner.armored()
     }
 
     /// Whether a module (by name or alias) is licensed. Unknown names raise
     /// `UnknownName`.
     fn has_module(&self, py: Python<'_>, name: &str) -> PyResult<bool> {
-        self.inner
-            .has_module_named(name)
-            .map_err(|e| unknown_name(py, &e))
+        self.inner.has_module(name).map_err(|e| py_err(py, e))
     }
 
     /// Whether a module id is licensed.
     fn has_module_id(&self, id: u8) -> bool {
-        self.inner.has_module(ModuleId(id))
+        self.inner.has_module_id(id)
     }
 
     /// Raises `ModuleNotLicensed` (403) unless the module is licensed.
     fn check_module(&self, py: Python<'_>, name: &str) -> PyResult<()> {
-        let id = self.module_id(py, name)?;
         self.inner
-            .check_module(id)
-            .map_err(|d| denial_error(py, &d))
+            .check_module(name.to_string())
+            .map_err(|e| py_err(py, e))
     }
 
     /// Raises `QuotaExceeded` (403) unless `requested` more fit after `current`.
@@ -841,48 +853,47 @@ impl License {
         requested: u64,
     ) -> PyResult<()> {
         self.inner
-            .check_quota_named(quota, current, requested)
-            .map_err(|e| check_error(py, &e))
+            .check_quota(quota, current, requested)
+            .map_err(|e| py_err(py, e))
     }
 
     /// Of `candidates` arriving in order, how many fit after `current`.
     fn accept(&self, py: Python<'_>, quota: &str, current: u64, candidates: u64) -> PyResult<u64> {
-        Ok(self
-            .inner
-            .accept(self.quota_id(py, quota)?, current, candidates)
-            .accepted)
+        self.inner
+            .accept(quota, current, candidates)
+            .map_err(|e| py_err(py, e))
     }
 
     /// How many more fit after `current`; `None` when unlimited.
     fn remaining(&self, py: Python<'_>, quota: &str, current: u64) -> PyResult<Option<u64>> {
-        Ok(self.inner.remaining(self.quota_id(py, quota)?, current))
+        self.inner
+            .remaining(quota.to_string(), current)
+            .map_err(|e| py_err(py, e))
     }
 
     /// `current` as a percentage of the limit; `None` when unlimited.
     fn usage_percent(&self, py: Python<'_>, quota: &str, current: u64) -> PyResult<Option<f64>> {
-        Ok(self.inner.usage_percent(self.quota_id(py, quota)?, current))
+        self.inner
+            .usage_percent(quota.to_string(), current)
+            .map_err(|e| py_err(py, e))
     }
 
     /// The limit of a quota: a number, `None` when unlimited (0 when the
     /// license sets none).
     fn quota_limit(&self, py: Python<'_>, quota: &str) -> PyResult<Option<u64>> {
-        Ok(self
-            .inner
-            .quota_limit(self.quota_id(py, quota)?)
-            .map_or(Some(0), limit_value))
+        self.inner
+            .quota_limit(quota.to_string())
+            .map_err(|e| py_err(py, e))
     }
 
     /// What changes from this license to `other`: tiers, modules added and
     /// removed, quotas raised and lowered, expiry.
     fn diff<'py>(&self, py: Python<'py>, other: &License) -> PyResult<Bound<'py, PyAny>> {
-        let change = LicenseChange::between(&self.inner, &other.inner);
-        let json = serde_json::to_string(&change)
-            .map_err(|e| PyValueError::new_err(format!("cannot serialise: {e}")))?;
-        json_value(py, &json)
+        json_value(py, &self.inner.diff_json(other.inner.clone()))
     }
 
     fn __repr__(&self) -> String {
-        let l = self.inner.license();
+        let l = self.inner.core().license();
         format!(
             "<licman.License {} {} for {}>",
             l.license_id(),
@@ -901,65 +912,6 @@ struct GroupAccess {
     license: Py<License>,
 }
 
-fn group_error(py: Python<'_>, e: &CoreGroupError) -> PyErr {
-    match e {
-        CoreGroupError::ModuleNotLicensed { module, tier } => raise(
-            py,
-            (
-                "invalid_argument",
-                "module_not_licensed",
-                e.to_string(),
-                Some(module.clone()),
-                Some(tier.clone()),
-            ),
-        ),
-        CoreGroupError::Unknown(u) => unknown_name(py, u),
-        other => raise(
-            py,
-            (
-                "invalid_argument",
-                "invalid_group",
-                other.to_string(),
-                None::<String>,
-                None::<String>,
-            ),
-        ),
-    }
-}
-
-fn read_groups(license: &License) -> std::sync::RwLockReadGuard<'_, CoreGroups> {
-    license
-        .groups
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The modules a user may use: licensed ∩ union of groups, or every licensed
-/// module for a superuser.
-fn user_modules_of(
-    py: Python<'_>,
-    license: &License,
-    groups: Option<&Bound<'_, PyAny>>,
-    superuser: bool,
-) -> PyResult<ModuleSet> {
-    let names: Vec<String> = match groups.filter(|g| !g.is_none()) {
-        None => Vec::new(),
-        Some(g) if g.cast::<PyString>().is_ok() => {
-            return Err(PyTypeError::new_err(
-                "groups must be a list of group names, not a str",
-            ));
-        }
-        Some(g) => g
-            .try_iter()?
-            .map(|item| item?.extract::<String>())
-            .collect::<PyResult<_>>()?,
-    };
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    read_groups(license)
-        .user_modules_named(&refs, superuser)
-        .map_err(|e| unknown_name(py, &e))
-}
-
 #[pymethods]
 impl GroupAccess {
     /// The group table of `license`. Every `GroupAccess` of one license
@@ -973,34 +925,19 @@ impl GroupAccess {
     /// Sets the modules a group grants (replacing what it granted before).
     /// Raises `GroupError` for a module the license does not include.
     fn set_group(&self, py: Python<'_>, group: &str, modules: &Bound<'_, PyAny>) -> PyResult<()> {
-        if modules.cast::<PyString>().is_ok() {
-            return Err(PyTypeError::new_err(
-                "modules must be a list of module names, not a str",
-            ));
-        }
-        let names: Vec<String> = modules
-            .try_iter()?
-            .map(|m| m?.extract::<String>())
-            .collect::<PyResult<_>>()?;
+        let names = texts(modules, "modules must be a list of module names, not a str")?;
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let license = self.license.get();
-        let mut groups = license
-            .groups
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        groups
-            .set_group_named(group, &refs)
-            .map(|_| ())
-            .map_err(|e| group_error(py, &e))
+        self.license
+            .get()
+            .inner
+            .try_set_group(group, &refs)
+            .map_err(|e| group_error(py, e))
     }
 
     /// The group names.
     #[getter]
     fn groups(&self) -> Vec<String> {
-        read_groups(self.license.get())
-            .groups()
-            .map(|(_, name, _)| name.to_string())
-            .collect()
+        self.license.get().inner.group_names()
     }
 
     /// The modules a group grants.
@@ -1009,19 +946,13 @@ impl GroupAccess {
         py: Python<'py>,
         group: &str,
     ) -> PyResult<Bound<'py, PyFrozenSet>> {
-        let license = self.license.get();
-        let groups = read_groups(license);
-        let id = groups.group_id(group).ok_or_else(|| {
-            unknown_name(
-                py,
-                &CoreUnknownName {
-                    kind: licman_core::NameKind::Group,
-                    name: group.to_string(),
-                },
-            )
-        })?;
-        let modules = groups.group_modules(id).copied().unwrap_or_default();
-        frozenset(py, license.inner.catalog().module_names_of(&modules))
+        let names = self
+            .license
+            .get()
+            .inner
+            .group_modules(group)
+            .map_err(|e| py_err(py, e))?;
+        PyFrozenSet::new(py, names)
     }
 
     /// A user's modules: licensed ∩ the union of their groups' modules; a
@@ -1033,9 +964,13 @@ impl GroupAccess {
         groups: Option<&Bound<'_, PyAny>>,
         superuser: bool,
     ) -> PyResult<Bound<'py, PyFrozenSet>> {
-        let license = self.license.get();
-        let modules = user_modules_of(py, license, groups, superuser)?;
-        frozenset(py, license.inner.catalog().module_names_of(&modules))
+        let names = self
+            .license
+            .get()
+            .inner
+            .user_modules(group_names(groups)?, superuser)
+            .map_err(|e| py_err(py, e))?;
+        PyFrozenSet::new(py, names)
     }
 
     /// Raises `ModuleNotLicensed` if the module is not in the tier, or
@@ -1048,12 +983,11 @@ impl GroupAccess {
         groups: Option<&Bound<'_, PyAny>>,
         superuser: bool,
     ) -> PyResult<()> {
-        let license = self.license.get();
-        let modules = user_modules_of(py, license, groups, superuser)?;
-        license
+        self.license
+            .get()
             .inner
-            .check_module_access_named(module, &modules)
-            .map_err(|e| check_error(py, &e))
+            .check_module_access(module.to_string(), group_names(groups)?, superuser)
+            .map_err(|e| py_err(py, e))
     }
 }
 
@@ -1062,20 +996,7 @@ impl GroupAccess {
 /// The route table of a catalog: which module each API path needs.
 #[pyclass(frozen, module = "licman")]
 struct RouteTable {
-    catalog: CoreCatalog,
-    routes: CoreRouteTable,
-}
-
-/// An option given as text, by the core's names; `None` keeps `listed`.
-fn option_of<T: std::str::FromStr<Err = licman_core::UnknownOption>>(
-    text: Option<&str>,
-    listed: T,
-    what: &str,
-) -> PyResult<T> {
-    text.map_or(Ok(listed), |name| {
-        name.parse()
-            .map_err(|e| PyValueError::new_err(format!("{what}={name:?}: {e}")))
-    })
+    inner: Arc<FfiRoutes>,
 }
 
 #[pymethods]
@@ -1091,45 +1012,33 @@ impl RouteTable {
         case: Option<&str>,
         unmatched: Option<&str>,
     ) -> PyResult<RouteTable> {
-        let listed = catalog.inner.routes().options();
-        let case: PathCase = option_of(case, listed.case, "case")?;
-        let unmatched: UnmatchedPath = option_of(unmatched, listed.unmatched, "unmatched")?;
-        let routes = catalog
-            .inner
-            .routes_with(RouteOptions { case, unmatched })
-            .map_err(|e| catalog_error(py, e.code(), e.to_string()))?;
-        Ok(RouteTable {
-            catalog: catalog.inner.clone(),
-            routes,
-        })
+        let case = option_of::<PathCase>(case, None, "case")?;
+        let unmatched = option_of::<UnmatchedPath>(unmatched, None, "unmatched")?;
+        FfiRoutes::with_options(catalog.inner.clone(), case, unmatched)
+            .map(|inner| RouteTable { inner })
+            .map_err(|e| py_err(py, e))
     }
 
     /// How the table compares letters: "exact" or "fold_ascii".
     #[getter]
     fn case(&self) -> &'static str {
-        self.routes.options().case.name()
+        self.inner.options().path_case.name()
     }
 
     /// What a path no route covers needs: "licensed" (a license) or "deny"
     /// (nothing: target "unlisted", refused with `UnlistedPath`).
     #[getter]
     fn unmatched(&self) -> &'static str {
-        self.routes.options().unmatched.name()
+        self.inner.options().unmatched.name()
     }
 
     /// What a path needs: "public", "licensed", "unlisted" (no route covers
     /// it and the table denies such paths), or the module's name. Raises
     /// `InvalidPath` (400) for a path that breaks the path contract.
     fn target(&self, py: Python<'_>, path: &str) -> PyResult<String> {
-        match self.routes.target(path) {
-            Ok(t) => Ok(self.catalog.route_target_name(t)),
-            Err(_) => Err(denial_error(
-                py,
-                &Denial::InvalidPath {
-                    path: path.to_string(),
-                },
-            )),
-        }
+        self.inner
+            .target(path.to_string())
+            .map_err(|e| py_err(py, e))
     }
 
     /// The gateway decision: returns what the path needs ("public",
@@ -1146,16 +1055,20 @@ impl RouteTable {
         superuser: bool,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let now = timestamp(now, "now")?;
-        let user = match (license, user_groups.filter(|g| !g.is_none()), superuser) {
-            (Some(l), groups @ Some(_), _) => Some(user_modules_of(py, l, groups, superuser)?),
-            (Some(l), None, true) => Some(*l.inner.modules()),
+        let now = seconds(now, "now")?;
+        let groups = match (license, user_groups.filter(|g| !g.is_none())) {
+            (Some(_), groups @ Some(_)) => Some(group_names(groups)?),
             _ => None,
         };
-        self.routes
-            .authorize(path, license.map(|l| &l.inner), user.as_ref(), now)
-            .map(|t| self.catalog.route_target_name(t))
-            .map_err(|d| denial_error(py, &d))
+        self.inner
+            .authorize(
+                path,
+                license.map(|l| l.inner.clone()),
+                groups,
+                superuser,
+                Some(now),
+            )
+            .map_err(|e| py_err(py, e))
     }
 }
 
@@ -1198,16 +1111,16 @@ fn plan_storage_cleanup<'py>(
 /// declares them: what `licman._errors` is checked against.
 #[pyfunction]
 fn error_codes() -> Vec<&'static str> {
-    CoreError::CODES.to_vec()
+    LicmanError::INVALID_LICENSE_CODES.to_vec()
 }
 
 /// Every code of a refusal (kind `denied`), as the core declares them.
 #[pyfunction]
 fn denial_codes() -> Vec<&'static str> {
-    Denial::CODES.to_vec()
+    LicmanError::DENIED_CODES.to_vec()
 }
 
-/// The Python binding of licman-core.
+/// The Python binding of licman.
 #[pymodule]
 mod _native {
     #[pymodule_export]

@@ -540,7 +540,7 @@ impl License {
         #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
     ) -> Result<bool, JsValue> {
         self.inner
-            .has_module(text(&name, "name")?)
+            .has_module(&text(&name, "name")?)
             .map_err(|e| to_js(&e))
     }
 
@@ -577,7 +577,7 @@ impl License {
         };
         self.inner
             .check_quota(
-                text(&quota, "quota")?,
+                &text(&quota, "quota")?,
                 count(&current, "current")?,
                 requested,
             )
@@ -594,7 +594,7 @@ impl License {
         let accepted = self
             .inner
             .accept(
-                text(&quota, "quota")?,
+                &text(&quota, "quota")?,
                 count(&current, "current")?,
                 count(&candidates, "candidates")?,
             )
@@ -799,7 +799,7 @@ impl RouteTable {
         let superuser = field(options, "superuser")?.as_bool().unwrap_or(false);
         let now = time_or_now(&field(options, "now")?, "options.now")?;
         self.inner
-            .authorize(text(path, "path")?, license, groups, superuser, now)
+            .authorize(&text(path, "path")?, license, groups, superuser, now)
             .map_err(|e| to_js(&e))
     }
 }
