@@ -20,7 +20,11 @@ import licman
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = json.loads((ROOT / "testdata" / "fixtures" / "netaudit-licenses.json").read_text())
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+# The current time: the rows without `now=` read the system clock, and a
+# license refuses a check whose time is behind the latest one it has seen
+# (a clock turned back), so the explicit rows must not be in the past.
+# The fixtures are perpetual licenses, valid at any time.
+NOW = datetime.now(timezone.utc)
 
 
 def per_call(stmt: str, env: dict[str, object], number: int) -> float:
