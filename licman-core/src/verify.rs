@@ -1049,7 +1049,7 @@ impl VerifiedLicense {
     /// let later = Timestamp::from_date(2026, 9, 1).unwrap();
     /// assert!(license.is_usable_at(later));
     /// assert_eq!(license.last_seen(), later);
-    /// assert!(license.is_usable_at(Timestamp::from_date(2026, 7, 1).unwrap()) == false, "turned back");
+    /// assert!(!license.is_usable_at(Timestamp::from_date(2026, 7, 1).unwrap()), "turned back");
     /// assert_eq!(license.last_seen(), later, "never moves back");
     /// ```
     pub fn last_seen(&self) -> Timestamp {
@@ -1068,6 +1068,12 @@ impl VerifiedLicense {
     /// It is judged at the later of `now` and [`last_seen`](Self::last_seen),
     /// so a clock turned back never makes an expired license look valid
     /// again; [`is_usable_at`](Self::is_usable_at) refuses such a clock.
+    ///
+    /// `now` is taken to be the host's current time and is recorded in the
+    /// mark, like every check's: do not pass a future time to preview a
+    /// status (the next real check would look turned back). For a preview,
+    /// use [`Status::of`] with [`claims`](Self::claims), which records
+    /// nothing.
     ///
     /// ```
     /// # use licman_core::{Status, Timestamp};
@@ -1155,7 +1161,8 @@ impl VerifiedLicense {
     /// [`status_at`](Self::status_at), at the later of `now` and
     /// [`last_seen`](Self::last_seen)), rounded up; negative once expired
     /// (`-1` means it expired between one and two days ago); `None` for a
-    /// perpetual license.
+    /// perpetual license. Like [`status_at`](Self::status_at), it records
+    /// `now` as the current time.
     ///
     /// ```
     /// # use licman_core::Timestamp;
