@@ -493,7 +493,8 @@ impl KeyRing {
 
     /// Parses and verifies a license (compact or armored) and binds it to
     /// `catalog` (or, without one, to an empty catalog of
-    /// `options.product`).
+    /// `options.product`). A catalog of another product than
+    /// `options.product` is refused (`product_mismatch`).
     pub fn verify(
         &self,
         license: String,
@@ -501,6 +502,15 @@ impl KeyRing {
         options: VerifyOptions,
     ) -> Result<Arc<License>, LicmanError> {
         let catalog = match (catalog, &options.product) {
+            (Some(c), Some(p)) if p != c.inner.product() => {
+                return Err(LicmanError::argument(
+                    "product_mismatch",
+                    format!(
+                        "options.product {p:?} is not the catalog's product {:?}",
+                        c.inner.product()
+                    ),
+                ));
+            }
             (Some(c), _) => c.inner.clone(),
             (None, Some(p)) => CoreCatalog::empty(p).map_err(|e| {
                 LicmanError::argument("invalid_product", format!("invalid product {p:?}: {e}"))
@@ -513,7 +523,13 @@ impl KeyRing {
             }
         };
         let fingerprints = Fingerprint::parse_list(options.fingerprints.iter().map(String::as_str))
-            .map_err(|e| LicmanError::argument("invalid_fingerprint", e.to_string()))?;
+            .map_err(|e| {
+                let text = options
+                    .fingerprints
+                    .get(e.position)
+                    .map_or("", String::as_str);
+                LicmanError::argument("invalid_fingerprint", format!("{e} (got {text:?})"))
+            })?;
         let revocations = options
             .revocations
             .as_deref()

@@ -259,14 +259,13 @@ fn group_names(groups: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
     }
 }
 
-/// An option given as text, by the core's names; `None` keeps `listed`.
+/// An option given as text, by the core's names; `None` if not given.
 fn option_of<T: std::str::FromStr<Err = licman_core::UnknownOption>>(
     text: Option<&str>,
-    listed: Option<T>,
     what: &str,
 ) -> PyResult<Option<T>> {
     match text {
-        None => Ok(listed),
+        None => Ok(None),
         Some(name) => name
             .parse()
             .map(Some)
@@ -520,7 +519,7 @@ impl KeyRing {
             }
             _ => {}
         }
-        let policy = option_of::<Policy>(Some(policy), None, "policy")?;
+        let policy = option_of::<Policy>(Some(policy), "policy")?;
         let max_revocation_age = max_revocation_age
             .filter(|v| !v.is_none())
             .map(|v| duration(v, "max_revocation_age").map(|d| d.as_secs()))
@@ -1012,8 +1011,8 @@ impl RouteTable {
         case: Option<&str>,
         unmatched: Option<&str>,
     ) -> PyResult<RouteTable> {
-        let case = option_of::<PathCase>(case, None, "case")?;
-        let unmatched = option_of::<UnmatchedPath>(unmatched, None, "unmatched")?;
+        let case = option_of::<PathCase>(case, "case")?;
+        let unmatched = option_of::<UnmatchedPath>(unmatched, "unmatched")?;
         FfiRoutes::with_options(catalog.inner.clone(), case, unmatched)
             .map(|inner| RouteTable { inner })
             .map_err(|e| py_err(py, e))

@@ -39,3 +39,7 @@ export class ClockError extends InvalidLicense {}
 export class WrongMachine extends InvalidLicense {}
 /** The revocation list is older than `minRevocationSerial` or `maxRevocationAgeSeconds` accept (402). */
 export class StaleRevocationList extends InvalidLicense {}
+/** The class each license-error code maps to (every code the core declares; see `errorCodes()`). */
+export const LICENSE_ERRORS: Readonly<Record<string, typeof InvalidLicense>>;
+/** The class each denial code maps to (every code the core declares; see `denialCodes()`). */
+export const DENIALS: Readonly<Record<string, typeof Denial>>;

@@ -832,7 +832,7 @@ export interface RevocationListInfo {
 }
 /** Options of `KeyRing.verify`. */
 export interface VerifyOptions {
-  /** The product to expect when no catalog is given. */
+  /** The product to expect; if given, it must be the catalog's (else `product_mismatch`). */
   product?: string;
   /** The host's time (default: now). */
   now?: Date;

@@ -175,6 +175,10 @@ test("bad inputs throw the right errors", () => {
   assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { now: "2026-01-01" }), TypeError);
   assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { now: new Date("nonsense") }), RangeError);
   assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { policy: "lenient" }), RangeError);
+  // A product that is not the catalog's is refused, never silently replaced.
+  assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { now: NOW, product: "other" }),
+    (e) => e.code === "product_mismatch");
+  assert.ok(ring.verify(fixtures.licenses.starter, catalog, { now: NOW, product: "netaudit" }));
   assert.throws(() => new KeyRing(fixtures.public_key), TypeError);
   assert.throws(() => new KeyRing(["lmpk1_nope"]), licman.InvalidPublicKey);
   assert.throws(() => starter.hasModule(3), TypeError);
