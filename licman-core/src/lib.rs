@@ -34,6 +34,7 @@
 //! |---|---|---|
 //! | `fast` | yes | precomputed Ed25519 tables (faster verification, about 30 KB larger) |
 //! | `sign` | no | [`SigningKey`]: issue licenses and revocation lists |
+//! | `seats` | no | [`seats`]: the seat engine (pools, assignments, leases, rules, analytics, audit trail) |
 //!
 //! The crate is `#![no_std]` (it needs `alloc`) and `#![forbid(unsafe_code)]`.
 //! The byte-level format is specified in `docs/FORMAT.md`.
@@ -125,6 +126,9 @@ pub mod routes;
 pub mod catalog;
 // enforcement
 pub mod enforce;
+// seats (above everything; nothing below uses it)
+#[cfg(feature = "seats")]
+pub mod seats;
 
 #[cfg(feature = "doc-helpers")]
 mod doc_helpers;

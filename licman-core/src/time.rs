@@ -249,9 +249,82 @@ impl fmt::Display for Timestamp {
 }
 
 impl serde::Serialize for Timestamp {
-    /// RFC 3339 text (`2026-11-22T08:30:00Z`).
+    /// RFC 3339 text (`2026-11-22T08:30:00Z`) in human-readable formats
+    /// (JSON); whole Unix seconds in binary ones (postcard).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        if serializer.is_human_readable() {
+            serializer.collect_str(self)
+        } else {
+            serializer.serialize_u64(self.0)
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Timestamp {
+    /// Whole Unix seconds, or (in human-readable formats) the RFC 3339 text
+    /// that [`Timestamp`]'s `Display` writes (`2026-11-22T08:30:00Z`).
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("Unix seconds or an RFC 3339 UTC time (2026-11-22T08:30:00Z)")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Timestamp, E> {
+                Ok(Timestamp(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Timestamp::parse_utc(v)
+                    .ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(v), &self))
+            }
+        }
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(Visitor)
+        } else {
+            deserializer.deserialize_u64(Visitor)
+        }
+    }
+}
+
+impl Timestamp {
+    /// Parses exactly the text `Display` writes: `YYYY-MM-DDTHH:MM:SSZ`.
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// let t = Timestamp::parse_utc("2026-11-22T08:30:00Z").unwrap();
+    /// assert_eq!(t.to_string(), "2026-11-22T08:30:00Z");
+    /// assert!(Timestamp::parse_utc("2026-11-22").is_none());
+    /// ```
+    pub fn parse_utc(text: &str) -> Option<Timestamp> {
+        let b = text.as_bytes();
+        if b.len() != 20
+            || b[4] != b'-'
+            || b[7] != b'-'
+            || b[10] != b'T'
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return None;
+        }
+        let num = |range: core::ops::Range<usize>| -> Option<u32> {
+            let mut n = 0u32;
+            for &c in &b[range] {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                n = n * 10 + u32::from(c - b'0');
+            }
+            Some(n)
+        };
+        Timestamp::from_civil(
+            num(0..4)?,
+            num(5..7)?,
+            num(8..10)?,
+            num(11..13)?,
+            num(14..16)?,
+            num(17..19)?,
+        )
     }
 }
 

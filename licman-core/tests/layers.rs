@@ -39,6 +39,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("routes", &["routes"]),
     ("catalog", &["catalog"]),
     ("enforce", &["enforce"]),
+    ("seats", &["seats"]),
     ("crate root and doc helpers", &["lib", "doc_helpers"]),
 ];
 

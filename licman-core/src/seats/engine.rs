@@ -1,0 +1,1216 @@
+//! The rules: a command and `now` in, a refusal or the changes (applied to
+//! the state) and a reply out.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use crate::seats::change::Change;
+use crate::seats::command::{
+    BulkAssignItem, Command, MAX_BULK_ITEMS, PoolPatch, PoolSpec, RulePatch, UserPatch,
+};
+use crate::seats::ids::{AssignmentId, HolderId, LeaseId, PoolId, UserId};
+use crate::seats::model::{
+    Assignment, AssignmentSource, AssignmentStatus, EntitlementLink, ExpiryPolicy, Incompatibility,
+    Lease, LeaseOptions, LeaseStatus, LicenseType, Pool, PoolStatus, ReclamationRule, Trigger,
+    User,
+};
+use crate::seats::money::Money;
+use crate::seats::reclamation::ReclamationPlan;
+use crate::seats::refusal::Refusal;
+use crate::seats::state::{PoolEntry, SeatState};
+use crate::time::{SECONDS_PER_DAY, Timestamp};
+
+/// The largest pool.
+pub const MAX_CAPACITY: u32 = 10_000_000;
+/// The largest seat cost, in minor units.
+pub const MAX_SEAT_COST_MINOR: u128 = 1_000_000_000_000_000;
+/// The longest text field (notes), in bytes.
+pub const MAX_TEXT_LEN: usize = 4096;
+/// The longest name (pool, vendor, product, tag, entitlement, lifecycle state), in bytes.
+pub const MAX_NAME_LEN: usize = 200;
+/// The most tags of a pool.
+pub const MAX_TAGS: usize = 32;
+/// The longest warning, inactivity threshold or notice period, in days.
+pub const MAX_DAYS: u32 = 3650;
+/// The longest linger, in seconds (one day).
+pub const MAX_LINGER_SECONDS: u32 = 86_400;
+/// The longest heartbeat TTL, in seconds (30 days).
+pub const MAX_TTL_SECONDS: u32 = 30 * 86_400;
+
+/// What a command answers besides its changes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reply {
+    /// Nothing beyond the changes.
+    Done,
+    /// The pool as it is now.
+    Pool(Pool),
+    /// The user as they are now.
+    User(User),
+    /// The assignment as it is now.
+    Assignment(Assignment),
+    /// The lease as it is now (a checkout by a holder with a live lease
+    /// answers that lease, with no change).
+    Lease(Lease),
+    /// A bulk command's per-item results.
+    Bulk(BulkReport),
+    /// The incompatibility created.
+    Incompatibility(Incompatibility),
+    /// The rule as it is now.
+    Rule(ReclamationRule),
+    /// The link as it is now.
+    Link(EntitlementLink),
+    /// The reclamation plan that was carried out.
+    Reclamation(ReclamationPlan),
+}
+
+/// A bulk command's results, one per item in input order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BulkReport {
+    /// Each item's assignment (as it is after the item) or refusal.
+    pub items: Vec<Result<Assignment, Refusal>>,
+    /// Items that succeeded.
+    pub succeeded: usize,
+    /// Items that were refused.
+    pub failed: usize,
+}
+
+/// What a command did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// The changes, in the order they were applied: one audit event each.
+    pub changes: Vec<Change>,
+    /// The command's answer.
+    pub reply: Reply,
+}
+
+fn check_name(field: &'static str, text: &str, required: bool) -> Result<(), Refusal> {
+    if required && text.trim().is_empty() {
+        return Err(Refusal::invalid(field, "may not be empty"));
+    }
+    if text.len() > MAX_NAME_LEN {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_NAME_LEN} bytes"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Refusal::invalid(field, "may not hold control characters"));
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, text: &str) -> Result<(), Refusal> {
+    if text.len() > MAX_TEXT_LEN {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_TEXT_LEN} bytes"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Refusal::invalid(
+            field,
+            "may not hold control characters other than newlines and tabs",
+        ));
+    }
+    Ok(())
+}
+
+fn check_days(field: &'static str, days: u32) -> Result<(), Refusal> {
+    if days > MAX_DAYS {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_capacity(capacity: u32) -> Result<(), Refusal> {
+    if capacity == 0 || capacity > MAX_CAPACITY {
+        return Err(Refusal::invalid(
+            "capacity",
+            alloc::format!("must be 1 to {MAX_CAPACITY}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_cost(cost: &Money) -> Result<(), Refusal> {
+    if cost.minor_units() > MAX_SEAT_COST_MINOR {
+        return Err(Refusal::invalid(
+            "seat_cost",
+            "is larger than the engine keeps",
+        ));
+    }
+    Ok(())
+}
+
+fn check_lease_options(o: &LeaseOptions) -> Result<(), Refusal> {
+    if o.ttl_seconds < LeaseOptions::MIN_TTL_SECONDS || o.ttl_seconds > MAX_TTL_SECONDS {
+        return Err(Refusal::invalid(
+            "lease.ttl_seconds",
+            alloc::format!(
+                "must be {} to {MAX_TTL_SECONDS}",
+                LeaseOptions::MIN_TTL_SECONDS
+            ),
+        ));
+    }
+    if o.linger_seconds > MAX_LINGER_SECONDS {
+        return Err(Refusal::invalid(
+            "lease.linger_seconds",
+            alloc::format!("may be at most {MAX_LINGER_SECONDS}"),
+        ));
+    }
+    if o.max_borrow_days > LeaseOptions::MAX_BORROW_DAYS {
+        return Err(Refusal::invalid(
+            "lease.max_borrow_days",
+            alloc::format!("may be at most {}", LeaseOptions::MAX_BORROW_DAYS),
+        ));
+    }
+    Ok(())
+}
+
+fn check_tags(tags: &[String]) -> Result<(), Refusal> {
+    if tags.len() > MAX_TAGS {
+        return Err(Refusal::invalid(
+            "tags",
+            alloc::format!("at most {MAX_TAGS}"),
+        ));
+    }
+    for tag in tags {
+        check_name("tags", tag, true)?;
+    }
+    Ok(())
+}
+
+fn check_trigger(trigger: &Trigger) -> Result<(), Refusal> {
+    match trigger {
+        Trigger::Inactivity { days } if *days == 0 || *days > MAX_DAYS => Err(Refusal::invalid(
+            "trigger.days",
+            alloc::format!("must be 1 to {MAX_DAYS}"),
+        )),
+        Trigger::Inactivity { .. } => Ok(()),
+        Trigger::Lifecycle { state } => check_name("trigger.state", state, true),
+    }
+}
+
+fn check_email(email: &str) -> Result<(), Refusal> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::invalid(
+            "email",
+            "must be an address like ada@example.com",
+        ))
+    }
+}
+
+fn days(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * SECONDS_PER_DAY)
+}
+
+pub(crate) fn one(change: Change, reply: Reply) -> Outcome {
+    Outcome {
+        changes: alloc::vec![change],
+        reply,
+    }
+}
+
+impl SeatState {
+    /// Carries out `command` at `now`: either a refusal, with the state
+    /// untouched, or the outcome, with its changes applied to the state.
+    ///
+    /// ```
+    /// use licman_core::seats::*;
+    /// use licman_core::Timestamp;
+    /// let now = Timestamp::from_date(2026, 12, 1).unwrap();
+    /// let mut state = SeatState::new();
+    /// state.execute(&Command::CreatePool(PoolSpec::new(PoolId::new("p")?, "Figma", 1)), now)?;
+    /// for u in ["ada", "bob"] {
+    ///     state.execute(&Command::CreateUser { id: UserId::new(u)?, email: format!("{u}@example.com"),
+    ///         active: true, lifecycle: "active".into(), last_activity: None }, now)?;
+    /// }
+    /// let assign = |id: &str, user: &str| Command::Assign { id: AssignmentId::new(id).unwrap(),
+    ///     pool: PoolId::new("p").unwrap(), user: UserId::new(user).unwrap(),
+    ///     source: AssignmentSource::Manual, notes: String::new() };
+    /// let done = state.execute(&assign("a1", "ada"), now)?;
+    /// assert_eq!(done.changes[0].action(), "seat.assigned");
+    /// let full = state.execute(&assign("a2", "bob"), now).unwrap_err();
+    /// assert_eq!(full, Refusal::CapacityExceeded { capacity: 1, allocated: 1 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn execute(&mut self, command: &Command, now: Timestamp) -> Result<Outcome, Refusal> {
+        match command {
+            Command::BulkAssign {
+                pool,
+                items,
+                source,
+                notes,
+            } => {
+                return self.bulk_assign(pool, items, *source, notes, now);
+            }
+            Command::BulkReclaim {
+                assignments,
+                reason,
+            } => {
+                return self.bulk_reclaim(assignments, reason, now);
+            }
+            _ => {}
+        }
+        let outcome = self.decide(command, now)?;
+        self.apply_all(&outcome.changes)?;
+        Ok(self.refresh_reply(outcome))
+    }
+
+    /// Applies changes the engine decided on this state.
+    fn apply_all(&mut self, changes: &[Change]) -> Result<(), Refusal> {
+        for change in changes {
+            self.apply(change)?;
+        }
+        Ok(())
+    }
+
+    /// A reply that shows an object as it is after the changes.
+    fn refresh_reply(&self, mut outcome: Outcome) -> Outcome {
+        outcome.reply = match outcome.reply {
+            Reply::Pool(p) => self.pool(&p.id).cloned().map_or(Reply::Done, Reply::Pool),
+            Reply::Assignment(a) => self
+                .assignment(&a.id)
+                .cloned()
+                .map_or(Reply::Done, Reply::Assignment),
+            Reply::Lease(l) => self.lease(&l.id).cloned().map_or(Reply::Done, Reply::Lease),
+            other => other,
+        };
+        outcome
+    }
+
+    fn entry(&self, pool: &PoolId) -> Result<&PoolEntry, Refusal> {
+        self.pools.get(pool).ok_or_else(|| Refusal::UnknownPool {
+            pool: pool.as_str().into(),
+        })
+    }
+
+    /// Decides a command's changes without applying them.
+    fn decide(&self, command: &Command, now: Timestamp) -> Result<Outcome, Refusal> {
+        match command {
+            Command::CreatePool(spec) => self.create_pool(spec, now),
+            Command::UpdatePool { pool, patch } => self.update_pool(pool, patch, now),
+            Command::ArchivePool { pool } => {
+                let entry = self.entry(pool)?;
+                if entry.pool.status == PoolStatus::Archived {
+                    return Ok(Outcome {
+                        changes: Vec::new(),
+                        reply: Reply::Pool(entry.pool.clone()),
+                    });
+                }
+                Ok(one(
+                    Change::PoolArchived {
+                        pool: pool.clone(),
+                        at: now,
+                    },
+                    Reply::Pool(entry.pool.clone()),
+                ))
+            }
+            Command::DeletePool { pool } => {
+                let entry = self.entry(pool)?;
+                let held = entry.seated.len() as u64 + entry.leases.len() as u64;
+                if held > 0 {
+                    let allocated = entry.allocated_at(now, &self.leases);
+                    return Err(Refusal::PoolHasAssignments {
+                        allocated: allocated.max(1),
+                    });
+                }
+                Ok(one(Change::PoolDeleted { pool: pool.clone() }, Reply::Done))
+            }
+            Command::ApplyExpiry => Ok(Outcome {
+                changes: self.expiry_changes(now),
+                reply: Reply::Done,
+            }),
+            Command::CreateUser {
+                id,
+                email,
+                active,
+                lifecycle,
+                last_activity,
+            } => {
+                if self.users.contains_key(id) {
+                    return Err(Refusal::DuplicateId {
+                        kind: "user",
+                        id: id.as_str().into(),
+                    });
+                }
+                check_email(email)?;
+                check_name("lifecycle", lifecycle, false)?;
+                let user = User {
+                    id: id.clone(),
+                    email: email.clone(),
+                    active: *active,
+                    lifecycle: lifecycle.clone(),
+                    last_activity: *last_activity,
+                };
+                Ok(one(Change::UserCreated(user.clone()), Reply::User(user)))
+            }
+            Command::UpdateUser { user, patch } => self.update_user(user, patch),
+            Command::Assign {
+                id,
+                pool,
+                user,
+                source,
+                notes,
+            } => {
+                check_text("notes", notes)?;
+                self.check_new_assignment_id(id)?;
+                let a = self.decide_assign(id, pool, user, *source, None, notes, now)?;
+                Ok(one(Change::Assigned(a.clone()), Reply::Assignment(a)))
+            }
+            Command::Deallocate { assignment } => {
+                let a = self.active(assignment)?;
+                Ok(one(
+                    Change::Deallocated {
+                        assignment: assignment.clone(),
+                        at: now,
+                    },
+                    Reply::Assignment(a.clone()),
+                ))
+            }
+            Command::Reclaim { assignment, reason } => {
+                check_reason(reason)?;
+                let a = self.active(assignment)?;
+                Ok(one(
+                    Change::Reclaimed {
+                        assignment: assignment.clone(),
+                        at: now,
+                        reason: reason.clone(),
+                    },
+                    Reply::Assignment(a.clone()),
+                ))
+            }
+            Command::BulkAssign { .. } | Command::BulkReclaim { .. } => Err(Refusal::invalid(
+                "command",
+                "bulk commands are executed, not decided",
+            )),
+            Command::Checkout {
+                id,
+                pool,
+                holder,
+                borrow_days,
+            } => self.checkout(id, pool, holder, *borrow_days, now),
+            Command::Heartbeat { lease } => {
+                let l = self.lease_out(lease, now)?;
+                let ttl = self.entry(&l.pool)?.pool.lease.ttl_seconds;
+                let expires_at = l
+                    .expires_at
+                    .max(now.saturating_add(Duration::from_secs(ttl.into())));
+                Ok(one(
+                    Change::LeaseRenewed {
+                        lease: lease.clone(),
+                        expires_at,
+                    },
+                    Reply::Lease(l.clone()),
+                ))
+            }
+            Command::Release { lease } => {
+                let l = self.lease_out(lease, now)?;
+                let linger_seconds = self.entry(&l.pool)?.pool.lease.linger_seconds;
+                Ok(one(
+                    Change::LeaseReleased {
+                        lease: lease.clone(),
+                        at: now,
+                        linger_seconds,
+                    },
+                    Reply::Lease(l.clone()),
+                ))
+            }
+            Command::CullLeases { pool } => {
+                let mut changes = Vec::new();
+                match pool {
+                    Some(p) => changes.extend(self.culls(self.entry(p)?, now)),
+                    None => {
+                        let mut ids: Vec<&PoolId> = self.pools.keys().collect();
+                        ids.sort();
+                        for id in ids {
+                            if let Some(e) = self.pools.get(id) {
+                                changes.extend(self.culls(e, now));
+                            }
+                        }
+                    }
+                }
+                Ok(Outcome {
+                    changes,
+                    reply: Reply::Done,
+                })
+            }
+            Command::CreateIncompatibility {
+                id,
+                pool_a,
+                pool_b,
+                reason,
+            } => {
+                if self.incompatibilities.contains_key(id) {
+                    return Err(Refusal::DuplicateId {
+                        kind: "incompatibility",
+                        id: id.as_str().into(),
+                    });
+                }
+                self.entry(pool_a)?;
+                self.entry(pool_b)?;
+                if pool_a == pool_b {
+                    return Err(Refusal::invalid(
+                        "pool_b",
+                        "an incompatibility is between two distinct pools",
+                    ));
+                }
+                check_reason(reason)?;
+                if let Some(existing) = self.incompatibility_between(pool_a, pool_b) {
+                    return Err(Refusal::DuplicateIncompatibility {
+                        id: existing.id.as_str().into(),
+                    });
+                }
+                let inc = Incompatibility {
+                    id: id.clone(),
+                    pool_a: pool_a.clone(),
+                    pool_b: pool_b.clone(),
+                    reason: reason.clone(),
+                    created_at: now,
+                };
+                Ok(one(
+                    Change::IncompatibilityCreated(inc.clone()),
+                    Reply::Incompatibility(inc),
+                ))
+            }
+            Command::DeleteIncompatibility { id } => {
+                if !self.incompatibilities.contains_key(id) {
+                    return Err(Refusal::UnknownIncompatibility {
+                        id: id.as_str().into(),
+                    });
+                }
+                Ok(one(
+                    Change::IncompatibilityDeleted { id: id.clone() },
+                    Reply::Done,
+                ))
+            }
+            Command::CreateRule {
+                id,
+                pool,
+                trigger,
+                notify_days,
+                enabled,
+            } => {
+                if self.rules.contains_key(id) {
+                    return Err(Refusal::DuplicateId {
+                        kind: "rule",
+                        id: id.as_str().into(),
+                    });
+                }
+                self.entry(pool)?;
+                check_trigger(trigger)?;
+                check_days("notify_days", *notify_days)?;
+                let rule = ReclamationRule {
+                    id: id.clone(),
+                    pool: pool.clone(),
+                    trigger: trigger.clone(),
+                    notify_days: *notify_days,
+                    enabled: *enabled,
+                    created_at: now,
+                };
+                Ok(one(Change::RuleCreated(rule.clone()), Reply::Rule(rule)))
+            }
+            Command::UpdateRule { rule, patch } => self.update_rule(rule, patch),
+            Command::DeleteRule { rule } => {
+                if !self.rules.contains_key(rule) {
+                    return Err(Refusal::UnknownRule {
+                        rule: rule.as_str().into(),
+                    });
+                }
+                Ok(one(Change::RuleDeleted { rule: rule.clone() }, Reply::Done))
+            }
+            Command::ApplyReclamation { rules } => {
+                for rule in rules {
+                    if !self.rules.contains_key(rule) {
+                        return Err(Refusal::UnknownRule {
+                            rule: rule.as_str().into(),
+                        });
+                    }
+                }
+                let plan = self.reclamation_plan_for(now, rules);
+                let changes = plan.changes();
+                Ok(Outcome {
+                    changes,
+                    reply: Reply::Reclamation(plan),
+                })
+            }
+            Command::CreateLink {
+                id,
+                pool,
+                entitlement,
+                priority,
+                enabled,
+            } => {
+                if self.links.contains_key(id) {
+                    return Err(Refusal::DuplicateId {
+                        kind: "link",
+                        id: id.as_str().into(),
+                    });
+                }
+                self.entry(pool)?;
+                check_name("entitlement", entitlement, true)?;
+                let link = EntitlementLink {
+                    id: id.clone(),
+                    pool: pool.clone(),
+                    entitlement: entitlement.clone(),
+                    priority: *priority,
+                    enabled: *enabled,
+                    created_at: now,
+                };
+                Ok(one(Change::LinkCreated(link.clone()), Reply::Link(link)))
+            }
+            Command::UpdateLink {
+                link,
+                priority,
+                enabled,
+            } => {
+                let mut l = self
+                    .links
+                    .get(link)
+                    .cloned()
+                    .ok_or_else(|| Refusal::UnknownLink {
+                        link: link.as_str().into(),
+                    })?;
+                if let Some(p) = priority {
+                    l.priority = *p;
+                }
+                if let Some(e) = enabled {
+                    l.enabled = *e;
+                }
+                Ok(one(Change::LinkUpdated(l.clone()), Reply::Link(l)))
+            }
+            Command::DeleteLink { link } => {
+                if !self.links.contains_key(link) {
+                    return Err(Refusal::UnknownLink {
+                        link: link.as_str().into(),
+                    });
+                }
+                Ok(one(Change::LinkDeleted { link: link.clone() }, Reply::Done))
+            }
+            Command::Grant {
+                id,
+                user,
+                entitlement,
+            } => self.grant_entitlement(id, user, entitlement, now),
+            Command::Withdraw { user, entitlement } => {
+                let Some(a) = self.grant(user, entitlement) else {
+                    if !self.users.contains_key(user) {
+                        return Err(Refusal::UnknownUser {
+                            user: user.as_str().into(),
+                        });
+                    }
+                    return Err(Refusal::NotGranted);
+                };
+                Ok(one(
+                    Change::Deallocated {
+                        assignment: a.id.clone(),
+                        at: now,
+                    },
+                    Reply::Assignment(a.clone()),
+                ))
+            }
+        }
+    }
+
+    fn create_pool(&self, spec: &PoolSpec, now: Timestamp) -> Result<Outcome, Refusal> {
+        if self.pools.contains_key(&spec.id) {
+            return Err(Refusal::DuplicateId {
+                kind: "pool",
+                id: spec.id.as_str().into(),
+            });
+        }
+        check_name("name", &spec.name, true)?;
+        if self.pool_names.contains_key(spec.name.as_str()) {
+            return Err(Refusal::DuplicateName {
+                name: spec.name.clone(),
+            });
+        }
+        check_name("vendor", &spec.vendor, false)?;
+        check_name("product", &spec.product, false)?;
+        check_tags(&spec.tags)?;
+        check_capacity(spec.capacity)?;
+        check_cost(&spec.seat_cost)?;
+        check_days("warning_days", spec.warning_days)?;
+        check_text("notes", &spec.notes)?;
+        check_lease_options(&spec.lease)?;
+        let pool = spec.to_pool(now);
+        Ok(one(Change::PoolCreated(pool.clone()), Reply::Pool(pool)))
+    }
+
+    fn update_pool(
+        &self,
+        id: &PoolId,
+        patch: &PoolPatch,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        let entry = self.entry(id)?;
+        let mut pool = entry.pool.clone();
+        if let Some(name) = &patch.name {
+            check_name("name", name, true)?;
+            if self
+                .pool_names
+                .get(name.as_str())
+                .is_some_and(|holder| holder != id)
+            {
+                return Err(Refusal::DuplicateName { name: name.clone() });
+            }
+            pool.name = name.clone();
+        }
+        if let Some(v) = &patch.vendor {
+            check_name("vendor", v, false)?;
+            pool.vendor = v.clone();
+        }
+        if let Some(p) = &patch.product {
+            check_name("product", p, false)?;
+            pool.product = p.clone();
+        }
+        if let Some(t) = &patch.tags {
+            check_tags(t)?;
+            pool.tags = t.clone();
+        }
+        if let Some(capacity) = patch.capacity {
+            check_capacity(capacity)?;
+            let allocated = entry.allocated_at(now, &self.leases);
+            if u64::from(capacity) < allocated {
+                return Err(Refusal::CapacityBelowAllocated {
+                    capacity,
+                    allocated,
+                });
+            }
+            pool.capacity = capacity;
+        }
+        if let Some(cost) = patch.seat_cost {
+            check_cost(&cost)?;
+            pool.seat_cost = cost;
+        }
+        if let Some(b) = patch.billing {
+            pool.billing = b;
+        }
+        if let Some(at) = patch.expires_at {
+            pool.expires_at = at;
+            // A renewed subscription: an expired pool with a new date
+            // still ahead (or none) is active again.
+            if pool.status == PoolStatus::Expired && !pool.is_past_expiry(now) {
+                pool.status = PoolStatus::Active;
+            }
+        }
+        if let Some(p) = patch.expiry_policy {
+            pool.expiry_policy = p;
+        }
+        if let Some(w) = patch.warning_days {
+            check_days("warning_days", w)?;
+            pool.warning_days = w;
+        }
+        if let Some(n) = &patch.notes {
+            check_text("notes", n)?;
+            pool.notes = n.clone();
+        }
+        if let Some(o) = &patch.lease {
+            check_lease_options(o)?;
+            pool.lease = *o;
+        }
+        if pool == entry.pool {
+            return Ok(Outcome {
+                changes: Vec::new(),
+                reply: Reply::Pool(pool),
+            });
+        }
+        pool.updated_at = now;
+        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool)))
+    }
+
+    fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<Outcome, Refusal> {
+        let mut user = self
+            .users
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Refusal::UnknownUser {
+                user: id.as_str().into(),
+            })?;
+        if let Some(e) = &patch.email {
+            check_email(e)?;
+            user.email = e.clone();
+        }
+        if let Some(a) = patch.active {
+            user.active = a;
+        }
+        if let Some(l) = &patch.lifecycle {
+            check_name("lifecycle", l, false)?;
+            user.lifecycle = l.clone();
+        }
+        if let Some(t) = patch.last_activity {
+            user.last_activity = Some(t);
+        }
+        if self.users.get(id) == Some(&user) {
+            return Ok(Outcome {
+                changes: Vec::new(),
+                reply: Reply::User(user),
+            });
+        }
+        Ok(one(Change::UserUpdated(user.clone()), Reply::User(user)))
+    }
+
+    fn update_rule(
+        &self,
+        id: &crate::seats::ids::RuleId,
+        patch: &RulePatch,
+    ) -> Result<Outcome, Refusal> {
+        let mut rule = self
+            .rules
+            .get(id)
+            .cloned()
+            .ok_or_else(|| Refusal::UnknownRule {
+                rule: id.as_str().into(),
+            })?;
+        if let Some(t) = &patch.trigger {
+            check_trigger(t)?;
+            rule.trigger = t.clone();
+        }
+        if let Some(n) = patch.notify_days {
+            check_days("notify_days", n)?;
+            rule.notify_days = n;
+        }
+        if let Some(e) = patch.enabled {
+            rule.enabled = e;
+        }
+        Ok(one(Change::RuleUpdated(rule.clone()), Reply::Rule(rule)))
+    }
+
+    fn check_new_assignment_id(&self, id: &AssignmentId) -> Result<(), Refusal> {
+        if self.assignments.contains_key(id) {
+            return Err(Refusal::DuplicateId {
+                kind: "assignment",
+                id: id.as_str().into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn active(&self, id: &AssignmentId) -> Result<&Assignment, Refusal> {
+        let a = self
+            .assignments
+            .get(id)
+            .ok_or_else(|| Refusal::UnknownAssignment {
+                assignment: id.as_str().into(),
+            })?;
+        if a.status != AssignmentStatus::Active {
+            return Err(Refusal::AssignmentNotActive {
+                assignment: id.clone(),
+            });
+        }
+        Ok(a)
+    }
+
+    /// Whether `pool` takes a new seat at `now` (archived, expired).
+    fn check_open(&self, entry: &PoolEntry, now: Timestamp) -> Result<(), Refusal> {
+        match entry.pool.status {
+            PoolStatus::Archived => Err(Refusal::PoolArchived {
+                pool: entry.pool.id.clone(),
+            }),
+            PoolStatus::Expired => Err(Refusal::PoolExpired {
+                pool: entry.pool.id.clone(),
+            }),
+            PoolStatus::Active if entry.pool.is_past_expiry(now) => Err(Refusal::PoolExpired {
+                pool: entry.pool.id.clone(),
+            }),
+            PoolStatus::Active => Ok(()),
+        }
+    }
+
+    /// The first incompatible pool `who` holds a seat of at `now`.
+    fn check_compatible(
+        &self,
+        entry: &PoolEntry,
+        who: &str,
+        now: Timestamp,
+    ) -> Result<(), Refusal> {
+        for (other, rule) in &entry.incompatible {
+            let Some(o) = self.pools.get(other) else {
+                continue;
+            };
+            let holds = o.seated.contains_key(who)
+                || o.leases
+                    .get(who)
+                    .and_then(|l| self.leases.get(l))
+                    .is_some_and(|l| l.holds_seat_at(now));
+            if holds {
+                let reason = self
+                    .incompatibilities
+                    .get(rule)
+                    .map(|r| r.reason.clone())
+                    .unwrap_or_default();
+                return Err(Refusal::Incompatible {
+                    pool: other.clone(),
+                    reason,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn decide_assign(
+        &self,
+        id: &AssignmentId,
+        pool: &PoolId,
+        user: &UserId,
+        source: AssignmentSource,
+        entitlement: Option<&str>,
+        notes: &str,
+        now: Timestamp,
+    ) -> Result<Assignment, Refusal> {
+        let entry = self.entry(pool)?;
+        let u = self.users.get(user).ok_or_else(|| Refusal::UnknownUser {
+            user: user.as_str().into(),
+        })?;
+        if entry.pool.license_type != LicenseType::Named {
+            return Err(Refusal::WrongLicenseType {
+                pool: pool.clone(),
+                license_type: entry.pool.license_type.name(),
+            });
+        }
+        self.check_open(entry, now)?;
+        if !u.active {
+            return Err(Refusal::InactiveUser {
+                user: user.as_str().into(),
+            });
+        }
+        if let Some(existing) = entry.seated.get(user) {
+            return Err(Refusal::AlreadyAssigned {
+                assignment: existing.clone(),
+            });
+        }
+        if !entry.incompatible.is_empty() {
+            self.check_compatible(entry, user.as_str(), now)?;
+        }
+        let allocated = entry.seated.len() as u64;
+        if allocated >= u64::from(entry.pool.capacity) {
+            return Err(Refusal::CapacityExceeded {
+                capacity: entry.pool.capacity.into(),
+                allocated,
+            });
+        }
+        Ok(Assignment {
+            id: id.clone(),
+            pool: pool.clone(),
+            user: user.clone(),
+            source,
+            entitlement: entitlement.map(String::from),
+            status: AssignmentStatus::Active,
+            assigned_at: now,
+            ended_at: None,
+            reason: None,
+            notes: String::from(notes),
+        })
+    }
+
+    fn bulk_assign(
+        &mut self,
+        pool: &PoolId,
+        items: &[BulkAssignItem],
+        source: AssignmentSource,
+        notes: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        if items.len() > MAX_BULK_ITEMS {
+            return Err(Refusal::BulkTooLarge {
+                limit: MAX_BULK_ITEMS,
+                given: items.len(),
+            });
+        }
+        check_text("notes", notes)?;
+        let mut seen_users: crate::seats::state::Map<&UserId, ()> = self.new_map();
+        let mut seen_ids: crate::seats::state::Map<&AssignmentId, ()> = self.new_map();
+        let mut changes = Vec::with_capacity(items.len());
+        let mut results = Vec::with_capacity(items.len());
+        for item in items {
+            let first = seen_users.insert(&item.user, ()).is_none()
+                & seen_ids.insert(&item.id, ()).is_none();
+            let result = if !first {
+                Err(Refusal::DuplicateInRequest)
+            } else {
+                self.check_new_assignment_id(&item.id).and_then(|()| {
+                    self.decide_assign(&item.id, pool, &item.user, source, None, notes, now)
+                })
+            };
+            if let Ok(a) = &result {
+                let change = Change::Assigned(a.clone());
+                self.apply(&change)?;
+                changes.push(change);
+            }
+            results.push(result);
+        }
+        Ok(Outcome {
+            changes,
+            reply: Reply::Bulk(BulkReport::of(results)),
+        })
+    }
+
+    fn bulk_reclaim(
+        &mut self,
+        ids: &[AssignmentId],
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        if ids.len() > MAX_BULK_ITEMS {
+            return Err(Refusal::BulkTooLarge {
+                limit: MAX_BULK_ITEMS,
+                given: ids.len(),
+            });
+        }
+        check_reason(reason)?;
+        let mut seen: crate::seats::state::Map<&AssignmentId, ()> = self.new_map();
+        let mut changes = Vec::with_capacity(ids.len());
+        let mut results = Vec::with_capacity(ids.len());
+        for id in ids {
+            let result = if seen.insert(id, ()).is_some() {
+                Err(Refusal::DuplicateInRequest)
+            } else {
+                self.active(id).map(|_| ())
+            };
+            let result = match result {
+                Ok(()) => {
+                    let change = Change::Reclaimed {
+                        assignment: id.clone(),
+                        at: now,
+                        reason: reason.into(),
+                    };
+                    self.apply(&change)?;
+                    changes.push(change);
+                    self.assignments
+                        .get(id)
+                        .cloned()
+                        .ok_or_else(|| Refusal::inconsistent("reclaimed assignment vanished"))
+                }
+                Err(e) => Err(e),
+            };
+            results.push(result);
+        }
+        Ok(Outcome {
+            changes,
+            reply: Reply::Bulk(BulkReport::of(results)),
+        })
+    }
+
+    fn lease_out(&self, id: &LeaseId, now: Timestamp) -> Result<&Lease, Refusal> {
+        let l = self.leases.get(id).ok_or_else(|| Refusal::UnknownLease {
+            lease: id.as_str().into(),
+        })?;
+        if l.status != LeaseStatus::Out || !l.holds_seat_at(now) {
+            return Err(Refusal::LeaseNotOut { lease: id.clone() });
+        }
+        Ok(l)
+    }
+
+    /// Culls for the pool's leases that no longer hold a seat at `now`,
+    /// in lease-id order.
+    fn culls(&self, entry: &PoolEntry, now: Timestamp) -> Vec<Change> {
+        let mut dead: Vec<&LeaseId> = entry
+            .leases
+            .values()
+            .filter(|id| self.leases.get(*id).is_none_or(|l| !l.holds_seat_at(now)))
+            .collect();
+        dead.sort();
+        dead.into_iter()
+            .map(|id| Change::LeaseCulled { lease: id.clone() })
+            .collect()
+    }
+
+    fn checkout(
+        &self,
+        id: &LeaseId,
+        pool: &PoolId,
+        holder: &HolderId,
+        borrow_days: Option<u32>,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        let entry = self.entry(pool)?;
+        if entry.pool.license_type != LicenseType::Concurrent {
+            return Err(Refusal::WrongLicenseType {
+                pool: pool.clone(),
+                license_type: entry.pool.license_type.name(),
+            });
+        }
+        self.check_open(entry, now)?;
+        let options = entry.pool.lease;
+        if let Some(days) = borrow_days {
+            if days == 0 || days > options.max_borrow_days {
+                return Err(Refusal::BorrowNotAllowed {
+                    max_days: options.max_borrow_days,
+                });
+            }
+        }
+        let mut changes = Vec::new();
+        if let Some(existing) = entry.leases.get(holder).and_then(|l| self.leases.get(l)) {
+            if existing.holds_seat_at(now) {
+                if existing.status == LeaseStatus::Out {
+                    return Ok(Outcome {
+                        changes,
+                        reply: Reply::Lease(existing.clone()),
+                    });
+                }
+                // Released but lingering: the holder takes its seat up again.
+                let expires_at =
+                    now.saturating_add(Duration::from_secs(options.ttl_seconds.into()));
+                changes.push(Change::LeaseRenewed {
+                    lease: existing.id.clone(),
+                    expires_at,
+                });
+                return Ok(Outcome {
+                    changes,
+                    reply: Reply::Lease(existing.clone()),
+                });
+            }
+        }
+        if self.leases.contains_key(id) {
+            return Err(Refusal::DuplicateId {
+                kind: "lease",
+                id: id.as_str().into(),
+            });
+        }
+        if !entry.incompatible.is_empty() {
+            self.check_compatible(entry, holder.as_str(), now)?;
+        }
+        changes.extend(self.culls(entry, now));
+        let held = entry.leases.len() as u64 - changes.len() as u64;
+        let limit = options.overage.limit(entry.pool.capacity);
+        if held >= limit {
+            return Err(Refusal::CapacityExceeded {
+                capacity: limit,
+                allocated: held,
+            });
+        }
+        let expires_at = match borrow_days {
+            Some(d) => now.saturating_add(days(d)),
+            None => now.saturating_add(Duration::from_secs(options.ttl_seconds.into())),
+        };
+        let lease = Lease {
+            id: id.clone(),
+            pool: pool.clone(),
+            holder: holder.clone(),
+            status: LeaseStatus::Out,
+            checked_out_at: now,
+            expires_at,
+            released_at: None,
+            linger_seconds: 0,
+            borrowed: borrow_days.is_some(),
+            overage: held >= u64::from(entry.pool.capacity),
+        };
+        changes.push(Change::LeaseOut(lease.clone()));
+        Ok(Outcome {
+            changes,
+            reply: Reply::Lease(lease),
+        })
+    }
+
+    fn expiry_changes(&self, now: Timestamp) -> Vec<Change> {
+        let mut due: Vec<&PoolEntry> = self
+            .pools
+            .values()
+            .filter(|e| e.pool.status == PoolStatus::Active && e.pool.is_past_expiry(now))
+            .collect();
+        due.sort_by(|a, b| a.pool.id.cmp(&b.pool.id));
+        let mut changes = Vec::new();
+        for entry in due {
+            changes.push(Change::PoolExpired {
+                pool: entry.pool.id.clone(),
+                at: now,
+            });
+            if entry.pool.expiry_policy == ExpiryPolicy::RevokeAll {
+                let mut seated: Vec<&AssignmentId> = entry.seated.values().collect();
+                seated.sort();
+                changes.extend(seated.into_iter().map(|a| Change::AssignmentExpired {
+                    assignment: a.clone(),
+                    at: now,
+                }));
+                let mut leases: Vec<&LeaseId> = entry.leases.values().collect();
+                leases.sort();
+                changes.extend(
+                    leases
+                        .into_iter()
+                        .map(|l| Change::LeaseCulled { lease: l.clone() }),
+                );
+            }
+        }
+        changes
+    }
+
+    fn grant_entitlement(
+        &self,
+        id: &AssignmentId,
+        user: &UserId,
+        entitlement: &str,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        check_name("entitlement", entitlement, true)?;
+        let u = self.users.get(user).ok_or_else(|| Refusal::UnknownUser {
+            user: user.as_str().into(),
+        })?;
+        if !u.active {
+            return Err(Refusal::InactiveUser {
+                user: user.as_str().into(),
+            });
+        }
+        if let Some(a) = self.grant(user, entitlement) {
+            return Err(Refusal::AlreadyGranted {
+                assignment: a.id.clone(),
+            });
+        }
+        self.check_new_assignment_id(id)?;
+        let mut links: Vec<&EntitlementLink> = self
+            .links
+            .values()
+            .filter(|l| l.enabled && l.entitlement == entitlement)
+            .collect();
+        links.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        for link in links {
+            if let Ok(a) = self.decide_assign(
+                id,
+                &link.pool,
+                user,
+                AssignmentSource::Entitlement,
+                Some(entitlement),
+                "",
+                now,
+            ) {
+                return Ok(one(Change::Assigned(a.clone()), Reply::Assignment(a)));
+            }
+        }
+        Err(Refusal::NoLinkedSeat {
+            entitlement: entitlement.into(),
+        })
+    }
+}
+
+fn check_reason(reason: &str) -> Result<(), Refusal> {
+    if reason.trim().is_empty() {
+        return Err(Refusal::ReasonRequired);
+    }
+    check_text("reason", reason)
+}
+
+impl BulkReport {
+    fn of(items: Vec<Result<Assignment, Refusal>>) -> BulkReport {
+        let succeeded = items.iter().filter(|r| r.is_ok()).count();
+        BulkReport {
+            failed: items.len() - succeeded,
+            succeeded,
+            items,
+        }
+    }
+}
