@@ -40,12 +40,13 @@ cargo test --workspace --all-features --locked
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked --quiet
 
-step "licman-core without std (thumbv7em-none-eabi), verify-only and with signing"
+step "licman-core without std (thumbv7em-none-eabi): verify-only, with signing, with the seat engine"
 cargo build -p licman-core --locked --target thumbv7em-none-eabi --no-default-features
 cargo build -p licman-core --locked --target thumbv7em-none-eabi --features sign
+cargo build -p licman-core --locked --target thumbv7em-none-eabi --no-default-features --features seats
 
-step "licman-core for wasm32-unknown-unknown"
-cargo build -p licman-core --locked --target wasm32-unknown-unknown --release
+step "licman-core for wasm32-unknown-unknown (with the seat engine)"
+cargo build -p licman-core --locked --target wasm32-unknown-unknown --release --features seats
 
 step "Python binding: wheels, pytest, mypy, stubtest"
 bash .ci/python.sh
