@@ -183,3 +183,7 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/SECURITY.md")]
 struct SecurityDoctests;
+
+#[cfg(all(doctest, feature = "seats"))]
+#[doc = include_str!("../../docs/SEATS.md")]
+struct SeatsDoctests;
