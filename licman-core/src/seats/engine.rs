@@ -323,14 +323,17 @@ impl SeatState {
             }
             Command::DeletePool { pool } => {
                 let entry = self.entry(pool)?;
-                let held = entry.seated.len() as u64 + entry.leases.len() as u64;
-                if held > 0 {
-                    let allocated = entry.allocated_at(now, &self.leases);
-                    return Err(Refusal::PoolHasAssignments {
-                        allocated: allocated.max(1),
-                    });
+                let allocated = entry.seated.len() as u64 + entry.allocated_at(now, &self.leases);
+                if allocated > 0 {
+                    return Err(Refusal::PoolHasAssignments { allocated });
                 }
-                Ok(one(Change::PoolDeleted { pool: pool.clone() }, Reply::Done))
+                // Leases that died but were not culled yet go first.
+                let mut changes = self.culls(entry, now);
+                changes.push(Change::PoolDeleted { pool: pool.clone() });
+                Ok(Outcome {
+                    changes,
+                    reply: Reply::Done,
+                })
             }
             Command::ApplyExpiry => Ok(Outcome {
                 changes: self.expiry_changes(now),
@@ -1046,8 +1049,23 @@ impl SeatState {
                 license_type: entry.pool.license_type.name(),
             });
         }
-        self.check_open(entry, now)?;
         let options = entry.pool.lease;
+        let mut changes = Vec::new();
+        let existing = entry
+            .leases
+            .get(holder)
+            .and_then(|l| self.leases.get(l))
+            .filter(|l| l.holds_seat_at(now));
+        if let Some(existing) = existing {
+            if existing.status == LeaseStatus::Out {
+                // The holder's live lease, whatever became of the pool since.
+                return Ok(Outcome {
+                    changes,
+                    reply: Reply::Lease(existing.clone()),
+                });
+            }
+        }
+        self.check_open(entry, now)?;
         if let Some(days) = borrow_days {
             if days == 0 || days > options.max_borrow_days {
                 return Err(Refusal::BorrowNotAllowed {
@@ -1055,27 +1073,17 @@ impl SeatState {
                 });
             }
         }
-        let mut changes = Vec::new();
-        if let Some(existing) = entry.leases.get(holder).and_then(|l| self.leases.get(l)) {
-            if existing.holds_seat_at(now) {
-                if existing.status == LeaseStatus::Out {
-                    return Ok(Outcome {
-                        changes,
-                        reply: Reply::Lease(existing.clone()),
-                    });
-                }
-                // Released but lingering: the holder takes its seat up again.
-                let expires_at =
-                    now.saturating_add(Duration::from_secs(options.ttl_seconds.into()));
-                changes.push(Change::LeaseRenewed {
-                    lease: existing.id.clone(),
-                    expires_at,
-                });
-                return Ok(Outcome {
-                    changes,
-                    reply: Reply::Lease(existing.clone()),
-                });
-            }
+        if let Some(existing) = existing {
+            // Released but lingering: the holder takes its seat up again.
+            let expires_at = now.saturating_add(Duration::from_secs(options.ttl_seconds.into()));
+            changes.push(Change::LeaseRenewed {
+                lease: existing.id.clone(),
+                expires_at,
+            });
+            return Ok(Outcome {
+                changes,
+                reply: Reply::Lease(existing.clone()),
+            });
         }
         if self.leases.contains_key(id) {
             return Err(Refusal::DuplicateId {
