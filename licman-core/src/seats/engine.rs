@@ -9,11 +9,12 @@ use crate::seats::change::Change;
 use crate::seats::command::{
     BulkAssignItem, Command, MAX_BULK_ITEMS, PoolPatch, PoolSpec, RulePatch, UserPatch,
 };
-use crate::seats::ids::{AssignmentId, HolderId, LeaseId, PoolId, UserId};
+use crate::seats::ids::{
+    AssignmentId, HolderId, IncompatibilityId, LeaseId, LinkId, PoolId, RuleId, UserId,
+};
 use crate::seats::model::{
     Assignment, AssignmentSource, AssignmentStatus, EntitlementLink, ExpiryPolicy, Incompatibility,
-    Lease, LeaseOptions, LeaseStatus, LicenseType, Pool, PoolStatus, ReclamationRule, Trigger,
-    User,
+    Lease, LeaseOptions, LeaseStatus, LicenseType, PoolStatus, ReclamationRule, Trigger, User,
 };
 use crate::seats::money::Money;
 use crate::seats::reclamation::ReclamationPlan;
@@ -38,29 +39,30 @@ pub const MAX_LINGER_SECONDS: u32 = 86_400;
 /// The longest heartbeat TTL, in seconds (30 days).
 pub const MAX_TTL_SECONDS: u32 = 30 * 86_400;
 
-/// What a command answers besides its changes.
+/// What a command answers besides its changes: the id of the object it
+/// created or changed (read it from the state), a bulk report, or a plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reply {
     /// Nothing beyond the changes.
     Done,
-    /// The pool as it is now.
-    Pool(Pool),
-    /// The user as they are now.
-    User(User),
-    /// The assignment as it is now.
-    Assignment(Assignment),
-    /// The lease as it is now (a checkout by a holder with a live lease
-    /// answers that lease, with no change).
-    Lease(Lease),
+    /// The pool created or changed.
+    Pool(PoolId),
+    /// The user created or changed.
+    User(UserId),
+    /// The assignment created or ended.
+    Assignment(AssignmentId),
+    /// The lease checked out, renewed or released (a checkout by a holder
+    /// with a live lease answers that lease, with no change).
+    Lease(LeaseId),
     /// A bulk command's per-item results.
     Bulk(BulkReport),
     /// The incompatibility created.
-    Incompatibility(Incompatibility),
-    /// The rule as it is now.
-    Rule(ReclamationRule),
-    /// The link as it is now.
-    Link(EntitlementLink),
+    Incompatibility(IncompatibilityId),
+    /// The rule created or changed.
+    Rule(RuleId),
+    /// The link created or changed.
+    Link(LinkId),
     /// The reclamation plan that was carried out.
     Reclamation(ReclamationPlan),
 }
@@ -68,8 +70,8 @@ pub enum Reply {
 /// A bulk command's results, one per item in input order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BulkReport {
-    /// Each item's assignment (as it is after the item) or refusal.
-    pub items: Vec<Result<Assignment, Refusal>>,
+    /// Each item's assignment (assigned, or reclaimed) or refusal.
+    pub items: Vec<Result<AssignmentId, Refusal>>,
     /// Items that succeeded.
     pub succeeded: usize,
     /// Items that were refused.
@@ -219,6 +221,12 @@ fn days(n: u32) -> Duration {
     Duration::from_secs(u64::from(n) * SECONDS_PER_DAY)
 }
 
+/// The outcome of a new assignment.
+fn assigned(a: Assignment) -> Outcome {
+    let id = a.id.clone();
+    one(Change::Assigned(a), Reply::Assignment(id))
+}
+
 pub(crate) fn one(change: Change, reply: Reply) -> Outcome {
     Outcome {
         changes: alloc::vec![change],
@@ -269,7 +277,7 @@ impl SeatState {
         }
         let outcome = self.decide(command, now)?;
         self.apply_all(&outcome.changes)?;
-        Ok(self.refresh_reply(outcome))
+        Ok(outcome)
     }
 
     /// Applies changes the engine decided on this state.
@@ -278,20 +286,6 @@ impl SeatState {
             self.apply(change)?;
         }
         Ok(())
-    }
-
-    /// A reply that shows an object as it is after the changes.
-    fn refresh_reply(&self, mut outcome: Outcome) -> Outcome {
-        outcome.reply = match outcome.reply {
-            Reply::Pool(p) => self.pool(&p.id).cloned().map_or(Reply::Done, Reply::Pool),
-            Reply::Assignment(a) => self
-                .assignment(&a.id)
-                .cloned()
-                .map_or(Reply::Done, Reply::Assignment),
-            Reply::Lease(l) => self.lease(&l.id).cloned().map_or(Reply::Done, Reply::Lease),
-            other => other,
-        };
-        outcome
     }
 
     fn entry(&self, pool: &PoolId) -> Result<&PoolEntry, Refusal> {
@@ -310,7 +304,7 @@ impl SeatState {
                 if entry.pool.status == PoolStatus::Archived {
                     return Ok(Outcome {
                         changes: Vec::new(),
-                        reply: Reply::Pool(entry.pool.clone()),
+                        reply: Reply::Pool(pool.clone()),
                     });
                 }
                 Ok(one(
@@ -318,7 +312,7 @@ impl SeatState {
                         pool: pool.clone(),
                         at: now,
                     },
-                    Reply::Pool(entry.pool.clone()),
+                    Reply::Pool(pool.clone()),
                 ))
             }
             Command::DeletePool { pool } => {
@@ -361,7 +355,7 @@ impl SeatState {
                     lifecycle: lifecycle.clone(),
                     last_activity: *last_activity,
                 };
-                Ok(one(Change::UserCreated(user.clone()), Reply::User(user)))
+                Ok(one(Change::UserCreated(user), Reply::User(id.clone())))
             }
             Command::UpdateUser { user, patch } => self.update_user(user, patch),
             Command::Assign {
@@ -374,7 +368,7 @@ impl SeatState {
                 check_text("notes", notes)?;
                 self.check_new_assignment_id(id)?;
                 let a = self.decide_assign(id, pool, user, *source, None, notes, now)?;
-                Ok(one(Change::Assigned(a.clone()), Reply::Assignment(a)))
+                Ok(assigned(a))
             }
             Command::Deallocate { assignment } => {
                 let a = self.active(assignment)?;
@@ -383,7 +377,7 @@ impl SeatState {
                         assignment: assignment.clone(),
                         at: now,
                     },
-                    Reply::Assignment(a.clone()),
+                    Reply::Assignment(a.id.clone()),
                 ))
             }
             Command::Reclaim { assignment, reason } => {
@@ -395,7 +389,7 @@ impl SeatState {
                         at: now,
                         reason: reason.clone(),
                     },
-                    Reply::Assignment(a.clone()),
+                    Reply::Assignment(a.id.clone()),
                 ))
             }
             Command::BulkAssign { .. } | Command::BulkReclaim { .. } => Err(Refusal::invalid(
@@ -419,7 +413,7 @@ impl SeatState {
                         lease: lease.clone(),
                         expires_at,
                     },
-                    Reply::Lease(l.clone()),
+                    Reply::Lease(l.id.clone()),
                 ))
             }
             Command::Release { lease } => {
@@ -431,7 +425,7 @@ impl SeatState {
                         at: now,
                         linger_seconds,
                     },
-                    Reply::Lease(l.clone()),
+                    Reply::Lease(l.id.clone()),
                 ))
             }
             Command::CullLeases { pool } => {
@@ -488,7 +482,7 @@ impl SeatState {
                 };
                 Ok(one(
                     Change::IncompatibilityCreated(inc.clone()),
-                    Reply::Incompatibility(inc),
+                    Reply::Incompatibility(inc.id),
                 ))
             }
             Command::DeleteIncompatibility { id } => {
@@ -526,7 +520,7 @@ impl SeatState {
                     enabled: *enabled,
                     created_at: now,
                 };
-                Ok(one(Change::RuleCreated(rule.clone()), Reply::Rule(rule)))
+                Ok(one(Change::RuleCreated(rule.clone()), Reply::Rule(rule.id)))
             }
             Command::UpdateRule { rule, patch } => self.update_rule(rule, patch),
             Command::DeleteRule { rule } => {
@@ -575,7 +569,7 @@ impl SeatState {
                     enabled: *enabled,
                     created_at: now,
                 };
-                Ok(one(Change::LinkCreated(link.clone()), Reply::Link(link)))
+                Ok(one(Change::LinkCreated(link.clone()), Reply::Link(link.id)))
             }
             Command::UpdateLink {
                 link,
@@ -595,7 +589,7 @@ impl SeatState {
                 if let Some(e) = enabled {
                     l.enabled = *e;
                 }
-                Ok(one(Change::LinkUpdated(l.clone()), Reply::Link(l)))
+                Ok(one(Change::LinkUpdated(l.clone()), Reply::Link(l.id)))
             }
             Command::DeleteLink { link } => {
                 if !self.links.contains_key(link) {
@@ -624,7 +618,7 @@ impl SeatState {
                         assignment: a.id.clone(),
                         at: now,
                     },
-                    Reply::Assignment(a.clone()),
+                    Reply::Assignment(a.id.clone()),
                 ))
             }
         }
@@ -652,7 +646,7 @@ impl SeatState {
         check_text("notes", &spec.notes)?;
         check_lease_options(&spec.lease)?;
         let pool = spec.to_pool(now);
-        Ok(one(Change::PoolCreated(pool.clone()), Reply::Pool(pool)))
+        Ok(one(Change::PoolCreated(pool.clone()), Reply::Pool(pool.id)))
     }
 
     fn update_pool(
@@ -726,15 +720,26 @@ impl SeatState {
         if let Some(o) = &patch.lease {
             check_lease_options(o)?;
             pool.lease = *o;
+            // Less overage may not leave more leases out than it allows,
+            // as a lower capacity may not leave more seats held.
+            if pool.license_type == LicenseType::Concurrent {
+                let allocated = entry.allocated_at(now, &self.leases);
+                if pool.lease.overage.limit(pool.capacity) < allocated {
+                    return Err(Refusal::CapacityBelowAllocated {
+                        capacity: pool.capacity,
+                        allocated,
+                    });
+                }
+            }
         }
         if pool == entry.pool {
             return Ok(Outcome {
                 changes: Vec::new(),
-                reply: Reply::Pool(pool),
+                reply: Reply::Pool(pool.id),
             });
         }
         pool.updated_at = now;
-        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool)))
+        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool.id)))
     }
 
     fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<Outcome, Refusal> {
@@ -762,10 +767,10 @@ impl SeatState {
         if self.users.get(id) == Some(&user) {
             return Ok(Outcome {
                 changes: Vec::new(),
-                reply: Reply::User(user),
+                reply: Reply::User(user.id),
             });
         }
-        Ok(one(Change::UserUpdated(user.clone()), Reply::User(user)))
+        Ok(one(Change::UserUpdated(user.clone()), Reply::User(user.id)))
     }
 
     fn update_rule(
@@ -791,7 +796,7 @@ impl SeatState {
         if let Some(e) = patch.enabled {
             rule.enabled = e;
         }
-        Ok(one(Change::RuleUpdated(rule.clone()), Reply::Rule(rule)))
+        Ok(one(Change::RuleUpdated(rule.clone()), Reply::Rule(rule.id)))
     }
 
     fn check_new_assignment_id(&self, id: &AssignmentId) -> Result<(), Refusal> {
@@ -951,12 +956,16 @@ impl SeatState {
                     self.decide_assign(&item.id, pool, &item.user, source, None, notes, now)
                 })
             };
-            if let Ok(a) = &result {
-                let change = Change::Assigned(a.clone());
-                self.apply(&change)?;
-                changes.push(change);
-            }
-            results.push(result);
+            results.push(match result {
+                Ok(a) => {
+                    let id = a.id.clone();
+                    let change = Change::Assigned(a);
+                    self.apply(&change)?;
+                    changes.push(change);
+                    Ok(id)
+                }
+                Err(refusal) => Err(refusal),
+            });
         }
         Ok(Outcome {
             changes,
@@ -995,10 +1004,7 @@ impl SeatState {
                     };
                     self.apply(&change)?;
                     changes.push(change);
-                    self.assignments
-                        .get(id)
-                        .cloned()
-                        .ok_or_else(|| Refusal::inconsistent("reclaimed assignment vanished"))
+                    Ok(id.clone())
                 }
                 Err(e) => Err(e),
             };
@@ -1061,7 +1067,7 @@ impl SeatState {
                 // The holder's live lease, whatever became of the pool since.
                 return Ok(Outcome {
                     changes,
-                    reply: Reply::Lease(existing.clone()),
+                    reply: Reply::Lease(existing.id.clone()),
                 });
             }
         }
@@ -1082,7 +1088,7 @@ impl SeatState {
             });
             return Ok(Outcome {
                 changes,
-                reply: Reply::Lease(existing.clone()),
+                reply: Reply::Lease(existing.id.clone()),
             });
         }
         if self.leases.contains_key(id) {
@@ -1122,7 +1128,7 @@ impl SeatState {
         changes.push(Change::LeaseOut(lease.clone()));
         Ok(Outcome {
             changes,
-            reply: Reply::Lease(lease),
+            reply: Reply::Lease(lease.id),
         })
     }
 
@@ -1196,7 +1202,7 @@ impl SeatState {
                 "",
                 now,
             ) {
-                return Ok(one(Change::Assigned(a.clone()), Reply::Assignment(a)));
+                return Ok(assigned(a));
             }
         }
         Err(Refusal::NoLinkedSeat {
@@ -1213,7 +1219,7 @@ fn check_reason(reason: &str) -> Result<(), Refusal> {
 }
 
 impl BulkReport {
-    fn of(items: Vec<Result<Assignment, Refusal>>) -> BulkReport {
+    fn of(items: Vec<Result<AssignmentId, Refusal>>) -> BulkReport {
         let succeeded = items.iter().filter(|r| r.is_ok()).count();
         BulkReport {
             failed: items.len() - succeeded,
