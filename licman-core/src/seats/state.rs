@@ -429,9 +429,6 @@ impl SeatState {
                 *slot = user.clone();
             }
             Change::Assigned(a) => {
-                if self.assignments.contains_key(&a.id) {
-                    return Err(bad("assignment exists:", a.id.as_str()));
-                }
                 if a.status != AssignmentStatus::Active {
                     return Err(bad("assignment not active:", a.id.as_str()));
                 }
@@ -452,14 +449,21 @@ impl SeatState {
                     .pools
                     .get_mut(&a.pool)
                     .ok_or_else(|| bad("no pool", a.pool.as_str()))?;
-                if entry.seated.contains_key(&a.user) {
+                // One hash per map: both slots are found (and checked free)
+                // before either is filled.
+                let hashbrown::hash_map::Entry::Vacant(seat) = entry.seated.entry(a.user.clone())
+                else {
                     return Err(bad("seated twice:", a.user.as_str()));
-                }
-                entry.seated.insert(a.user.clone(), a.id.clone());
+                };
+                let hashbrown::hash_map::Entry::Vacant(slot) = self.assignments.entry(a.id.clone())
+                else {
+                    return Err(bad("assignment exists:", a.id.as_str()));
+                };
+                seat.insert(a.id.clone());
+                slot.insert(a.clone());
                 if let Some(key) = grant {
                     self.grants.insert(key, a.id.clone());
                 }
-                self.assignments.insert(a.id.clone(), a.clone());
             }
             Change::Deallocated { assignment, at } => {
                 self.end_assignment(assignment, AssignmentStatus::Released, *at, None)?;
