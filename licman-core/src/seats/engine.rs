@@ -317,7 +317,14 @@ impl SeatState {
             }
             Command::DeletePool { pool } => {
                 let entry = self.entry(pool)?;
-                let allocated = entry.seated.len() as u64 + entry.allocated_at(now, &self.leases);
+                // Active assignments and leases holding a seat (a named
+                // pool's `allocated_at` already counts its assignments).
+                let leased = entry
+                    .leases
+                    .values()
+                    .filter(|id| self.leases.get(*id).is_some_and(|l| l.holds_seat_at(now)))
+                    .count() as u64;
+                let allocated = entry.seated.len() as u64 + leased;
                 if allocated > 0 {
                     return Err(Refusal::PoolHasAssignments { allocated });
                 }

@@ -421,8 +421,22 @@ impl Incompatibility {
 }
 
 /// What makes a reclamation rule take a seat back.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "trigger", rename_all = "snake_case")]
+///
+/// Human-readable formats (JSON) tag it in place
+/// (`{"trigger": "inactivity", "days": 30}`); binary ones (postcard, the
+/// audit events) as a plain enum, since an internally tagged enum does not
+/// decode from a format that does not describe itself.
+///
+/// ```
+/// use licman_core::seats::*;
+/// let t = Trigger::Inactivity { days: 30 };
+/// let json = serde_json::to_string(&t).unwrap();
+/// assert_eq!(json, r#"{"trigger":"inactivity","days":30}"#);
+/// assert_eq!(serde_json::from_str::<Trigger>(&json).unwrap(), t);
+/// let bytes = postcard::to_allocvec(&t).unwrap();
+/// assert_eq!(postcard::from_bytes::<Trigger>(&bytes).unwrap(), t);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Trigger {
     /// The user has not been active for `days` days (counted from the later
     /// of their last activity and the assignment time).
@@ -435,6 +449,58 @@ pub enum Trigger {
         /// The state.
         state: String,
     },
+}
+
+/// [`Trigger`] as JSON shows it: tagged in place.
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "trigger", rename_all = "snake_case")]
+enum TaggedTrigger {
+    Inactivity { days: u32 },
+    Lifecycle { state: String },
+}
+
+/// [`Trigger`] as postcard stores it: a plain enum.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PlainTrigger {
+    Inactivity { days: u32 },
+    Lifecycle { state: String },
+}
+
+impl Serialize for Trigger {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let human = serializer.is_human_readable();
+        match (self.clone(), human) {
+            (Trigger::Inactivity { days }, true) => {
+                TaggedTrigger::Inactivity { days }.serialize(serializer)
+            }
+            (Trigger::Lifecycle { state }, true) => {
+                TaggedTrigger::Lifecycle { state }.serialize(serializer)
+            }
+            (Trigger::Inactivity { days }, false) => {
+                PlainTrigger::Inactivity { days }.serialize(serializer)
+            }
+            (Trigger::Lifecycle { state }, false) => {
+                PlainTrigger::Lifecycle { state }.serialize(serializer)
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Trigger {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            Ok(match TaggedTrigger::deserialize(deserializer)? {
+                TaggedTrigger::Inactivity { days } => Trigger::Inactivity { days },
+                TaggedTrigger::Lifecycle { state } => Trigger::Lifecycle { state },
+            })
+        } else {
+            Ok(match PlainTrigger::deserialize(deserializer)? {
+                PlainTrigger::Inactivity { days } => Trigger::Inactivity { days },
+                PlainTrigger::Lifecycle { state } => Trigger::Lifecycle { state },
+            })
+        }
+    }
 }
 
 /// A pool's rule for taking seats back.
