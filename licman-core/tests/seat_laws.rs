@@ -1087,8 +1087,8 @@ proptest! {
                 if existed {
                     prop_assert!(result.is_err(), "a second rule for {}–{} was accepted", pool_a, pool_b);
                 }
-                if let Err(Refusal::DuplicateIncompatibility { .. }) = result {
-                    prop_assert!(existed, "duplicate_incompatibility with no rule either way");
+                if let Err(Refusal::DuplicateRule { .. }) = result {
+                    prop_assert!(existed, "duplicate_rule with no rule either way");
                 }
             }
             if let Ok(outcome) = result {

@@ -411,6 +411,7 @@ fn incompatibility_applies_both_ways_and_deleting_it_lifts_it() {
         w.refused(&assign("a2", "sketch", "ada")),
         Refusal::Incompatible {
             pool: pid("figma"),
+            pool_name: "Pool figma".into(),
             reason: "one design tool each".into()
         }
     );
@@ -420,6 +421,7 @@ fn incompatibility_applies_both_ways_and_deleting_it_lifts_it() {
         w.refused(&assign("b2", "figma", "bob")),
         Refusal::Incompatible {
             pool: pid("sketch"),
+            pool_name: "Pool sketch".into(),
             reason: "one design tool each".into()
         }
     );
@@ -442,7 +444,7 @@ fn incompatibility_is_between_two_distinct_pools_once_either_way_round() {
     w.ok(&create_pool(named("sketch", 5)));
     assert_eq!(
         w.refused_code(&incompatible("i0", "figma", "figma", "same")),
-        "invalid_value"
+        "same_pool"
     );
     assert_eq!(
         w.refused_code(&incompatible("i0", "figma", "nope", "x")),
@@ -456,11 +458,11 @@ fn incompatibility_is_between_two_distinct_pools_once_either_way_round() {
     ));
     assert_eq!(
         w.refused_code(&incompatible("i2", "sketch", "figma", "again")),
-        "duplicate_incompatibility"
+        "duplicate_rule"
     );
     assert_eq!(
         w.refused_code(&incompatible("i3", "figma", "sketch", "again")),
-        "duplicate_incompatibility"
+        "duplicate_rule"
     );
     assert_eq!(w.state().incompatibilities().count(), 1);
     w.check_replay();
@@ -478,6 +480,7 @@ fn incompatibility_applies_to_leases_as_to_assignments() {
         w.refused(&checkout("l1", "cad", "ada")),
         Refusal::Incompatible {
             pool: pid("figma"),
+            pool_name: "Pool figma".into(),
             reason: "licence terms".into()
         }
     );
@@ -487,6 +490,7 @@ fn incompatibility_applies_to_leases_as_to_assignments() {
         w.refused(&assign("b1", "figma", "bob")),
         Refusal::Incompatible {
             pool: pid("cad"),
+            pool_name: "Pool cad".into(),
             reason: "licence terms".into()
         }
     );
@@ -1200,9 +1204,9 @@ fn every_change_is_one_chained_event_and_tampering_names_the_first_bad_seq() {
         actions[5..],
         [
             "pool.created",
-            "seat.assigned",
-            "seat.assigned",
-            "seat.reclaimed"
+            "assignment.created",
+            "assignment.created",
+            "assignment.reclaimed"
         ]
     );
     for (i, e) in w.trail.iter().enumerate() {

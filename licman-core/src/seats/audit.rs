@@ -71,7 +71,7 @@ struct Body<'a> {
 }
 
 impl Event {
-    /// The audit action (`seat.assigned`, …).
+    /// The audit action (`assignment.created`, …).
     pub fn action(&self) -> &str {
         self.change.action()
     }

@@ -129,7 +129,7 @@ pub enum Change {
 }
 
 impl Change {
-    /// The audit action's stable name (`pool.created`, `seat.assigned`, …).
+    /// The audit action's stable name (`pool.created`, `assignment.created`, …).
     ///
     /// ```
     /// use licman_core::seats::{Change, PoolId};
@@ -145,10 +145,10 @@ impl Change {
             Change::PoolExpired { .. } => "pool.expired",
             Change::UserCreated(_) => "user.created",
             Change::UserUpdated(_) => "user.updated",
-            Change::Assigned(_) => "seat.assigned",
-            Change::Deallocated { .. } => "seat.deallocated",
-            Change::Reclaimed { .. } => "seat.reclaimed",
-            Change::AssignmentExpired { .. } => "seat.expired",
+            Change::Assigned(_) => "assignment.created",
+            Change::Deallocated { .. } => "assignment.deallocated",
+            Change::Reclaimed { .. } => "assignment.reclaimed",
+            Change::AssignmentExpired { .. } => "assignment.expired",
             Change::LeaseOut(_) => "lease.out",
             Change::LeaseRenewed { .. } => "lease.renewed",
             Change::LeaseReleased { .. } => "lease.released",
@@ -161,7 +161,7 @@ impl Change {
             Change::LinkCreated(_) => "link.created",
             Change::LinkUpdated(_) => "link.updated",
             Change::LinkDeleted { .. } => "link.deleted",
-            Change::NoticeRecorded(_) => "notice.recorded",
+            Change::NoticeRecorded(_) => "notice.sent",
             Change::HostRecord { action, .. } => action,
         }
     }

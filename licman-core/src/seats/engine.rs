@@ -252,7 +252,7 @@ impl SeatState {
     ///     pool: PoolId::new("p").unwrap(), user: UserId::new(user).unwrap(),
     ///     source: AssignmentSource::Manual, notes: String::new() };
     /// let done = state.execute(&assign("a1", "ada"), now)?;
-    /// assert_eq!(done.changes[0].action(), "seat.assigned");
+    /// assert_eq!(done.changes[0].action(), "assignment.created");
     /// let full = state.execute(&assign("a2", "bob"), now).unwrap_err();
     /// assert_eq!(full, Refusal::CapacityExceeded { capacity: 1, allocated: 1 });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -469,14 +469,13 @@ impl SeatState {
                 self.entry(pool_a)?;
                 self.entry(pool_b)?;
                 if pool_a == pool_b {
-                    return Err(Refusal::invalid(
-                        "pool_b",
-                        "an incompatibility is between two distinct pools",
-                    ));
+                    return Err(Refusal::SamePool {
+                        pool: pool_a.clone(),
+                    });
                 }
                 check_reason(reason)?;
                 if let Some(existing) = self.incompatibility_between(pool_a, pool_b) {
-                    return Err(Refusal::DuplicateIncompatibility {
+                    return Err(Refusal::DuplicateRule {
                         id: existing.id.as_str().into(),
                     });
                 }
@@ -871,6 +870,7 @@ impl SeatState {
                     .unwrap_or_default();
                 return Err(Refusal::Incompatible {
                     pool: other.clone(),
+                    pool_name: o.pool.name.clone(),
                     reason,
                 });
             }

@@ -151,6 +151,8 @@ pub enum Refusal {
     Incompatible {
         /// The pool they already hold.
         pool: PoolId,
+        /// Its name.
+        pool_name: String,
         /// The rule's reason.
         reason: String,
     },
@@ -178,8 +180,13 @@ pub enum Refusal {
         /// The longest borrow, in days (0: none).
         max_days: u32,
     },
+    /// An incompatibility names the same pool twice.
+    SamePool {
+        /// The pool.
+        pool: PoolId,
+    },
     /// The same two pools already have an incompatibility.
-    DuplicateIncompatibility {
+    DuplicateRule {
         /// The existing rule.
         id: String,
     },
@@ -236,7 +243,8 @@ stable_codes!(Refusal {
     WrongLicenseType => "wrong_license_type",
     LeaseNotOut => "lease_not_out",
     BorrowNotAllowed => "borrow_not_allowed",
-    DuplicateIncompatibility => "duplicate_incompatibility",
+    SamePool => "same_pool",
+    DuplicateRule => "duplicate_rule",
     BulkTooLarge => "bulk_too_large",
     DuplicateInRequest => "duplicate_in_request",
     AlreadyGranted => "already_granted",
@@ -261,6 +269,7 @@ impl Refusal {
             | BulkTooLarge { .. }
             | WrongLicenseType { .. }
             | BorrowNotAllowed { .. }
+            | SamePool { .. }
             | DuplicateInRequest => RefusalKind::Invalid,
             UnknownPool { .. }
             | UnknownUser { .. }
@@ -336,10 +345,14 @@ impl fmt::Display for Refusal {
                     "the user already holds a seat of this pool ({assignment})"
                 )
             }
-            Incompatible { pool, reason } => {
+            Incompatible {
+                pool,
+                pool_name,
+                reason,
+            } => {
                 write!(
                     f,
-                    "incompatible with pool {pool}, which the user holds: {reason}"
+                    "incompatible with pool {pool} ({pool_name}), which the user holds: {reason}"
                 )
             }
             AssignmentNotActive { assignment } => write!(f, "assignment {assignment} has ended"),
@@ -354,7 +367,11 @@ impl fmt::Display for Refusal {
                     "the pool lends seats offline for at most {max_days} days"
                 )
             }
-            DuplicateIncompatibility { id } => {
+            SamePool { pool } => write!(
+                f,
+                "an incompatibility is between two distinct pools, not {pool} and itself"
+            ),
+            DuplicateRule { id } => {
                 write!(f, "the two pools are already incompatible ({id})")
             }
             BulkTooLarge { limit, given } => {
