@@ -70,6 +70,7 @@ fn command(op: u8, arg: u8, n: usize) -> Command {
             pool: pool(arg),
             holder: HolderId::new(USERS[usize::from(arg >> 2) % 4]).unwrap(),
             borrow_days: (arg & 0x80 != 0).then_some(u32::from(arg >> 4) % 3),
+            ttl_seconds: (arg & 0x08 != 0).then_some(u32::from(arg) * 4),
         },
         12 => Command::Release { lease: LeaseId::new(&format!("x{}", arg)).unwrap() },
         13 => Command::BulkAssign {

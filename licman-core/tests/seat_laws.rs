@@ -445,8 +445,20 @@ fn command(v: Vocab) -> BoxedStrategy<Command> {
             .prop_map(|(pool, items, source, notes)| Command::BulkAssign { pool, items, source, notes }),
         2 => (bulk_ids(v), v.reason())
             .prop_map(|(assignments, reason)| Command::BulkReclaim { assignments, reason }),
-        12 => (v.new_lease(), v.leased_pool(), v.holder(), proptest::option::weighted(0.2, v.small(1, 4)))
-            .prop_map(|(id, pool, holder, borrow_days)| Command::Checkout { id, pool, holder, borrow_days }),
+        12 => (
+            v.new_lease(),
+            v.leased_pool(),
+            v.holder(),
+            proptest::option::weighted(0.2, v.small(1, 4)),
+            proptest::option::weighted(0.2, prop_oneof![Just(30u32), Just(60), Just(120), Just(3600)]),
+        )
+            .prop_map(|(id, pool, holder, borrow_days, ttl_seconds)| Command::Checkout {
+                id,
+                pool,
+                holder,
+                borrow_days,
+                ttl_seconds
+            }),
         3 => v.lease_ref().prop_map(|lease| Command::Heartbeat { lease }),
         3 => v.lease_ref().prop_map(|lease| Command::Release { lease }),
         1 => proptest::option::of(v.pool()).prop_map(|pool| Command::CullLeases { pool }),
@@ -615,6 +627,7 @@ fn rush() -> impl Strategy<Value = Vec<Command>> {
                 pool: pool.clone(),
                 holder: hid(h),
                 borrow_days: None,
+                ttl_seconds: None,
             })
             .collect();
         if let Some((capacity, lease)) = squeeze {

@@ -965,6 +965,24 @@ fn lease_ttl_defaults_to_600_seconds_with_a_minimum_of_60() {
 }
 
 #[test]
+fn a_checkout_may_set_its_own_ttl_which_its_heartbeats_keep() {
+    let mut w = World::new();
+    w.ok(&create_pool(concurrent("cad", 2, LeaseOptions::default())));
+    assert_eq!(
+        w.refused_code(&checkout_for("l0", "cad", "ws-0", 59)),
+        "invalid_value"
+    );
+    let l = w.ok(&checkout_for("l1", "cad", "ws-1", 120));
+    assert_eq!(lease_of(&w, &l).expires_at, at(120));
+    w.set(100);
+    w.ok(&heartbeat("l1"));
+    assert_eq!(w.lease("l1").expires_at, at(220));
+    w.set(220);
+    assert_eq!(w.allocated("cad"), 0);
+    w.check_replay();
+}
+
+#[test]
 fn lease_heartbeat_extends_and_a_lease_past_expiry_is_dead_and_frees_its_seat() {
     let mut w = World::new();
     w.ok(&create_pool(concurrent("cad", 1, LeaseOptions::default())));
@@ -1276,4 +1294,45 @@ fn rule_events_survive_their_stored_form() {
         .collect();
     assert_eq!(loaded, w.trail);
     assert_eq!(SeatEngine::replay(&loaded).unwrap(), w.engine);
+}
+
+#[test]
+fn a_stored_change_that_breaks_an_objects_own_rules_is_inconsistent() {
+    // A forged row or event: the same checks as a command, on the way in.
+    let mut state = SeatState::new();
+    let mut pool = licman_core::seats::__doc_pool(pid("p"), 1);
+    pool.capacity = 0;
+    let err = state.apply(&Change::PoolCreated(pool)).unwrap_err();
+    assert_eq!(err.code(), "inconsistent_state");
+    assert_eq!(state, SeatState::new());
+    let mut pool = licman_core::seats::__doc_pool(pid("p"), 1);
+    pool.license_type = LicenseType::Concurrent;
+    state.apply(&Change::PoolCreated(pool)).unwrap();
+    state
+        .apply(&Change::UserCreated(User {
+            id: uid("ada"),
+            email: "ada@example.com".into(),
+            active: true,
+            lifecycle: String::new(),
+            last_activity: None,
+        }))
+        .unwrap();
+    let before = state.clone();
+    let seat = Assignment {
+        id: aid("a1"),
+        pool: pid("p"),
+        user: uid("ada"),
+        source: AssignmentSource::Manual,
+        entitlement: None,
+        status: AssignmentStatus::Active,
+        assigned_at: at(0),
+        ended_at: None,
+        reason: None,
+        notes: String::new(),
+    };
+    assert_eq!(
+        state.apply(&Change::Assigned(seat)).unwrap_err().code(),
+        "inconsistent_state"
+    );
+    assert_eq!(state, before);
 }

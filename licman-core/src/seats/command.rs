@@ -29,6 +29,8 @@ pub struct PoolSpec {
     pub vendor: String,
     /// What they are seats of.
     pub product: String,
+    /// The vendor's plan or edition.
+    pub plan: String,
     /// Free labels.
     pub tags: Vec<String>,
     /// How many seats (> 0).
@@ -39,7 +41,9 @@ pub struct PoolSpec {
     pub billing: BillingPeriod,
     /// Named or concurrent.
     pub license_type: LicenseType,
-    /// When the pool expires.
+    /// When the subscription started.
+    pub starts_at: Option<Timestamp>,
+    /// When the pool expires (after `starts_at`).
     pub expires_at: Option<Timestamp>,
     /// What expiry does.
     pub expiry_policy: ExpiryPolicy,
@@ -67,11 +71,13 @@ impl PoolSpec {
             name: name.into(),
             vendor: String::new(),
             product: String::new(),
+            plan: String::new(),
             tags: Vec::new(),
             capacity,
             seat_cost: Money::zero(crate::seats::money::Currency::USD),
             billing: BillingPeriod::Monthly,
             license_type: LicenseType::Named,
+            starts_at: None,
             expires_at: None,
             expiry_policy: ExpiryPolicy::BlockNew,
             warning_days: crate::seats::model::Pool::DEFAULT_WARNING_DAYS,
@@ -87,11 +93,13 @@ impl PoolSpec {
             name: self.name.clone(),
             vendor: self.vendor.clone(),
             product: self.product.clone(),
+            plan: self.plan.clone(),
             tags: self.tags.clone(),
             capacity: self.capacity,
             seat_cost: self.seat_cost,
             billing: self.billing,
             license_type: self.license_type,
+            starts_at: self.starts_at,
             expires_at: self.expires_at,
             expiry_policy: self.expiry_policy,
             warning_days: self.warning_days,
@@ -113,6 +121,8 @@ pub struct PoolPatch {
     pub vendor: Option<String>,
     /// A new product.
     pub product: Option<String>,
+    /// A new plan.
+    pub plan: Option<String>,
     /// New tags.
     pub tags: Option<Vec<String>>,
     /// A new capacity (not below the seats held).
@@ -121,6 +131,8 @@ pub struct PoolPatch {
     pub seat_cost: Option<Money>,
     /// A new billing period.
     pub billing: Option<BillingPeriod>,
+    /// A new start (`Some(None)` removes it).
+    pub starts_at: Option<Option<Timestamp>>,
     /// A new expiration (`Some(None)` removes it).
     pub expires_at: Option<Option<Timestamp>>,
     /// A new expiry policy.
@@ -266,6 +278,9 @@ pub enum Command {
         holder: HolderId,
         /// Borrow it offline for this many days instead of heartbeating.
         borrow_days: Option<u32>,
+        /// This lease's heartbeat TTL in seconds, instead of the pool's
+        /// (60 s to 30 days).
+        ttl_seconds: Option<u32>,
     },
     /// Extend a lease by the pool's TTL from now.
     Heartbeat {

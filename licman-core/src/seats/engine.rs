@@ -14,30 +14,18 @@ use crate::seats::ids::{
 };
 use crate::seats::model::{
     Assignment, AssignmentSource, AssignmentStatus, EntitlementLink, ExpiryPolicy, Incompatibility,
-    Lease, LeaseOptions, LeaseStatus, LicenseType, PoolStatus, ReclamationRule, Trigger, User,
+    Lease, LeaseOptions, LeaseStatus, LicenseType, PoolStatus, ReclamationRule, User,
 };
-use crate::seats::money::Money;
 use crate::seats::reclamation::ReclamationPlan;
 use crate::seats::refusal::Refusal;
 use crate::seats::state::{PoolEntry, SeatState};
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
-/// The largest pool.
-pub const MAX_CAPACITY: u32 = 10_000_000;
-/// The largest seat cost, in minor units.
-pub const MAX_SEAT_COST_MINOR: u128 = 1_000_000_000_000_000;
-/// The longest text field (notes), in bytes.
-pub const MAX_TEXT_LEN: usize = 4096;
-/// The longest name (pool, vendor, product, tag, entitlement, lifecycle state), in bytes.
-pub const MAX_NAME_LEN: usize = 200;
-/// The most tags of a pool.
-pub const MAX_TAGS: usize = 32;
-/// The longest warning, inactivity threshold or notice period, in days.
-pub const MAX_DAYS: u32 = 3650;
-/// The longest linger, in seconds (one day).
-pub const MAX_LINGER_SECONDS: u32 = 86_400;
-/// The longest heartbeat TTL, in seconds (30 days).
-pub const MAX_TTL_SECONDS: u32 = 30 * 86_400;
+use crate::seats::validate::*;
+pub use crate::seats::validate::{
+    MAX_CAPACITY, MAX_DAYS, MAX_LINGER_SECONDS, MAX_NAME_LEN, MAX_SEAT_COST_MINOR, MAX_TAGS,
+    MAX_TEXT_LEN, MAX_TTL_SECONDS,
+};
 
 /// What a command answers besides its changes: the id of the object it
 /// created or changed (read it from the state), a bulk report, or a plan.
@@ -85,136 +73,6 @@ pub struct Outcome {
     pub changes: Vec<Change>,
     /// The command's answer.
     pub reply: Reply,
-}
-
-fn check_name(field: &'static str, text: &str, required: bool) -> Result<(), Refusal> {
-    if required && text.trim().is_empty() {
-        return Err(Refusal::invalid(field, "may not be empty"));
-    }
-    if text.len() > MAX_NAME_LEN {
-        return Err(Refusal::invalid(
-            field,
-            alloc::format!("may be at most {MAX_NAME_LEN} bytes"),
-        ));
-    }
-    if text.chars().any(char::is_control) {
-        return Err(Refusal::invalid(field, "may not hold control characters"));
-    }
-    Ok(())
-}
-
-fn check_text(field: &'static str, text: &str) -> Result<(), Refusal> {
-    if text.len() > MAX_TEXT_LEN {
-        return Err(Refusal::invalid(
-            field,
-            alloc::format!("may be at most {MAX_TEXT_LEN} bytes"),
-        ));
-    }
-    if text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(Refusal::invalid(
-            field,
-            "may not hold control characters other than newlines and tabs",
-        ));
-    }
-    Ok(())
-}
-
-fn check_days(field: &'static str, days: u32) -> Result<(), Refusal> {
-    if days > MAX_DAYS {
-        return Err(Refusal::invalid(
-            field,
-            alloc::format!("may be at most {MAX_DAYS} days"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_capacity(capacity: u32) -> Result<(), Refusal> {
-    if capacity == 0 || capacity > MAX_CAPACITY {
-        return Err(Refusal::invalid(
-            "capacity",
-            alloc::format!("must be 1 to {MAX_CAPACITY}"),
-        ));
-    }
-    Ok(())
-}
-
-fn check_cost(cost: &Money) -> Result<(), Refusal> {
-    if cost.minor_units() > MAX_SEAT_COST_MINOR {
-        return Err(Refusal::invalid(
-            "seat_cost",
-            "is larger than the engine keeps",
-        ));
-    }
-    Ok(())
-}
-
-fn check_lease_options(o: &LeaseOptions) -> Result<(), Refusal> {
-    if o.ttl_seconds < LeaseOptions::MIN_TTL_SECONDS || o.ttl_seconds > MAX_TTL_SECONDS {
-        return Err(Refusal::invalid(
-            "lease.ttl_seconds",
-            alloc::format!(
-                "must be {} to {MAX_TTL_SECONDS}",
-                LeaseOptions::MIN_TTL_SECONDS
-            ),
-        ));
-    }
-    if o.linger_seconds > MAX_LINGER_SECONDS {
-        return Err(Refusal::invalid(
-            "lease.linger_seconds",
-            alloc::format!("may be at most {MAX_LINGER_SECONDS}"),
-        ));
-    }
-    if o.max_borrow_days > LeaseOptions::MAX_BORROW_DAYS {
-        return Err(Refusal::invalid(
-            "lease.max_borrow_days",
-            alloc::format!("may be at most {}", LeaseOptions::MAX_BORROW_DAYS),
-        ));
-    }
-    Ok(())
-}
-
-fn check_tags(tags: &[String]) -> Result<(), Refusal> {
-    if tags.len() > MAX_TAGS {
-        return Err(Refusal::invalid(
-            "tags",
-            alloc::format!("at most {MAX_TAGS}"),
-        ));
-    }
-    for tag in tags {
-        check_name("tags", tag, true)?;
-    }
-    Ok(())
-}
-
-fn check_trigger(trigger: &Trigger) -> Result<(), Refusal> {
-    match trigger {
-        Trigger::Inactivity { days } if *days == 0 || *days > MAX_DAYS => Err(Refusal::invalid(
-            "trigger.days",
-            alloc::format!("must be 1 to {MAX_DAYS}"),
-        )),
-        Trigger::Inactivity { .. } => Ok(()),
-        Trigger::Lifecycle { state } => check_name("trigger.state", state, true),
-    }
-}
-
-fn check_email(email: &str) -> Result<(), Refusal> {
-    let ok = email.len() <= 254
-        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
-        && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(Refusal::invalid(
-            "email",
-            "must be an address like ada@example.com",
-        ))
-    }
 }
 
 fn days(n: u32) -> Duration {
@@ -353,8 +211,6 @@ impl SeatState {
                         id: id.as_str().into(),
                     });
                 }
-                check_email(email)?;
-                check_name("lifecycle", lifecycle, false)?;
                 let user = User {
                     id: id.clone(),
                     email: email.clone(),
@@ -362,6 +218,7 @@ impl SeatState {
                     lifecycle: lifecycle.clone(),
                     last_activity: *last_activity,
                 };
+                check_user(&user)?;
                 Ok(one(Change::UserCreated(user), Reply::User(id.clone())))
             }
             Command::UpdateUser { user, patch } => self.update_user(user, patch),
@@ -408,13 +265,19 @@ impl SeatState {
                 pool,
                 holder,
                 borrow_days,
-            } => self.checkout(id, pool, holder, *borrow_days, now),
+                ttl_seconds,
+            } => self.checkout(id, pool, holder, *borrow_days, *ttl_seconds, now),
             Command::Heartbeat { lease } => {
                 let l = self.lease_out(lease, now)?;
-                let ttl = self.entry(&l.pool)?.pool.lease.ttl_seconds;
                 let expires_at = l
                     .expires_at
-                    .max(now.saturating_add(Duration::from_secs(ttl.into())));
+                    .max(now.saturating_add(Duration::from_secs(l.ttl_seconds.into())));
+                if expires_at == l.expires_at {
+                    return Ok(Outcome {
+                        changes: Vec::new(),
+                        reply: Reply::Lease(lease.clone()),
+                    });
+                }
                 Ok(one(
                     Change::LeaseRenewed {
                         lease: lease.clone(),
@@ -526,6 +389,7 @@ impl SeatState {
                     enabled: *enabled,
                     created_at: now,
                 };
+                check_rule(&rule)?;
                 Ok(one(Change::RuleCreated(rule.clone()), Reply::Rule(rule.id)))
             }
             Command::UpdateRule { rule, patch } => self.update_rule(rule, patch),
@@ -575,6 +439,7 @@ impl SeatState {
                     enabled: *enabled,
                     created_at: now,
                 };
+                check_link(&link)?;
                 Ok(one(Change::LinkCreated(link.clone()), Reply::Link(link.id)))
             }
             Command::UpdateLink {
@@ -594,6 +459,12 @@ impl SeatState {
                 }
                 if let Some(e) = enabled {
                     l.enabled = *e;
+                }
+                if self.links.get(link) == Some(&l) {
+                    return Ok(Outcome {
+                        changes: Vec::new(),
+                        reply: Reply::Link(l.id),
+                    });
                 }
                 Ok(one(Change::LinkUpdated(l.clone()), Reply::Link(l.id)))
             }
@@ -637,21 +508,13 @@ impl SeatState {
                 id: spec.id.as_str().into(),
             });
         }
-        check_name("name", &spec.name, true)?;
         if self.pool_names.contains_key(spec.name.as_str()) {
             return Err(Refusal::DuplicateName {
                 name: spec.name.clone(),
             });
         }
-        check_name("vendor", &spec.vendor, false)?;
-        check_name("product", &spec.product, false)?;
-        check_tags(&spec.tags)?;
-        check_capacity(spec.capacity)?;
-        check_cost(&spec.seat_cost)?;
-        check_days("warning_days", spec.warning_days)?;
-        check_text("notes", &spec.notes)?;
-        check_lease_options(&spec.lease)?;
         let pool = spec.to_pool(now);
+        check_pool(&pool)?;
         Ok(one(Change::PoolCreated(pool.clone()), Reply::Pool(pool.id)))
     }
 
@@ -682,9 +545,15 @@ impl SeatState {
             check_name("product", p, false)?;
             pool.product = p.clone();
         }
+        if let Some(p) = &patch.plan {
+            pool.plan = p.clone();
+        }
         if let Some(t) = &patch.tags {
             check_tags(t)?;
             pool.tags = t.clone();
+        }
+        if let Some(at) = patch.starts_at {
+            pool.starts_at = at;
         }
         if let Some(capacity) = patch.capacity {
             check_capacity(capacity)?;
@@ -738,6 +607,7 @@ impl SeatState {
                 }
             }
         }
+        check_pool(&pool)?;
         if pool == entry.pool {
             return Ok(Outcome {
                 changes: Vec::new(),
@@ -770,6 +640,7 @@ impl SeatState {
         if let Some(t) = patch.last_activity {
             user.last_activity = Some(t);
         }
+        check_user(&user)?;
         if self.users.get(id) == Some(&user) {
             return Ok(Outcome {
                 changes: Vec::new(),
@@ -801,6 +672,13 @@ impl SeatState {
         }
         if let Some(e) = patch.enabled {
             rule.enabled = e;
+        }
+        check_rule(&rule)?;
+        if self.rules.get(id) == Some(&rule) {
+            return Ok(Outcome {
+                changes: Vec::new(),
+                reply: Reply::Rule(rule.id),
+            });
         }
         Ok(one(Change::RuleUpdated(rule.clone()), Reply::Rule(rule.id)))
     }
@@ -1053,6 +931,7 @@ impl SeatState {
         pool: &PoolId,
         holder: &HolderId,
         borrow_days: Option<u32>,
+        ttl_seconds: Option<u32>,
         now: Timestamp,
     ) -> Result<Outcome, Refusal> {
         let entry = self.entry(pool)?;
@@ -1079,6 +958,16 @@ impl SeatState {
             }
         }
         self.check_open(entry, now)?;
+        let ttl = ttl_seconds.unwrap_or(options.ttl_seconds);
+        if !(LeaseOptions::MIN_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl) {
+            return Err(Refusal::invalid(
+                "ttl_seconds",
+                alloc::format!(
+                    "must be {} to {MAX_TTL_SECONDS}",
+                    LeaseOptions::MIN_TTL_SECONDS
+                ),
+            ));
+        }
         if let Some(days) = borrow_days {
             if days == 0 || days > options.max_borrow_days {
                 return Err(Refusal::BorrowNotAllowed {
@@ -1088,7 +977,7 @@ impl SeatState {
         }
         if let Some(existing) = existing {
             // Released but lingering: the holder takes its seat up again.
-            let expires_at = now.saturating_add(Duration::from_secs(options.ttl_seconds.into()));
+            let expires_at = now.saturating_add(Duration::from_secs(existing.ttl_seconds.into()));
             changes.push(Change::LeaseRenewed {
                 lease: existing.id.clone(),
                 expires_at,
@@ -1118,7 +1007,7 @@ impl SeatState {
         }
         let expires_at = match borrow_days {
             Some(d) => now.saturating_add(days(d)),
-            None => now.saturating_add(Duration::from_secs(options.ttl_seconds.into())),
+            None => now.saturating_add(Duration::from_secs(ttl.into())),
         };
         let lease = Lease {
             id: id.clone(),
@@ -1127,6 +1016,7 @@ impl SeatState {
             status: LeaseStatus::Out,
             checked_out_at: now,
             expires_at,
+            ttl_seconds: ttl,
             released_at: None,
             linger_seconds: 0,
             borrowed: borrow_days.is_some(),
@@ -1216,13 +1106,6 @@ impl SeatState {
             entitlement: entitlement.into(),
         })
     }
-}
-
-fn check_reason(reason: &str) -> Result<(), Refusal> {
-    if reason.trim().is_empty() {
-        return Err(Refusal::ReasonRequired);
-    }
-    check_text("reason", reason)
 }
 
 impl BulkReport {

@@ -51,6 +51,7 @@ pub mod money;
 pub mod reclamation;
 pub mod refusal;
 pub mod state;
+mod validate;
 
 pub use audit::{
     AUDIT_DOMAIN, AUDIT_VERSION, AuditError, ChainHead, Context, Event, MAX_EVENT_LEN, Recorded,

@@ -160,6 +160,8 @@ pub struct Pool {
     pub vendor: String,
     /// What they are seats of.
     pub product: String,
+    /// The vendor's plan or edition (`Professional`).
+    pub plan: String,
     /// Free labels.
     pub tags: Vec<String>,
     /// How many seats were bought (> 0).
@@ -170,7 +172,10 @@ pub struct Pool {
     pub billing: BillingPeriod,
     /// Named (assignments) or concurrent (leases).
     pub license_type: LicenseType,
-    /// The pool is expired from this time on (00:00 UTC of the date).
+    /// When the subscription started (informational).
+    pub starts_at: Option<Timestamp>,
+    /// The pool is expired from this time on (00:00 UTC of the date);
+    /// after `starts_at` when both are set.
     pub expires_at: Option<Timestamp>,
     /// What expiry does to the seats.
     pub expiry_policy: ExpiryPolicy,
@@ -353,6 +358,8 @@ pub struct Lease {
     /// When it dies without a heartbeat (or, borrowed, when it comes back
     /// by itself).
     pub expires_at: Timestamp,
+    /// How far each heartbeat extends it, in seconds.
+    pub ttl_seconds: u32,
     /// When it was released.
     pub released_at: Option<Timestamp>,
     /// Seconds the seat stays held after release (the pool's linger when
@@ -375,7 +382,7 @@ impl Lease {
     /// let lease = Lease {
     ///     id: LeaseId::new("l").unwrap(), pool: PoolId::new("p").unwrap(),
     ///     holder: HolderId::new("h").unwrap(), status: LeaseStatus::Out,
-    ///     checked_out_at: t(0), expires_at: t(600), released_at: None,
+    ///     checked_out_at: t(0), expires_at: t(600), ttl_seconds: 600, released_at: None,
     ///     linger_seconds: 0, borrowed: false, overage: false,
     /// };
     /// assert!(lease.holds_seat_at(t(599)));

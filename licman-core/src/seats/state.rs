@@ -14,6 +14,7 @@ use crate::seats::model::{
     LicenseType, Notice, Pool, PoolStatus, ReclamationRule, User,
 };
 use crate::seats::refusal::Refusal;
+use crate::seats::validate::{check_link, check_pool, check_reason, check_rule, check_user};
 use crate::time::Timestamp;
 
 /// The hasher of every index: foldhash, seeded by the host.
@@ -339,6 +340,26 @@ impl SeatState {
     /// ```
     pub fn apply(&mut self, change: &Change) -> Result<(), Refusal> {
         let bad = |what: &str, id: &str| Refusal::inconsistent(alloc::format!("{what} {id}"));
+        let invalid =
+            |id: &str, refusal: Refusal| Refusal::inconsistent(alloc::format!("{id}: {refusal}"));
+        match change {
+            Change::PoolCreated(p) | Change::PoolUpdated(p) => {
+                check_pool(p).map_err(|r| invalid(p.id.as_str(), r))?
+            }
+            Change::UserCreated(u) | Change::UserUpdated(u) => {
+                check_user(u).map_err(|r| invalid(u.id.as_str(), r))?
+            }
+            Change::RuleCreated(r) | Change::RuleUpdated(r) => {
+                check_rule(r).map_err(|e| invalid(r.id.as_str(), e))?
+            }
+            Change::LinkCreated(l) | Change::LinkUpdated(l) => {
+                check_link(l).map_err(|r| invalid(l.id.as_str(), r))?
+            }
+            Change::IncompatibilityCreated(i) => {
+                check_reason(&i.reason).map_err(|r| invalid(i.id.as_str(), r))?
+            }
+            _ => {}
+        }
         match change {
             Change::PoolCreated(pool) => {
                 if self.pools.contains_key(&pool.id) {
@@ -449,6 +470,9 @@ impl SeatState {
                     .pools
                     .get_mut(&a.pool)
                     .ok_or_else(|| bad("no pool", a.pool.as_str()))?;
+                if entry.pool.license_type != LicenseType::Named {
+                    return Err(bad("assignment in a concurrent pool:", a.id.as_str()));
+                }
                 // One hash per map: both slots are found (and checked free)
                 // before either is filled.
                 let hashbrown::hash_map::Entry::Vacant(seat) = entry.seated.entry(a.user.clone())
@@ -489,6 +513,9 @@ impl SeatState {
                     .pools
                     .get_mut(&lease.pool)
                     .ok_or_else(|| bad("no pool", lease.pool.as_str()))?;
+                if entry.pool.license_type != LicenseType::Concurrent {
+                    return Err(bad("lease of a named pool:", lease.id.as_str()));
+                }
                 if entry.leases.contains_key(&lease.holder) {
                     return Err(bad("holder leased twice:", lease.holder.as_str()));
                 }

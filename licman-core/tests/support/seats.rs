@@ -133,6 +133,7 @@ pub fn checkout(id: &str, pool: &str, holder: &str) -> Command {
         pool: pid(pool),
         holder: hid(holder),
         borrow_days: None,
+        ttl_seconds: None,
     }
 }
 
@@ -142,6 +143,18 @@ pub fn borrow(id: &str, pool: &str, holder: &str, days: u32) -> Command {
         pool: pid(pool),
         holder: hid(holder),
         borrow_days: Some(days),
+        ttl_seconds: None,
+    }
+}
+
+/// A checkout with its own heartbeat TTL.
+pub fn checkout_for(id: &str, pool: &str, holder: &str, ttl_seconds: u32) -> Command {
+    Command::Checkout {
+        id: lid(id),
+        pool: pid(pool),
+        holder: hid(holder),
+        borrow_days: None,
+        ttl_seconds: Some(ttl_seconds),
     }
 }
 

@@ -1,0 +1,201 @@
+//! The rules an object's own fields must keep (lengths, ranges, formats),
+//! applied when a command creates or changes it and to every object read
+//! back from a store.
+
+use alloc::string::String;
+
+use crate::seats::model::{EntitlementLink, LeaseOptions, Pool, ReclamationRule, Trigger, User};
+use crate::seats::money::Money;
+use crate::seats::refusal::Refusal;
+
+/// The largest pool.
+pub const MAX_CAPACITY: u32 = 10_000_000;
+/// The largest seat cost, in minor units.
+pub const MAX_SEAT_COST_MINOR: u128 = 1_000_000_000_000_000;
+/// The longest text field (notes), in bytes.
+pub const MAX_TEXT_LEN: usize = 4096;
+/// The longest name (pool, vendor, product, tag, entitlement, lifecycle state), in bytes.
+pub const MAX_NAME_LEN: usize = 200;
+/// The most tags of a pool.
+pub const MAX_TAGS: usize = 32;
+/// The longest warning, inactivity threshold or notice period, in days.
+pub const MAX_DAYS: u32 = 3650;
+/// The longest linger, in seconds (one day).
+pub const MAX_LINGER_SECONDS: u32 = 86_400;
+/// The longest heartbeat TTL, in seconds (30 days).
+pub const MAX_TTL_SECONDS: u32 = 30 * 86_400;
+
+pub(crate) fn check_name(field: &'static str, text: &str, required: bool) -> Result<(), Refusal> {
+    if required && text.trim().is_empty() {
+        return Err(Refusal::invalid(field, "may not be empty"));
+    }
+    if text.len() > MAX_NAME_LEN {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_NAME_LEN} bytes"),
+        ));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(Refusal::invalid(field, "may not hold control characters"));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_text(field: &'static str, text: &str) -> Result<(), Refusal> {
+    if text.len() > MAX_TEXT_LEN {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_TEXT_LEN} bytes"),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(Refusal::invalid(
+            field,
+            "may not hold control characters other than newlines and tabs",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_days(field: &'static str, days: u32) -> Result<(), Refusal> {
+    if days > MAX_DAYS {
+        return Err(Refusal::invalid(
+            field,
+            alloc::format!("may be at most {MAX_DAYS} days"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every rule a pool's own settings must keep: applied when a pool is
+/// created or changed, and to every pool read back from a store.
+pub(crate) fn check_pool(pool: &Pool) -> Result<(), Refusal> {
+    check_name("name", &pool.name, true)?;
+    check_name("vendor", &pool.vendor, false)?;
+    check_name("product", &pool.product, false)?;
+    check_name("plan", &pool.plan, false)?;
+    check_tags(&pool.tags)?;
+    check_capacity(pool.capacity)?;
+    check_cost(&pool.seat_cost)?;
+    check_days("warning_days", pool.warning_days)?;
+    check_text("notes", &pool.notes)?;
+    check_lease_options(&pool.lease)?;
+    if let (Some(start), Some(end)) = (pool.starts_at, pool.expires_at) {
+        if end <= start {
+            return Err(Refusal::invalid("expires_at", "must be after starts_at"));
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn check_capacity(capacity: u32) -> Result<(), Refusal> {
+    if capacity == 0 || capacity > MAX_CAPACITY {
+        return Err(Refusal::invalid(
+            "capacity",
+            alloc::format!("must be 1 to {MAX_CAPACITY}"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_cost(cost: &Money) -> Result<(), Refusal> {
+    if cost.minor_units() > MAX_SEAT_COST_MINOR {
+        return Err(Refusal::invalid(
+            "seat_cost",
+            "is larger than the engine keeps",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_lease_options(o: &LeaseOptions) -> Result<(), Refusal> {
+    if o.ttl_seconds < LeaseOptions::MIN_TTL_SECONDS || o.ttl_seconds > MAX_TTL_SECONDS {
+        return Err(Refusal::invalid(
+            "lease.ttl_seconds",
+            alloc::format!(
+                "must be {} to {MAX_TTL_SECONDS}",
+                LeaseOptions::MIN_TTL_SECONDS
+            ),
+        ));
+    }
+    if o.linger_seconds > MAX_LINGER_SECONDS {
+        return Err(Refusal::invalid(
+            "lease.linger_seconds",
+            alloc::format!("may be at most {MAX_LINGER_SECONDS}"),
+        ));
+    }
+    if o.max_borrow_days > LeaseOptions::MAX_BORROW_DAYS {
+        return Err(Refusal::invalid(
+            "lease.max_borrow_days",
+            alloc::format!("may be at most {}", LeaseOptions::MAX_BORROW_DAYS),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn check_tags(tags: &[String]) -> Result<(), Refusal> {
+    if tags.len() > MAX_TAGS {
+        return Err(Refusal::invalid(
+            "tags",
+            alloc::format!("at most {MAX_TAGS}"),
+        ));
+    }
+    for tag in tags {
+        check_name("tags", tag, true)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn check_trigger(trigger: &Trigger) -> Result<(), Refusal> {
+    match trigger {
+        Trigger::Inactivity { days } if *days == 0 || *days > MAX_DAYS => Err(Refusal::invalid(
+            "trigger.days",
+            alloc::format!("must be 1 to {MAX_DAYS}"),
+        )),
+        Trigger::Inactivity { .. } => Ok(()),
+        Trigger::Lifecycle { state } => check_name("trigger.state", state, true),
+    }
+}
+
+pub(crate) fn check_email(email: &str) -> Result<(), Refusal> {
+    let ok = email.len() <= 254
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(Refusal::invalid(
+            "email",
+            "must be an address like ada@example.com",
+        ))
+    }
+}
+
+pub(crate) fn check_reason(reason: &str) -> Result<(), Refusal> {
+    if reason.trim().is_empty() {
+        return Err(Refusal::ReasonRequired);
+    }
+    check_text("reason", reason)
+}
+
+/// A user's own fields.
+pub(crate) fn check_user(user: &User) -> Result<(), Refusal> {
+    check_email(&user.email)?;
+    check_name("lifecycle", &user.lifecycle, false)
+}
+
+/// A reclamation rule's own fields.
+pub(crate) fn check_rule(rule: &ReclamationRule) -> Result<(), Refusal> {
+    check_trigger(&rule.trigger)?;
+    check_days("notify_days", rule.notify_days)
+}
+
+/// An entitlement link's own fields.
+pub(crate) fn check_link(link: &EntitlementLink) -> Result<(), Refusal> {
+    check_name("entitlement", &link.entitlement, true)
+}
