@@ -41,9 +41,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod analytics;
 pub mod audit;
 pub mod change;
 pub mod command;
+pub mod compliance;
 pub mod engine;
 pub mod ids;
 pub mod model;
@@ -53,6 +55,10 @@ pub mod refusal;
 pub mod state;
 mod validate;
 
+pub use analytics::{
+    Analytics, AnalyticsOptions, AnalyticsSummary, DEFAULT_INACTIVITY_DAYS, ExpiringPool, Percent,
+    PoolStats, Recommendation, RecommendationKind, VendorCost,
+};
 pub use audit::{
     AUDIT_DOMAIN, AUDIT_VERSION, AuditError, ChainHead, Context, Event, MAX_EVENT_LEN, Recorded,
     SeatEngine,
@@ -60,6 +66,9 @@ pub use audit::{
 pub use change::Change;
 pub use command::{
     BulkAssignItem, Command, MAX_BULK_ITEMS, PoolPatch, PoolSpec, RulePatch, UserPatch,
+};
+pub use compliance::{
+    Breach, BreachKind, ComplianceFilter, ComplianceReport, ExpirationWarning, PoolCompliance,
 };
 pub use engine::{BulkReport, Outcome, Reply};
 pub use ids::{
