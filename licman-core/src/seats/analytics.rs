@@ -657,18 +657,15 @@ impl SeatState {
                 continue;
             };
             let mut inactive: u64 = 0;
-            for (user, id) in &entry.seated {
+            for (user, seat) in &entry.seated {
                 let Some(activity) = stale.get(user.as_str()) else {
                     continue;
                 };
                 if activity.is_some_and(|t| t > cut) {
                     continue;
                 }
-                let Some(a) = self.assignments.get(id) else {
-                    continue;
-                };
-                let last = activity.map_or(a.assigned_at, |t| t.max(a.assigned_at));
-                debug_assert_eq!(last, crate::seats::reclamation::last_sign_of_life(self, a));
+                let last =
+                    crate::seats::reclamation::last_sign_of_life(*activity, seat.assigned_at);
                 if last <= cut {
                     inactive += 1;
                 }

@@ -282,7 +282,8 @@ impl SeatState {
             } else {
                 None
             };
-            for (user, id) in seats.into_iter().flatten() {
+            for (user, seat) in seats.into_iter().flatten() {
+                let id = &seat.assignment;
                 let inactive = inactive_users.get(user.as_str()).copied();
                 if !every_seat && inactive.is_none() {
                     continue;
@@ -383,8 +384,11 @@ impl SeatState {
                 if !large.contains_key(user) {
                     continue;
                 }
-                let held =
-                    |e: &PoolEntry| e.seated.get(user).and_then(|id| self.assignments.get(id));
+                let held = |e: &PoolEntry| {
+                    e.seated
+                        .get(user)
+                        .and_then(|s| self.assignments.get(&s.assignment))
+                };
                 let (Some(a), Some(b)) = (held(first), held(second)) else {
                     continue;
                 };

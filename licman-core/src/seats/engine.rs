@@ -785,7 +785,7 @@ impl SeatState {
         }
         if let Some(existing) = entry.seated.get(user) {
             return Err(Refusal::AlreadyAssigned {
-                assignment: existing.clone(),
+                assignment: existing.assignment.clone(),
             });
         }
         if !entry.incompatible.is_empty() {
@@ -1043,7 +1043,8 @@ impl SeatState {
                 at: now,
             });
             if entry.pool.expiry_policy == ExpiryPolicy::RevokeAll {
-                let mut seated: Vec<&AssignmentId> = entry.seated.values().collect();
+                let mut seated: Vec<&AssignmentId> =
+                    entry.seated.values().map(|seat| &seat.assignment).collect();
                 seated.sort();
                 changes.extend(seated.into_iter().map(|a| Change::AssignmentExpired {
                     assignment: a.clone(),

@@ -51,22 +51,98 @@ pub(crate) fn check_id(text: &str) -> Result<(), InvalidId> {
     Ok(())
 }
 
+/// Ids up to this many bytes are kept inline (most are: UUIDs, ULIDs,
+/// short names); longer ones are shared on the heap.
+const INLINE_LEN: usize = 22;
+
+/// An id's text: inline when short, so hashing and comparing it reads no
+/// other memory (an index probe is one cache line, not three), and cloning
+/// it copies 24 bytes instead of touching a shared count.
+#[derive(Clone)]
+enum IdText {
+    Inline(u8, [u8; INLINE_LEN]),
+    Shared(Arc<str>),
+}
+
+impl IdText {
+    fn new(text: &str) -> IdText {
+        let bytes = text.as_bytes();
+        if bytes.len() <= INLINE_LEN {
+            let mut inline = [0; INLINE_LEN];
+            inline[..bytes.len()].copy_from_slice(bytes);
+            // At most 22: the cast is exact.
+            IdText::Inline(bytes.len() as u8, inline)
+        } else {
+            IdText::Shared(Arc::from(text))
+        }
+    }
+
+    #[inline]
+    fn as_bytes(&self) -> &[u8] {
+        match self {
+            IdText::Inline(len, bytes) => &bytes[..usize::from(*len)],
+            IdText::Shared(text) => text.as_bytes(),
+        }
+    }
+
+    #[inline]
+    fn as_str(&self) -> &str {
+        match self {
+            // Copied from a `str`, so always UTF-8.
+            IdText::Inline(len, bytes) => {
+                core::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            IdText::Shared(text) => text,
+        }
+    }
+}
+
+impl PartialEq for IdText {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for IdText {}
+
+impl PartialOrd for IdText {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for IdText {
+    /// The order of the texts.
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl core::hash::Hash for IdText {
+    /// As the text hashes, so that a lookup by `&str` finds the id.
+    #[inline]
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
 macro_rules! seat_ids {
     ($($(#[$doc:meta])* $ty:ident,)*) => {$(
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $ty(Arc<str>);
+        pub struct $ty(IdText);
 
         impl $ty {
             /// The identifier, or why `text` is not one.
             pub fn new(text: &str) -> Result<Self, InvalidId> {
                 check_id(text)?;
-                Ok($ty(Arc::from(text)))
+                Ok($ty(IdText::new(text)))
             }
 
             /// The identifier's text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
@@ -79,25 +155,25 @@ macro_rules! seat_ids {
 
         impl fmt::Debug for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&*self.0, f)
+                fmt::Debug::fmt(self.as_str(), f)
             }
         }
 
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl core::borrow::Borrow<str> for $ty {
             fn borrow(&self) -> &str {
-                &self.0
+                self.as_str()
             }
         }
 
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(self.as_str())
             }
         }
 
@@ -169,4 +245,41 @@ seat_ids! {
     /// assert!(LinkId::new("link-1").is_ok());
     /// ```
     LinkId,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::hash::BuildHasher;
+
+    #[test]
+    fn inline_and_shared_ids_hash_compare_and_order_as_their_texts() {
+        let h = foldhash::fast::FixedState::with_seed(7);
+        let texts = [
+            "a",
+            "pool-1",
+            "0123456789012345678901",
+            "01234567890123456789012",
+            "ü-ß-☃-longer-than-twenty-two",
+        ];
+        for a in texts {
+            let id = PoolId::new(a).unwrap();
+            assert_eq!(id.as_str(), a);
+            assert_eq!(h.hash_one(&id), h.hash_one(a));
+            for b in texts {
+                let other = PoolId::new(b).unwrap();
+                assert_eq!(id == other, a == b);
+                assert_eq!(id.cmp(&other), a.cmp(b));
+            }
+        }
+        assert!(matches!(
+            PoolId::new("0123456789012345678901").unwrap().0,
+            IdText::Inline(22, _)
+        ));
+        assert!(matches!(
+            PoolId::new("01234567890123456789012").unwrap().0,
+            IdText::Shared(_)
+        ));
+        assert_eq!(core::mem::size_of::<PoolId>(), 24);
+    }
 }

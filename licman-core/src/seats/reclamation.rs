@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::seats::change::Change;
 use crate::seats::ids::{AssignmentId, PoolId, RuleId, UserId};
-use crate::seats::model::{Assignment, Notice, PoolStatus, ReclamationRule, Trigger};
+use crate::seats::model::{Notice, PoolStatus, ReclamationRule, Trigger};
 use crate::seats::state::SeatState;
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
@@ -80,11 +80,13 @@ fn days(n: u32) -> Duration {
     Duration::from_secs(u64::from(n) * SECONDS_PER_DAY)
 }
 
-/// When a user last showed life for an assignment: the later of their last
-/// activity and the assignment time.
-pub(crate) fn last_sign_of_life(state: &SeatState, a: &Assignment) -> Timestamp {
-    let activity = state.users.get(&a.user).and_then(|u| u.last_activity);
-    activity.map_or(a.assigned_at, |t| t.max(a.assigned_at))
+/// When a seat's holder last showed life: the later of their last activity
+/// and the assignment time.
+pub(crate) fn last_sign_of_life(
+    last_activity: Option<Timestamp>,
+    assigned_at: Timestamp,
+) -> Timestamp {
+    last_activity.map_or(assigned_at, |t| t.max(assigned_at))
 }
 
 impl SeatState {
@@ -134,40 +136,41 @@ impl SeatState {
             let Some(entry) = self.pools.get(&rule.pool) else {
                 continue;
             };
-            let mut seated: Vec<&AssignmentId> = entry.seated.values().collect();
-            seated.sort();
-            for id in seated {
-                let Some(a) = self.assignments.get(id) else {
-                    continue;
-                };
+            // Each rule's findings are sorted, not every seat it reads.
+            let (notices_from, reclaims_from) = (plan.notices.len(), plan.reclaims.len());
+            let mut due_now: Vec<(&AssignmentId, &UserId)> = Vec::new();
+            for (user, seat) in &entry.seated {
+                let id = &seat.assignment;
                 let reclaim = match &rule.trigger {
-                    Trigger::Lifecycle { state } => self
-                        .users
-                        .get(&a.user)
-                        .is_some_and(|u| &u.lifecycle == state),
+                    Trigger::Lifecycle { state } => {
+                        self.users.get(user).is_some_and(|u| &u.lifecycle == state)
+                    }
                     Trigger::Inactivity { days: threshold } => {
-                        let last = last_sign_of_life(self, a);
+                        let activity = self.users.get(user).and_then(|u| u.last_activity);
+                        let last = last_sign_of_life(activity, seat.assigned_at);
                         let due = last.saturating_add(days(*threshold));
-                        let notice = self
-                            .notices
-                            .get(id)
-                            .and_then(|ns| ns.iter().find(|n| n.rule == rule.id))
-                            .filter(|n| n.noticed_at >= last);
+                        let notify = days(rule.notify_days);
+                        if now.saturating_add(notify) < due {
+                            continue;
+                        }
+                        let notice = if self.notices.is_empty() {
+                            None
+                        } else {
+                            self.notices
+                                .get(id)
+                                .and_then(|ns| ns.iter().find(|n| n.rule == rule.id))
+                                .filter(|n| n.noticed_at >= last)
+                        };
                         match notice {
-                            Some(n) => {
-                                now >= due.max(n.noticed_at.saturating_add(days(rule.notify_days)))
-                            }
+                            Some(n) => now >= due.max(n.noticed_at.saturating_add(notify)),
                             None => {
-                                if now.saturating_add(days(rule.notify_days)) >= due {
-                                    plan.notices.push(PlannedNotice {
-                                        rule: rule.id.clone(),
-                                        pool: a.pool.clone(),
-                                        assignment: a.id.clone(),
-                                        user: a.user.clone(),
-                                        reclaim_on: due
-                                            .max(now.saturating_add(days(rule.notify_days))),
-                                    });
-                                }
+                                plan.notices.push(PlannedNotice {
+                                    rule: rule.id.clone(),
+                                    pool: rule.pool.clone(),
+                                    assignment: id.clone(),
+                                    user: user.clone(),
+                                    reclaim_on: due.max(now.saturating_add(notify)),
+                                });
                                 // A notice recorded now, with no notice period, is
                                 // already old enough.
                                 rule.notify_days == 0 && now >= due
@@ -175,16 +178,26 @@ impl SeatState {
                         }
                     }
                 };
-                if reclaim && reclaimed.insert(id, ()).is_none() {
+                if reclaim {
+                    due_now.push((id, user));
+                }
+            }
+            plan.notices[notices_from..].sort_by(|a, b| a.assignment.cmp(&b.assignment));
+            due_now.sort();
+            for (id, user) in due_now {
+                if reclaimed.insert(id, ()).is_none() {
                     plan.reclaims.push(PlannedReclaim {
                         rule: rule.id.clone(),
-                        pool: a.pool.clone(),
-                        assignment: a.id.clone(),
-                        user: a.user.clone(),
+                        pool: rule.pool.clone(),
+                        assignment: id.clone(),
+                        user: user.clone(),
                         reason: format!("rule:{}", rule.id),
                     });
                 }
             }
+            debug_assert!(
+                plan.reclaims[reclaims_from..].is_sorted_by(|a, b| a.assignment <= b.assignment)
+            );
         }
         plan
     }

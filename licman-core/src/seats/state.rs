@@ -21,12 +21,21 @@ use crate::time::Timestamp;
 pub(crate) type Hasher = foldhash::fast::FixedState;
 pub(crate) type Map<K, V> = hashbrown::HashMap<K, V, Hasher>;
 
+/// An active assignment as its pool's index keeps it: the id and the
+/// assignment time, which is all reclamation and analytics need to judge a
+/// seat without reading the assignment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Seat {
+    pub(crate) assignment: AssignmentId,
+    pub(crate) assigned_at: Timestamp,
+}
+
 /// A pool with the indexes the rules consult.
 #[derive(Clone, Debug)]
 pub(crate) struct PoolEntry {
     pub(crate) pool: Pool,
     /// Active assignments by user.
-    pub(crate) seated: Map<UserId, AssignmentId>,
+    pub(crate) seated: Map<UserId, Seat>,
     /// Leases that may hold a seat (out, or released and lingering) by
     /// holder; dead ones leave when culled.
     pub(crate) leases: Map<HolderId, LeaseId>,
@@ -231,8 +240,8 @@ impl SeatState {
 
     /// The user's active assignment in the pool.
     pub fn active_assignment(&self, pool: &PoolId, user: &UserId) -> Option<&Assignment> {
-        let id = self.pools.get(pool)?.seated.get(user)?;
-        self.assignments.get(id)
+        let seat = self.pools.get(pool)?.seated.get(user)?;
+        self.assignments.get(&seat.assignment)
     }
 
     /// The active assignments of a pool, in no particular order.
@@ -244,7 +253,7 @@ impl SeatState {
             .get(pool)
             .into_iter()
             .flat_map(|e| e.seated.values())
-            .filter_map(|id| self.assignments.get(id))
+            .filter_map(|seat| self.assignments.get(&seat.assignment))
     }
 
     /// A lease by id.
@@ -483,7 +492,10 @@ impl SeatState {
                 else {
                     return Err(bad("assignment exists:", a.id.as_str()));
                 };
-                seat.insert(a.id.clone());
+                seat.insert(Seat {
+                    assignment: a.id.clone(),
+                    assigned_at: a.assigned_at,
+                });
                 slot.insert(a.clone());
                 if let Some(key) = grant {
                     self.grants.insert(key, a.id.clone());
