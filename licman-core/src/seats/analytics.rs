@@ -17,6 +17,7 @@
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -406,7 +407,11 @@ impl SeatState {
             one_time_cost: Vec::new(),
             expiring_pools: 0,
         };
-        for entry in self.pools.values() {
+        // Pools in id order, so every list built from them is in order too
+        // (sorting references, not the rows).
+        let mut entries: Vec<&PoolEntry> = self.pools.values().collect();
+        entries.sort_unstable_by(|a, b| a.pool.id.cmp(&b.pool.id));
+        for entry in entries {
             let pool = &entry.pool;
             let capacity = u64::from(pool.capacity);
             let allocated = entry.allocated_at(now, &self.leases);
@@ -503,13 +508,15 @@ impl SeatState {
             .iter()
             .map(|(c, s)| Money::new(s.one_time, *c))
             .collect();
-        pools.sort_by(|a, b| a.pool.cmp(&b.pool));
         expiring.sort_by(|a, b| {
             a.expires_at
                 .cmp(&b.expires_at)
                 .then_with(|| a.pool.cmp(&b.pool))
         });
-        recommendations.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| a.pool.cmp(&b.pool)));
+        // Already in pool order within each kind: a stable sort by kind
+        // keeps it.
+        recommendations.sort_by_key(|r| r.kind);
+        debug_assert!(recommendations.is_sorted_by(|a, b| (a.kind, &a.pool) <= (b.kind, &b.pool)));
         let vendors = vendors
             .into_iter()
             .map(|((vendor, currency), v)| VendorCost {
@@ -640,36 +647,28 @@ impl SeatState {
         let Some(latest) = pools.iter().filter_map(|(_, t)| cutoff(*t)).max() else {
             return;
         };
-        let candidates: Vec<(&str, Option<Timestamp>)> = self
-            .users
-            .values()
-            .filter(|u| u.last_activity.is_none_or(|t| t <= latest))
-            .map(|u| (u.id.as_str(), u.last_activity))
-            .collect();
-        let mut stale: Map<&str, Option<Timestamp>> = self.new_map();
-        stale.reserve(candidates.len());
-        stale.extend(candidates);
-        if stale.is_empty() {
-            return;
+        // Start from the users: one who was active after the latest cutoff
+        // is active for every pool and costs nothing more; the others'
+        // seats are found through their holdings, not by reading every seat.
+        let mut slots: Map<PoolId, (usize, Timestamp)> = self.new_map();
+        for (i, (entry, threshold)) in pools.iter().enumerate() {
+            if let Some(cut) = cutoff(*threshold) {
+                slots.insert(entry.pool.id.clone(), (i, cut));
+            }
         }
-        for (entry, threshold) in pools {
-            let Some(cut) = cutoff(*threshold) else {
-                continue;
-            };
-            let mut inactive: u64 = 0;
-            for (user, seat) in &entry.seated {
-                let Some(activity) = stale.get(user.as_str()) else {
+        let mut counts = vec![0u64; pools.len()];
+        for holder in self.quiet_users(latest) {
+            let activity = holder.user.last_activity;
+            for seat in &holder.seats {
+                let Some(&(i, cut)) = slots.get(&seat.pool) else {
                     continue;
                 };
-                if activity.is_some_and(|t| t > cut) {
-                    continue;
-                }
-                let last =
-                    crate::seats::reclamation::last_sign_of_life(*activity, seat.assigned_at);
-                if last <= cut {
-                    inactive += 1;
+                if crate::seats::reclamation::last_sign_of_life(activity, seat.assigned_at) <= cut {
+                    counts[i] += 1;
                 }
             }
+        }
+        for ((entry, threshold), inactive) in pools.iter().zip(counts) {
             if inactive == 0 {
                 continue;
             }

@@ -245,7 +245,7 @@ impl SeatState {
         // Inactive users, usually few: one pass over the users, then a
         // probe of this map per seat.
         let mut inactive_users: Map<&str, &User> = self.new_map();
-        for u in self.users.values().filter(|u| !u.active) {
+        for u in self.users().filter(|u| !u.active) {
             inactive_users.insert(u.id.as_str(), u);
         }
 

@@ -619,13 +619,9 @@ impl SeatState {
     }
 
     fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<Outcome, Refusal> {
-        let mut user = self
-            .users
-            .get(id)
-            .cloned()
-            .ok_or_else(|| Refusal::UnknownUser {
-                user: id.as_str().into(),
-            })?;
+        let mut user = self.user(id).cloned().ok_or_else(|| Refusal::UnknownUser {
+            user: id.as_str().into(),
+        })?;
         if let Some(e) = &patch.email {
             check_email(e)?;
             user.email = e.clone();
@@ -641,7 +637,7 @@ impl SeatState {
             user.last_activity = Some(t);
         }
         check_user(&user)?;
-        if self.users.get(id) == Some(&user) {
+        if self.user(id) == Some(&user) {
             return Ok(Outcome {
                 changes: Vec::new(),
                 reply: Reply::User(user.id),
@@ -768,7 +764,7 @@ impl SeatState {
         now: Timestamp,
     ) -> Result<Assignment, Refusal> {
         let entry = self.entry(pool)?;
-        let u = self.users.get(user).ok_or_else(|| Refusal::UnknownUser {
+        let u = self.user(user).ok_or_else(|| Refusal::UnknownUser {
             user: user.as_str().into(),
         })?;
         if entry.pool.license_type != LicenseType::Named {
@@ -1070,7 +1066,7 @@ impl SeatState {
         now: Timestamp,
     ) -> Result<Outcome, Refusal> {
         check_name("entitlement", entitlement, true)?;
-        let u = self.users.get(user).ok_or_else(|| Refusal::UnknownUser {
+        let u = self.user(user).ok_or_else(|| Refusal::UnknownUser {
             user: user.as_str().into(),
         })?;
         if !u.active {

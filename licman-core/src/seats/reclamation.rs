@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::seats::change::Change;
 use crate::seats::ids::{AssignmentId, PoolId, RuleId, UserId};
 use crate::seats::model::{Notice, PoolStatus, ReclamationRule, Trigger};
-use crate::seats::state::SeatState;
+use crate::seats::state::{Map, SeatState};
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
 /// A user to warn: their seat will be reclaimed on `reclaim_on`.
@@ -76,6 +76,9 @@ impl ReclamationPlan {
     }
 }
 
+/// One rule's notices, and the seats it reclaims now.
+type RuleFindings<'a> = (Vec<PlannedNotice>, Vec<(&'a AssignmentId, &'a UserId)>);
+
 fn days(n: u32) -> Duration {
     Duration::from_secs(u64::from(n) * SECONDS_PER_DAY)
 }
@@ -131,58 +134,100 @@ impl SeatState {
             notices: Vec::new(),
             reclaims: Vec::new(),
         };
-        let mut reclaimed: crate::seats::state::Map<&AssignmentId, ()> = self.new_map();
-        for rule in chosen {
-            let Some(entry) = self.pools.get(&rule.pool) else {
-                continue;
+        // Start from the users, not the seats: a user is looked at only if
+        // some rule could find them (in a lifecycle state a rule names, or
+        // quiet long enough for the shortest threshold less the longest
+        // notice), and then only their seats in the rules' pools.
+        let mut by_pool: Map<PoolId, Vec<usize>> = self.new_map();
+        for (i, rule) in chosen.iter().enumerate() {
+            by_pool.entry(rule.pool.clone()).or_default().push(i);
+        }
+        let mut quiet_before: Option<Timestamp> = None;
+        let mut states: Vec<&str> = Vec::new();
+        for rule in &chosen {
+            match &rule.trigger {
+                Trigger::Inactivity { days: threshold } => {
+                    // A seat is due for a notice once last + threshold ≤ now + notice.
+                    let horizon = now
+                        .unix_seconds()
+                        .saturating_add(u64::from(rule.notify_days) * SECONDS_PER_DAY);
+                    let before = Timestamp::from_unix_seconds(
+                        horizon.saturating_sub(u64::from(*threshold) * SECONDS_PER_DAY),
+                    );
+                    quiet_before = Some(quiet_before.map_or(before, |q| q.max(before)));
+                }
+                Trigger::Lifecycle { state } => states.push(state),
+            }
+        }
+        let mut found: Vec<RuleFindings<'_>> =
+            chosen.iter().map(|_| (Vec::new(), Vec::new())).collect();
+        // Lifecycle rules read every user's state; inactivity rules only the
+        // users quiet long enough.
+        let candidates: alloc::boxed::Box<dyn Iterator<Item = &crate::seats::state::UserEntry>> =
+            match (states.is_empty(), quiet_before) {
+                (true, None) => alloc::boxed::Box::new(core::iter::empty()),
+                (true, Some(q)) => alloc::boxed::Box::new(self.quiet_users(q)),
+                (false, _) => alloc::boxed::Box::new(self.users.values()),
             };
-            // Each rule's findings are sorted, not every seat it reads.
-            let (notices_from, reclaims_from) = (plan.notices.len(), plan.reclaims.len());
-            let mut due_now: Vec<(&AssignmentId, &UserId)> = Vec::new();
-            for (user, seat) in &entry.seated {
+        for holder in candidates {
+            let user = &holder.user;
+            if holder.seats.is_empty() {
+                continue;
+            }
+            let quiet = quiet_before.is_some_and(|q| user.last_activity.is_none_or(|t| t <= q));
+            if !quiet && !states.contains(&user.lifecycle.as_str()) {
+                continue;
+            }
+            for seat in &holder.seats {
+                let Some(rules) = by_pool.get(&seat.pool) else {
+                    continue;
+                };
                 let id = &seat.assignment;
-                let reclaim = match &rule.trigger {
-                    Trigger::Lifecycle { state } => {
-                        self.users.get(user).is_some_and(|u| &u.lifecycle == state)
-                    }
-                    Trigger::Inactivity { days: threshold } => {
-                        let activity = self.users.get(user).and_then(|u| u.last_activity);
-                        let last = last_sign_of_life(activity, seat.assigned_at);
-                        let due = last.saturating_add(days(*threshold));
-                        let notify = days(rule.notify_days);
-                        if now.saturating_add(notify) < due {
-                            continue;
-                        }
-                        let notice = if self.notices.is_empty() {
-                            None
-                        } else {
-                            self.notices
+                for &i in rules {
+                    let rule = chosen[i];
+                    let reclaim = match &rule.trigger {
+                        Trigger::Lifecycle { state } => &user.lifecycle == state,
+                        Trigger::Inactivity { days: threshold } => {
+                            let last = last_sign_of_life(user.last_activity, seat.assigned_at);
+                            let due = last.saturating_add(days(*threshold));
+                            let notify = days(rule.notify_days);
+                            if now.saturating_add(notify) < due {
+                                continue;
+                            }
+                            let notice = self
+                                .notices
                                 .get(id)
                                 .and_then(|ns| ns.iter().find(|n| n.rule == rule.id))
-                                .filter(|n| n.noticed_at >= last)
-                        };
-                        match notice {
-                            Some(n) => now >= due.max(n.noticed_at.saturating_add(notify)),
-                            None => {
-                                plan.notices.push(PlannedNotice {
-                                    rule: rule.id.clone(),
-                                    pool: rule.pool.clone(),
-                                    assignment: id.clone(),
-                                    user: user.clone(),
-                                    reclaim_on: due.max(now.saturating_add(notify)),
-                                });
-                                // A notice recorded now, with no notice period, is
-                                // already old enough.
-                                rule.notify_days == 0 && now >= due
+                                .filter(|n| n.noticed_at >= last);
+                            match notice {
+                                Some(n) => now >= due.max(n.noticed_at.saturating_add(notify)),
+                                None => {
+                                    found[i].0.push(PlannedNotice {
+                                        rule: rule.id.clone(),
+                                        pool: rule.pool.clone(),
+                                        assignment: id.clone(),
+                                        user: user.id.clone(),
+                                        reclaim_on: due.max(now.saturating_add(notify)),
+                                    });
+                                    // A notice recorded now, with no notice
+                                    // period, is already old enough.
+                                    rule.notify_days == 0 && now >= due
+                                }
                             }
                         }
+                    };
+                    if reclaim {
+                        found[i].1.push((id, &user.id));
                     }
-                };
-                if reclaim {
-                    due_now.push((id, user));
                 }
             }
-            plan.notices[notices_from..].sort_by(|a, b| a.assignment.cmp(&b.assignment));
+        }
+        // Rules in id order, each one's findings in assignment order; a seat
+        // two rules would reclaim goes to the first.
+        let mut reclaimed: Map<&AssignmentId, ()> = self.new_map();
+        for (rule, (mut notices, mut due_now)) in chosen.iter().zip(found) {
+            notices.sort_by(|a, b| a.assignment.cmp(&b.assignment));
+            plan.notices.extend(notices);
             due_now.sort();
             for (id, user) in due_now {
                 if reclaimed.insert(id, ()).is_none() {
@@ -195,9 +240,6 @@ impl SeatState {
                     });
                 }
             }
-            debug_assert!(
-                plan.reclaims[reclaims_from..].is_sorted_by(|a, b| a.assignment <= b.assignment)
-            );
         }
         plan
     }

@@ -2,6 +2,7 @@
 //! [`Change`]s, the same way whether the engine just decided them or a
 //! replay reads them back, so replaying a trail rebuilds the state exactly.
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -28,6 +29,34 @@ pub(crate) type Map<K, V> = hashbrown::HashMap<K, V, Hasher>;
 pub(crate) struct Seat {
     pub(crate) assignment: AssignmentId,
     pub(crate) assigned_at: Timestamp,
+}
+
+/// A seat as its holder's entry keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct HeldSeat {
+    pub(crate) pool: PoolId,
+    pub(crate) assignment: AssignmentId,
+    pub(crate) assigned_at: Timestamp,
+}
+
+/// A user with the seats they hold (active assignments), so that work
+/// about inactive users (reclamation, analytics) starts from the users and
+/// visits only their seats.
+#[derive(Clone, Debug)]
+pub(crate) struct UserEntry {
+    pub(crate) user: User,
+    pub(crate) seats: Vec<HeldSeat>,
+}
+
+impl PartialEq for UserEntry {
+    fn eq(&self, other: &Self) -> bool {
+        let sorted = |v: &[HeldSeat]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        self.user == other.user && sorted(&self.seats) == sorted(&other.seats)
+    }
 }
 
 /// A pool with the indexes the rules consult.
@@ -106,7 +135,7 @@ impl PoolEntry {
 pub struct SeatState {
     pub(crate) pools: Map<PoolId, PoolEntry>,
     pub(crate) pool_names: Map<String, PoolId>,
-    pub(crate) users: Map<UserId, User>,
+    pub(crate) users: Map<UserId, UserEntry>,
     pub(crate) assignments: Map<AssignmentId, Assignment>,
     pub(crate) leases: Map<LeaseId, Lease>,
     pub(crate) incompatibilities: Map<IncompatibilityId, Incompatibility>,
@@ -116,6 +145,9 @@ pub struct SeatState {
     pub(crate) grants: Map<(UserId, String), AssignmentId>,
     /// Active assignment → the notices rules recorded for it.
     pub(crate) notices: Map<AssignmentId, Vec<Notice>>,
+    /// Every user by last activity (never active first), so that the users
+    /// quiet since a time are a range, not a scan of everyone.
+    pub(crate) by_activity: BTreeSet<(Timestamp, UserId)>,
 }
 
 impl PartialEq for SeatState {
@@ -139,6 +171,12 @@ impl Default for SeatState {
     fn default() -> Self {
         SeatState::new()
     }
+}
+
+/// Where a user sorts in `by_activity`: their last activity, or the epoch
+/// if they were never active.
+fn quiet_since(user: &User) -> Timestamp {
+    user.last_activity.unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn map<K, V>(hasher: &Hasher) -> Map<K, V> {
@@ -175,6 +213,7 @@ impl SeatState {
             links: map(&h),
             grants: map(&h),
             notices: map(&h),
+            by_activity: BTreeSet::new(),
         }
     }
 
@@ -218,14 +257,23 @@ impl SeatState {
             .map(|e| e.allocated_at(now, &self.leases))
     }
 
+    /// The users last active at or before `time` (or never), with the pools
+    /// they hold seats of, quietest first.
+    pub(crate) fn quiet_users(&self, time: Timestamp) -> impl Iterator<Item = &UserEntry> + '_ {
+        self.by_activity
+            .iter()
+            .take_while(move |(t, _)| *t <= time)
+            .filter_map(|(_, id)| self.users.get(id))
+    }
+
     /// A user by id.
     pub fn user(&self, id: &UserId) -> Option<&User> {
-        self.users.get(id)
+        self.users.get(id).map(|e| &e.user)
     }
 
     /// Every user, in no particular order.
     pub fn users(&self) -> impl Iterator<Item = &User> {
-        self.users.values()
+        self.users.values().map(|e| &e.user)
     }
 
     /// An assignment by id (active or ended).
@@ -449,21 +497,38 @@ impl SeatState {
                 if self.users.contains_key(&user.id) {
                     return Err(bad("user exists:", user.id.as_str()));
                 }
-                self.users.insert(user.id.clone(), user.clone());
+                self.by_activity
+                    .insert((quiet_since(user), user.id.clone()));
+                self.users.insert(
+                    user.id.clone(),
+                    UserEntry {
+                        user: user.clone(),
+                        seats: Vec::new(),
+                    },
+                );
             }
             Change::UserUpdated(user) => {
                 let slot = self
                     .users
                     .get_mut(&user.id)
                     .ok_or_else(|| bad("no user", user.id.as_str()))?;
-                *slot = user.clone();
+                let before = quiet_since(&slot.user);
+                if before != quiet_since(user) {
+                    self.by_activity.remove(&(before, user.id.clone()));
+                    self.by_activity
+                        .insert((quiet_since(user), user.id.clone()));
+                }
+                slot.user = user.clone();
             }
             Change::Assigned(a) => {
                 if a.status != AssignmentStatus::Active {
                     return Err(bad("assignment not active:", a.id.as_str()));
                 }
-                if !self.users.contains_key(&a.user) {
+                let Some(holder) = self.users.get_mut(&a.user) else {
                     return Err(bad("no user", a.user.as_str()));
+                };
+                if holder.seats.iter().any(|s| s.pool == a.pool) {
+                    return Err(bad("seated twice:", a.user.as_str()));
                 }
                 let grant = match &a.entitlement {
                     Some(e) => {
@@ -492,6 +557,11 @@ impl SeatState {
                 else {
                     return Err(bad("assignment exists:", a.id.as_str()));
                 };
+                holder.seats.push(HeldSeat {
+                    pool: a.pool.clone(),
+                    assignment: a.id.clone(),
+                    assigned_at: a.assigned_at,
+                });
                 seat.insert(Seat {
                     assignment: a.id.clone(),
                     assigned_at: a.assigned_at,
@@ -710,6 +780,9 @@ impl SeatState {
         }
         if let Some(entry) = self.pools.get_mut(&a.pool) {
             entry.seated.remove(&a.user);
+        }
+        if let Some(holder) = self.users.get_mut(&a.user) {
+            holder.seats.retain(|s| s.pool != a.pool);
         }
         if let Some(e) = &a.entitlement {
             self.grants.remove(&(a.user.clone(), e.clone()));
