@@ -74,8 +74,8 @@ bash .ci/walkthrough.sh > /dev/null
 
 step "conformance vectors regenerate identically"
 cargo run -q -p licman-vectors --locked -- testdata/vectors
-git diff --exit-code -- testdata/vectors testdata/fixtures
-untracked=$(git ls-files --others --exclude-standard -- testdata/vectors testdata/fixtures)
+git diff --exit-code -- testdata/vectors testdata/fixtures testdata/seats
+untracked=$(git ls-files --others --exclude-standard -- testdata/vectors testdata/fixtures testdata/seats)
 if [ -n "$untracked" ]; then
   echo "vectors not checked in: $untracked"
   false

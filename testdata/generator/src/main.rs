@@ -32,6 +32,8 @@ use sha2::{Digest, Sha256};
 
 type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 
+mod seats;
+
 const PRODUCT: &str = "netaudit";
 const DAY: u64 = 86_400;
 
@@ -892,7 +894,11 @@ fn main() -> Result<()> {
     let fixtures = dir
         .parent()
         .map_or_else(|| PathBuf::from("fixtures"), |p| p.join("fixtures"));
-    write_fixtures(&fixtures)
+    write_fixtures(&fixtures)?;
+    let seats = dir
+        .parent()
+        .map_or_else(|| PathBuf::from("seats"), |p| p.join("seats"));
+    seats::write(&seats)
 }
 
 /// Perpetual licenses of each NetAudit tier, exactly as the catalog defines
