@@ -1,6 +1,7 @@
 //! Shared fixtures for the benchmarks: the same claims in every format
 //! (licman, an EdDSA JWT, a PASETO v4.public token), and the operations the
-//! criterion benches and the callgrind runner (`ops`) measure.
+//! criterion benches and the callgrind runner (`ops`) measure; the seat
+//! engine's in [`seats`].
 
 #![allow(clippy::expect_used, clippy::missing_panics_doc)] // fixed inputs: a failure is a bug in the benchmark
 
@@ -17,6 +18,8 @@ use pasetors::keys::{AsymmetricPublicKey, AsymmetricSecretKey};
 use pasetors::token::UntrustedToken;
 use pasetors::version4::{PublicToken, V4};
 use serde::{Deserialize, Serialize};
+
+pub mod seats;
 
 /// The NetAudit catalog.
 pub const NETAUDIT: &str = include_str!("../../examples/catalogs/netaudit.toml");

@@ -44,7 +44,60 @@ pub const OPERATIONS: &[&str] = &[
     "window_check_baseline",
     "is_usable_at",
     "status_at",
+    "seat_assign",
+    "seat_assign_sealed",
+    "seat_assign_naive",
+    "seat_bulk_assign_1000",
+    "seat_reclamation_plan",
+    "seat_analytics",
+    "seat_replay_10_events",
+    "seat_apply_10_events",
 ];
+
+/// The seat operations' fixtures: smaller than the criterion benches', so
+/// that valgrind builds and runs each in a few seconds. An assign's or a
+/// replayed event's instructions hardly depend on the state's size (hash
+/// lookups); the naive scan's grow with it, and the plan's with the
+/// assignments it covers.
+mod seat_shapes {
+    use licman_benches::seats::{AnalyticsShape, AssignShape, PlanShape, TrailShape};
+
+    /// Runs prepared for: any count up to this builds the same fixture.
+    pub(crate) const RUNS: u64 = 101;
+
+    /// 1,000 pools, 10,000 assignments, room for 101 bulk assigns.
+    pub(crate) const ASSIGN: AssignShape = AssignShape {
+        pools: 1_000,
+        assignments: 10_000,
+        headroom: 102_000,
+    };
+
+    /// 12 pools (15 rules), 1,200 assignments: 100 a pool, as in the
+    /// criterion bench's 100,000 over 1,000 pools (the plan sorts each
+    /// pool's seats, so its cost per seat grows with the pool, not the
+    /// state).
+    pub(crate) const PLAN: PlanShape = PlanShape {
+        pools: 12,
+        assignments: 1_200,
+    };
+
+    /// 100 pools (4 concurrent), 10,000 assignments: 100 a pool, as in the
+    /// criterion bench's 100,000 over 1,000.
+    pub(crate) const ANALYTICS: AnalyticsShape = AnalyticsShape {
+        pools: 100,
+        assignments: 10_000,
+    };
+
+    /// 1,000 events before the ones replayed, then 10 a run.
+    pub(crate) fn trail(runs: usize) -> TrailShape {
+        TrailShape {
+            named_pools: 20,
+            concurrent_pools: 5,
+            users: 200,
+            events: 1_000 + 10 * runs,
+        }
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,6 +113,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .into());
     };
     let count: u64 = count.parse()?;
+    if op.starts_with("seat_") {
+        println!("{}", seat_op(op, count)?);
+        return Ok(());
+    }
     let f = Fixture::new();
     let key = signing_key();
     let claims = professional_claims();
@@ -185,6 +242,111 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!("{sink}");
     Ok(())
+}
+
+/// A seat operation `count` times. The fixture is the same for every count
+/// up to [`seat_shapes::RUNS`] (so it cancels out), and mutating operations
+/// do the same work each run: each assign is of a new assignment id and a
+/// user without a seat in the pool, each bulk fills another pool, each
+/// replay step takes the trail's next ten events (a round: four assigns,
+/// two deallocations, a checkout, a heartbeat, a release and an activity
+/// update).
+fn seat_op(op: &str, count: u64) -> Result<u64, Box<dyn std::error::Error>> {
+    use licman_benches::seats::{AssignFixture, NaiveSeats, analytics_state, plan_state, trail};
+    use licman_core::seats::{AnalyticsOptions, ChainHead, Context, Reply, SeatEngine};
+
+    let runs = usize::try_from(count.max(seat_shapes::RUNS))?;
+    let now = now();
+    let sink = match op {
+        "seat_assign" | "seat_assign_sealed" | "seat_assign_naive" => {
+            let f = AssignFixture::new(seat_shapes::ASSIGN, runs, 0);
+            let mut commands = f.assigns.iter().cycle();
+            let mut next = move || commands.next().expect("a command");
+            match op {
+                "seat_assign" => {
+                    let mut state = f.state;
+                    repeat(count, || {
+                        u64::from(state.execute(black_box(next()), now).is_ok())
+                    })
+                }
+                "seat_assign_sealed" => {
+                    let mut engine = SeatEngine::from_parts(f.state, ChainHead::GENESIS);
+                    let cx = Context::new(now, "bench");
+                    repeat(count, || {
+                        u64::from(engine.run(black_box(next()), &cx).is_ok())
+                    })
+                }
+                _ => {
+                    // The naive model takes the assignment back after each
+                    // (a pop), so every run scans the same 10,000.
+                    let mut naive = NaiveSeats::from_state(&f.state);
+                    repeat(count, || {
+                        let done = naive.assign_command(black_box(next()), now).is_ok();
+                        if done {
+                            naive.assignments.pop();
+                        }
+                        u64::from(done)
+                    })
+                }
+            }
+        }
+        "seat_bulk_assign_1000" => {
+            let f = AssignFixture::new(seat_shapes::ASSIGN, 0, runs);
+            let mut state = f.state;
+            let mut bulks = f.bulks.iter();
+            repeat(count, || {
+                let done = state.execute(black_box(bulks.next().expect("a bulk")), now);
+                match done.map(|d| d.reply) {
+                    Ok(Reply::Bulk(report)) => report.succeeded as u64,
+                    _ => 0,
+                }
+            })
+        }
+        "seat_reclamation_plan" => {
+            let state = plan_state(seat_shapes::PLAN);
+            repeat(count, || {
+                let plan = state.reclamation_plan(black_box(now));
+                (plan.notices.len() + plan.reclaims.len()) as u64
+            })
+        }
+        "seat_analytics" => {
+            let state = analytics_state(seat_shapes::ANALYTICS);
+            let options = AnalyticsOptions::default();
+            repeat(count, || {
+                let report = state.analytics(black_box(now), &options);
+                report.summary.allocated + report.recommendations.len() as u64
+            })
+        }
+        "seat_replay_10_events" | "seat_apply_10_events" => {
+            let trail = trail(seat_shapes::trail(runs));
+            let start = trail.len() - 10 * runs;
+            let mut engine = SeatEngine::replay(&trail[..start]).expect("the trail replays");
+            let mut blocks = trail[start..].chunks(10);
+            if op == "seat_replay_10_events" {
+                repeat(count, || {
+                    let block = black_box(blocks.next().expect("ten events"));
+                    u64::from(engine.replay_onto(block).is_ok())
+                })
+            } else {
+                let (mut state, _) = engine.into_parts();
+                repeat(count, || {
+                    let block = black_box(blocks.next().expect("ten events"));
+                    block
+                        .iter()
+                        .map(|e| u64::from(state.apply(&e.change).is_ok()))
+                        .sum()
+                })
+            }
+        }
+        other => {
+            return Err(format!(
+                "unknown operation {other:?}; operations: {}",
+                OPERATIONS.join(" ")
+            )
+            .into());
+        }
+    };
+    Ok(sink)
 }
 
 /// Runs `op` `count` times and folds the results so none is optimised away.
