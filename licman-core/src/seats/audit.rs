@@ -386,7 +386,7 @@ impl SeatEngine {
     }
 
     fn seal(&mut self, changes: &[Change], cx: &Context<'_>) -> Vec<Event> {
-        let mut buf = Vec::new();
+        let mut buf = Vec::with_capacity(512);
         changes
             .iter()
             .map(|change| self.seal_one(change.clone(), cx, &mut buf))
@@ -420,23 +420,22 @@ impl SeatEngine {
     /// The pool, user and assignment a change concerns.
     fn subjects(&self, change: &Change) -> (Option<PoolId>, Option<UserId>, Option<AssignmentId>) {
         let assignment = change.assignment().cloned();
+        if let (Some(pool), Some(user)) = (change.pool(), change.user()) {
+            // A new assignment names both: nothing to look up.
+            return (Some(pool.clone()), Some(user.clone()), assignment);
+        }
         let from_assignment = assignment.as_ref().and_then(|a| self.state.assignment(a));
-        let lease = match change {
-            Change::LeaseRenewed { lease, .. }
-            | Change::LeaseReleased { lease, .. }
-            | Change::LeaseCulled { lease } => self.state.lease(lease),
-            _ => None,
-        };
-        let rule = match change {
-            Change::NoticeRecorded(n) => self.state.rule(&n.rule).map(|r| r.pool.clone()),
-            _ => None,
-        };
         let pool = change
             .pool()
             .cloned()
             .or_else(|| from_assignment.map(|a| a.pool.clone()))
-            .or_else(|| lease.map(|l| l.pool.clone()))
-            .or(rule);
+            .or_else(|| match change {
+                Change::LeaseRenewed { lease, .. }
+                | Change::LeaseReleased { lease, .. }
+                | Change::LeaseCulled { lease } => self.state.lease(lease).map(|l| l.pool.clone()),
+                Change::NoticeRecorded(n) => self.state.rule(&n.rule).map(|r| r.pool.clone()),
+                _ => None,
+            });
         let user = change
             .user()
             .cloned()

