@@ -1336,3 +1336,43 @@ fn a_stored_change_that_breaks_an_objects_own_rules_is_inconsistent() {
     );
     assert_eq!(state, before);
 }
+
+#[test]
+fn a_host_record_cannot_pass_for_a_change_of_seats() {
+    let mut state = SeatState::new();
+    let forged = Change::HostRecord {
+        action: "assignment.created".into(),
+        pool: None,
+        details: String::new(),
+    };
+    assert_eq!(
+        state.apply(&forged).unwrap_err().code(),
+        "inconsistent_state"
+    );
+    let fine = Change::HostRecord {
+        action: "pool.secret_read".into(),
+        pool: None,
+        details: "by ada".into(),
+    };
+    state.apply(&fine).unwrap();
+    let mut engine = SeatEngine::new();
+    let cx = Context::new(at(0), "ada");
+    assert_eq!(
+        engine
+            .record("Pool.Secret", None, "", &cx)
+            .unwrap_err()
+            .code(),
+        "invalid_value"
+    );
+    assert_eq!(
+        engine
+            .record("pool.secret_read", Some(pid("nope")), "", &cx)
+            .unwrap_err()
+            .code(),
+        "unknown_pool"
+    );
+    let event = engine
+        .record("pool.secret_read", None, "by ada", &cx)
+        .unwrap();
+    assert_eq!(SeatEngine::replay([&event]).unwrap(), engine);
+}

@@ -369,20 +369,40 @@ impl SeatEngine {
     }
 
     /// Records a [`Change::HostRecord`] (a secret read, an export) in the
-    /// trail.
+    /// trail. The action is a dotted lower-case name (`pool.secret_read`)
+    /// that is none of the engine's own actions, so a host record can never
+    /// pass for a change of seats; a pool it names must exist.
+    ///
+    /// ```
+    /// use licman_core::seats::*;
+    /// use licman_core::Timestamp;
+    /// let cx = Context::new(Timestamp::from_date(2026, 12, 1).unwrap(), "ada");
+    /// let mut engine = SeatEngine::new();
+    /// assert_eq!(engine.record("export.written", None, "42 rows", &cx)?.action(), "export.written");
+    /// assert_eq!(engine.record("assignment.created", None, "", &cx).unwrap_err().code(), "invalid_value");
+    /// # Ok::<(), Refusal>(())
+    /// ```
     pub fn record(
         &mut self,
         action: &str,
         pool: Option<PoolId>,
         details: &str,
         cx: &Context<'_>,
-    ) -> Event {
+    ) -> Result<Event, Refusal> {
+        crate::seats::validate::check_host_record(action, details)?;
+        if let Some(p) = &pool {
+            if self.state.pool(p).is_none() {
+                return Err(Refusal::UnknownPool {
+                    pool: p.as_str().into(),
+                });
+            }
+        }
         let change = Change::HostRecord {
             action: action.into(),
             pool,
             details: details.into(),
         };
-        self.seal_one(change, cx, &mut Vec::new())
+        Ok(self.seal_one(change, cx, &mut Vec::new()))
     }
 
     fn seal(&mut self, changes: &[Change], cx: &Context<'_>) -> Vec<Event> {

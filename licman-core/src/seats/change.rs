@@ -129,6 +129,34 @@ pub enum Change {
 }
 
 impl Change {
+    /// Every action the engine's own changes record, in declaration order.
+    pub const ENGINE_ACTIONS: &'static [&'static str] = &[
+        "pool.created",
+        "pool.updated",
+        "pool.archived",
+        "pool.deleted",
+        "pool.expired",
+        "user.created",
+        "user.updated",
+        "assignment.created",
+        "assignment.deallocated",
+        "assignment.reclaimed",
+        "assignment.expired",
+        "lease.out",
+        "lease.renewed",
+        "lease.released",
+        "lease.culled",
+        "incompatibility.created",
+        "incompatibility.deleted",
+        "rule.created",
+        "rule.updated",
+        "rule.deleted",
+        "link.created",
+        "link.updated",
+        "link.deleted",
+        "notice.sent",
+    ];
+
     /// The audit action's stable name (`pool.created`, `assignment.created`, …).
     ///
     /// ```
@@ -203,5 +231,46 @@ impl Change {
             Change::NoticeRecorded(n) => Some(&n.assignment),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seats::ids::{LeaseId, PoolId};
+
+    #[test]
+    fn engine_actions_list_every_changes_action_once() {
+        let p = || PoolId::new("p").unwrap_or_else(|_| unreachable!());
+        let l = || LeaseId::new("l").unwrap_or_else(|_| unreachable!());
+        let t = Timestamp::UNIX_EPOCH;
+        let some = [
+            Change::PoolArchived { pool: p(), at: t },
+            Change::PoolDeleted { pool: p() },
+            Change::PoolExpired { pool: p(), at: t },
+            Change::LeaseRenewed {
+                lease: l(),
+                expires_at: t,
+            },
+            Change::LeaseReleased {
+                lease: l(),
+                at: t,
+                linger_seconds: 0,
+            },
+            Change::LeaseCulled { lease: l() },
+        ];
+        for c in &some {
+            assert!(
+                Change::ENGINE_ACTIONS.contains(&c.action()),
+                "{}",
+                c.action()
+            );
+        }
+        let mut sorted = Change::ENGINE_ACTIONS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), Change::ENGINE_ACTIONS.len());
+        // One name per variant but the host's.
+        assert_eq!(Change::ENGINE_ACTIONS.len(), 24);
     }
 }

@@ -15,7 +15,9 @@ use crate::seats::model::{
     LicenseType, Notice, Pool, PoolStatus, ReclamationRule, User,
 };
 use crate::seats::refusal::Refusal;
-use crate::seats::validate::{check_link, check_pool, check_reason, check_rule, check_user};
+use crate::seats::validate::{
+    check_host_record, check_link, check_pool, check_reason, check_rule, check_user,
+};
 use crate::time::Timestamp;
 
 /// The hasher of every index: foldhash, seeded by the host.
@@ -412,6 +414,9 @@ impl SeatState {
             Change::LinkCreated(l) | Change::LinkUpdated(l) => {
                 check_link(l).map_err(|r| invalid(l.id.as_str(), r))?
             }
+            Change::HostRecord {
+                action, details, ..
+            } => check_host_record(action, details).map_err(|r| invalid(action, r))?,
             Change::IncompatibilityCreated(i) => {
                 check_reason(&i.reason).map_err(|r| invalid(i.id.as_str(), r))?
             }

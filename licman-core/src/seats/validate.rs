@@ -4,6 +4,7 @@
 
 use alloc::string::String;
 
+use crate::seats::change::Change;
 use crate::seats::model::{EntitlementLink, LeaseOptions, Pool, ReclamationRule, Trigger, User};
 use crate::seats::money::Money;
 use crate::seats::refusal::Refusal;
@@ -198,4 +199,21 @@ pub(crate) fn check_rule(rule: &ReclamationRule) -> Result<(), Refusal> {
 /// An entitlement link's own fields.
 pub(crate) fn check_link(link: &EntitlementLink) -> Result<(), Refusal> {
     check_name("entitlement", &link.entitlement, true)
+}
+
+/// A host record's action (a dotted lower-case name that is none of the
+/// engine's own actions) and details.
+pub(crate) fn check_host_record(action: &str, details: &str) -> Result<(), Refusal> {
+    let named = action.len() <= 64
+        && action.contains('.')
+        && action
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+    if !named || Change::ENGINE_ACTIONS.contains(&action) {
+        return Err(Refusal::invalid(
+            "action",
+            "a host action is a dotted lower-case name that is none of the engine's actions",
+        ));
+    }
+    check_text("details", details)
 }
