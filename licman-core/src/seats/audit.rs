@@ -431,7 +431,7 @@ impl SeatEngine {
         // be reported by replay as bad rather than pass.
         event.hash = event.compute_hash(buf).unwrap_or([0; 32]);
         self.head = ChainHead {
-            next_seq: event.seq + 1,
+            next_seq: event.seq.saturating_add(1),
             last_hash: event.hash,
         };
         event
@@ -518,7 +518,7 @@ impl SeatEngine {
                     refusal,
                 })?;
             self.head = ChainHead {
-                next_seq: event.seq + 1,
+                next_seq: event.seq.saturating_add(1),
                 last_hash: event.hash,
             };
         }
@@ -551,7 +551,7 @@ impl SeatEngine {
                 return Err(AuditError::BadHash { seq: event.seq });
             }
             head = ChainHead {
-                next_seq: event.seq + 1,
+                next_seq: event.seq.saturating_add(1),
                 last_hash: event.hash,
             };
         }

@@ -12,6 +12,11 @@ use crate::seats::ids::{
 use crate::seats::money::Money;
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
+const MONTHS_PER_YEAR: core::num::NonZeroU128 = match core::num::NonZeroU128::new(12) {
+    Some(n) => n,
+    None => core::num::NonZeroU128::MIN,
+};
+
 /// How often a pool's seats are paid for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -231,7 +236,7 @@ impl Pool {
     pub fn monthly_seat_cost(&self) -> Money {
         match self.billing {
             BillingPeriod::Monthly => self.seat_cost,
-            BillingPeriod::Annual => self.seat_cost.div_half_even(12),
+            BillingPeriod::Annual => self.seat_cost.div_half_even(MONTHS_PER_YEAR),
             BillingPeriod::Perpetual => Money::zero(self.seat_cost.currency()),
         }
     }
@@ -239,8 +244,9 @@ impl Pool {
     /// What the pool costs per month: every seat, used or not.
     pub fn monthly_cost(&self) -> Money {
         let seat = self.monthly_seat_cost();
+        // Saturating: a pool built by hand may exceed the engine's caps.
         Money::new(
-            seat.minor_units() * u128::from(self.capacity),
+            seat.minor_units().saturating_mul(u128::from(self.capacity)),
             seat.currency(),
         )
     }
@@ -249,7 +255,9 @@ impl Pool {
     pub fn one_time_cost(&self) -> Money {
         match self.billing {
             BillingPeriod::Perpetual => Money::new(
-                self.seat_cost.minor_units() * u128::from(self.capacity),
+                self.seat_cost
+                    .minor_units()
+                    .saturating_mul(u128::from(self.capacity)),
                 self.seat_cost.currency(),
             ),
             _ => Money::zero(self.seat_cost.currency()),

@@ -394,18 +394,22 @@ impl Money {
     /// ```
     /// use licman_core::seats::{Currency, Money};
     /// let m = |c| Money::new(c, Currency::USD);
-    /// assert_eq!(m(1000).div_half_even(12), m(83)); // 83.33…
-    /// assert_eq!(m(30).div_half_even(12), m(2)); // 2.5 → 2
-    /// assert_eq!(m(42).div_half_even(12), m(4)); // 3.5 → 4
+    /// let twelve = core::num::NonZeroU128::new(12).unwrap();
+    /// assert_eq!(m(1000).div_half_even(twelve), m(83)); // 83.33…
+    /// assert_eq!(m(30).div_half_even(twelve), m(2)); // 2.5 → 2
+    /// assert_eq!(m(42).div_half_even(twelve), m(4)); // 3.5 → 4
+    /// // No overflow at the extremes.
+    /// let max = core::num::NonZeroU128::MAX;
+    /// assert_eq!(m(u128::MAX).div_half_even(max), m(1));
+    /// assert_eq!(m(u128::MAX - 1).div_half_even(max), m(1));
     /// ```
-    pub fn div_half_even(self, divisor: u128) -> Money {
-        if divisor == 0 {
-            return self;
-        }
+    pub fn div_half_even(self, divisor: core::num::NonZeroU128) -> Money {
+        let divisor = divisor.get();
         let q = self.minor / divisor;
         let r = self.minor % divisor;
-        let twice = r * 2; // r < divisor ≤ u128::MAX/2 in every use (12)
-        let round_up = twice > divisor || (twice == divisor && q % 2 == 1);
+        // Compare r with divisor − r rather than 2r with divisor: no overflow.
+        let rest = divisor - r;
+        let round_up = r > rest || (r == rest && q % 2 == 1);
         Money {
             minor: q + u128::from(round_up),
             currency: self.currency,
