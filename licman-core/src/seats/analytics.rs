@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::seats::ids::PoolId;
 use crate::seats::model::{BillingPeriod, ExpiryPolicy, LicenseType, Pool, PoolStatus, Trigger};
 use crate::seats::money::{Currency, Money};
-use crate::seats::state::{Map, PoolEntry, SeatState};
+use crate::seats::state::{PoolEntry, PoolRow, SeatState};
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
 /// The inactivity threshold of `reclaim_opportunity` for a pool without an
@@ -395,7 +395,7 @@ impl SeatState {
         let mut vendors: BTreeMap<(&str, Currency), VendorSums> = BTreeMap::new();
         let mut expiring = Vec::new();
         let mut recommendations = Vec::new();
-        let mut reclaimable: Vec<(&PoolEntry, u32)> = Vec::new();
+        let mut reclaimable: Vec<(PoolRow, &PoolEntry, u32)> = Vec::new();
         let mut summary = AnalyticsSummary {
             pools: 0,
             archived_pools: 0,
@@ -409,9 +409,9 @@ impl SeatState {
         };
         // Pools in id order, so every list built from them is in order too
         // (sorting references, not the rows).
-        let mut entries: Vec<&PoolEntry> = self.pools.values().collect();
-        entries.sort_unstable_by(|a, b| a.pool.id.cmp(&b.pool.id));
-        for entry in entries {
+        let mut entries: Vec<(PoolRow, &PoolEntry)> = self.pools.iter().collect();
+        entries.sort_unstable_by(|a, b| a.1.pool.id.cmp(&b.1.pool.id));
+        for (row, entry) in entries {
             let pool = &entry.pool;
             let capacity = u64::from(pool.capacity);
             let allocated = entry.allocated_at(now, &self.leases);
@@ -492,7 +492,7 @@ impl SeatState {
             if status == PoolStatus::Active {
                 self.recommend(entry, now, allocated, days_left, &mut recommendations);
                 if pool.license_type == LicenseType::Named && !entry.seated.is_empty() {
-                    reclaimable.push((entry, self.inactivity_threshold(entry)));
+                    reclaimable.push((row, entry, self.inactivity_threshold(entry)));
                 }
             }
         }
@@ -633,7 +633,7 @@ impl SeatState {
     /// of the assignment.
     fn reclaim_opportunities(
         &self,
-        pools: &[(&PoolEntry, u32)],
+        pools: &[(PoolRow, &PoolEntry, u32)],
         now: Timestamp,
         out: &mut Vec<Recommendation>,
     ) {
@@ -644,23 +644,23 @@ impl SeatState {
         };
         // No cutoff: the threshold reaches back before the epoch, so no
         // one can have been inactive that long.
-        let Some(latest) = pools.iter().filter_map(|(_, t)| cutoff(*t)).max() else {
+        let Some(latest) = pools.iter().filter_map(|(_, _, t)| cutoff(*t)).max() else {
             return;
         };
         // Start from the users: one who was active after the latest cutoff
         // is active for every pool and costs nothing more; the others'
         // seats are found through their holdings, not by reading every seat.
-        let mut slots: Map<PoolId, (usize, Timestamp)> = self.new_map();
-        for (i, (entry, threshold)) in pools.iter().enumerate() {
-            if let Some(cut) = cutoff(*threshold) {
-                slots.insert(entry.pool.id.clone(), (i, cut));
+        let mut slots: Vec<Option<(usize, Timestamp)>> = vec![None; self.pools.rows_len()];
+        for (i, (row, _, threshold)) in pools.iter().enumerate() {
+            if let (Some(cut), Some(slot)) = (cutoff(*threshold), slots.get_mut(row.index())) {
+                *slot = Some((i, cut));
             }
         }
         let mut counts = vec![0u64; pools.len()];
         for holder in self.quiet_users(latest) {
             let activity = holder.user.last_activity;
             for seat in &holder.seats {
-                let Some(&(i, cut)) = slots.get(&seat.pool) else {
+                let Some(&Some((i, cut))) = slots.get(seat.pool.index()) else {
                     continue;
                 };
                 if crate::seats::reclamation::last_sign_of_life(activity, seat.assigned_at) <= cut {
@@ -668,7 +668,7 @@ impl SeatState {
                 }
             }
         }
-        for ((entry, threshold), inactive) in pools.iter().zip(counts) {
+        for ((_, entry, threshold), inactive) in pools.iter().zip(counts) {
             if inactive == 0 {
                 continue;
             }

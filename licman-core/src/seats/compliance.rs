@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::seats::analytics::{Percent, status_at};
 use crate::seats::ids::{AssignmentId, IncompatibilityId, PoolId, UserId};
 use crate::seats::model::{Assignment, ExpiryPolicy, LicenseType, Pool, PoolStatus, User};
-use crate::seats::state::{Map, PoolEntry, SeatState};
+use crate::seats::state::{Map, PoolEntry, SeatState, UserRow};
 use crate::time::Timestamp;
 
 /// Which pools and assignments a report covers; the default covers all.
@@ -244,9 +244,9 @@ impl SeatState {
 
         // Inactive users, usually few: one pass over the users, then a
         // probe of this map per seat.
-        let mut inactive_users: Map<&str, &User> = self.new_map();
-        for u in self.users().filter(|u| !u.active) {
-            inactive_users.insert(u.id.as_str(), u);
+        let mut inactive_users: Map<UserRow, &User> = self.new_map();
+        for (row, e) in self.users.iter().filter(|(_, e)| !e.user.active) {
+            inactive_users.insert(row, &e.user);
         }
 
         let mut pools = Vec::new();
@@ -283,12 +283,11 @@ impl SeatState {
                 None
             };
             for (user, seat) in seats.into_iter().flatten() {
-                let id = &seat.assignment;
-                let inactive = inactive_users.get(user.as_str()).copied();
+                let inactive = inactive_users.get(user).copied();
                 if !every_seat && inactive.is_none() {
                     continue;
                 }
-                let Some(a) = self.assignments.get(id) else {
+                let Some(a) = self.assignments.at(seat.assignment) else {
                     continue;
                 };
                 if !filter.active_during(a.assigned_at, now) {
@@ -387,7 +386,7 @@ impl SeatState {
                 let held = |e: &PoolEntry| {
                     e.seated
                         .get(user)
-                        .and_then(|s| self.assignments.get(&s.assignment))
+                        .and_then(|s| self.assignments.at(s.assignment))
                 };
                 let (Some(a), Some(b)) = (held(first), held(second)) else {
                     continue;
@@ -401,9 +400,9 @@ impl SeatState {
                     p,
                     a,
                     format!(
-                        "{user} holds seats of {} ({}, assignment {}) and {} ({}, assignment {}), \
+                        "{} holds seats of {} ({}, assignment {}) and {} ({}, assignment {}), \
                          incompatible under {}: {}",
-                        p.name, p.id, a.id, q.name, q.id, b.id, inc.id, inc.reason
+                        a.user, p.name, p.id, a.id, q.name, q.id, b.id, inc.id, inc.reason
                     ),
                 );
                 found.other_pool = Some(q.id.clone());

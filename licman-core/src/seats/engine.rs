@@ -18,7 +18,8 @@ use crate::seats::model::{
 };
 use crate::seats::reclamation::ReclamationPlan;
 use crate::seats::refusal::Refusal;
-use crate::seats::state::{PoolEntry, SeatState};
+use crate::seats::state::{PoolEntry, PoolRow, SeatState, UserRow};
+use crate::seats::table::Hashed;
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
 use crate::seats::validate::*;
@@ -85,6 +86,13 @@ fn assigned(a: Assignment) -> Outcome {
     one(Change::Assigned(a), Reply::Assignment(id))
 }
 
+/// A new assignment as decided, and the rows it goes in.
+pub(crate) struct Seating {
+    pub(crate) assignment: Assignment,
+    pub(crate) pool: PoolRow,
+    pub(crate) user: UserRow,
+}
+
 pub(crate) fn one(change: Change, reply: Reply) -> Outcome {
     Outcome {
         changes: alloc::vec![change],
@@ -130,6 +138,21 @@ impl SeatState {
                 reason,
             } => {
                 return self.bulk_reclaim(assignments, reason, now);
+            }
+            Command::Assign {
+                id,
+                pool,
+                user,
+                source,
+                notes,
+            } => {
+                // Decided and applied with the rows found once (the same
+                // `seat_assignment` that `apply` of the change runs).
+                check_text("notes", notes)?;
+                let hash = self.check_new_assignment_id(id)?;
+                let seating = self.decide_assign(id, pool, user, *source, None, notes, now)?;
+                self.seat_assignment(&seating.assignment, seating.pool, seating.user, hash)?;
+                return Ok(assigned(seating.assignment));
             }
             _ => {}
         }
@@ -231,8 +254,8 @@ impl SeatState {
             } => {
                 check_text("notes", notes)?;
                 self.check_new_assignment_id(id)?;
-                let a = self.decide_assign(id, pool, user, *source, None, notes, now)?;
-                Ok(assigned(a))
+                let seating = self.decide_assign(id, pool, user, *source, None, notes, now)?;
+                Ok(assigned(seating.assignment))
             }
             Command::Deallocate { assignment } => {
                 let a = self.active(assignment)?;
@@ -679,14 +702,16 @@ impl SeatState {
         Ok(one(Change::RuleUpdated(rule.clone()), Reply::Rule(rule.id)))
     }
 
-    fn check_new_assignment_id(&self, id: &AssignmentId) -> Result<(), Refusal> {
-        if self.assignments.contains_key(id) {
+    /// Refuses an assignment id in use; otherwise its hash, for adding it.
+    fn check_new_assignment_id(&self, id: &AssignmentId) -> Result<Hashed, Refusal> {
+        let hash = self.assignments.hash(id);
+        if self.assignments.row_hashed(hash, id).is_some() {
             return Err(Refusal::DuplicateId {
                 kind: "assignment",
                 id: id.as_str().into(),
             });
         }
-        Ok(())
+        Ok(hash)
     }
 
     fn active(&self, id: &AssignmentId) -> Result<&Assignment, Refusal> {
@@ -721,17 +746,19 @@ impl SeatState {
     }
 
     /// The first incompatible pool `who` holds a seat of at `now`.
+    /// (`seat_holder` is `who`'s row as a user, if they are one.)
     fn check_compatible(
         &self,
         entry: &PoolEntry,
         who: &str,
+        seat_holder: Option<UserRow>,
         now: Timestamp,
     ) -> Result<(), Refusal> {
         for (other, rule) in &entry.incompatible {
-            let Some(o) = self.pools.get(other) else {
+            let Some(o) = self.pools.at(*other) else {
                 continue;
             };
-            let holds = o.seated.contains_key(who)
+            let holds = seat_holder.is_some_and(|u| o.seated.contains_key(&u))
                 || o.leases
                     .get(who)
                     .and_then(|l| self.leases.get(l))
@@ -743,7 +770,7 @@ impl SeatState {
                     .map(|r| r.reason.clone())
                     .unwrap_or_default();
                 return Err(Refusal::Incompatible {
-                    pool: other.clone(),
+                    pool: o.pool.id.clone(),
                     pool_name: o.pool.name.clone(),
                     reason,
                 });
@@ -762,11 +789,21 @@ impl SeatState {
         entitlement: Option<&str>,
         notes: &str,
         now: Timestamp,
-    ) -> Result<Assignment, Refusal> {
-        let entry = self.entry(pool)?;
-        let u = self.user(user).ok_or_else(|| Refusal::UnknownUser {
-            user: user.as_str().into(),
+    ) -> Result<Seating, Refusal> {
+        let pool_row = self.pools.row(pool).ok_or_else(|| Refusal::UnknownPool {
+            pool: pool.as_str().into(),
         })?;
+        let entry = self
+            .pools
+            .at(pool_row)
+            .ok_or_else(|| Refusal::UnknownPool {
+                pool: pool.as_str().into(),
+            })?;
+        let unknown = || Refusal::UnknownUser {
+            user: user.as_str().into(),
+        };
+        let user_row = self.users.row(user).ok_or_else(unknown)?;
+        let u = &self.users.at(user_row).ok_or_else(unknown)?.user;
         if entry.pool.license_type != LicenseType::Named {
             return Err(Refusal::WrongLicenseType {
                 pool: pool.clone(),
@@ -779,13 +816,16 @@ impl SeatState {
                 user: user.as_str().into(),
             });
         }
-        if let Some(existing) = entry.seated.get(user) {
-            return Err(Refusal::AlreadyAssigned {
-                assignment: existing.assignment.clone(),
+        if let Some(existing) = entry.seated.get(&user_row) {
+            return Err(match self.assignments.at(existing.assignment) {
+                Some(a) => Refusal::AlreadyAssigned {
+                    assignment: a.id.clone(),
+                },
+                None => Refusal::inconsistent(alloc::format!("a seat of {user} has no assignment")),
             });
         }
         if !entry.incompatible.is_empty() {
-            self.check_compatible(entry, user.as_str(), now)?;
+            self.check_compatible(entry, user.as_str(), Some(user_row), now)?;
         }
         let allocated = entry.seated.len() as u64;
         if allocated >= u64::from(entry.pool.capacity) {
@@ -794,17 +834,21 @@ impl SeatState {
                 allocated,
             });
         }
-        Ok(Assignment {
-            id: id.clone(),
-            pool: pool.clone(),
-            user: user.clone(),
-            source,
-            entitlement: entitlement.map(String::from),
-            status: AssignmentStatus::Active,
-            assigned_at: now,
-            ended_at: None,
-            reason: None,
-            notes: String::from(notes),
+        Ok(Seating {
+            assignment: Assignment {
+                id: id.clone(),
+                pool: pool.clone(),
+                user: user.clone(),
+                source,
+                entitlement: entitlement.map(String::from),
+                status: AssignmentStatus::Active,
+                assigned_at: now,
+                ended_at: None,
+                reason: None,
+                notes: String::from(notes),
+            },
+            pool: pool_row,
+            user: user_row,
         })
     }
 
@@ -837,17 +881,16 @@ impl SeatState {
             let result = if !first {
                 Err(Refusal::DuplicateInRequest)
             } else {
-                self.check_new_assignment_id(&item.id).and_then(|()| {
+                self.check_new_assignment_id(&item.id).and_then(|hash| {
                     self.decide_assign(&item.id, pool, &item.user, source, None, notes, now)
+                        .map(|seating| (seating, hash))
                 })
             };
             results.push(match result {
-                Ok(a) => {
-                    let id = a.id.clone();
-                    let change = Change::Assigned(a);
-                    self.apply(&change)?;
-                    changes.push(change);
-                    Ok(id)
+                Ok((seating, hash)) => {
+                    self.seat_assignment(&seating.assignment, seating.pool, seating.user, hash)?;
+                    changes.push(Change::Assigned(seating.assignment));
+                    Ok(item.id.clone())
                 }
                 Err(refusal) => Err(refusal),
             });
@@ -994,7 +1037,7 @@ impl SeatState {
             });
         }
         if !entry.incompatible.is_empty() {
-            self.check_compatible(entry, holder.as_str(), now)?;
+            self.check_compatible(entry, holder.as_str(), self.users.row(holder.as_str()), now)?;
         }
         changes.extend(self.culls(entry, now));
         let held = entry.leases.len() as u64 - changes.len() as u64;
@@ -1043,8 +1086,11 @@ impl SeatState {
                 at: now,
             });
             if entry.pool.expiry_policy == ExpiryPolicy::RevokeAll {
-                let mut seated: Vec<&AssignmentId> =
-                    entry.seated.values().map(|seat| &seat.assignment).collect();
+                let mut seated: Vec<&AssignmentId> = entry
+                    .seated
+                    .values()
+                    .filter_map(|seat| self.assignments.at(seat.assignment).map(|a| &a.id))
+                    .collect();
                 seated.sort();
                 changes.extend(seated.into_iter().map(|a| Change::AssignmentExpired {
                     assignment: a.clone(),
@@ -1091,7 +1137,7 @@ impl SeatState {
             .collect();
         links.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
         for link in links {
-            if let Ok(a) = self.decide_assign(
+            if let Ok(seating) = self.decide_assign(
                 id,
                 &link.pool,
                 user,
@@ -1100,7 +1146,7 @@ impl SeatState {
                 "",
                 now,
             ) {
-                return Ok(assigned(a));
+                return Ok(assigned(seating.assignment));
             }
         }
         Err(Refusal::NoLinkedSeat {

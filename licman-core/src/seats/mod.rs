@@ -53,6 +53,7 @@ pub mod money;
 pub mod reclamation;
 pub mod refusal;
 pub mod state;
+mod table;
 mod validate;
 
 pub use analytics::{

@@ -5,6 +5,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 use core::time::Duration;
 use serde::Serialize;
@@ -138,9 +139,15 @@ impl SeatState {
         // some rule could find them (in a lifecycle state a rule names, or
         // quiet long enough for the shortest threshold less the longest
         // notice), and then only their seats in the rules' pools.
-        let mut by_pool: Map<PoolId, Vec<usize>> = self.new_map();
+        let mut by_pool: Vec<Vec<usize>> = vec![Vec::new(); self.pools.rows_len()];
         for (i, rule) in chosen.iter().enumerate() {
-            by_pool.entry(rule.pool.clone()).or_default().push(i);
+            if let Some(rules) = self
+                .pools
+                .row(&rule.pool)
+                .and_then(|r| by_pool.get_mut(r.index()))
+            {
+                rules.push(i);
+            }
         }
         let mut quiet_before: Option<Timestamp> = None;
         let mut states: Vec<&str> = Vec::new();
@@ -179,10 +186,9 @@ impl SeatState {
                 continue;
             }
             for seat in &holder.seats {
-                let Some(rules) = by_pool.get(&seat.pool) else {
+                let Some(rules) = by_pool.get(seat.pool.index()).filter(|r| !r.is_empty()) else {
                     continue;
                 };
-                let id = &seat.assignment;
                 for &i in rules {
                     let rule = chosen[i];
                     let reclaim = match &rule.trigger {
@@ -196,12 +202,15 @@ impl SeatState {
                             }
                             let notice = self
                                 .notices
-                                .get(id)
+                                .get(&seat.assignment)
                                 .and_then(|ns| ns.iter().find(|n| n.rule == rule.id))
                                 .filter(|n| n.noticed_at >= last);
                             match notice {
                                 Some(n) => now >= due.max(n.noticed_at.saturating_add(notify)),
                                 None => {
+                                    let Some(id) = self.assignment_id_at(seat.assignment) else {
+                                        continue;
+                                    };
                                     found[i].0.push(PlannedNotice {
                                         rule: rule.id.clone(),
                                         pool: rule.pool.clone(),
@@ -217,7 +226,9 @@ impl SeatState {
                         }
                     };
                     if reclaim {
-                        found[i].1.push((id, &user.id));
+                        if let Some(id) = self.assignment_id_at(seat.assignment) {
+                            found[i].1.push((id, &user.id));
+                        }
                     }
                 }
             }
@@ -226,9 +237,11 @@ impl SeatState {
         // two rules would reclaim goes to the first.
         let mut reclaimed: Map<&AssignmentId, ()> = self.new_map();
         for (rule, (mut notices, mut due_now)) in chosen.iter().zip(found) {
-            notices.sort_by(|a, b| a.assignment.cmp(&b.assignment));
+            // (An assignment is found at most once per rule: no ties.)
+            notices.sort_unstable_by(|a, b| a.assignment.cmp(&b.assignment));
             plan.notices.extend(notices);
-            due_now.sort();
+            due_now.sort_unstable();
+            let reason = format!("rule:{}", rule.id);
             for (id, user) in due_now {
                 if reclaimed.insert(id, ()).is_none() {
                     plan.reclaims.push(PlannedReclaim {
@@ -236,7 +249,7 @@ impl SeatState {
                         pool: rule.pool.clone(),
                         assignment: id.clone(),
                         user: user.clone(),
-                        reason: format!("rule:{}", rule.id),
+                        reason: reason.clone(),
                     });
                 }
             }

@@ -15,6 +15,7 @@ use crate::seats::model::{
     LicenseType, Notice, Pool, PoolStatus, ReclamationRule, User,
 };
 use crate::seats::refusal::Refusal;
+use crate::seats::table::{Hashed, Keyed, Row, Table};
 use crate::seats::validate::{
     check_host_record, check_link, check_pool, check_reason, check_rule, check_user,
 };
@@ -24,40 +25,66 @@ use crate::time::Timestamp;
 pub(crate) type Hasher = foldhash::fast::FixedState;
 pub(crate) type Map<K, V> = hashbrown::HashMap<K, V, Hasher>;
 
-/// An active assignment as its pool's index keeps it: the id and the
+impl Keyed<PoolId> for PoolEntry {
+    fn key(&self) -> &PoolId {
+        &self.pool.id
+    }
+}
+
+impl Keyed<UserId> for UserEntry {
+    fn key(&self) -> &UserId {
+        &self.user.id
+    }
+}
+
+impl Keyed<AssignmentId> for Assignment {
+    fn key(&self) -> &AssignmentId {
+        &self.id
+    }
+}
+
+/// A pool's row in the state.
+pub(crate) type PoolRow = Row<PoolEntry>;
+/// A user's row in the state.
+pub(crate) type UserRow = Row<UserEntry>;
+/// An assignment's row in the state.
+pub(crate) type AssignmentRow = Row<Assignment>;
+
+/// An active assignment as its pool's index keeps it: the row and the
 /// assignment time, which is all reclamation and analytics need to judge a
 /// seat without reading the assignment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Seat {
-    pub(crate) assignment: AssignmentId,
+    pub(crate) assignment: AssignmentRow,
     pub(crate) assigned_at: Timestamp,
 }
 
 /// A seat as its holder's entry keeps it.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct HeldSeat {
-    pub(crate) pool: PoolId,
-    pub(crate) assignment: AssignmentId,
+    pub(crate) pool: PoolRow,
+    pub(crate) assignment: AssignmentRow,
     pub(crate) assigned_at: Timestamp,
 }
 
 /// A user with the seats they hold (active assignments), so that work
 /// about inactive users (reclamation, analytics) starts from the users and
 /// visits only their seats.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct UserEntry {
     pub(crate) user: User,
     pub(crate) seats: Vec<HeldSeat>,
 }
 
-impl PartialEq for UserEntry {
-    fn eq(&self, other: &Self) -> bool {
-        let sorted = |v: &[HeldSeat]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        self.user == other.user && sorted(&self.seats) == sorted(&other.seats)
+/// A copy with the same room for seats as the original.
+impl Clone for UserEntry {
+    fn clone(&self) -> Self {
+        let mut seats = Vec::with_capacity(self.seats.capacity());
+        seats.extend_from_slice(&self.seats);
+        UserEntry {
+            user: self.user.clone(),
+            seats,
+        }
     }
 }
 
@@ -66,40 +93,14 @@ impl PartialEq for UserEntry {
 pub(crate) struct PoolEntry {
     pub(crate) pool: Pool,
     /// Active assignments by user.
-    pub(crate) seated: Map<UserId, Seat>,
+    pub(crate) seated: Map<UserRow, Seat>,
     /// Leases that may hold a seat (out, or released and lingering) by
     /// holder; dead ones leave when culled.
     pub(crate) leases: Map<HolderId, LeaseId>,
     /// Incompatible pools and the rule for each.
-    pub(crate) incompatible: Vec<(PoolId, IncompatibilityId)>,
+    pub(crate) incompatible: Vec<(PoolRow, IncompatibilityId)>,
     pub(crate) rules: Vec<RuleId>,
     pub(crate) links: Vec<LinkId>,
-}
-
-impl PartialEq for PoolEntry {
-    fn eq(&self, other: &Self) -> bool {
-        let sorted = |v: &[(PoolId, IncompatibilityId)]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        let ids = |v: &[RuleId]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        let links = |v: &[LinkId]| {
-            let mut v = v.to_vec();
-            v.sort();
-            v
-        };
-        self.pool == other.pool
-            && self.seated == other.seated
-            && self.leases == other.leases
-            && sorted(&self.incompatible) == sorted(&other.incompatible)
-            && ids(&self.rules) == ids(&other.rules)
-            && links(&self.links) == links(&other.links)
-    }
 }
 
 impl PoolEntry {
@@ -124,6 +125,9 @@ impl PoolEntry {
 /// loading only what one command decides on) [`SeatState::apply`] the
 /// `*Created` changes of the rows it loaded.
 ///
+/// Two states are equal when they hold the same things, whatever order
+/// they were loaded in.
+///
 /// ```
 /// use licman_core::seats::*;
 /// use licman_core::Timestamp;
@@ -135,10 +139,11 @@ impl PoolEntry {
 /// ```
 #[derive(Clone, Debug)]
 pub struct SeatState {
-    pub(crate) pools: Map<PoolId, PoolEntry>,
+    pub(crate) pools: Table<PoolId, PoolEntry>,
     pub(crate) pool_names: Map<String, PoolId>,
-    pub(crate) users: Map<UserId, UserEntry>,
-    pub(crate) assignments: Map<AssignmentId, Assignment>,
+    pub(crate) users: Table<UserId, UserEntry>,
+    /// Every assignment, active or ended (they are never removed).
+    pub(crate) assignments: Table<AssignmentId, Assignment>,
     pub(crate) leases: Map<LeaseId, Lease>,
     pub(crate) incompatibilities: Map<IncompatibilityId, Incompatibility>,
     pub(crate) rules: Map<RuleId, ReclamationRule>,
@@ -146,24 +151,47 @@ pub struct SeatState {
     /// (user, entitlement) → the active assignment it allocated.
     pub(crate) grants: Map<(UserId, String), AssignmentId>,
     /// Active assignment → the notices rules recorded for it.
-    pub(crate) notices: Map<AssignmentId, Vec<Notice>>,
+    pub(crate) notices: Map<AssignmentRow, Vec<Notice>>,
     /// Every user by last activity (never active first), so that the users
     /// quiet since a time are a range, not a scan of everyone.
-    pub(crate) by_activity: BTreeSet<(Timestamp, UserId)>,
+    pub(crate) by_activity: BTreeSet<(Timestamp, UserRow)>,
 }
 
 impl PartialEq for SeatState {
     fn eq(&self, other: &Self) -> bool {
-        self.pools == other.pools
-            && self.pool_names == other.pool_names
-            && self.users == other.users
-            && self.assignments == other.assignments
+        self.pool_names == other.pool_names
             && self.leases == other.leases
             && self.incompatibilities == other.incompatibilities
             && self.rules == other.rules
             && self.links == other.links
             && self.grants == other.grants
-            && self.notices == other.notices
+            && self.assignments.len() == other.assignments.len()
+            && self
+                .assignments
+                .values()
+                .all(|a| other.assignments.get(&a.id) == Some(a))
+            && self.users.len() == other.users.len()
+            && self.users.values().all(|e| {
+                other
+                    .users
+                    .get(&e.user.id)
+                    .is_some_and(|o| o.user == e.user && self.held(e) == other.held(o))
+            })
+            && self.pools.len() == other.pools.len()
+            && self.pools.values().all(|e| {
+                other
+                    .pools
+                    .get(&e.pool.id)
+                    .is_some_and(|o| self.same_pool_entry(e, other, o))
+            })
+            && self.notices.len() == other.notices.len()
+            && self.notices.iter().all(|(row, notices)| {
+                self.assignments
+                    .at(*row)
+                    .and_then(|a| other.assignments.row(&a.id))
+                    .and_then(|r| other.notices.get(&r))
+                    == Some(notices)
+            })
     }
 }
 
@@ -183,6 +211,81 @@ fn quiet_since(user: &User) -> Timestamp {
 
 fn map<K, V>(hasher: &Hasher) -> Map<K, V> {
     Map::with_hasher(hasher.clone())
+}
+
+/// Comparison helpers: what a row refers to, by id.
+impl SeatState {
+    fn pool_id_at(&self, row: PoolRow) -> Option<&PoolId> {
+        self.pools.at(row).map(|e| &e.pool.id)
+    }
+
+    fn user_id_at(&self, row: UserRow) -> Option<&UserId> {
+        self.users.at(row).map(|e| &e.user.id)
+    }
+
+    pub(crate) fn assignment_id_at(&self, row: AssignmentRow) -> Option<&AssignmentId> {
+        self.assignments.at(row).map(|a| &a.id)
+    }
+
+    /// A user's seats by id, sorted.
+    fn held(&self, e: &UserEntry) -> Vec<(Option<&PoolId>, Option<&AssignmentId>, Timestamp)> {
+        let mut v: Vec<_> = e
+            .seats
+            .iter()
+            .map(|s| {
+                (
+                    self.pool_id_at(s.pool),
+                    self.assignment_id_at(s.assignment),
+                    s.assigned_at,
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn same_pool_entry(&self, e: &PoolEntry, other: &SeatState, o: &PoolEntry) -> bool {
+        let seated = |state: &SeatState, entry: &PoolEntry| {
+            let mut v: Vec<_> = entry
+                .seated
+                .iter()
+                .map(|(u, s)| {
+                    (
+                        state.user_id_at(*u).cloned(),
+                        state.assignment_id_at(s.assignment).cloned(),
+                        s.assigned_at,
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let incompatible = |state: &SeatState, entry: &PoolEntry| {
+            let mut v: Vec<_> = entry
+                .incompatible
+                .iter()
+                .map(|(p, id)| (state.pool_id_at(*p).cloned(), id.clone()))
+                .collect();
+            v.sort();
+            v
+        };
+        let sorted = |v: &[RuleId]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        let links = |v: &[LinkId]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v
+        };
+        e.pool == o.pool
+            && e.leases == o.leases
+            && sorted(&e.rules) == sorted(&o.rules)
+            && links(&e.links) == links(&o.links)
+            && seated(self, e) == seated(other, o)
+            && incompatible(self, e) == incompatible(other, o)
+    }
 }
 
 impl SeatState {
@@ -205,10 +308,10 @@ impl SeatState {
     pub fn with_hash_seed(seed: u64) -> SeatState {
         let h = Hasher::with_seed(seed);
         SeatState {
-            pools: map(&h),
+            pools: Table::with_hasher(&h),
             pool_names: map(&h),
-            users: map(&h),
-            assignments: map(&h),
+            users: Table::with_hasher(&h),
+            assignments: Table::with_hasher(&h),
             leases: map(&h),
             incompatibilities: map(&h),
             rules: map(&h),
@@ -220,7 +323,7 @@ impl SeatState {
     }
 
     pub(crate) fn hasher(&self) -> &Hasher {
-        self.pools.hasher()
+        self.pool_names.hasher()
     }
 
     pub(crate) fn new_map<K, V>(&self) -> Map<K, V> {
@@ -260,12 +363,18 @@ impl SeatState {
     }
 
     /// The users last active at or before `time` (or never), with the pools
-    /// they hold seats of, quietest first.
+    /// they hold seats of, in row order: the range of the activity index,
+    /// sorted by row, so that the rows are read front to back rather than
+    /// at random.
     pub(crate) fn quiet_users(&self, time: Timestamp) -> impl Iterator<Item = &UserEntry> + '_ {
-        self.by_activity
+        let mut rows: Vec<UserRow> = self
+            .by_activity
             .iter()
             .take_while(move |(t, _)| *t <= time)
-            .filter_map(|(_, id)| self.users.get(id))
+            .map(|(_, row)| *row)
+            .collect();
+        rows.sort_unstable();
+        rows.into_iter().filter_map(|row| self.users.at(row))
     }
 
     /// A user by id.
@@ -290,8 +399,9 @@ impl SeatState {
 
     /// The user's active assignment in the pool.
     pub fn active_assignment(&self, pool: &PoolId, user: &UserId) -> Option<&Assignment> {
-        let seat = self.pools.get(pool)?.seated.get(user)?;
-        self.assignments.get(&seat.assignment)
+        let user = self.users.row(user)?;
+        let seat = self.pools.get(pool)?.seated.get(&user)?;
+        self.assignments.at(seat.assignment)
     }
 
     /// The active assignments of a pool, in no particular order.
@@ -303,7 +413,7 @@ impl SeatState {
             .get(pool)
             .into_iter()
             .flat_map(|e| e.seated.values())
-            .filter_map(|seat| self.assignments.get(&seat.assignment))
+            .filter_map(|seat| self.assignments.at(seat.assignment))
     }
 
     /// A lease by id.
@@ -335,7 +445,8 @@ impl SeatState {
     /// The incompatibility between two pools, whichever way round.
     pub fn incompatibility_between(&self, a: &PoolId, b: &PoolId) -> Option<&Incompatibility> {
         let entry = self.pools.get(a)?;
-        let (_, id) = entry.incompatible.iter().find(|(other, _)| other == b)?;
+        let b = self.pools.row(b)?;
+        let (_, id) = entry.incompatible.iter().find(|(other, _)| *other == b)?;
         self.incompatibilities.get(id)
     }
 
@@ -370,7 +481,7 @@ impl SeatState {
     /// The notice a rule recorded for an active assignment.
     pub fn notice(&self, rule: &RuleId, assignment: &AssignmentId) -> Option<&Notice> {
         self.notices
-            .get(assignment)?
+            .get(&self.assignments.row(assignment)?)?
             .iter()
             .find(|n| &n.rule == rule)
     }
@@ -430,7 +541,6 @@ impl SeatState {
                 if self.pool_names.contains_key(pool.name.as_str()) {
                     return Err(bad("pool name taken:", &pool.name));
                 }
-                self.pool_names.insert(pool.name.clone(), pool.id.clone());
                 let entry = PoolEntry {
                     pool: pool.clone(),
                     seated: self.new_map(),
@@ -439,7 +549,10 @@ impl SeatState {
                     rules: Vec::new(),
                     links: Vec::new(),
                 };
-                self.pools.insert(pool.id.clone(), entry);
+                if self.pools.insert_new(entry).is_none() {
+                    return Err(bad("no room for pool", pool.id.as_str()));
+                }
+                self.pool_names.insert(pool.name.clone(), pool.id.clone());
             }
             Change::PoolUpdated(pool) => {
                 if let Some(holder) = self.pool_names.get(pool.name.as_str()) {
@@ -481,7 +594,7 @@ impl SeatState {
                 self.pool_names.remove(entry.pool.name.as_str());
                 for (other, id) in &entry.incompatible {
                     self.incompatibilities.remove(id);
-                    if let Some(o) = self.pools.get_mut(other) {
+                    if let Some(o) = self.pools.at_mut(*other) {
                         o.incompatible.retain(|(_, i)| i != id);
                     }
                 }
@@ -502,81 +615,40 @@ impl SeatState {
                 if self.users.contains_key(&user.id) {
                     return Err(bad("user exists:", user.id.as_str()));
                 }
-                self.by_activity
-                    .insert((quiet_since(user), user.id.clone()));
-                self.users.insert(
-                    user.id.clone(),
-                    UserEntry {
-                        user: user.clone(),
-                        seats: Vec::new(),
-                    },
-                );
+                let entry = UserEntry {
+                    user: user.clone(),
+                    seats: Vec::new(),
+                };
+                let Some(row) = self.users.insert_new(entry) else {
+                    return Err(bad("no room for user", user.id.as_str()));
+                };
+                self.by_activity.insert((quiet_since(user), row));
             }
             Change::UserUpdated(user) => {
+                let row = self
+                    .users
+                    .row(&user.id)
+                    .ok_or_else(|| bad("no user", user.id.as_str()))?;
                 let slot = self
                     .users
-                    .get_mut(&user.id)
+                    .at_mut(row)
                     .ok_or_else(|| bad("no user", user.id.as_str()))?;
                 let before = quiet_since(&slot.user);
-                if before != quiet_since(user) {
-                    self.by_activity.remove(&(before, user.id.clone()));
-                    self.by_activity
-                        .insert((quiet_since(user), user.id.clone()));
-                }
                 slot.user = user.clone();
+                if before != quiet_since(user) {
+                    self.by_activity.remove(&(before, row));
+                    self.by_activity.insert((quiet_since(user), row));
+                }
             }
             Change::Assigned(a) => {
-                if a.status != AssignmentStatus::Active {
-                    return Err(bad("assignment not active:", a.id.as_str()));
-                }
-                let Some(holder) = self.users.get_mut(&a.user) else {
+                let Some(user) = self.users.row(&a.user) else {
                     return Err(bad("no user", a.user.as_str()));
                 };
-                // (The pool's vacant seat entry below proves the user holds
-                // none there, so their list needs no scan.)
-                let grant = match &a.entitlement {
-                    Some(e) => {
-                        let key = (a.user.clone(), e.clone());
-                        if self.grants.contains_key(&key) {
-                            return Err(bad("entitlement granted twice:", e));
-                        }
-                        Some(key)
-                    }
-                    None => None,
+                let Some(pool) = self.pools.row(&a.pool) else {
+                    return Err(bad("no pool", a.pool.as_str()));
                 };
-                let entry = self
-                    .pools
-                    .get_mut(&a.pool)
-                    .ok_or_else(|| bad("no pool", a.pool.as_str()))?;
-                if entry.pool.license_type != LicenseType::Named {
-                    return Err(bad("assignment in a concurrent pool:", a.id.as_str()));
-                }
-                // One hash per map: both slots are found (and checked free)
-                // before either is filled.
-                let hashbrown::hash_map::Entry::Vacant(seat) = entry.seated.entry(a.user.clone())
-                else {
-                    return Err(bad("seated twice:", a.user.as_str()));
-                };
-                let hashbrown::hash_map::Entry::Vacant(slot) = self.assignments.entry(a.id.clone())
-                else {
-                    return Err(bad("assignment exists:", a.id.as_str()));
-                };
-                if holder.seats.capacity() == 0 {
-                    holder.seats.reserve_exact(4);
-                }
-                holder.seats.push(HeldSeat {
-                    pool: a.pool.clone(),
-                    assignment: a.id.clone(),
-                    assigned_at: a.assigned_at,
-                });
-                seat.insert(Seat {
-                    assignment: a.id.clone(),
-                    assigned_at: a.assigned_at,
-                });
-                slot.insert(a.clone());
-                if let Some(key) = grant {
-                    self.grants.insert(key, a.id.clone());
-                }
+                let hash = self.assignments.hash(&a.id);
+                self.seat_assignment(a, pool, user, hash)?;
             }
             Change::Deallocated { assignment, at } => {
                 self.end_assignment(assignment, AssignmentStatus::Released, *at, None)?;
@@ -672,12 +744,17 @@ impl SeatState {
                 {
                     return Err(bad("bad incompatibility", inc.id.as_str()));
                 }
+                let (Some(row_a), Some(row_b)) =
+                    (self.pools.row(&inc.pool_a), self.pools.row(&inc.pool_b))
+                else {
+                    return Err(bad("bad incompatibility", inc.id.as_str()));
+                };
                 self.entry_mut(&inc.pool_a)?
                     .incompatible
-                    .push((inc.pool_b.clone(), inc.id.clone()));
+                    .push((row_b, inc.id.clone()));
                 self.entry_mut(&inc.pool_b)?
                     .incompatible
-                    .push((inc.pool_a.clone(), inc.id.clone()));
+                    .push((row_a, inc.id.clone()));
                 self.incompatibilities.insert(inc.id.clone(), inc.clone());
             }
             Change::IncompatibilityDeleted { id } => {
@@ -748,18 +825,81 @@ impl SeatState {
                 }
             }
             Change::NoticeRecorded(notice) => {
-                let active = self
-                    .assignments
-                    .get(&notice.assignment)
+                let row = self.assignments.row(&notice.assignment);
+                let active = row
+                    .and_then(|r| self.assignments.at(r))
                     .is_some_and(|a| a.status == AssignmentStatus::Active);
-                if !active || !self.rules.contains_key(&notice.rule) {
+                let (Some(row), true) = (row, active && self.rules.contains_key(&notice.rule))
+                else {
                     return Err(bad("notice for nothing:", notice.assignment.as_str()));
-                }
-                let notices = self.notices.entry(notice.assignment.clone()).or_default();
+                };
+                let notices = self.notices.entry(row).or_default();
                 notices.retain(|n| n.rule != notice.rule);
                 notices.push(notice.clone());
             }
             Change::HostRecord { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// Adds an active assignment of `user` (its row) in `pool` (its row),
+    /// `hash` being its id's: how [`SeatState::apply`] of `Assigned` and
+    /// the engine's own assigns (which found the rows deciding) both do it.
+    /// Refused as `inconsistent_state`, changing nothing, if the seat or
+    /// the id is taken, the pool is concurrent or the grant is made.
+    pub(crate) fn seat_assignment(
+        &mut self,
+        a: &Assignment,
+        pool: PoolRow,
+        user: UserRow,
+        hash: Hashed,
+    ) -> Result<(), Refusal> {
+        let bad = |what: &str, id: &str| Refusal::inconsistent(alloc::format!("{what} {id}"));
+        if a.status != AssignmentStatus::Active {
+            return Err(bad("assignment not active:", a.id.as_str()));
+        }
+        let grant = match &a.entitlement {
+            Some(e) => {
+                let key = (a.user.clone(), e.clone());
+                if self.grants.contains_key(&key) {
+                    return Err(bad("entitlement granted twice:", e));
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        let entry = self
+            .pools
+            .at_mut(pool)
+            .ok_or_else(|| bad("no pool", a.pool.as_str()))?;
+        if entry.pool.license_type != LicenseType::Named {
+            return Err(bad("assignment in a concurrent pool:", a.id.as_str()));
+        }
+        // The seat's slot is found (and checked free) before the
+        // assignment's row is added, and filled after. (The vacant slot
+        // proves the user holds no seat there, so their list needs no scan.)
+        let hashbrown::hash_map::Entry::Vacant(seat) = entry.seated.entry(user) else {
+            return Err(bad("seated twice:", a.user.as_str()));
+        };
+        let Some(row) = self.assignments.insert_hashed(hash, a.clone()) else {
+            return Err(bad("assignment exists:", a.id.as_str()));
+        };
+        seat.insert(Seat {
+            assignment: row,
+            assigned_at: a.assigned_at,
+        });
+        if let Some(holder) = self.users.at_mut(user) {
+            if holder.seats.capacity() == 0 {
+                holder.seats.reserve_exact(4);
+            }
+            holder.seats.push(HeldSeat {
+                pool,
+                assignment: row,
+                assigned_at: a.assigned_at,
+            });
+        }
+        if let Some(key) = grant {
+            self.grants.insert(key, a.id.clone());
         }
         Ok(())
     }
@@ -771,9 +911,13 @@ impl SeatState {
         at: Timestamp,
         reason: Option<&String>,
     ) -> Result<(), Refusal> {
+        let row = self
+            .assignments
+            .row(id)
+            .ok_or_else(|| Refusal::inconsistent(alloc::format!("no assignment {id}")))?;
         let a = self
             .assignments
-            .get_mut(id)
+            .at_mut(row)
             .ok_or_else(|| Refusal::inconsistent(alloc::format!("no assignment {id}")))?;
         if a.status != AssignmentStatus::Active {
             return Err(Refusal::inconsistent(alloc::format!(
@@ -785,17 +929,18 @@ impl SeatState {
         if reason.is_some() {
             a.reason = reason.cloned();
         }
-        if let Some(entry) = self.pools.get_mut(&a.pool) {
-            entry.seated.remove(&a.user);
+        let user_row = self.users.row(&a.user);
+        if let (Some(entry), Some(u)) = (self.pools.get_mut(&a.pool), user_row) {
+            entry.seated.remove(&u);
         }
-        if let Some(holder) = self.users.get_mut(&a.user) {
-            holder.seats.retain(|s| s.pool != a.pool);
+        if let Some(holder) = user_row.and_then(|u| self.users.at_mut(u)) {
+            holder.seats.retain(|s| s.assignment != row);
         }
         if let Some(e) = &a.entitlement {
             self.grants.remove(&(a.user.clone(), e.clone()));
         }
         if !self.notices.is_empty() {
-            self.notices.remove(id);
+            self.notices.remove(&row);
         }
         Ok(())
     }
