@@ -203,7 +203,7 @@ impl SeatState {
                 let leased = entry
                     .leases
                     .values()
-                    .filter(|id| self.leases.get(*id).is_some_and(|l| l.holds_seat_at(now)))
+                    .filter(|row| self.leases.at(**row).is_some_and(|l| l.holds_seat_at(now)))
                     .count() as u64;
                 let allocated = entry.seated.len() as u64 + leased;
                 if allocated > 0 {
@@ -761,7 +761,7 @@ impl SeatState {
             let holds = seat_holder.is_some_and(|u| o.seated.contains_key(&u))
                 || o.leases
                     .get(who)
-                    .and_then(|l| self.leases.get(l))
+                    .and_then(|row| self.leases.at(*row))
                     .is_some_and(|l| l.holds_seat_at(now));
             if holds {
                 let reason = self
@@ -960,7 +960,9 @@ impl SeatState {
         let mut dead: Vec<&LeaseId> = entry
             .leases
             .values()
-            .filter(|id| self.leases.get(*id).is_none_or(|l| !l.holds_seat_at(now)))
+            .filter_map(|row| self.leases.at(*row))
+            .filter(|l| !l.holds_seat_at(now))
+            .map(|l| &l.id)
             .collect();
         dead.sort();
         dead.into_iter()
@@ -989,7 +991,7 @@ impl SeatState {
         let existing = entry
             .leases
             .get(holder)
-            .and_then(|l| self.leases.get(l))
+            .and_then(|row| self.leases.at(*row))
             .filter(|l| l.holds_seat_at(now));
         if let Some(existing) = existing {
             if existing.status == LeaseStatus::Out {
@@ -1096,7 +1098,11 @@ impl SeatState {
                     assignment: a.clone(),
                     at: now,
                 }));
-                let mut leases: Vec<&LeaseId> = entry.leases.values().collect();
+                let mut leases: Vec<&LeaseId> = entry
+                    .leases
+                    .values()
+                    .filter_map(|row| self.leases.at(*row).map(|l| &l.id))
+                    .collect();
                 leases.sort();
                 changes.extend(
                     leases

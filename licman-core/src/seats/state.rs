@@ -37,6 +37,12 @@ impl Keyed<UserId> for UserEntry {
     }
 }
 
+impl Keyed<LeaseId> for Lease {
+    fn key(&self) -> &LeaseId {
+        &self.id
+    }
+}
+
 impl Keyed<AssignmentId> for Assignment {
     fn key(&self) -> &AssignmentId {
         &self.id
@@ -49,6 +55,8 @@ pub(crate) type PoolRow = Row<PoolEntry>;
 pub(crate) type UserRow = Row<UserEntry>;
 /// An assignment's row in the state.
 pub(crate) type AssignmentRow = Row<Assignment>;
+/// A lease's row in the state.
+pub(crate) type LeaseRow = Row<Lease>;
 
 /// An active assignment as its pool's index keeps it: the row and the
 /// assignment time, which is all reclamation and analytics need to judge a
@@ -96,7 +104,7 @@ pub(crate) struct PoolEntry {
     pub(crate) seated: Map<UserRow, Seat>,
     /// Leases that may hold a seat (out, or released and lingering) by
     /// holder; dead ones leave when culled.
-    pub(crate) leases: Map<HolderId, LeaseId>,
+    pub(crate) leases: Map<HolderId, LeaseRow>,
     /// Incompatible pools and the rule for each.
     pub(crate) incompatible: Vec<(PoolRow, IncompatibilityId)>,
     pub(crate) rules: Vec<RuleId>,
@@ -106,13 +114,13 @@ pub(crate) struct PoolEntry {
 impl PoolEntry {
     /// Seats held at `now`: active assignments (named) or leases holding a
     /// seat (concurrent).
-    pub(crate) fn allocated_at(&self, now: Timestamp, leases: &Map<LeaseId, Lease>) -> u64 {
+    pub(crate) fn allocated_at(&self, now: Timestamp, leases: &Table<LeaseId, Lease>) -> u64 {
         match self.pool.license_type {
             LicenseType::Named => self.seated.len() as u64,
             LicenseType::Concurrent => self
                 .leases
                 .values()
-                .filter(|id| leases.get(*id).is_some_and(|l| l.holds_seat_at(now)))
+                .filter(|row| leases.at(**row).is_some_and(|l| l.holds_seat_at(now)))
                 .count() as u64,
         }
     }
@@ -144,7 +152,8 @@ pub struct SeatState {
     pub(crate) users: Table<UserId, UserEntry>,
     /// Every assignment, active or ended (they are never removed).
     pub(crate) assignments: Table<AssignmentId, Assignment>,
-    pub(crate) leases: Map<LeaseId, Lease>,
+    /// Every lease, out or ended (they are never removed).
+    pub(crate) leases: Table<LeaseId, Lease>,
     pub(crate) incompatibilities: Map<IncompatibilityId, Incompatibility>,
     pub(crate) rules: Map<RuleId, ReclamationRule>,
     pub(crate) links: Map<LinkId, EntitlementLink>,
@@ -160,7 +169,11 @@ pub struct SeatState {
 impl PartialEq for SeatState {
     fn eq(&self, other: &Self) -> bool {
         self.pool_names == other.pool_names
-            && self.leases == other.leases
+            && self.leases.len() == other.leases.len()
+            && self
+                .leases
+                .values()
+                .all(|l| other.leases.get(&l.id) == Some(l))
             && self.incompatibilities == other.incompatibilities
             && self.rules == other.rules
             && self.links == other.links
@@ -244,6 +257,17 @@ impl SeatState {
         v
     }
 
+    /// A pool's leases by holder, with their ids, sorted.
+    fn lease_ids<'a>(&'a self, e: &'a PoolEntry) -> Vec<(&'a HolderId, Option<&'a LeaseId>)> {
+        let mut v: Vec<_> = e
+            .leases
+            .iter()
+            .map(|(h, row)| (h, self.leases.at(*row).map(|l| &l.id)))
+            .collect();
+        v.sort();
+        v
+    }
+
     fn same_pool_entry(&self, e: &PoolEntry, other: &SeatState, o: &PoolEntry) -> bool {
         let seated = |state: &SeatState, entry: &PoolEntry| {
             let mut v: Vec<_> = entry
@@ -280,7 +304,7 @@ impl SeatState {
             v
         };
         e.pool == o.pool
-            && e.leases == o.leases
+            && self.lease_ids(e) == other.lease_ids(o)
             && sorted(&e.rules) == sorted(&o.rules)
             && links(&e.links) == links(&o.links)
             && seated(self, e) == seated(other, o)
@@ -312,7 +336,7 @@ impl SeatState {
             pool_names: map(&h),
             users: Table::with_hasher(&h),
             assignments: Table::with_hasher(&h),
-            leases: map(&h),
+            leases: Table::with_hasher(&h),
             incompatibilities: map(&h),
             rules: map(&h),
             links: map(&h),
@@ -428,8 +452,8 @@ impl SeatState {
 
     /// The holder's lease of the pool that may still hold a seat.
     pub fn lease_of(&self, pool: &PoolId, holder: &HolderId) -> Option<&Lease> {
-        let id = self.pools.get(pool)?.leases.get(holder)?;
-        self.leases.get(id)
+        let row = self.pools.get(pool)?.leases.get(holder)?;
+        self.leases.at(*row)
     }
 
     /// An incompatibility by id.
@@ -664,7 +688,8 @@ impl SeatState {
                 self.end_assignment(assignment, AssignmentStatus::Expired, *at, None)?;
             }
             Change::LeaseOut(lease) => {
-                if self.leases.contains_key(&lease.id) {
+                let hash = self.leases.hash(&lease.id);
+                if self.leases.row_hashed(hash, &lease.id).is_some() {
                     return Err(bad("lease exists:", lease.id.as_str()));
                 }
                 if lease.status != LeaseStatus::Out {
@@ -680,8 +705,10 @@ impl SeatState {
                 if entry.leases.contains_key(&lease.holder) {
                     return Err(bad("holder leased twice:", lease.holder.as_str()));
                 }
-                entry.leases.insert(lease.holder.clone(), lease.id.clone());
-                self.leases.insert(lease.id.clone(), lease.clone());
+                let Some(row) = self.leases.insert_hashed(hash, lease.clone()) else {
+                    return Err(bad("no room for lease", lease.id.as_str()));
+                };
+                entry.leases.insert(lease.holder.clone(), row);
             }
             Change::LeaseRenewed { lease, expires_at } => {
                 let l = self
@@ -718,16 +745,20 @@ impl SeatState {
                 }
             }
             Change::LeaseCulled { lease } => {
+                let row = self
+                    .leases
+                    .row(lease)
+                    .ok_or_else(|| bad("no lease", lease.as_str()))?;
                 let l = self
                     .leases
-                    .get_mut(lease)
+                    .at_mut(row)
                     .ok_or_else(|| bad("no lease", lease.as_str()))?;
                 if l.status == LeaseStatus::Out {
                     l.status = LeaseStatus::Ended;
                 }
                 let (pool, holder) = (l.pool.clone(), l.holder.clone());
                 let entry = self.entry_mut(&pool)?;
-                if entry.leases.get(&holder) != Some(lease) {
+                if entry.leases.get(&holder) != Some(&row) {
                     return Err(bad("culled lease not held:", lease.as_str()));
                 }
                 entry.leases.remove(&holder);
