@@ -23,6 +23,9 @@ use crate::seats::state::Hasher;
 pub(crate) struct Row<V>(u32, PhantomData<fn() -> V>);
 
 impl<V> Row<V> {
+    /// The first row (a placeholder where a row must be written).
+    pub(crate) const FIRST: Row<V> = Row(0, PhantomData);
+
     fn at(self) -> usize {
         self.0 as usize
     }
