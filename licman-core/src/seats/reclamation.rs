@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::seats::change::Change;
 use crate::seats::ids::{AssignmentId, PoolId, RuleId, UserId};
 use crate::seats::model::{Notice, PoolStatus, ReclamationRule, Trigger};
-use crate::seats::state::{Map, SeatState};
+use crate::seats::state::{SeatState, UserEntry};
 use crate::time::{SECONDS_PER_DAY, Timestamp};
 
 /// A user to warn: their seat will be reclaimed on `reclaim_on`.
@@ -77,8 +77,18 @@ impl ReclamationPlan {
     }
 }
 
-/// One rule's notices, and the seats it reclaims now.
-type RuleFindings<'a> = (Vec<PlannedNotice>, Vec<(&'a AssignmentId, &'a UserId)>);
+/// One rule's notices, and the seats it reclaims now (with the
+/// assignment's row).
+type RuleFindings<'a> = (
+    Vec<PlannedNotice>,
+    Vec<(&'a AssignmentId, &'a UserId, usize)>,
+);
+
+/// Gives a closure over users the lifetime of the state they are in (so
+/// that what it collects may borrow from them).
+fn user_visitor<'a, F: FnMut(&'a UserEntry)>(f: F) -> F {
+    f
+}
 
 fn days(n: u32) -> Duration {
     Duration::from_secs(u64::from(n) * SECONDS_PER_DAY)
@@ -168,22 +178,14 @@ impl SeatState {
         }
         let mut found: Vec<RuleFindings<'_>> =
             chosen.iter().map(|_| (Vec::new(), Vec::new())).collect();
-        // Lifecycle rules read every user's state; inactivity rules only the
-        // users quiet long enough.
-        let candidates: alloc::boxed::Box<dyn Iterator<Item = &crate::seats::state::UserEntry>> =
-            match (states.is_empty(), quiet_before) {
-                (true, None) => alloc::boxed::Box::new(core::iter::empty()),
-                (true, Some(q)) => alloc::boxed::Box::new(self.quiet_users(q)),
-                (false, _) => alloc::boxed::Box::new(self.users.values()),
-            };
-        for holder in candidates {
+        let mut visit = user_visitor(|holder| {
             let user = &holder.user;
             if holder.seats.is_empty() {
-                continue;
+                return;
             }
             let quiet = quiet_before.is_some_and(|q| user.last_activity.is_none_or(|t| t <= q));
             if !quiet && !states.contains(&user.lifecycle.as_str()) {
-                continue;
+                return;
             }
             for seat in &holder.seats {
                 let Some(rules) = by_pool.get(seat.pool.index()).filter(|r| !r.is_empty()) else {
@@ -227,23 +229,40 @@ impl SeatState {
                     };
                     if reclaim {
                         if let Some(id) = self.assignment_id_at(seat.assignment) {
-                            found[i].1.push((id, &user.id));
+                            found[i].1.push((id, &user.id, seat.assignment.index()));
                         }
                     }
                 }
             }
+        });
+        // Lifecycle rules read every user's state; inactivity rules only the
+        // users quiet long enough.
+        match (states.is_empty(), quiet_before) {
+            (true, None) => {}
+            (true, Some(q)) => self.quiet_users(q).for_each(&mut visit),
+            (false, _) => self.users.values().for_each(&mut visit),
         }
         // Rules in id order, each one's findings in assignment order; a seat
-        // two rules would reclaim goes to the first.
-        let mut reclaimed: Map<&AssignmentId, ()> = self.new_map();
+        // two rules would reclaim goes to the first (a bit per assignment
+        // row says it is taken).
+        plan.notices
+            .reserve_exact(found.iter().map(|(n, _)| n.len()).sum());
+        plan.reclaims
+            .reserve(found.iter().map(|(_, r)| r.len()).sum());
+        let mut reclaimed: Vec<u64> = vec![0; self.assignments.rows_len().div_ceil(64)];
         for (rule, (mut notices, mut due_now)) in chosen.iter().zip(found) {
             // (An assignment is found at most once per rule: no ties.)
             notices.sort_unstable_by(|a, b| a.assignment.cmp(&b.assignment));
             plan.notices.extend(notices);
-            due_now.sort_unstable();
+            due_now.sort_unstable_by(|a, b| a.0.cmp(b.0));
             let reason = format!("rule:{}", rule.id);
-            for (id, user) in due_now {
-                if reclaimed.insert(id, ()).is_none() {
+            for (id, user, row) in due_now {
+                let Some(word) = reclaimed.get_mut(row / 64) else {
+                    continue;
+                };
+                let bit = 1u64 << (row % 64);
+                if *word & bit == 0 {
+                    *word |= bit;
                     plan.reclaims.push(PlannedReclaim {
                         rule: rule.id.clone(),
                         pool: rule.pool.clone(),
