@@ -176,6 +176,10 @@ impl SeatState {
                 Trigger::Lifecycle { state } => states.push(state),
             }
         }
+        // One entry per state, however many pools' rules name it: the list
+        // is searched for every user who is not quiet.
+        states.sort_unstable();
+        states.dedup();
         let mut found: Vec<RuleFindings<'_>> =
             chosen.iter().map(|_| (Vec::new(), Vec::new())).collect();
         let mut visit = user_visitor(|holder| {
