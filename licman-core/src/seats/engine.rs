@@ -790,7 +790,25 @@ impl SeatState {
         notes: &str,
         now: Timestamp,
     ) -> Result<Seating, Refusal> {
-        let pool_row = self.pools.row(pool).ok_or_else(|| Refusal::UnknownPool {
+        let pool_row = self.pools.row(pool);
+        self.decide_assign_in(id, pool, pool_row, user, source, entitlement, notes, now)
+    }
+
+    /// [`SeatState::decide_assign`] with the pool's row found already
+    /// (`None`: no such pool), as a bulk assign finds it once.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_assign_in(
+        &self,
+        id: &AssignmentId,
+        pool: &PoolId,
+        pool_row: Option<PoolRow>,
+        user: &UserId,
+        source: AssignmentSource,
+        entitlement: Option<&str>,
+        notes: &str,
+        now: Timestamp,
+    ) -> Result<Seating, Refusal> {
+        let pool_row = pool_row.ok_or_else(|| Refusal::UnknownPool {
             pool: pool.as_str().into(),
         })?;
         let entry = self
@@ -871,8 +889,13 @@ impl SeatState {
             // Room for every item at once (capacity only: no seat changes).
             entry.seated.reserve(items.len());
         }
-        let mut seen_users: crate::seats::state::Map<&UserId, ()> = self.new_map();
-        let mut seen_ids: crate::seats::state::Map<&AssignmentId, ()> = self.new_map();
+        self.assignments.reserve(items.len());
+        // The pool is found once; assigning moves no row.
+        let pool_row = self.pools.row(pool);
+        let mut seen_users: crate::seats::state::Map<&UserId, ()> =
+            crate::seats::state::Map::with_capacity_and_hasher(items.len(), self.hasher().clone());
+        let mut seen_ids: crate::seats::state::Map<&AssignmentId, ()> =
+            crate::seats::state::Map::with_capacity_and_hasher(items.len(), self.hasher().clone());
         let mut changes = Vec::with_capacity(items.len());
         let mut results = Vec::with_capacity(items.len());
         for item in items {
@@ -882,8 +905,10 @@ impl SeatState {
                 Err(Refusal::DuplicateInRequest)
             } else {
                 self.check_new_assignment_id(&item.id).and_then(|hash| {
-                    self.decide_assign(&item.id, pool, &item.user, source, None, notes, now)
-                        .map(|seating| (seating, hash))
+                    self.decide_assign_in(
+                        &item.id, pool, pool_row, &item.user, source, None, notes, now,
+                    )
+                    .map(|seating| (seating, hash))
                 })
             };
             results.push(match result {
