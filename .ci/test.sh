@@ -72,6 +72,9 @@ bash .ci/fuzz.sh
 step "keygen walkthrough (docs/KEYGEN.md, as written)"
 bash .ci/walkthrough.sh > /dev/null
 
+step "seats walkthrough (docs/SEATS.md, as written)"
+bash .ci/walkthrough.sh docs/SEATS.md > /dev/null
+
 step "conformance vectors regenerate identically"
 cargo run -q -p licman-vectors --locked -- testdata/vectors
 git diff --exit-code -- testdata/vectors testdata/fixtures testdata/seats

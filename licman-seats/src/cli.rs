@@ -1,0 +1,907 @@
+//! The `licman-seats` command line: parsing (clap) and running each
+//! command against the store, printing text or, with `--json`, the JSON
+//! contract of [`crate::render`].
+
+use std::io::BufRead as _;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use licman_core::Timestamp;
+use licman_core::seats::{
+    AssignmentId, AssignmentSource, AssignmentStatus, BillingPeriod, BulkAssignItem, Command,
+    Currency, ExpiryPolicy, LeaseOptions, LicenseType, Money, Overage, Pool, PoolId, PoolPatch,
+    PoolSpec, PoolStatus, Reply, SeatState, UserId, UserPatch,
+};
+use serde_json::{Value, json};
+
+use crate::error::Failure;
+use crate::render;
+use crate::store::{EventFilter, Store};
+use crate::time::{parse_duration, parse_time};
+
+/// Keeps pools of license seats, assigns and reclaims them, and records
+/// every change in a hash-chained audit trail.
+///
+/// Exit status: 0 success, 1 a refusal or failure (the message says which;
+/// with --json, {"error": {"code", "message"}} on stdout), 2 a usage error.
+#[derive(Debug, Parser)]
+#[command(name = "licman-seats", version, after_help = EXAMPLES)]
+pub struct Cli {
+    /// The store: a SQLite file (created, mode 0600, if missing).
+    #[arg(
+        long,
+        env = "LICMAN_SEATS_DB",
+        default_value = "licman-seats.db",
+        global = true
+    )]
+    pub db: String,
+    /// Who acts, in the audit trail (default: the OS user).
+    #[arg(long, env = "LICMAN_SEATS_ACTOR", global = true)]
+    pub actor: Option<String>,
+    /// Print JSON objects instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Evaluate the command as of this time (YYYY-MM-DD or RFC 3339); what
+    /// it changes records this time, its audit events the wall clock.
+    #[arg(long, global = true, value_name = "TIME")]
+    pub at: Option<String>,
+    #[command(subcommand)]
+    pub command: Cmd,
+}
+
+const EXAMPLES: &str = "Examples:
+  licman-seats pool create --name Figma --vendor Figma --capacity 10 --cost 15.00
+  licman-seats user add ada --email ada@example.com
+  licman-seats assign Figma ada
+  licman-seats --json assignments --pool Figma
+  licman-seats audit verify";
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process
+pub enum Cmd {
+    /// Users the seats go to.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Pools of seats.
+    #[command(subcommand)]
+    Pool(PoolCmd),
+    /// Gives USER a seat of POOL (its id or name).
+    Assign {
+        /// The pool's id or name.
+        pool: String,
+        /// The user's id.
+        user: String,
+        /// manual, automatic or entitlement.
+        #[arg(long, default_value = "manual")]
+        source: String,
+        /// A note kept with the assignment.
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Frees a seat: the assignment ends as released.
+    Deallocate {
+        /// The assignment's id.
+        assignment: String,
+    },
+    /// Takes a seat back: the assignment ends as reclaimed, with a reason.
+    Reclaim {
+        /// The assignment's id.
+        assignment: String,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Many at once, each item's result in input order.
+    #[command(subcommand)]
+    Bulk(BulkCmd),
+    /// Lists assignments.
+    Assignments {
+        /// Of this pool (id or name).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Of this user.
+        #[arg(long)]
+        user: Option<String>,
+        /// active, released, reclaimed or expired.
+        #[arg(long)]
+        status: Option<String>,
+        /// manual, automatic or entitlement.
+        #[arg(long)]
+        source: Option<String>,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// The audit trail; `audit verify` checks it.
+    Audit(AuditArgs),
+}
+
+/// `--limit` and `--offset` of every list.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct Page {
+    /// At most this many items.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Skip this many first.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+}
+
+/// `user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Adds a user.
+    Add {
+        /// The user's id (chosen by you: an employee id, a login).
+        id: String,
+        /// Their email.
+        #[arg(long)]
+        email: String,
+        /// Their lifecycle state (free text: active, on_leave, terminated).
+        #[arg(long, default_value = "active")]
+        state: String,
+        /// Added inactive (no new seats).
+        #[arg(long)]
+        inactive: bool,
+    },
+    /// Changes a user.
+    Set {
+        /// The user's id.
+        id: String,
+        /// Their lifecycle state.
+        #[arg(long)]
+        state: Option<String>,
+        /// Whether they may get seats.
+        #[arg(long)]
+        active: Option<bool>,
+        /// When they were last active (YYYY-MM-DD or RFC 3339).
+        #[arg(long, value_name = "TIME")]
+        last_active: Option<String>,
+        /// Their email.
+        #[arg(long)]
+        email: Option<String>,
+    },
+    /// Lists users.
+    List {
+        #[command(flatten)]
+        page: Page,
+    },
+}
+
+/// `pool …`.
+#[derive(Debug, Subcommand)]
+pub enum PoolCmd {
+    /// Creates a pool and prints its id.
+    Create(Box<PoolCreate>),
+    /// Lists pools (archived and expired ones too, unless --status says).
+    List {
+        /// Of this vendor.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// named or concurrent.
+        #[arg(long = "type")]
+        license_type: Option<String>,
+        /// active, expired or archived.
+        #[arg(long)]
+        status: Option<String>,
+        /// Carrying this tag.
+        #[arg(long)]
+        tag: Option<String>,
+        /// Whose name, vendor, product or notes contain this (any case).
+        #[arg(long)]
+        search: Option<String>,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// One pool, with its assignments by source and its last 20 events.
+    Show {
+        /// The pool's id or name.
+        pool: String,
+    },
+    /// Changes a pool.
+    Update {
+        /// The pool's id or name.
+        pool: String,
+        /// Seats (not below those allocated).
+        #[arg(long)]
+        capacity: Option<u32>,
+        /// Cost of a seat, in the pool's currency (12.50).
+        #[arg(long)]
+        cost: Option<String>,
+        /// Expiration date (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        expires: Option<String>,
+        /// block-new or revoke-all.
+        #[arg(long)]
+        policy: Option<String>,
+        /// Days of warning before it expires.
+        #[arg(long)]
+        warning_days: Option<u32>,
+        /// A new name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Archives a pool: no new seats; its rules do nothing.
+    Archive {
+        /// The pool's id or name.
+        pool: String,
+    },
+    /// Deletes a pool (refused while it holds seats).
+    Delete {
+        /// The pool's id or name.
+        pool: String,
+    },
+}
+
+/// `pool create` options.
+#[derive(Debug, Args)]
+pub struct PoolCreate {
+    /// A unique name.
+    #[arg(long)]
+    pub name: String,
+    /// The vendor.
+    #[arg(long)]
+    pub vendor: String,
+    /// Seats (at least 1).
+    #[arg(long)]
+    pub capacity: u32,
+    /// The product.
+    #[arg(long, default_value = "")]
+    pub product: String,
+    /// The plan (Business, Enterprise…).
+    #[arg(long, default_value = "")]
+    pub plan: String,
+    /// When it starts (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub starts: Option<String>,
+    /// Notes.
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// Cost of a seat per billing period, in the currency's minor-unit precision (12.50).
+    #[arg(long, default_value = "0")]
+    pub cost: String,
+    /// ISO 4217 currency.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// monthly, annual or perpetual.
+    #[arg(long, default_value = "monthly")]
+    pub billing: String,
+    /// named or concurrent.
+    #[arg(long = "type", default_value = "named")]
+    pub license_type: String,
+    /// Expiration date (YYYY-MM-DD or RFC 3339): expired from then on.
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// block-new (seats stay, none added) or revoke-all.
+    #[arg(long, default_value = "block-new")]
+    pub policy: String,
+    /// Days of warning before it expires.
+    #[arg(long, default_value_t = 30)]
+    pub warning_days: u32,
+    /// A tag (repeat for more).
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// Lease time of a concurrent seat (10m, 1h).
+    #[arg(long, default_value = "10m")]
+    pub ttl: String,
+    /// How far concurrent leases may go beyond capacity: none, 1.25x, 1.5x, 2x.
+    #[arg(long, default_value = "none")]
+    pub overage: String,
+}
+
+/// `bulk …`.
+#[derive(Debug, Subcommand)]
+pub enum BulkCmd {
+    /// Gives every user in FILE (one id a line; - for stdin) a seat of POOL.
+    Assign {
+        /// The pool's id or name.
+        pool: String,
+        /// One user id a line; `-` reads stdin.
+        #[arg(long)]
+        users: PathBuf,
+    },
+}
+
+/// `audit [verify]`.
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// `verify`: replay the chain and name the first bad event.
+    #[command(subcommand)]
+    pub verify: Option<AuditCmd>,
+    /// About this pool (id or name).
+    #[arg(long)]
+    pub pool: Option<String>,
+    /// About this user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// With this action (assignment.created…).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Recorded on or after (YYYY-MM-DD or RFC 3339).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Recorded before.
+    #[arg(long)]
+    pub to: Option<String>,
+    #[command(flatten)]
+    pub page: Page,
+}
+
+/// `audit verify`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Replays the chain from the rows; names the first bad event.
+    Verify,
+}
+
+/// What a command printed: JSON, and its text form.
+#[derive(Debug)]
+pub struct Output {
+    /// The `--json` object.
+    pub json: Value,
+    /// The text form.
+    pub text: String,
+}
+
+fn out(json: Value, text: impl Into<String>) -> Output {
+    Output {
+        json,
+        text: text.into(),
+    }
+}
+
+/// A fresh id: `prefix` and 16 random hex digits.
+fn new_id(prefix: &str) -> Result<String, Failure> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Failure::new("io", format!("no randomness for a new id: {e}")))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(format!("{prefix}_{hex}"))
+}
+
+fn option<T: std::str::FromStr>(what: &str, text: &str, allowed: &str) -> Result<T, Failure> {
+    text.replace('-', "_")
+        .parse()
+        .or_else(|_| text.parse())
+        .map_err(|_| Failure::invalid(format!("{what} {text:?} is not one of {allowed}")))
+}
+
+fn user_id(text: &str) -> Result<UserId, Failure> {
+    UserId::new(text).map_err(|e| Failure::invalid(format!("user id {text:?}: {e}")))
+}
+
+fn assignment_id(text: &str) -> Result<AssignmentId, Failure> {
+    AssignmentId::new(text).map_err(|e| Failure::invalid(format!("assignment id {text:?}: {e}")))
+}
+
+/// A pool by id, else by name.
+fn find_pool<'a>(state: &'a SeatState, text: &str) -> Result<&'a Pool, Failure> {
+    PoolId::new(text)
+        .ok()
+        .and_then(|id| state.pool(&id))
+        .or_else(|| state.pool_named(text))
+        .ok_or_else(|| {
+            Failure::new(
+                "unknown_pool",
+                format!("no pool has the id or name {text:?}"),
+            )
+        })
+}
+
+fn money(text: &str, currency: Currency) -> Result<Money, Failure> {
+    Money::parse(text, currency).map_err(|e| {
+        Failure::new(
+            "invalid_value",
+            format!("cost {text:?} in {}: {e}", currency.code()),
+        )
+    })
+}
+
+fn paged<T>(items: Vec<T>, page: Page, render: impl Fn(&T) -> Value) -> (Value, usize) {
+    let total = items.len();
+    let shown: Vec<Value> = items
+        .iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .map(render)
+        .collect();
+    let n = shown.len();
+    (render::page(shown, total, page.limit, page.offset), n)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Output, Failure> {
+    if cli.db.starts_with("postgres://") || cli.db.starts_with("postgresql://") {
+        return Err(Failure::new(
+            "unsupported",
+            "PostgreSQL stores are not in this build yet; use a SQLite file",
+        ));
+    }
+    let at = cli.at.as_deref().map(parse_time).transpose()?;
+    let actor = cli.actor.clone().unwrap_or_else(os_user);
+    let mut store = Store::open(std::path::Path::new(&cli.db))?;
+    let now = at.unwrap_or_else(crate::time::now);
+    match &cli.command {
+        Cmd::User(cmd) => user(&mut store, cmd, &actor, at),
+        Cmd::Pool(cmd) => pool(&mut store, cmd, &actor, at, now),
+        Cmd::Assign {
+            pool,
+            user,
+            source,
+            note,
+        } => {
+            let pool = find_pool(store.state(), pool)?.id.clone();
+            let id = assignment_id(&new_id("asg")?)?;
+            let command = Command::Assign {
+                id: id.clone(),
+                pool,
+                user: user_id(user)?,
+                source: option("source", source, "manual, automatic, entitlement")?,
+                notes: note.clone(),
+            };
+            store.run(&command, &actor, at)?;
+            let a = store
+                .state()
+                .assignment(&id)
+                .ok_or_else(|| Failure::new("database", "the new assignment is missing"))?;
+            Ok(out(render::assignment(store.state(), a), id.as_str()))
+        }
+        Cmd::Deallocate { assignment } => end(&mut store, assignment, None, &actor, at),
+        Cmd::Reclaim { assignment, reason } => {
+            end(&mut store, assignment, Some(reason), &actor, at)
+        }
+        Cmd::Bulk(BulkCmd::Assign { pool, users }) => {
+            bulk_assign(&mut store, pool, users, &actor, at)
+        }
+        Cmd::Assignments {
+            pool,
+            user,
+            status,
+            source,
+            page,
+        } => {
+            let state = store.state();
+            let pool = pool.as_deref().map(|p| find_pool(state, p)).transpose()?;
+            let status: Option<AssignmentStatus> = status
+                .as_deref()
+                .map(|s| option("status", s, "active, released, reclaimed, expired"))
+                .transpose()?;
+            let source: Option<AssignmentSource> = source
+                .as_deref()
+                .map(|s| option("source", s, "manual, automatic, entitlement"))
+                .transpose()?;
+            let mut items: Vec<_> = state
+                .assignments()
+                .filter(|a| pool.is_none_or(|p| a.pool == p.id))
+                .filter(|a| user.as_deref().is_none_or(|u| a.user.as_str() == u))
+                .filter(|a| status.is_none_or(|s| a.status == s))
+                .filter(|a| source.is_none_or(|s| a.source == s))
+                .collect();
+            items.sort_by(|a, b| (a.assigned_at, &a.id).cmp(&(b.assigned_at, &b.id)));
+            let text = items
+                .iter()
+                .skip(page.offset)
+                .take(page.limit)
+                .map(|a| format!("{}\t{}\t{}\t{}", a.id, a.pool, a.user, a.status.name()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let (json, _) = paged(items, *page, |a| render::assignment(state, a));
+            Ok(out(json, text))
+        }
+        Cmd::Audit(args) => audit(&store, args),
+    }
+}
+
+fn user(
+    store: &mut Store,
+    cmd: &UserCmd,
+    actor: &str,
+    at: Option<Timestamp>,
+) -> Result<Output, Failure> {
+    match cmd {
+        UserCmd::Add {
+            id,
+            email,
+            state,
+            inactive,
+        } => {
+            let uid = user_id(id)?;
+            store.run(
+                &Command::CreateUser {
+                    id: uid.clone(),
+                    email: email.clone(),
+                    active: !inactive,
+                    lifecycle: state.clone(),
+                    last_activity: None,
+                },
+                actor,
+                at,
+            )?;
+            shown_user(store, &uid)
+        }
+        UserCmd::Set {
+            id,
+            state,
+            active,
+            last_active,
+            email,
+        } => {
+            let uid = user_id(id)?;
+            let patch = UserPatch {
+                email: email.clone(),
+                active: *active,
+                lifecycle: state.clone(),
+                last_activity: last_active.as_deref().map(parse_time).transpose()?,
+            };
+            store.run(
+                &Command::UpdateUser {
+                    user: uid.clone(),
+                    patch,
+                },
+                actor,
+                at,
+            )?;
+            shown_user(store, &uid)
+        }
+        UserCmd::List { page } => {
+            let mut users: Vec<_> = store.state().users().collect();
+            users.sort_by(|a, b| a.id.cmp(&b.id));
+            let text = users
+                .iter()
+                .skip(page.offset)
+                .take(page.limit)
+                .map(|u| {
+                    format!(
+                        "{}\t{}\t{}\t{}",
+                        u.id,
+                        u.email,
+                        if u.active { "active" } else { "inactive" },
+                        u.lifecycle
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let (json, _) = paged(users, *page, |u| render::user(u));
+            Ok(out(json, text))
+        }
+    }
+}
+
+fn shown_user(store: &Store, id: &UserId) -> Result<Output, Failure> {
+    let u = store
+        .state()
+        .user(id)
+        .ok_or_else(|| Failure::new("database", "the user is missing"))?;
+    Ok(out(render::user(u), u.id.as_str()))
+}
+
+fn pool(
+    store: &mut Store,
+    cmd: &PoolCmd,
+    actor: &str,
+    at: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<Output, Failure> {
+    match cmd {
+        PoolCmd::Create(c) => {
+            let currency: Currency = c.currency.parse().map_err(|_| {
+                Failure::new(
+                    "unknown_currency",
+                    format!("{:?} is not an ISO 4217 currency code", c.currency),
+                )
+            })?;
+            let id = PoolId::new(&new_id("pool")?)
+                .map_err(|e| Failure::invalid(format!("pool id: {e}")))?;
+            let mut spec = PoolSpec::new(id.clone(), &c.name, c.capacity);
+            spec.vendor = c.vendor.clone();
+            spec.product = c.product.clone();
+            spec.plan = c.plan.clone();
+            spec.tags = c.tag.clone();
+            spec.notes = c.notes.clone();
+            spec.seat_cost = money(&c.cost, currency)?;
+            spec.billing =
+                option::<BillingPeriod>("billing", &c.billing, "monthly, annual, perpetual")?;
+            spec.license_type =
+                option::<LicenseType>("type", &c.license_type, "named, concurrent")?;
+            spec.starts_at = c.starts.as_deref().map(parse_time).transpose()?;
+            spec.expires_at = c.expires.as_deref().map(parse_time).transpose()?;
+            spec.expiry_policy =
+                option::<ExpiryPolicy>("policy", &c.policy, "block-new, revoke-all")?;
+            spec.warning_days = c.warning_days;
+            spec.lease = LeaseOptions {
+                ttl_seconds: parse_duration(&c.ttl)?,
+                overage: c.overage.parse::<Overage>().map_err(|_| {
+                    Failure::invalid(format!(
+                        "overage {:?} is not one of none, 1.25x, 1.5x, 2x",
+                        c.overage
+                    ))
+                })?,
+                ..LeaseOptions::default()
+            };
+            store.run(&Command::CreatePool(spec), actor, at)?;
+            shown_pool(store, &id, now)
+        }
+        PoolCmd::List {
+            vendor,
+            license_type,
+            status,
+            tag,
+            search,
+            page,
+        } => {
+            let state = store.state();
+            let license_type: Option<LicenseType> = license_type
+                .as_deref()
+                .map(|t| option("type", t, "named, concurrent"))
+                .transpose()?;
+            let status: Option<PoolStatus> = status
+                .as_deref()
+                .map(|s| option("status", s, "active, expired, archived"))
+                .transpose()?;
+            let needle = search.as_deref().map(str::to_lowercase);
+            let mut pools: Vec<&Pool> = state
+                .pools()
+                .filter(|p| vendor.as_deref().is_none_or(|v| p.vendor == v))
+                .filter(|p| license_type.is_none_or(|t| p.license_type == t))
+                .filter(|p| status.is_none_or(|s| render::pool_status(p, now) == s))
+                .filter(|p| tag.as_deref().is_none_or(|t| p.tags.iter().any(|x| x == t)))
+                .filter(|p| {
+                    needle.as_deref().is_none_or(|n| {
+                        [&p.name, &p.vendor, &p.product, &p.notes]
+                            .iter()
+                            .any(|f| f.to_lowercase().contains(n))
+                    })
+                })
+                .collect();
+            pools.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+            let text = pools
+                .iter()
+                .skip(page.offset)
+                .take(page.limit)
+                .map(|p| {
+                    format!(
+                        "{}\t{}\t{}/{}\t{}",
+                        p.id,
+                        p.name,
+                        state.allocated(&p.id, now).unwrap_or(0),
+                        p.capacity,
+                        render::pool_status(p, now).name()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let (json, _) = paged(pools, *page, |p| render::pool(state, p, now));
+            Ok(out(json, text))
+        }
+        PoolCmd::Show { pool } => {
+            let id = find_pool(store.state(), pool)?.id.clone();
+            let mut shown = shown_pool(store, &id, now)?;
+            let state = store.state();
+            let mut by_source = serde_json::Map::new();
+            for source in [
+                AssignmentSource::Manual,
+                AssignmentSource::Automatic,
+                AssignmentSource::Entitlement,
+            ] {
+                let n = state
+                    .active_assignments(&id)
+                    .filter(|a| a.source == source)
+                    .count();
+                by_source.insert(source.name().into(), json!(n));
+            }
+            let events = store.events(&EventFilter {
+                pool: Some(id.clone()),
+                ..EventFilter::default()
+            })?;
+            let recent: Vec<Value> = events.iter().rev().take(20).map(render::event).collect();
+            if let Value::Object(map) = &mut shown.json {
+                map.insert("assignments_by_source".into(), Value::Object(by_source));
+                map.insert("recent_events".into(), Value::Array(recent));
+            }
+            Ok(shown)
+        }
+        PoolCmd::Update {
+            pool,
+            capacity,
+            cost,
+            expires,
+            policy,
+            warning_days,
+            name,
+        } => {
+            let p = find_pool(store.state(), pool)?;
+            let (id, currency) = (p.id.clone(), p.seat_cost.currency());
+            let patch = PoolPatch {
+                capacity: *capacity,
+                seat_cost: cost.as_deref().map(|c| money(c, currency)).transpose()?,
+                expires_at: expires
+                    .as_deref()
+                    .map(|e| parse_time(e).map(Some))
+                    .transpose()?,
+                expiry_policy: policy
+                    .as_deref()
+                    .map(|p| option("policy", p, "block-new, revoke-all"))
+                    .transpose()?,
+                warning_days: *warning_days,
+                name: name.clone(),
+                ..PoolPatch::default()
+            };
+            store.run(
+                &Command::UpdatePool {
+                    pool: id.clone(),
+                    patch,
+                },
+                actor,
+                at,
+            )?;
+            shown_pool(store, &id, now)
+        }
+        PoolCmd::Archive { pool } => {
+            let id = find_pool(store.state(), pool)?.id.clone();
+            store.run(&Command::ArchivePool { pool: id.clone() }, actor, at)?;
+            shown_pool(store, &id, now)
+        }
+        PoolCmd::Delete { pool } => {
+            let id = find_pool(store.state(), pool)?.id.clone();
+            store.run(&Command::DeletePool { pool: id.clone() }, actor, at)?;
+            Ok(out(
+                json!({"id": id.as_str(), "deleted": true}),
+                format!("deleted {id}"),
+            ))
+        }
+    }
+}
+
+fn shown_pool(store: &Store, id: &PoolId, now: Timestamp) -> Result<Output, Failure> {
+    let state = store.state();
+    let p = state
+        .pool(id)
+        .ok_or_else(|| Failure::new("database", "the pool is missing"))?;
+    Ok(out(render::pool(state, p, now), p.id.as_str()))
+}
+
+fn end(
+    store: &mut Store,
+    assignment: &str,
+    reason: Option<&String>,
+    actor: &str,
+    at: Option<Timestamp>,
+) -> Result<Output, Failure> {
+    let id = assignment_id(assignment)?;
+    let command = match reason {
+        Some(reason) => Command::Reclaim {
+            assignment: id.clone(),
+            reason: reason.clone(),
+        },
+        None => Command::Deallocate {
+            assignment: id.clone(),
+        },
+    };
+    store.run(&command, actor, at)?;
+    let a = store
+        .state()
+        .assignment(&id)
+        .ok_or_else(|| Failure::new("database", "the assignment is missing"))?;
+    Ok(out(
+        render::assignment(store.state(), a),
+        format!("{id} {}", a.status.name()),
+    ))
+}
+
+fn bulk_assign(
+    store: &mut Store,
+    pool: &str,
+    users: &std::path::Path,
+    actor: &str,
+    at: Option<Timestamp>,
+) -> Result<Output, Failure> {
+    let lines: Vec<String> = if users.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .map_err(|e| Failure::new("io", format!("cannot read stdin: {e}")))?
+    } else {
+        std::fs::read_to_string(users)
+            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", users.display())))?
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let mut items = Vec::new();
+    for (n, line) in lines.iter().enumerate() {
+        let id = line.trim();
+        if id.is_empty() {
+            continue;
+        }
+        let user = UserId::new(id).map_err(|e| {
+            Failure::invalid(format!(
+                "line {}: user id {id:?}: {e}; nothing was assigned",
+                n + 1
+            ))
+        })?;
+        items.push(BulkAssignItem {
+            id: assignment_id(&new_id("asg")?)?,
+            user,
+        });
+    }
+    let pool = find_pool(store.state(), pool)?.id.clone();
+    let recorded = store.run(
+        &Command::BulkAssign {
+            pool,
+            items: items.clone(),
+            source: AssignmentSource::Manual,
+            notes: String::new(),
+        },
+        actor,
+        at,
+    )?;
+    let Reply::Bulk(report) = recorded.outcome.reply else {
+        return Err(Failure::new("database", "a bulk assign gave no report"));
+    };
+    let results: Vec<Value> = items
+        .iter()
+        .zip(&report.items)
+        .map(|(item, result)| match result {
+            Ok(id) => {
+                json!({"user_id": item.user.as_str(), "ok": true, "assignment_id": id.as_str()})
+            }
+            Err(refusal) => json!({"user_id": item.user.as_str(), "ok": false,
+                "error": {"code": refusal.code(), "message": refusal.to_string()}}),
+        })
+        .collect();
+    let text = format!("{} assigned, {} failed", report.succeeded, report.failed);
+    Ok(out(
+        json!({"succeeded": report.succeeded, "failed": report.failed, "results": results}),
+        text,
+    ))
+}
+
+fn audit(store: &Store, args: &AuditArgs) -> Result<Output, Failure> {
+    if let Some(AuditCmd::Verify) = args.verify {
+        let n = store.verify()?;
+        return Ok(out(
+            json!({"ok": true, "events": n}),
+            format!("the audit trail verifies: {n} events"),
+        ));
+    }
+    let state = store.state();
+    let filter = EventFilter {
+        pool: args
+            .pool
+            .as_deref()
+            .map(|p| {
+                find_pool(state, p)
+                    .map(|p| p.id.clone())
+                    .or_else(|_| PoolId::new(p).map_err(|e| Failure::invalid(e.to_string())))
+            })
+            .transpose()?,
+        user: args.user.as_deref().map(user_id).transpose()?,
+        action: args.action.clone(),
+        from: args.from.as_deref().map(parse_time).transpose()?,
+        to: args.to.as_deref().map(parse_time).transpose()?,
+    };
+    let events = store.events(&filter)?;
+    let text = events
+        .iter()
+        .skip(args.page.offset)
+        .take(args.page.limit)
+        .map(|e| {
+            format!(
+                "{}\t{}\t{}\t{}",
+                e.event.seq, e.event.recorded_at, e.event.actor, e.action
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (json, _) = paged(events, args.page, render::event);
+    Ok(out(json, text))
+}
+
+/// The operating-system user: `USER`, `LOGNAME`, else `unknown`.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
