@@ -34,7 +34,12 @@ cargo fmt --all -- --check
 step "clippy (all targets, all features, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "tests and doctests"
+step "PostgreSQL for the seat store's tests (a throwaway server on 127.0.0.1, stopped on exit)"
+# shellcheck source=.ci/postgres.sh
+source .ci/postgres.sh
+pg_start
+
+step "tests and doctests (the seat store's suite on SQLite and on PostgreSQL)"
 cargo test --workspace --all-features --locked
 
 step "rustdoc (warnings are errors)"

@@ -411,15 +411,9 @@ fn paged<T>(items: Vec<T>, page: Page, render: impl Fn(&T) -> Value) -> (Value, 
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Output, Failure> {
-    if cli.db.starts_with("postgres://") || cli.db.starts_with("postgresql://") {
-        return Err(Failure::new(
-            "unsupported",
-            "PostgreSQL stores are not in this build yet; use a SQLite file",
-        ));
-    }
     let at = cli.at.as_deref().map(parse_time).transpose()?;
     let actor = cli.actor.clone().unwrap_or_else(os_user);
-    let mut store = Store::open(std::path::Path::new(&cli.db))?;
+    let mut store = Store::open(&cli.db)?;
     let now = at.unwrap_or_else(crate::time::now);
     match &cli.command {
         Cmd::User(cmd) => user(&mut store, cmd, &actor, at),
@@ -488,7 +482,7 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
             let (json, _) = paged(items, *page, |a| render::assignment(state, a));
             Ok(out(json, text))
         }
-        Cmd::Audit(args) => audit(&store, args),
+        Cmd::Audit(args) => audit(&mut store, args),
     }
 }
 
@@ -857,7 +851,7 @@ fn bulk_assign(
     ))
 }
 
-fn audit(store: &Store, args: &AuditArgs) -> Result<Output, Failure> {
+fn audit(store: &mut Store, args: &AuditArgs) -> Result<Output, Failure> {
     if let Some(AuditCmd::Verify) = args.verify {
         let n = store.verify()?;
         return Ok(out(

@@ -1,15 +1,24 @@
-//! The seat store on SQLite: an append-only trail of the engine's sealed
-//! events, and the state they rebuild.
+//! The seat store: an append-only trail of the engine's sealed events, and
+//! the state they rebuild, on SQLite ([`crate::sqlite`]) or PostgreSQL
+//! ([`crate::postgres`]).
 //!
-//! The file is created mode 0600 before SQLite opens it, runs in WAL mode
-//! with `synchronous=FULL` (a committed assignment survives a power loss)
-//! and a busy timeout (writers wait their turn instead of failing), and
-//! carries an application id and a schema version: a file that is not a
-//! seat store, or one from a newer licman-seats, is refused and not
-//! touched. Triggers refuse every `UPDATE` and `DELETE` of the trail, on top
-//! of the hash chain that `audit verify` checks.
+//! Every command is one write transaction. It takes the store's write lock
+//! (SQLite's `BEGIN IMMEDIATE`; on PostgreSQL a `FOR UPDATE` lock on the
+//! trail's one head row), reads the events other writers appended since
+//! this process last looked, asks the engine (which refuses or seals new
+//! events), and appends what it sealed. The lock is the trail's head, not a
+//! pool's row: every event links to the one before it, so writers take
+//! turns on the chain whatever they touch, and a lock on the head orders
+//! every writer the same way (no deadlock is possible). No seat rule is
+//! written in SQL: the engine decides, on the newest state.
+//!
+//! A write that fails in a way worth trying again (a PostgreSQL
+//! serialization failure or deadlock, a connection lost before `COMMIT`)
+//! is retried a bounded number of times; one whose `COMMIT` was sent but not
+//! answered is settled by reading the trail back: the chain says whether
+//! its events are there.
 
-use std::path::{Path, PathBuf};
+use std::fmt;
 use std::time::Duration;
 
 use licman_core::Timestamp;
@@ -17,40 +26,15 @@ use licman_core::seats::{
     AssignmentId, ChainHead, Change, Command, Context, Event, PoolId, Recorded, SeatEngine,
     SeatState, UserId,
 };
-use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::error::Failure;
+use crate::secrets::{SealedSecret, SecretWrite};
 
-/// The schema this build writes and reads.
+/// The schema version this build writes and reads, on both backends.
 pub const SCHEMA_VERSION: i64 = 1;
 
-/// SQLite's `application_id` of a seat store ("LMST").
-pub const APPLICATION_ID: i64 = 0x4c4d_5354;
-
-/// How long a writer waits for another's transaction before failing.
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
-
-const SCHEMA_V1: &str = "
-CREATE TABLE events (
-    seq INTEGER PRIMARY KEY,
-    recorded_at INTEGER NOT NULL,
-    effective_at INTEGER NOT NULL,
-    actor TEXT NOT NULL,
-    action TEXT NOT NULL,
-    pool_id TEXT,
-    user_id TEXT,
-    assignment_id TEXT,
-    details TEXT NOT NULL,
-    prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL
-) STRICT;
-CREATE INDEX events_pool ON events (pool_id, seq);
-CREATE INDEX events_user ON events (user_id, seq);
-CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
-BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
-";
+/// How many times a write is tried when it fails in a way worth retrying.
+pub const WRITE_ATTEMPTS: u32 = 5;
 
 /// One event as the trail stores it: every field a column, so that an edit
 /// to any of them is caught by [`Store::verify`].
@@ -77,145 +61,184 @@ pub struct EventFilter {
     pub to: Option<Timestamp>,
 }
 
-/// A seat store on one SQLite file.
+/// A value bound into a backend's query.
+#[derive(Clone, Debug)]
+pub(crate) enum SqlValue {
+    Text(String),
+    Int(i64),
+}
+
+impl EventFilter {
+    /// The `WHERE` clause (empty for no filter) and its values, with the
+    /// backend's placeholder for the n-th value (1-based).
+    pub(crate) fn to_sql(&self, placeholder: fn(usize) -> String) -> (String, Vec<SqlValue>) {
+        let mut clauses = Vec::new();
+        let mut values = Vec::new();
+        let mut push = |column: &str, op: &str, value: SqlValue| {
+            values.push(value);
+            clauses.push(format!("{column} {op} {}", placeholder(values.len())));
+        };
+        if let Some(p) = &self.pool {
+            push("pool_id", "=", SqlValue::Text(p.as_str().into()));
+        }
+        if let Some(u) = &self.user {
+            push("user_id", "=", SqlValue::Text(u.as_str().into()));
+        }
+        if let Some(a) = &self.action {
+            push("action", "=", SqlValue::Text(a.clone()));
+        }
+        if let Some(t) = self.from {
+            push("recorded_at", ">=", SqlValue::Int(secs(t)));
+        }
+        if let Some(t) = self.to {
+            push("recorded_at", "<", SqlValue::Int(secs(t)));
+        }
+        let sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        (sql, values)
+    }
+}
+
+/// Which events a backend reads.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Query<'a> {
+    /// Every event from this sequence number on.
+    From(u64),
+    /// The events a filter selects.
+    Filter(&'a EventFilter),
+}
+
+impl Query<'_> {
+    pub(crate) fn to_sql(self, placeholder: fn(usize) -> String) -> (String, Vec<SqlValue>) {
+        match self {
+            Query::From(seq) => (
+                format!("WHERE seq >= {}", placeholder(1)),
+                vec![SqlValue::Int(i64::try_from(seq).unwrap_or(i64::MAX))],
+            ),
+            Query::Filter(f) => f.to_sql(placeholder),
+        }
+    }
+}
+
+/// What a write transaction sees once it holds the lock.
+#[derive(Debug)]
+pub(crate) struct Turn {
+    /// The events appended since the caller last looked.
+    pub newer: Vec<StoredEvent>,
+    /// The store's clock (the database server's, on PostgreSQL).
+    pub now: Timestamp,
+    /// Every pool's sealed secret, when the write asked for them.
+    pub secrets: Vec<(PoolId, SealedSecret)>,
+}
+
+/// What a write transaction appends and changes.
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    /// The events to append, in order.
+    pub events: Vec<Event>,
+    /// The secrets to put or remove.
+    pub secrets: Vec<SecretWrite>,
+}
+
+/// Whether a failed write may be tried again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    /// No: the failure is final (a refusal, a damaged row, a full disk).
+    No,
+    /// Yes: nothing was written (a serialization failure, a deadlock, a
+    /// connection lost before `COMMIT`).
+    Safe,
+    /// `COMMIT` was sent and not answered: read the trail to learn whether
+    /// it landed.
+    Unknown,
+}
+
+/// A failed write and whether it may be tried again.
+#[derive(Debug)]
+pub(crate) struct WriteFailure {
+    pub failure: Failure,
+    pub retry: Retry,
+}
+
+impl WriteFailure {
+    pub(crate) fn fatal(failure: Failure) -> WriteFailure {
+        WriteFailure {
+            failure,
+            retry: Retry::No,
+        }
+    }
+}
+
+impl From<Failure> for WriteFailure {
+    fn from(failure: Failure) -> WriteFailure {
+        WriteFailure::fatal(failure)
+    }
+}
+
+/// A database that keeps the trail.
+pub(crate) trait Backend: fmt::Debug + Send {
+    /// Where the store is, for messages (a file, or a server and database).
+    fn describe(&self) -> String;
+    /// Reads events, oldest first.
+    fn read(&mut self, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure>;
+    /// One write transaction: takes the write lock, reads the events from
+    /// `from` on (and the secrets, if asked), lets `body` decide, and
+    /// appends and changes what it returns, all or nothing.
+    fn write(
+        &mut self,
+        from: u64,
+        with_secrets: bool,
+        body: &mut dyn FnMut(Turn) -> Result<Writes, Failure>,
+    ) -> Result<(), WriteFailure>;
+    /// One pool's sealed secret, outside a write (for tests and exports;
+    /// a read a person sees goes through [`Store::read_secret`]).
+    fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure>;
+}
+
+/// What a write decided: a value for the caller, and what to append.
+pub(crate) struct Decided<R> {
+    pub value: R,
+    pub events: Vec<Event>,
+    pub secrets: Vec<SecretWrite>,
+}
+
+/// A seat store.
 #[derive(Debug)]
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    backend: Box<dyn Backend>,
     engine: SeatEngine,
 }
 
-const PRIVATE: u32 = 0o600;
-
-fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(PRIVATE);
-    }
-    options.write(true).create_new(true).open(path).map(drop)
-}
-
-fn hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
-fn secs(t: Timestamp) -> i64 {
-    i64::try_from(t.unix_seconds()).unwrap_or(i64::MAX)
-}
-
-/// A stored row that does not decode: the trail was edited or damaged.
-fn bad_row(seq: i64, what: &str) -> Failure {
-    Failure::new(
-        "audit_broken",
-        format!("event {seq} of the trail is damaged: {what}"),
-    )
-}
-
 impl Store {
-    /// Opens the store at `path`, creating it (mode 0600) if there is no
-    /// file, and reads its trail into the state.
-    pub fn open(path: &Path) -> Result<Store, Failure> {
-        let cannot = |e: &dyn std::fmt::Display| {
-            Failure::new(
-                "database",
-                format!("cannot open the seat store {}: {e}", path.display()),
-            )
+    /// Opens the store `location` names: a `postgres://` or
+    /// `postgresql://` URL, else a SQLite file path (created, mode 0600, if
+    /// missing). Reads the trail into the state.
+    pub fn open(location: &str) -> Result<Store, Failure> {
+        let backend: Box<dyn Backend> = if crate::postgres::is_url(location) {
+            Box::new(crate::postgres::PgBackend::open(location)?)
+        } else {
+            Box::new(crate::sqlite::SqliteBackend::open(std::path::Path::new(
+                location,
+            ))?)
         };
-        if std::fs::symlink_metadata(path).is_err() {
-            create_private(path).map_err(|e| cannot(&e))?;
-        }
-        let conn = Connection::open(path).map_err(|e| cannot(&e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| cannot(&e))?;
+        Store::with_backend(backend)
+    }
+
+    fn with_backend(backend: Box<dyn Backend>) -> Result<Store, Failure> {
         let mut store = Store {
-            conn,
-            path: path.to_path_buf(),
+            backend,
             engine: SeatEngine::new(),
         };
-        store.check_kind()?;
-        store
-            .conn
-            .pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| cannot(&e))?;
-        // FULL: a committed transaction survives a power loss, not only a
-        // crash of this process.
-        store
-            .conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| cannot(&e))?;
-        store.migrate()?;
         store.catch_up()?;
         Ok(store)
     }
 
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Refuses a file that is another program's database, or a seat store
-    /// of a newer schema, before anything is written to it.
-    fn check_kind(&self) -> Result<(), Failure> {
-        let app: i64 = self
-            .conn
-            .query_row("PRAGMA application_id", [], |r| r.get(0))?;
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        let tables: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))?;
-        if app != APPLICATION_ID && (tables > 0 || version != 0 || app != 0) {
-            return Err(Failure::new(
-                "not_a_seat_store",
-                format!(
-                    "{} is a database but not a licman-seats store; it was not changed",
-                    self.path.display()
-                ),
-            ));
-        }
-        if version > SCHEMA_VERSION {
-            return Err(Failure::new(
-                "schema_too_new",
-                format!(
-                    "{} has schema version {version}, newer than this licman-seats reads ({SCHEMA_VERSION}); upgrade licman-seats. The file was not changed",
-                    self.path.display()
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    fn migrate(&mut self) -> Result<(), Failure> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(Failure::new(
-                "schema_too_new",
-                format!("schema version {version} is newer than {SCHEMA_VERSION}"),
-            ));
-        }
-        if version < 1 {
-            tx.execute_batch(SCHEMA_V1)?;
-            tx.pragma_update(None, "application_id", APPLICATION_ID)?;
-            tx.pragma_update(None, "user_version", 1)?;
-        }
-        tx.commit()?;
-        Ok(())
+    /// Where the store is, for messages.
+    pub fn describe(&self) -> String {
+        self.backend.describe()
     }
 
     /// The state as of the last event this store read.
@@ -231,119 +254,137 @@ impl Store {
     /// Reads the events other writers appended since this store last
     /// looked, and applies them.
     pub fn catch_up(&mut self) -> Result<(), Failure> {
-        let next = i64::try_from(self.engine.head().next_seq).unwrap_or(i64::MAX);
-        let events = read_events(&self.conn, "WHERE seq >= ?1", &[&next])?;
+        let events = self
+            .backend
+            .read(Query::From(self.engine.head().next_seq))?;
         let events: Vec<Event> = events.into_iter().map(|e| e.event).collect();
         self.engine.replay_onto(&events)?;
         Ok(())
     }
 
     /// Runs a command in one write transaction: reads what other writers
-    /// added, asks the engine (at `at`, or now), and appends the events it
-    /// sealed. A refusal writes nothing.
+    /// added, asks the engine (at `at`, or the store's clock), and appends
+    /// the events it sealed. A refusal writes nothing.
     pub fn run(
         &mut self,
         command: &Command,
         actor: &str,
         at: Option<Timestamp>,
     ) -> Result<Recorded, Failure> {
-        let recorded_at = crate::time::now();
-        let cx = Context::new(at.unwrap_or(recorded_at), actor).recorded_at(recorded_at);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Catch up inside the transaction: no one can append now.
-        let next = i64::try_from(self.engine.head().next_seq).unwrap_or(i64::MAX);
-        let newer = read_events(&tx, "WHERE seq >= ?1", &[&next])?;
-        let newer: Vec<Event> = newer.into_iter().map(|e| e.event).collect();
-        self.engine.replay_onto(&newer)?;
-        // A refusal changes nothing (the engine decides before it applies),
-        // and dropping the transaction rolls it back.
-        let recorded = self.engine.run(command, &cx)?;
-        let written = (|| -> Result<(), Failure> {
-            let mut insert = tx.prepare_cached(
-                "INSERT INTO events (seq, recorded_at, effective_at, actor, action, pool_id, \
-                 user_id, assignment_id, details, prev_hash, hash) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for e in &recorded.events {
-                let details = serde_json::to_string(&e.change)
-                    .map_err(|err| Failure::new("database", format!("cannot encode: {err}")))?;
-                insert.execute(params![
-                    i64::try_from(e.seq).unwrap_or(i64::MAX),
-                    secs(e.recorded_at),
-                    secs(e.effective_at),
-                    e.actor,
-                    e.action(),
-                    e.pool.as_ref().map(PoolId::as_str),
-                    e.user.as_ref().map(UserId::as_str),
-                    e.assignment.as_ref().map(AssignmentId::as_str),
-                    details,
-                    hex(&e.prev_hash),
-                    hex(&e.hash),
-                ])?;
-            }
-            Ok(())
-        })();
-        let committed = written.and_then(|()| tx.commit().map_err(Failure::from));
-        match committed {
-            Ok(()) => Ok(recorded),
-            Err(e) => {
-                // Nothing was written, but the engine applied the command:
-                // rebuild it from the trail.
-                self.engine = SeatEngine::new();
-                if let Err(reload) = self.catch_up() {
-                    return Err(Failure::new(
-                        &e.code,
-                        format!(
-                            "{}; and the trail could not be read again: {reload}",
-                            e.message
-                        ),
-                    ));
+        self.transact(actor, at, false, &mut |engine, cx, _| {
+            let recorded = engine.run(command, cx)?;
+            Ok(Decided {
+                events: recorded.events.clone(),
+                value: recorded,
+                secrets: Vec::new(),
+            })
+        })
+    }
+
+    /// Records a host event (an export, a secret read) in the trail.
+    pub fn record(
+        &mut self,
+        action: &str,
+        pool: Option<&PoolId>,
+        details: &str,
+        actor: &str,
+    ) -> Result<Event, Failure> {
+        self.transact(actor, None, false, &mut |engine, cx, _| {
+            let event = engine.record(action, pool.cloned(), details, cx)?;
+            Ok(Decided {
+                events: vec![event.clone()],
+                value: event,
+                secrets: Vec::new(),
+            })
+        })
+    }
+
+    /// The one write path: `body` decides on the engine (caught up inside
+    /// the transaction) and returns what to append; a retryable failure
+    /// rebuilds the engine from the trail and tries again.
+    pub(crate) fn transact<R>(
+        &mut self,
+        actor: &str,
+        at: Option<Timestamp>,
+        with_secrets: bool,
+        body: &mut dyn FnMut(
+            &mut SeatEngine,
+            &Context<'_>,
+            &[(PoolId, SealedSecret)],
+        ) -> Result<Decided<R>, Failure>,
+    ) -> Result<R, Failure> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let from = self.engine.head().next_seq;
+            let mut value = None;
+            let mut first_sealed: Option<(u64, [u8; 32])> = None;
+            let engine = &mut self.engine;
+            let mut step = |turn: Turn| -> Result<Writes, Failure> {
+                let newer: Vec<Event> = turn.newer.into_iter().map(|e| e.event).collect();
+                engine.replay_onto(&newer)?;
+                let cx = Context::new(at.unwrap_or(turn.now), actor).recorded_at(turn.now);
+                let decided = body(engine, &cx, &turn.secrets)?;
+                first_sealed = decided.events.first().map(|e| (e.seq, e.hash));
+                value = Some(decided.value);
+                Ok(Writes {
+                    events: decided.events,
+                    secrets: decided.secrets,
+                })
+            };
+            let result = self.backend.write(from, with_secrets, &mut step);
+            match result {
+                Ok(()) => {
+                    return value.ok_or_else(|| {
+                        Failure::new("database", "a write committed without deciding")
+                    });
                 }
-                Err(e)
+                Err(WriteFailure { failure, retry }) => {
+                    // Whatever the engine applied is not in the trail (or
+                    // not known to be): rebuild it from the trail.
+                    self.reload().map_err(|reload| {
+                        Failure::new(
+                            &failure.code,
+                            format!(
+                                "{}; and the trail could not be read again: {}",
+                                failure.message, reload.message
+                            ),
+                        )
+                    })?;
+                    if retry == Retry::Unknown {
+                        if let Some((seq, hash)) = first_sealed {
+                            let landed = self.backend.read(Query::From(seq))?;
+                            if landed.first().is_some_and(|e| e.event.hash == hash) {
+                                return value.ok_or_else(|| {
+                                    Failure::new("database", "a write committed without deciding")
+                                });
+                            }
+                        }
+                    }
+                    if retry == Retry::No || attempt >= WRITE_ATTEMPTS {
+                        return Err(failure);
+                    }
+                    std::thread::sleep(Duration::from_millis(20 << attempt.min(6)));
+                }
             }
         }
     }
 
+    fn reload(&mut self) -> Result<(), Failure> {
+        self.engine = SeatEngine::new();
+        self.catch_up()
+    }
+
     /// The trail's events, oldest first, filtered.
-    pub fn events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>, Failure> {
-        let mut clauses = Vec::new();
-        let mut values: Vec<Box<dyn rusqlite::ToSql>> = Vec::new();
-        if let Some(p) = &filter.pool {
-            values.push(Box::new(p.as_str().to_string()));
-            clauses.push(format!("pool_id = ?{}", values.len()));
-        }
-        if let Some(u) = &filter.user {
-            values.push(Box::new(u.as_str().to_string()));
-            clauses.push(format!("user_id = ?{}", values.len()));
-        }
-        if let Some(a) = &filter.action {
-            values.push(Box::new(a.clone()));
-            clauses.push(format!("action = ?{}", values.len()));
-        }
-        if let Some(t) = filter.from {
-            values.push(Box::new(secs(t)));
-            clauses.push(format!("recorded_at >= ?{}", values.len()));
-        }
-        if let Some(t) = filter.to {
-            values.push(Box::new(secs(t)));
-            clauses.push(format!("recorded_at < ?{}", values.len()));
-        }
-        let filter_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
-        let refs: Vec<&dyn rusqlite::ToSql> = values.iter().map(|v| v.as_ref()).collect();
-        read_events(&self.conn, &filter_sql, &refs)
+    pub fn events(&mut self, filter: &EventFilter) -> Result<Vec<StoredEvent>, Failure> {
+        self.backend.read(Query::Filter(filter))
     }
 
     /// Replays the whole trail from its rows, recomputing every hash from
     /// the fields the trail shows: the first edited, removed or reordered
     /// event fails it, by number. Returns the number of events.
-    pub fn verify(&self) -> Result<u64, Failure> {
-        let events = read_events(&self.conn, "", &[])?;
+    pub fn verify(&mut self) -> Result<u64, Failure> {
+        let events = self.backend.read(Query::From(1))?;
         for e in &events {
             if e.action != e.event.action() {
                 return Err(Failure::new(
@@ -362,65 +403,118 @@ impl Store {
         Ok(engine.head().next_seq.saturating_sub(1))
     }
 
-    /// The connection, for tests and tools that inspect the file.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
+    /// One pool's sealed secret as stored, without recording a read (the
+    /// ciphertext only; for tests and tools).
+    pub fn sealed_secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure> {
+        self.backend.secret(pool)
     }
 }
 
-fn read_events(
-    conn: &Connection,
-    filter: &str,
-    values: &[&dyn rusqlite::ToSql],
-) -> Result<Vec<StoredEvent>, Failure> {
-    let sql = format!(
-        "SELECT seq, recorded_at, effective_at, actor, action, pool_id, user_id, assignment_id, \
-         details, prev_hash, hash FROM events {filter} ORDER BY seq"
-    );
-    let mut stmt = conn.prepare(&sql)?;
-    let mut rows = stmt.query(values)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let seq: i64 = row.get(0)?;
-        let time = |i: usize| -> Result<Timestamp, Failure> {
-            let v: i64 = row.get(i)?;
+/// Seconds since the epoch as a database integer.
+pub(crate) fn secs(t: Timestamp) -> i64 {
+    i64::try_from(t.unix_seconds()).unwrap_or(i64::MAX)
+}
+
+/// A stored row that does not decode: the trail was edited or damaged.
+pub(crate) fn bad_row(seq: i64, what: &str) -> Failure {
+    Failure::new(
+        "audit_broken",
+        format!("event {seq} of the trail is damaged: {what}"),
+    )
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// An event as the columns of the `events` table, the same on both
+/// backends: `seq, recorded_at, effective_at, actor, action, pool_id,
+/// user_id, assignment_id, details, prev_hash, hash`.
+#[derive(Clone, Debug)]
+pub(crate) struct EventRow {
+    pub seq: i64,
+    pub recorded_at: i64,
+    pub effective_at: i64,
+    pub actor: String,
+    pub action: String,
+    pub pool_id: Option<String>,
+    pub user_id: Option<String>,
+    pub assignment_id: Option<String>,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The columns, in order, for `SELECT` and `INSERT`.
+pub(crate) const EVENT_COLUMNS: &str = "seq, recorded_at, effective_at, actor, action, pool_id, \
+     user_id, assignment_id, details, prev_hash, hash";
+
+impl EventRow {
+    pub(crate) fn of(e: &Event) -> Result<EventRow, Failure> {
+        Ok(EventRow {
+            seq: i64::try_from(e.seq).unwrap_or(i64::MAX),
+            recorded_at: secs(e.recorded_at),
+            effective_at: secs(e.effective_at),
+            actor: e.actor.clone(),
+            action: e.action().into(),
+            pool_id: e.pool.as_ref().map(|p| p.as_str().into()),
+            user_id: e.user.as_ref().map(|u| u.as_str().into()),
+            assignment_id: e.assignment.as_ref().map(|a| a.as_str().into()),
+            details: serde_json::to_string(&e.change)
+                .map_err(|err| Failure::new("database", format!("cannot encode: {err}")))?,
+            prev_hash: hex(&e.prev_hash),
+            hash: hex(&e.hash),
+        })
+    }
+
+    pub(crate) fn decode(self) -> Result<StoredEvent, Failure> {
+        let seq = self.seq;
+        let time = |v: i64| -> Result<Timestamp, Failure> {
             u64::try_from(v)
                 .map(Timestamp::from_unix_seconds)
                 .map_err(|_| bad_row(seq, "a negative time"))
         };
-        let id = |i: usize| -> Result<Option<String>, Failure> { Ok(row.get(i)?) };
-        let details: String = row.get(8)?;
-        let change: Change = serde_json::from_str(&details)
+        let change: Change = serde_json::from_str(&self.details)
             .map_err(|e| bad_row(seq, &format!("its details do not decode ({e})")))?;
-        let hash_of = |i: usize, what: &str| -> Result<[u8; 32], Failure> {
-            let v: String = row.get(i)?;
-            unhex(&v).ok_or_else(|| bad_row(seq, what))
-        };
         let event = Event {
             seq: u64::try_from(seq).map_err(|_| bad_row(seq, "a negative number"))?,
-            recorded_at: time(1)?,
-            effective_at: time(2)?,
-            actor: row.get(3)?,
-            pool: id(5)?
+            recorded_at: time(self.recorded_at)?,
+            effective_at: time(self.effective_at)?,
+            actor: self.actor,
+            pool: self
+                .pool_id
                 .map(|p| PoolId::new(&p))
                 .transpose()
                 .map_err(|_| bad_row(seq, "an invalid pool id"))?,
-            user: id(6)?
+            user: self
+                .user_id
                 .map(|u| UserId::new(&u))
                 .transpose()
                 .map_err(|_| bad_row(seq, "an invalid user id"))?,
-            assignment: id(7)?
+            assignment: self
+                .assignment_id
                 .map(|a| AssignmentId::new(&a))
                 .transpose()
                 .map_err(|_| bad_row(seq, "an invalid assignment id"))?,
             change,
-            prev_hash: hash_of(9, "its previous hash is not 64 hex digits")?,
-            hash: hash_of(10, "its hash is not 64 hex digits")?,
+            prev_hash: unhex(&self.prev_hash)
+                .ok_or_else(|| bad_row(seq, "its previous hash is not 64 hex digits"))?,
+            hash: unhex(&self.hash).ok_or_else(|| bad_row(seq, "its hash is not 64 hex digits"))?,
         };
-        out.push(StoredEvent {
+        Ok(StoredEvent {
             event,
-            action: row.get(4)?,
-        });
+            action: self.action,
+        })
     }
-    Ok(out)
 }

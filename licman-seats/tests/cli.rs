@@ -1,394 +1,286 @@
 //! The `licman-seats` binary as a user runs it: real processes on a real
-//! SQLite file, including sixteen processes racing for the last seats and a
-//! `kill -9` in the middle of a bulk assign.
+//! SQLite file and a real PostgreSQL database (every test runs on both),
+//! including sixteen processes racing for the last seats and a `kill -9` in
+//! the middle of a bulk assign.
 
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // tests
 
+mod common;
+
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
+use common::*;
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_licman-seats");
-
-struct Db {
-    _dir: tempfile::TempDir,
-    path: PathBuf,
-}
-
-fn db() -> Db {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("seats.db");
-    Db { _dir: dir, path }
-}
-
-fn cmd(db: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.arg("--db")
-        .arg(db)
-        .args(["--actor", "test", "--json"])
-        .args(args);
-    c.env_remove("LICMAN_SEATS_DB");
-    c
-}
-
-fn run(db: &Path, args: &[&str]) -> (i32, Value) {
-    let out = cmd(db, args).output().unwrap();
-    parse(&out)
-}
-
-fn run_stdin(db: &Path, args: &[&str], input: &str) -> (i32, Value) {
-    let mut child = cmd(db, args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    parse(&child.wait_with_output().unwrap())
-}
-
-fn parse(out: &Output) -> (i32, Value) {
-    let code = out.status.code().unwrap_or(-1);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let json = serde_json::from_str(stdout.trim()).unwrap_or_else(|_| {
-        panic!(
-            "not JSON (exit {code}): {stdout}\nstderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (code, json)
-}
-
-fn ok(db: &Path, args: &[&str]) -> Value {
-    let (code, json) = run(db, args);
-    assert_eq!(code, 0, "{args:?} failed: {json}");
-    json
-}
-
-fn refused(db: &Path, args: &[&str], code: &str) -> Value {
-    let (exit, json) = run(db, args);
-    assert_eq!(exit, 1, "{args:?} should be refused: {json}");
-    assert_eq!(json["error"]["code"], code, "{args:?}: {json}");
-    json
-}
-
-fn events(db: &Path) -> u64 {
-    ok(db, &["audit", "--limit", "0"])["total"]
-        .as_u64()
-        .unwrap()
-}
-
-fn pool(db: &Path, name: &str, capacity: u32) -> String {
-    let cap = capacity.to_string();
-    let p = ok(
-        db,
-        &[
-            "pool",
-            "create",
-            "--name",
-            name,
-            "--vendor",
-            "Acme",
-            "--capacity",
-            &cap,
-            "--cost",
-            "15.00",
-        ],
-    );
-    p["id"].as_str().unwrap().to_string()
-}
-
-fn users(db: &Path, n: usize) -> Vec<String> {
-    (0..n)
-        .map(|i| {
-            let id = format!("u{i:04}");
-            ok(
-                db,
-                &["user", "add", &id, "--email", &format!("{id}@example.com")],
-            );
-            id
-        })
-        .collect()
-}
 
 #[test]
 fn a_pool_fills_frees_and_refuses_with_the_engines_codes() {
-    let db = db();
-    let db = &db.path;
-    let id = pool(db, "Figma", 2);
-    let shown = ok(db, &["pool", "show", "Figma"]);
-    assert_eq!(shown["id"], id.as_str());
-    assert_eq!(
-        shown["cost"],
-        serde_json::json!({"amount": "15.00", "currency": "USD"})
-    );
-    assert_eq!(
-        (shown["capacity"].as_u64(), shown["available"].as_u64()),
-        (Some(2), Some(2))
-    );
-    users(db, 3);
-    let a = ok(db, &["assign", "Figma", "u0000"]);
-    assert_eq!(
-        (a["pool_id"].as_str(), a["pool_name"].as_str()),
-        (Some(id.as_str()), Some("Figma"))
-    );
-    assert_eq!(a["user_email"], "u0000@example.com");
-    assert_eq!(a["status"], "active");
-    refused(db, &["assign", "Figma", "u0000"], "already_assigned");
-    ok(db, &["assign", &id, "u0001"]); // by id as well as by name
-    refused(db, &["assign", "Figma", "u0002"], "capacity_exceeded");
-    refused(db, &["assign", "Figma", "nobody"], "unknown_user");
-    refused(db, &["assign", "Sketch", "u0002"], "unknown_pool");
-    refused(
-        db,
-        &["pool", "update", "Figma", "--capacity", "1"],
-        "capacity_below_allocated",
-    );
-    refused(db, &["pool", "delete", "Figma"], "pool_has_assignments");
+    on_each_backend(|db| {
+        let id = pool(db, "Figma", 2);
+        let shown = ok(db, &["pool", "show", "Figma"]);
+        assert_eq!(shown["id"], id.as_str());
+        assert_eq!(
+            shown["cost"],
+            serde_json::json!({"amount": "15.00", "currency": "USD"})
+        );
+        assert_eq!(
+            (shown["capacity"].as_u64(), shown["available"].as_u64()),
+            (Some(2), Some(2))
+        );
+        users(db, 3);
+        let a = ok(db, &["assign", "Figma", "u0000"]);
+        assert_eq!(
+            (a["pool_id"].as_str(), a["pool_name"].as_str()),
+            (Some(id.as_str()), Some("Figma"))
+        );
+        assert_eq!(a["user_email"], "u0000@example.com");
+        assert_eq!(a["status"], "active");
+        refused(db, &["assign", "Figma", "u0000"], "already_assigned");
+        ok(db, &["assign", &id, "u0001"]); // by id as well as by name
+        refused(db, &["assign", "Figma", "u0002"], "capacity_exceeded");
+        refused(db, &["assign", "Figma", "nobody"], "unknown_user");
+        refused(db, &["assign", "Sketch", "u0002"], "unknown_pool");
+        refused(
+            db,
+            &["pool", "update", "Figma", "--capacity", "1"],
+            "capacity_below_allocated",
+        );
+        refused(db, &["pool", "delete", "Figma"], "pool_has_assignments");
 
-    let freed = ok(db, &["deallocate", a["id"].as_str().unwrap()]);
-    assert_eq!(freed["status"], "released");
-    assert!(freed["ended_at"].is_string());
-    let b = ok(db, &["assign", "Figma", "u0002"]);
-    let reclaimed = ok(
-        db,
-        &[
-            "reclaim",
-            b["id"].as_str().unwrap(),
-            "--reason",
-            "left the team",
-        ],
-    );
-    assert_eq!(
-        (reclaimed["status"].as_str(), reclaimed["reason"].as_str()),
-        (Some("reclaimed"), Some("left the team"))
-    );
-    refused(
-        db,
-        &["reclaim", b["id"].as_str().unwrap(), "--reason", "again"],
-        "assignment_not_active",
-    );
+        let freed = ok(db, &["deallocate", a["id"].as_str().unwrap()]);
+        assert_eq!(freed["status"], "released");
+        assert!(freed["ended_at"].is_string());
+        let b = ok(db, &["assign", "Figma", "u0002"]);
+        let reclaimed = ok(
+            db,
+            &[
+                "reclaim",
+                b["id"].as_str().unwrap(),
+                "--reason",
+                "left the team",
+            ],
+        );
+        assert_eq!(
+            (reclaimed["status"].as_str(), reclaimed["reason"].as_str()),
+            (Some("reclaimed"), Some("left the team"))
+        );
+        refused(
+            db,
+            &["reclaim", b["id"].as_str().unwrap(), "--reason", "again"],
+            "assignment_not_active",
+        );
 
-    let list = ok(
-        db,
-        &["assignments", "--pool", "Figma", "--status", "active"],
-    );
-    assert_eq!(
-        (
-            list["total"].as_u64(),
-            list["limit"].as_u64(),
-            list["offset"].as_u64()
-        ),
-        (Some(1), Some(50), Some(0))
-    );
-    let all = ok(db, &["assignments", "--limit", "2", "--offset", "1"]);
-    assert_eq!(
-        (all["total"].as_u64(), all["items"].as_array().map(Vec::len)),
-        (Some(3), Some(2))
-    );
+        let list = ok(
+            db,
+            &["assignments", "--pool", "Figma", "--status", "active"],
+        );
+        assert_eq!(
+            (
+                list["total"].as_u64(),
+                list["limit"].as_u64(),
+                list["offset"].as_u64()
+            ),
+            (Some(1), Some(50), Some(0))
+        );
+        let all = ok(db, &["assignments", "--limit", "2", "--offset", "1"]);
+        assert_eq!(
+            (all["total"].as_u64(), all["items"].as_array().map(Vec::len)),
+            (Some(3), Some(2))
+        );
 
-    ok(db, &["pool", "archive", "Figma"]);
-    refused(db, &["assign", "Figma", "u0002"], "pool_archived");
-    let verified = ok(db, &["audit", "verify"]);
-    assert_eq!(verified["events"].as_u64(), Some(events(db)));
-    let created = ok(db, &["audit", "--action", "assignment.created"]);
-    assert_eq!(created["total"].as_u64(), Some(3));
+        ok(db, &["pool", "archive", "Figma"]);
+        refused(db, &["assign", "Figma", "u0002"], "pool_archived");
+        let verified = ok(db, &["audit", "verify"]);
+        assert_eq!(verified["events"].as_u64(), Some(events(db)));
+        let created = ok(db, &["audit", "--action", "assignment.created"]);
+        assert_eq!(created["total"].as_u64(), Some(3));
+    });
 }
 
 #[test]
 fn bad_input_is_refused_with_a_clear_code_and_writes_nothing() {
-    let db = db();
-    let db = &db.path;
-    pool(db, "Figma", 3);
-    let before = events(db);
-    for (args, code) in [
-        (
-            vec![
+    on_each_backend(|db| {
+        pool(db, "Figma", 3);
+        let before = events(db);
+        for (args, code) in [
+            (
+                vec![
+                    "pool",
+                    "create",
+                    "--name",
+                    "Zero",
+                    "--vendor",
+                    "V",
+                    "--capacity",
+                    "0",
+                ],
+                "invalid_value",
+            ),
+            (
+                vec![
+                    "pool",
+                    "create",
+                    "--name",
+                    "Yen",
+                    "--vendor",
+                    "V",
+                    "--capacity",
+                    "1",
+                    "--cost",
+                    "12.345",
+                ],
+                "invalid_value",
+            ),
+            (
+                vec![
+                    "pool",
+                    "create",
+                    "--name",
+                    "Xyz",
+                    "--vendor",
+                    "V",
+                    "--capacity",
+                    "1",
+                    "--currency",
+                    "XYZ",
+                ],
+                "unknown_currency",
+            ),
+            (
+                vec![
+                    "pool",
+                    "create",
+                    "--name",
+                    "Figma",
+                    "--vendor",
+                    "V",
+                    "--capacity",
+                    "1",
+                ],
+                "duplicate_name",
+            ),
+            (
+                vec![
+                    "pool",
+                    "create",
+                    "--name",
+                    "T",
+                    "--vendor",
+                    "V",
+                    "--capacity",
+                    "1",
+                    "--policy",
+                    "sometimes",
+                ],
+                "invalid_value",
+            ),
+            (
+                vec!["user", "add", "bad\nid", "--email", "x@example.com"],
+                "invalid_value",
+            ),
+            (
+                vec!["user", "add", "ada", "--email", "not-an-email"],
+                "invalid_value",
+            ),
+            (
+                vec![
+                    "--at",
+                    "yesterday",
+                    "user",
+                    "add",
+                    "ada",
+                    "--email",
+                    "a@example.com",
+                ],
+                "invalid_value",
+            ),
+        ] {
+            let (exit, json) = run(db, &args);
+            assert_eq!(exit, 1, "{args:?}: {json}");
+            assert_eq!(json["error"]["code"], code, "{args:?}: {json}");
+            assert!(!json["error"]["message"].as_str().unwrap_or("").is_empty());
+        }
+        // A negative capacity is not a number clap accepts: a usage error.
+        let out = cmd(
+            db,
+            &[
                 "pool",
                 "create",
                 "--name",
-                "Zero",
+                "N",
                 "--vendor",
                 "V",
                 "--capacity",
-                "0",
+                "-1",
             ],
-            "invalid_value",
-        ),
-        (
-            vec![
-                "pool",
-                "create",
-                "--name",
-                "Yen",
-                "--vendor",
-                "V",
-                "--capacity",
-                "1",
-                "--cost",
-                "12.345",
-            ],
-            "invalid_value",
-        ),
-        (
-            vec![
-                "pool",
-                "create",
-                "--name",
-                "Xyz",
-                "--vendor",
-                "V",
-                "--capacity",
-                "1",
-                "--currency",
-                "XYZ",
-            ],
-            "unknown_currency",
-        ),
-        (
-            vec![
-                "pool",
-                "create",
-                "--name",
-                "Figma",
-                "--vendor",
-                "V",
-                "--capacity",
-                "1",
-            ],
-            "duplicate_name",
-        ),
-        (
-            vec![
-                "pool",
-                "create",
-                "--name",
-                "T",
-                "--vendor",
-                "V",
-                "--capacity",
-                "1",
-                "--policy",
-                "sometimes",
-            ],
-            "invalid_value",
-        ),
-        (
-            vec!["user", "add", "bad\nid", "--email", "x@example.com"],
-            "invalid_value",
-        ),
-        (
-            vec!["user", "add", "ada", "--email", "not-an-email"],
-            "invalid_value",
-        ),
-        (
-            vec![
-                "--at",
-                "yesterday",
-                "user",
-                "add",
-                "ada",
-                "--email",
-                "a@example.com",
-            ],
-            "invalid_value",
-        ),
-    ] {
-        let (exit, json) = run(db, &args);
-        assert_eq!(exit, 1, "{args:?}: {json}");
-        assert_eq!(json["error"]["code"], code, "{args:?}: {json}");
-        assert!(!json["error"]["message"].as_str().unwrap_or("").is_empty());
-    }
-    // A negative capacity is not a number clap accepts: a usage error.
-    let out = cmd(
-        db,
-        &[
-            "pool",
-            "create",
-            "--name",
-            "N",
-            "--vendor",
-            "V",
-            "--capacity",
-            "-1",
-        ],
-    )
-    .output()
-    .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    // 1,001 users: the bulk is refused whole.
-    users(db, 2);
-    let many: String = (0..1001).map(|i| format!("u{:04}\n", i % 2)).collect();
-    let (exit, json) = run_stdin(db, &["bulk", "assign", "Figma", "--users", "-"], &many);
-    assert_eq!(
-        (exit, json["error"]["code"].as_str()),
-        (1, Some("bulk_too_large"))
-    );
-    assert_eq!(events(db), before + 2, "only the two users were written");
+        )
+        .output()
+        .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        // 1,001 users: the bulk is refused whole.
+        users(db, 2);
+        let many: String = (0..1001).map(|i| format!("u{:04}\n", i % 2)).collect();
+        let (exit, json) = run_stdin(db, &["bulk", "assign", "Figma", "--users", "-"], &many);
+        assert_eq!(
+            (exit, json["error"]["code"].as_str()),
+            (1, Some("bulk_too_large"))
+        );
+        assert_eq!(events(db), before + 2, "only the two users were written");
+    });
 }
 
 #[test]
 fn a_bulk_assign_reports_every_item_in_input_order() {
-    let db = db();
-    let db = &db.path;
-    pool(db, "Figma", 3);
-    users(db, 4);
-    let (exit, json) = run_stdin(
-        db,
-        &["bulk", "assign", "Figma", "--users", "-"],
-        "u0000\nu0001\nnobody\nu0001\nu0002\nu0003\n",
-    );
-    assert_eq!(exit, 0, "{json}");
-    assert_eq!(
-        (json["succeeded"].as_u64(), json["failed"].as_u64()),
-        (Some(3), Some(3))
-    );
-    let codes: Vec<Option<&str>> = json["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["error"]["code"].as_str())
-        .collect();
-    assert_eq!(
-        codes,
-        [
-            None,
-            None,
-            Some("unknown_user"),
-            Some("duplicate_in_request"),
-            None,
-            Some("capacity_exceeded")
-        ]
-    );
-    assert_eq!(json["results"][2]["user_id"], "nobody");
-    assert_eq!(json["results"][0]["ok"], true);
-    assert!(json["results"][0]["assignment_id"].is_string());
+    on_each_backend(|db| {
+        pool(db, "Figma", 3);
+        users(db, 4);
+        let (exit, json) = run_stdin(
+            db,
+            &["bulk", "assign", "Figma", "--users", "-"],
+            "u0000\nu0001\nnobody\nu0001\nu0002\nu0003\n",
+        );
+        assert_eq!(exit, 0, "{json}");
+        assert_eq!(
+            (json["succeeded"].as_u64(), json["failed"].as_u64()),
+            (Some(3), Some(3))
+        );
+        let codes: Vec<Option<&str>> = json["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["error"]["code"].as_str())
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                None,
+                None,
+                Some("unknown_user"),
+                Some("duplicate_in_request"),
+                None,
+                Some("capacity_exceeded")
+            ]
+        );
+        assert_eq!(json["results"][2]["user_id"], "nobody");
+        assert_eq!(json["results"][0]["ok"], true);
+        assert!(json["results"][0]["assignment_id"].is_string());
+    });
 }
 
 #[test]
 fn the_file_is_private_and_a_newer_or_foreign_database_is_refused_untouched() {
-    let db = db();
-    let path = &db.path;
-    pool(path, "Figma", 1);
+    let db = Db::sqlite();
+    let path = db.path();
+    pool(&db, "Figma", 1);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{mode:o}");
     }
-    {
-        let conn = rusqlite::Connection::open(path).unwrap();
-        conn.pragma_update(None, "user_version", 2).unwrap();
-    }
+    db.sql("PRAGMA user_version = 2").unwrap();
     let bytes = std::fs::read(path).unwrap();
-    let json = refused(path, &["pool", "list"], "schema_too_new");
+    let json = refused(&db, &["pool", "list"], "schema_too_new");
     assert!(
         json["error"]["message"]
             .as_str()
@@ -401,176 +293,268 @@ fn the_file_is_private_and_a_newer_or_foreign_database_is_refused_untouched() {
         "the file was not touched"
     );
 
-    let other = path.with_file_name("ledger.db");
-    {
-        let conn = rusqlite::Connection::open(&other).unwrap();
-        conn.execute_batch("CREATE TABLE licenses (id TEXT);")
-            .unwrap();
-    }
-    let bytes = std::fs::read(&other).unwrap();
+    let other = Db::sqlite();
+    other.sql("CREATE TABLE licenses (id TEXT);").unwrap();
+    let bytes = std::fs::read(other.path()).unwrap();
     refused(&other, &["pool", "list"], "not_a_seat_store");
-    assert_eq!(std::fs::read(&other).unwrap(), bytes);
+    assert_eq!(std::fs::read(other.path()).unwrap(), bytes);
+
+    let text = Db::sqlite();
+    std::fs::write(text.path(), "id,email\n").unwrap();
+    refused(&text, &["pool", "list"], "not_a_seat_store");
+    assert_eq!(std::fs::read(text.path()).unwrap(), b"id,email\n");
 }
 
 #[test]
-fn the_trail_is_append_only_and_an_edit_is_named_by_verify() {
-    let db = db();
-    let path = &db.path;
-    pool(path, "Figma", 2);
-    users(path, 2);
-    ok(path, &["assign", "Figma", "u0000"]);
-    let conn = rusqlite::Connection::open(path).unwrap();
-    for sql in [
-        "UPDATE events SET actor = 'mallory' WHERE seq = 3",
-        "DELETE FROM events WHERE seq = 4",
-    ] {
-        let err = conn.execute(sql, []).unwrap_err();
-        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
-    }
-    // An attacker with the file drops the triggers and edits a shown field.
-    conn.execute_batch(
-        "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;
-         UPDATE events SET actor = 'mallory' WHERE seq = 3;",
-    )
-    .unwrap();
-    drop(conn);
-    let json = refused(path, &["audit", "verify"], "audit_broken");
+fn a_newer_or_foreign_postgresql_schema_is_refused_untouched() {
+    let Some(db) = Db::postgres() else { return };
+    pool(&db, "Figma", 1);
+    db.sql("UPDATE licman_seats.meta SET value = '2' WHERE key = 'schema_version'")
+        .unwrap();
+    let before = ok_count(&db);
+    let json = refused(&db, &["pool", "list"], "schema_too_new");
     assert!(
         json["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("event 3"),
-        "{json}"
+            .contains("version 2")
     );
-    // Every other command refuses to build on a broken trail too.
-    refused(path, &["assign", "Figma", "u0001"], "audit_broken");
+    refused(
+        &db,
+        &["user", "add", "ada", "--email", "a@example.com"],
+        "schema_too_new",
+    );
+    assert_eq!(ok_count(&db), before, "nothing was written");
 
+    let other = Db::postgres().unwrap();
+    other
+        .sql("CREATE SCHEMA licman_seats; CREATE TABLE licman_seats.licenses (id text);")
+        .unwrap();
+    refused(&other, &["pool", "list"], "not_a_seat_store");
+    other
+        .sql("SELECT count(*) FROM licman_seats.licenses")
+        .unwrap();
+    assert!(
+        other.sql("SELECT 1 FROM licman_seats.events").is_err(),
+        "no table was added"
+    );
+}
+
+/// The number of rows in the trail, read with SQL.
+fn ok_count(db: &Db) -> i64 {
+    let mut c = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    c.query_one("SELECT count(*) FROM licman_seats.events", &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn a_read_only_file_serves_reads_and_refuses_writes_untouched() {
+    let db = Db::sqlite();
+    pool(&db, "Figma", 1);
+    users(&db, 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(db.path(), std::fs::Permissions::from_mode(0o400)).unwrap();
+    }
+    let bytes = std::fs::read(db.path()).unwrap();
+    assert_eq!(ok(&db, &["pool", "list"])["total"], 1);
+    ok(&db, &["audit", "verify"]);
+    let json = refused(&db, &["assign", "Figma", "u0000"], "read_only");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only")
+    );
+    assert_eq!(
+        std::fs::read(db.path()).unwrap(),
+        bytes,
+        "nothing was written"
+    );
+}
+
+#[test]
+fn the_trail_is_append_only_and_an_edit_is_named_by_verify() {
+    on_each_backend(|db| {
+        let events = db.events_table();
+        pool(db, "Figma", 2);
+        users(db, 2);
+        ok(db, &["assign", "Figma", "u0000"]);
+        for sql in [
+            format!("UPDATE {events} SET actor = 'mallory' WHERE seq = 3"),
+            format!("DELETE FROM {events} WHERE seq = 4"),
+        ] {
+            let err = db.sql(&sql).unwrap_err();
+            assert!(err.contains("append-only"), "{sql}: {err}");
+        }
+        if db.kind == Kind::Postgres {
+            let err = db.sql("TRUNCATE licman_seats.events").unwrap_err();
+            assert!(err.contains("append-only"), "{err}");
+        }
+        // An attacker with the database drops the triggers and edits a
+        // shown field.
+        let drop_triggers = match db.kind {
+            Kind::Sqlite => {
+                "DROP TRIGGER events_append_only_update; DROP TRIGGER events_append_only_delete;"
+            }
+            Kind::Postgres => "DROP TRIGGER events_append_only ON licman_seats.events;",
+        };
+        db.sql(&format!(
+            "{drop_triggers} UPDATE {events} SET actor = 'mallory' WHERE seq = 3;"
+        ))
+        .unwrap();
+        let json = refused(db, &["audit", "verify"], "audit_broken");
+        assert!(
+            json["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("event 3"),
+            "{json}"
+        );
+        // Every other command refuses to build on a broken trail too.
+        refused(db, &["assign", "Figma", "u0001"], "audit_broken");
+        // A removed event is named as well (the chain has a gap).
+        db.sql(&format!(
+            "UPDATE {events} SET actor = 'test' WHERE seq = 3; DELETE FROM {events} WHERE seq = 2;"
+        ))
+        .unwrap();
+        let json = refused(db, &["audit", "verify"], "audit_broken");
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains('2'),
+            "{json}"
+        );
+    });
     // An edited action column is caught, though the hash does not cover it.
-    let db2 = self::db();
-    let path = &db2.path;
-    pool(path, "Figma", 2);
-    let conn = rusqlite::Connection::open(path).unwrap();
-    conn.execute_batch(
-        "DROP TRIGGER events_append_only_update; UPDATE events SET action = 'pool.deleted' WHERE seq = 1;",
-    )
-    .unwrap();
-    drop(conn);
-    refused(path, &["audit", "verify"], "audit_broken");
+    on_each_backend(|db| {
+        pool(db, "Figma", 2);
+        let drop = match db.kind {
+            Kind::Sqlite => "DROP TRIGGER events_append_only_update;",
+            Kind::Postgres => "DROP TRIGGER events_append_only ON licman_seats.events;",
+        };
+        db.sql(&format!(
+            "{drop} UPDATE {} SET action = 'pool.deleted' WHERE seq = 1;",
+            db.events_table()
+        ))
+        .unwrap();
+        refused(db, &["audit", "verify"], "audit_broken");
+    });
 }
 
 #[test]
 fn sixteen_processes_racing_for_the_last_five_seats_give_exactly_five() {
-    let db = db();
-    let path = &db.path;
-    pool(path, "Figma", 5);
-    let ids = users(path, 16);
-    let children: Vec<_> = ids
-        .iter()
-        .map(|u| {
-            cmd(path, &["assign", "Figma", u])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    let results: Vec<(i32, Value)> = children
-        .into_iter()
-        .map(|c| parse(&c.wait_with_output().unwrap()))
-        .collect();
-    let won = results.iter().filter(|(code, _)| *code == 0).count();
-    assert_eq!(won, 5, "{results:?}");
-    for (code, json) in results.iter().filter(|(code, _)| *code != 0) {
+    on_each_backend(|db| {
+        pool(db, "Figma", 5);
+        let ids = users(db, 16);
+        let children: Vec<_> = ids
+            .iter()
+            .map(|u| {
+                cmd(db, &["assign", "Figma", u])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let results: Vec<(i32, Value)> = children
+            .into_iter()
+            .map(|c| parse(&c.wait_with_output().unwrap()))
+            .collect();
+        let won = results.iter().filter(|(code, _)| *code == 0).count();
+        assert_eq!(won, 5, "{results:?}");
+        for (code, json) in results.iter().filter(|(code, _)| *code != 0) {
+            assert_eq!(
+                (*code, json["error"]["code"].as_str()),
+                (1, Some("capacity_exceeded")),
+                "{json}"
+            );
+        }
+        let created = ok(db, &["audit", "--action", "assignment.created"]);
+        assert_eq!(created["total"].as_u64(), Some(5));
+        let shown = ok(db, &["pool", "show", "Figma"]);
         assert_eq!(
-            (*code, json["error"]["code"].as_str()),
-            (1, Some("capacity_exceeded")),
-            "{json}"
+            (shown["allocated"].as_u64(), shown["available"].as_u64()),
+            (Some(5), Some(0))
         );
-    }
-    let created = ok(path, &["audit", "--action", "assignment.created"]);
-    assert_eq!(created["total"].as_u64(), Some(5));
-    let shown = ok(path, &["pool", "show", "Figma"]);
-    assert_eq!(
-        (shown["allocated"].as_u64(), shown["available"].as_u64()),
-        (Some(5), Some(0))
-    );
-    ok(path, &["audit", "verify"]);
+        ok(db, &["audit", "verify"]);
+    });
 }
 
 #[test]
 fn kill_9_in_the_middle_of_a_bulk_assign_leaves_all_or_nothing() {
-    let db = db();
-    let path = &db.path;
-    pool(path, "Big", 2_000);
-    // 1,000 users, added by 250 processes at a time.
-    let list: String = (0..1000).map(|i| format!("k{i:04}\n")).collect();
-    let import: Vec<String> = (0..1000).map(|i| format!("k{i:04}")).collect();
-    for chunk in import.chunks(250) {
-        let children: Vec<_> = chunk
-            .iter()
-            .map(|id| {
-                cmd(
-                    path,
-                    &["user", "add", id, "--email", &format!("{id}@example.com")],
-                )
+    on_each_backend(|db| {
+        pool(db, "Big", 2_000);
+        // 1,000 users, added by 250 processes at a time.
+        let list: String = (0..1000).map(|i| format!("k{i:04}\n")).collect();
+        let import: Vec<String> = (0..1000).map(|i| format!("k{i:04}")).collect();
+        for chunk in import.chunks(250) {
+            let children: Vec<_> = chunk
+                .iter()
+                .map(|id| {
+                    cmd(
+                        db,
+                        &["user", "add", id, "--email", &format!("{id}@example.com")],
+                    )
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap()
+                })
+                .collect();
+            for mut c in children {
+                assert!(c.wait().unwrap().success());
+            }
+        }
+        for delay_ms in [5u64, 30, 80, 200] {
+            let mut child = cmd(db, &["bulk", "assign", "Big", "--users", "-"])
+                .stdin(Stdio::piped())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
                 .unwrap()
-            })
-            .collect();
-        for mut c in children {
-            assert!(c.wait().unwrap().success());
+                .write_all(list.as_bytes())
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+            let _ = child.kill(); // SIGKILL
+            let _ = child.wait();
+            let shown = ok(db, &["pool", "show", "Big"]);
+            let active = ok(
+                db,
+                &[
+                    "assignments",
+                    "--pool",
+                    "Big",
+                    "--status",
+                    "active",
+                    "--limit",
+                    "0",
+                ],
+            );
+            assert_eq!(shown["allocated"], active["total"], "after {delay_ms} ms");
+            let n = active["total"].as_u64().unwrap();
+            assert!(
+                n % 1000 == 0 && n <= 1000,
+                "all or nothing, got {n} after {delay_ms} ms"
+            );
+            ok(db, &["audit", "verify"]);
+            if n == 1000 {
+                break; // the bulk finished before the kill; nothing more to interrupt
+            }
         }
-    }
-    for delay_ms in [5u64, 30, 80, 200] {
-        let mut child = cmd(path, &["bulk", "assign", "Big", "--users", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(list.as_bytes())
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        let shown = ok(path, &["pool", "show", "Big"]);
-        let active = ok(
-            path,
-            &[
-                "assignments",
-                "--pool",
-                "Big",
-                "--status",
-                "active",
-                "--limit",
-                "0",
-            ],
-        );
-        assert_eq!(shown["allocated"], active["total"], "after {delay_ms} ms");
-        let n = active["total"].as_u64().unwrap();
-        assert!(
-            n % 1000 == 0 && n <= 1000,
-            "all or nothing, got {n} after {delay_ms} ms"
-        );
-        ok(path, &["audit", "verify"]);
-        if n == 1000 {
-            break; // the bulk finished before the kill; nothing more to interrupt
-        }
-    }
+    });
 }
 
 #[test]
 fn usage_errors_exit_2_and_help_has_examples() {
-    let db = db();
+    let db = Db::sqlite();
     let out = Command::new(BIN)
         .args(["--db"])
-        .arg(&db.path)
+        .arg(&db.url)
         .arg("assign")
         .output()
         .unwrap();
