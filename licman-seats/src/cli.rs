@@ -14,6 +14,16 @@ use licman_core::seats::{
 };
 use serde_json::{Value, json};
 
+mod files;
+mod leases;
+mod reports;
+mod rules;
+mod secrets;
+
+pub use leases::LeaseCmd;
+pub use rules::{IncompatCmd, LinkCmd, RuleCmd};
+pub use secrets::SiteKeyCmd;
+
 use crate::error::Failure;
 use crate::render;
 use crate::store::{EventFilter, Store};
@@ -45,6 +55,9 @@ pub struct Cli {
     /// it changes records this time, its audit events the wall clock.
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<String>,
+    /// The site key that seals pool secrets (`site-key new` makes one).
+    #[arg(long, env = "LICMAN_SEATS_KEY", global = true, value_name = "FILE")]
+    pub site_key: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Cmd,
 }
@@ -112,13 +125,95 @@ pub enum Cmd {
         #[command(flatten)]
         page: Page,
     },
+    /// Concurrent seats: checkout, heartbeat, release.
+    #[command(subcommand)]
+    Lease(LeaseCmd),
+    /// Lists leases (status as of now: active, expired, released, ended).
+    Leases {
+        /// Of this pool (id or name).
+        #[arg(long)]
+        pool: Option<String>,
+        /// Of this holder.
+        #[arg(long)]
+        holder: Option<String>,
+        /// active, expired, released or ended.
+        #[arg(long)]
+        status: Option<String>,
+        #[command(flatten)]
+        page: Page,
+    },
+    /// Pools no user may hold together.
+    #[command(subcommand)]
+    Incompat(IncompatCmd),
+    /// Reclamation rules (inactivity, lifecycle state).
+    #[command(subcommand)]
+    Rule(RuleCmd),
+    /// The reclamation plan as of now (or --at); --apply carries it out.
+    ReclaimRun {
+        /// Record the notices and reclaim the seats.
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Entitlements linked to pools.
+    #[command(subcommand)]
+    Link(LinkCmd),
+    /// Gives USER a seat for ENTITLEMENT from the best linked pool.
+    Grant {
+        /// The user.
+        user: String,
+        /// The entitlement.
+        entitlement: String,
+    },
+    /// Releases the seat USER holds for ENTITLEMENT.
+    Withdraw {
+        /// The user.
+        user: String,
+        /// The entitlement.
+        entitlement: String,
+    },
+    /// Applies every pool's expiration policy as of now (or --at).
+    Expire,
+    /// Utilization, spend, expirations and recommendations.
+    Analytics {
+        /// Pools expiring within this many days count as expiring soon.
+        #[arg(long, default_value_t = 90)]
+        window: u32,
+    },
+    /// The compliance report.
+    Report {
+        /// Only this pool (repeat for more).
+        #[arg(long)]
+        pool: Vec<String>,
+        /// Only this vendor's pools.
+        #[arg(long)]
+        vendor: Option<String>,
+        /// Breaches active on or after (YYYY-MM-DD or RFC 3339).
+        #[arg(long)]
+        from: Option<String>,
+        /// Breaches active on or before.
+        #[arg(long)]
+        to: Option<String>,
+    },
     /// The audit trail; `audit verify` checks it.
     Audit(AuditArgs),
+    /// Site keys for pool secrets.
+    #[command(subcommand)]
+    SiteKey(SiteKeyCmd),
+    /// Seals every pool secret with a new site key, in one transaction.
+    Rekey {
+        /// The new key (from `site-key new`); --site-key names the current.
+        #[arg(long, value_name = "FILE")]
+        new_key: PathBuf,
+    },
 }
 
-/// `--limit` and `--offset` of every list.
-#[derive(Debug, Args, Clone, Copy)]
+/// `--sort`, `--limit` and `--offset` of every list.
+#[derive(Debug, Args, Clone)]
 pub struct Page {
+    /// Order by this field of the listed objects (`-field` for descending;
+    /// ties keep the list's own order).
+    #[arg(long, value_name = "FIELD", allow_hyphen_values = true)]
+    pub sort: Option<String>,
     /// At most this many items.
     #[arg(long, default_value_t = 50)]
     pub limit: usize,
@@ -165,6 +260,12 @@ pub enum UserCmd {
     List {
         #[command(flatten)]
         page: Page,
+    },
+    /// Adds and updates users from a CSV file (columns: id,email and any of
+    /// active,state,last_active), all or nothing.
+    Import {
+        /// The CSV file; `-` reads stdin.
+        file: PathBuf,
     },
 }
 
@@ -220,6 +321,15 @@ pub enum PoolCmd {
         /// A new name.
         #[arg(long)]
         name: Option<String>,
+        /// A new vendor key or credential, from this file (needs the site key).
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
+    },
+    /// Shows the pool's vendor key or credential (needs the site key); every
+    /// read is recorded in the audit trail.
+    Secret {
+        /// The pool's id or name.
+        pool: String,
     },
     /// Archives a pool: no new seats; its rules do nothing.
     Archive {
@@ -287,6 +397,10 @@ pub struct PoolCreate {
     /// How far concurrent leases may go beyond capacity: none, 1.25x, 1.5x, 2x.
     #[arg(long, default_value = "none")]
     pub overage: String,
+    /// The vendor's key or credential for this pool, from this file, sealed
+    /// with the site key (--site-key).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
 }
 
 /// `bulk …`.
@@ -299,6 +413,17 @@ pub enum BulkCmd {
         /// One user id a line; `-` reads stdin.
         #[arg(long)]
         users: PathBuf,
+    },
+    /// Reclaims every assignment in FILE (one id a line; - for stdin) of POOL.
+    Reclaim {
+        /// The pool's id or name.
+        pool: String,
+        /// One assignment id a line; `-` reads stdin.
+        #[arg(long)]
+        assignments: PathBuf,
+        /// Why (required).
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -343,7 +468,7 @@ pub struct Output {
     pub text: String,
 }
 
-fn out(json: Value, text: impl Into<String>) -> Output {
+pub(crate) fn out(json: Value, text: impl Into<String>) -> Output {
     Output {
         json,
         text: text.into(),
@@ -351,7 +476,7 @@ fn out(json: Value, text: impl Into<String>) -> Output {
 }
 
 /// A fresh id: `prefix` and 16 random hex digits.
-fn new_id(prefix: &str) -> Result<String, Failure> {
+pub(crate) fn new_id(prefix: &str) -> Result<String, Failure> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
         .map_err(|e| Failure::new("io", format!("no randomness for a new id: {e}")))?;
@@ -359,23 +484,27 @@ fn new_id(prefix: &str) -> Result<String, Failure> {
     Ok(format!("{prefix}_{hex}"))
 }
 
-fn option<T: std::str::FromStr>(what: &str, text: &str, allowed: &str) -> Result<T, Failure> {
+pub(crate) fn option<T: std::str::FromStr>(
+    what: &str,
+    text: &str,
+    allowed: &str,
+) -> Result<T, Failure> {
     text.replace('-', "_")
         .parse()
         .or_else(|_| text.parse())
         .map_err(|_| Failure::invalid(format!("{what} {text:?} is not one of {allowed}")))
 }
 
-fn user_id(text: &str) -> Result<UserId, Failure> {
+pub(crate) fn user_id(text: &str) -> Result<UserId, Failure> {
     UserId::new(text).map_err(|e| Failure::invalid(format!("user id {text:?}: {e}")))
 }
 
-fn assignment_id(text: &str) -> Result<AssignmentId, Failure> {
+pub(crate) fn assignment_id(text: &str) -> Result<AssignmentId, Failure> {
     AssignmentId::new(text).map_err(|e| Failure::invalid(format!("assignment id {text:?}: {e}")))
 }
 
 /// A pool by id, else by name.
-fn find_pool<'a>(state: &'a SeatState, text: &str) -> Result<&'a Pool, Failure> {
+pub(crate) fn find_pool<'a>(state: &'a SeatState, text: &str) -> Result<&'a Pool, Failure> {
     PoolId::new(text)
         .ok()
         .and_then(|id| state.pool(&id))
@@ -388,7 +517,7 @@ fn find_pool<'a>(state: &'a SeatState, text: &str) -> Result<&'a Pool, Failure> 
         })
 }
 
-fn money(text: &str, currency: Currency) -> Result<Money, Failure> {
+pub(crate) fn money(text: &str, currency: Currency) -> Result<Money, Failure> {
     Money::parse(text, currency).map_err(|e| {
         Failure::new(
             "invalid_value",
@@ -397,27 +526,127 @@ fn money(text: &str, currency: Currency) -> Result<Money, Failure> {
     })
 }
 
-fn paged<T>(items: Vec<T>, page: Page, render: impl Fn(&T) -> Value) -> (Value, usize) {
-    let total = items.len();
-    let shown: Vec<Value> = items
-        .iter()
+/// A list as every list command prints it: rendered, ordered by
+/// `--sort` if given, then the page of it; the text form shows `fields` of
+/// each shown item, tab-separated.
+pub(crate) fn paged<T>(
+    items: &[T],
+    page: &Page,
+    render: impl Fn(&T) -> Value,
+    fields: &[&str],
+) -> Result<Output, Failure> {
+    let mut rendered: Vec<Value> = items.iter().map(render).collect();
+    if let Some(sort) = &page.sort {
+        let (key, descending) = match sort.strip_prefix('-') {
+            Some(key) => (key, true),
+            None => (sort.as_str(), false),
+        };
+        if let Some(Value::Object(first)) = rendered.first() {
+            if !first.contains_key(key) {
+                let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+                return Err(Failure::invalid(format!(
+                    "cannot sort by {key:?}: the items have {}",
+                    keys.join(", ")
+                )));
+            }
+        }
+        rendered.sort_by(|a, b| {
+            let order = compare(&a[key], &b[key]);
+            if descending { order.reverse() } else { order }
+        });
+    }
+    let total = rendered.len();
+    let shown: Vec<Value> = rendered
+        .into_iter()
         .skip(page.offset)
         .take(page.limit)
-        .map(render)
         .collect();
-    let n = shown.len();
-    (render::page(shown, total, page.limit, page.offset), n)
+    let text = shown
+        .iter()
+        .map(|item| {
+            fields
+                .iter()
+                .map(|f| plain(&item[*f]))
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(out(
+        render::page(shown, total, page.limit, page.offset),
+        text,
+    ))
+}
+
+/// Orders JSON values of one field: nulls first, numbers by value (money by
+/// amount), strings by text.
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let number = |v: &Value| -> Option<f64> {
+        match v {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.parse::<f64>().ok(),
+            Value::Object(m) => m.get("amount").and_then(Value::as_str)?.parse().ok(),
+            _ => None,
+        }
+    };
+    match (a, b) {
+        (Value::Null, Value::Null) => Ordering::Equal,
+        (Value::Null, _) => Ordering::Less,
+        (_, Value::Null) => Ordering::Greater,
+        (Value::String(x), Value::String(y)) if number(a).is_none() || number(b).is_none() => {
+            x.cmp(y)
+        }
+        _ => match (number(a), number(b)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            _ => a.to_string().cmp(&b.to_string()),
+        },
+    }
+}
+
+/// A JSON value as a text column: strings bare, null empty, money as
+/// `12.50 USD`.
+pub(crate) fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Object(m) if m.contains_key("amount") => format!(
+            "{} {}",
+            m.get("amount").and_then(Value::as_str).unwrap_or(""),
+            m.get("currency").and_then(Value::as_str).unwrap_or("")
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// What every command runs with: who acts, the time it is evaluated at,
+/// and the site key's file.
+#[derive(Debug)]
+pub(crate) struct Ctx<'a> {
+    pub(crate) actor: &'a str,
+    pub(crate) at: Option<Timestamp>,
+    pub(crate) now: Timestamp,
+    pub(crate) site_key: Option<&'a std::path::Path>,
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Output, Failure> {
+    if let Cmd::SiteKey(cmd) = &cli.command {
+        return secrets::site_key(cmd);
+    }
     let at = cli.at.as_deref().map(parse_time).transpose()?;
     let actor = cli.actor.clone().unwrap_or_else(os_user);
     let mut store = Store::open(&cli.db)?;
     let now = at.unwrap_or_else(crate::time::now);
+    let cx = Ctx {
+        actor: &actor,
+        at,
+        now,
+        site_key: cli.site_key.as_deref(),
+    };
     match &cli.command {
-        Cmd::User(cmd) => user(&mut store, cmd, &actor, at),
-        Cmd::Pool(cmd) => pool(&mut store, cmd, &actor, at, now),
+        Cmd::User(cmd) => user(&mut store, cmd, &cx),
+        Cmd::Pool(cmd) => pool(&mut store, cmd, &cx),
         Cmd::Assign {
             pool,
             user,
@@ -447,6 +676,11 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Cmd::Bulk(BulkCmd::Assign { pool, users }) => {
             bulk_assign(&mut store, pool, users, &actor, at)
         }
+        Cmd::Bulk(BulkCmd::Reclaim {
+            pool,
+            assignments,
+            reason,
+        }) => files::bulk_reclaim(&mut store, pool, assignments, reason, &cx),
         Cmd::Assignments {
             pool,
             user,
@@ -472,26 +706,56 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
                 .filter(|a| source.is_none_or(|s| a.source == s))
                 .collect();
             items.sort_by(|a, b| (a.assigned_at, &a.id).cmp(&(b.assigned_at, &b.id)));
-            let text = items
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|a| format!("{}\t{}\t{}\t{}", a.id, a.pool, a.user, a.status.name()))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let (json, _) = paged(items, *page, |a| render::assignment(state, a));
-            Ok(out(json, text))
+            paged(
+                &items,
+                page,
+                |a| render::assignment(state, a),
+                &["id", "pool_name", "user_id", "status"],
+            )
         }
         Cmd::Audit(args) => audit(&mut store, args),
+        Cmd::Lease(cmd) => leases::lease(&mut store, cmd, &cx),
+        Cmd::Leases {
+            pool,
+            holder,
+            status,
+            page,
+        } => leases::list(
+            &store,
+            pool.as_deref(),
+            holder.as_deref(),
+            status.as_deref(),
+            page,
+            &cx,
+        ),
+        Cmd::Incompat(cmd) => rules::incompat(&mut store, cmd, &cx),
+        Cmd::Rule(cmd) => rules::rule(&mut store, cmd, &cx),
+        Cmd::ReclaimRun { apply } => rules::reclaim_run(&mut store, *apply, &cx),
+        Cmd::Link(cmd) => rules::link(&mut store, cmd, &cx),
+        Cmd::Grant { user, entitlement } => rules::grant(&mut store, user, entitlement, &cx),
+        Cmd::Withdraw { user, entitlement } => rules::withdraw(&mut store, user, entitlement, &cx),
+        Cmd::Expire => reports::expire(&mut store, &cx),
+        Cmd::Analytics { window } => reports::analytics(&store, *window, &cx),
+        Cmd::Report {
+            pool,
+            vendor,
+            from,
+            to,
+        } => reports::report(
+            &store,
+            pool,
+            vendor.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+            &cx,
+        ),
+        Cmd::SiteKey(cmd) => secrets::site_key(cmd),
+        Cmd::Rekey { new_key } => secrets::rekey(&mut store, new_key, &cx),
     }
 }
 
-fn user(
-    store: &mut Store,
-    cmd: &UserCmd,
-    actor: &str,
-    at: Option<Timestamp>,
-) -> Result<Output, Failure> {
+fn user(store: &mut Store, cmd: &UserCmd, cx: &Ctx<'_>) -> Result<Output, Failure> {
+    let (actor, at) = (cx.actor, cx.at);
     match cmd {
         UserCmd::Add {
             id,
@@ -540,24 +804,14 @@ fn user(
         UserCmd::List { page } => {
             let mut users: Vec<_> = store.state().users().collect();
             users.sort_by(|a, b| a.id.cmp(&b.id));
-            let text = users
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|u| {
-                    format!(
-                        "{}\t{}\t{}\t{}",
-                        u.id,
-                        u.email,
-                        if u.active { "active" } else { "inactive" },
-                        u.lifecycle
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            let (json, _) = paged(users, *page, |u| render::user(u));
-            Ok(out(json, text))
+            paged(
+                &users,
+                page,
+                |u| render::user(u),
+                &["id", "email", "active", "state"],
+            )
         }
+        UserCmd::Import { file } => files::import_users(store, file, cx),
     }
 }
 
@@ -569,13 +823,8 @@ fn shown_user(store: &Store, id: &UserId) -> Result<Output, Failure> {
     Ok(out(render::user(u), u.id.as_str()))
 }
 
-fn pool(
-    store: &mut Store,
-    cmd: &PoolCmd,
-    actor: &str,
-    at: Option<Timestamp>,
-    now: Timestamp,
-) -> Result<Output, Failure> {
+fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failure> {
+    let (actor, at, now) = (cx.actor, cx.at, cx.now);
     match cmd {
         PoolCmd::Create(c) => {
             let currency: Currency = c.currency.parse().map_err(|_| {
@@ -612,7 +861,11 @@ fn pool(
                 })?,
                 ..LeaseOptions::default()
             };
-            store.run(&Command::CreatePool(spec), actor, at)?;
+            let command = Command::CreatePool(spec);
+            match &c.secret_file {
+                Some(file) => secrets::run_with_secret(store, &command, &id, file, cx)?,
+                None => drop(store.run(&command, actor, at)?),
+            }
             shown_pool(store, &id, now)
         }
         PoolCmd::List {
@@ -648,24 +901,12 @@ fn pool(
                 })
                 .collect();
             pools.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-            let text = pools
-                .iter()
-                .skip(page.offset)
-                .take(page.limit)
-                .map(|p| {
-                    format!(
-                        "{}\t{}\t{}/{}\t{}",
-                        p.id,
-                        p.name,
-                        state.allocated(&p.id, now).unwrap_or(0),
-                        p.capacity,
-                        render::pool_status(p, now).name()
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            let (json, _) = paged(pools, *page, |p| render::pool(state, p, now));
-            Ok(out(json, text))
+            paged(
+                &pools,
+                page,
+                |p| render::pool(state, p, now),
+                &["id", "name", "allocated", "capacity", "status"],
+            )
         }
         PoolCmd::Show { pool } => {
             let id = find_pool(store.state(), pool)?.id.clone();
@@ -702,6 +943,7 @@ fn pool(
             policy,
             warning_days,
             name,
+            secret_file,
         } => {
             let p = find_pool(store.state(), pool)?;
             let (id, currency) = (p.id.clone(), p.seat_cost.currency());
@@ -720,14 +962,14 @@ fn pool(
                 name: name.clone(),
                 ..PoolPatch::default()
             };
-            store.run(
-                &Command::UpdatePool {
-                    pool: id.clone(),
-                    patch,
-                },
-                actor,
-                at,
-            )?;
+            let command = Command::UpdatePool {
+                pool: id.clone(),
+                patch,
+            };
+            match secret_file {
+                Some(file) => secrets::run_with_secret(store, &command, &id, file, cx)?,
+                None => drop(store.run(&command, actor, at)?),
+            }
             shown_pool(store, &id, now)
         }
         PoolCmd::Archive { pool } => {
@@ -735,6 +977,7 @@ fn pool(
             store.run(&Command::ArchivePool { pool: id.clone() }, actor, at)?;
             shown_pool(store, &id, now)
         }
+        PoolCmd::Secret { pool } => secrets::show(store, pool, cx),
         PoolCmd::Delete { pool } => {
             let id = find_pool(store.state(), pool)?.id.clone();
             store.run(&Command::DeletePool { pool: id.clone() }, actor, at)?;
@@ -876,20 +1119,12 @@ fn audit(store: &mut Store, args: &AuditArgs) -> Result<Output, Failure> {
         to: args.to.as_deref().map(parse_time).transpose()?,
     };
     let events = store.events(&filter)?;
-    let text = events
-        .iter()
-        .skip(args.page.offset)
-        .take(args.page.limit)
-        .map(|e| {
-            format!(
-                "{}\t{}\t{}\t{}",
-                e.event.seq, e.event.recorded_at, e.event.actor, e.action
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("\n");
-    let (json, _) = paged(events, args.page, render::event);
-    Ok(out(json, text))
+    paged(
+        &events,
+        &args.page,
+        render::event,
+        &["seq", "at", "actor", "action"],
+    )
 }
 
 /// The operating-system user: `USER`, `LOGNAME`, else `unknown`.

@@ -2,7 +2,10 @@
 //! docs/SEATS.md ("The CLI's JSON").
 
 use licman_core::Timestamp;
-use licman_core::seats::{Assignment, Percent, Pool, PoolStatus, SeatState, User};
+use licman_core::seats::{
+    Analytics, Assignment, EntitlementLink, Incompatibility, Lease, LeaseStatus, Percent, Pool,
+    PoolStatus, ReclamationPlan, ReclamationRule, SeatState, Trigger, User,
+};
 use serde_json::{Value, json};
 
 use crate::store::StoredEvent;
@@ -98,4 +101,157 @@ pub fn event(e: &StoredEvent) -> Value {
 /// A page of a list: `{items, total, limit, offset}`.
 pub fn page(items: Vec<Value>, total: usize, limit: usize, offset: usize) -> Value {
     json!({"items": items, "total": total, "limit": limit, "offset": offset})
+}
+
+/// A lease: `id, pool_id, pool_name, holder, status, checked_out_at,
+/// expires_at, released_at, borrowed, overage, holds_seat`. The status is
+/// as of `now`: `active`, `expired` (past its expiry: its seat is free),
+/// `released` or `ended`.
+pub fn lease(state: &SeatState, l: &Lease, now: Timestamp) -> Value {
+    let status = match l.status {
+        LeaseStatus::Out if l.holds_seat_at(now) => "active",
+        LeaseStatus::Out => "expired",
+        LeaseStatus::Released => "released",
+        LeaseStatus::Ended => "ended",
+    };
+    json!({
+        "id": l.id.as_str(),
+        "pool_id": l.pool.as_str(),
+        "pool_name": state.pool(&l.pool).map(|p| p.name.as_str()),
+        "holder": l.holder.as_str(),
+        "status": status,
+        "checked_out_at": l.checked_out_at,
+        "expires_at": l.expires_at,
+        "released_at": l.released_at,
+        "borrowed": l.borrowed,
+        "overage": l.overage,
+        "holds_seat": l.holds_seat_at(now),
+    })
+}
+
+/// An incompatibility: `id, pool_a, pool_a_name, pool_b, pool_b_name,
+/// reason, created_at`.
+pub fn incompatibility(state: &SeatState, i: &Incompatibility) -> Value {
+    json!({
+        "id": i.id.as_str(),
+        "pool_a": i.pool_a.as_str(),
+        "pool_a_name": state.pool(&i.pool_a).map(|p| p.name.as_str()),
+        "pool_b": i.pool_b.as_str(),
+        "pool_b_name": state.pool(&i.pool_b).map(|p| p.name.as_str()),
+        "reason": i.reason,
+        "created_at": i.created_at,
+    })
+}
+
+/// A reclamation rule: `id, pool_id, pool_name, trigger` (`inactivity` or
+/// `lifecycle`), `threshold_days` (inactivity), `state` (lifecycle),
+/// `notify_days, enabled, created_at`.
+pub fn rule(state: &SeatState, r: &ReclamationRule) -> Value {
+    let (trigger, days, lifecycle) = match &r.trigger {
+        Trigger::Inactivity { days } => ("inactivity", Some(*days), None),
+        Trigger::Lifecycle { state } => ("lifecycle", None, Some(state.as_str())),
+    };
+    json!({
+        "id": r.id.as_str(),
+        "pool_id": r.pool.as_str(),
+        "pool_name": state.pool(&r.pool).map(|p| p.name.as_str()),
+        "trigger": trigger,
+        "threshold_days": days,
+        "state": lifecycle,
+        "notify_days": r.notify_days,
+        "enabled": r.enabled,
+        "created_at": r.created_at,
+    })
+}
+
+/// An entitlement link: `id, pool_id, pool_name, entitlement, priority,
+/// enabled, created_at`.
+pub fn link(state: &SeatState, l: &EntitlementLink) -> Value {
+    json!({
+        "id": l.id.as_str(),
+        "pool_id": l.pool.as_str(),
+        "pool_name": state.pool(&l.pool).map(|p| p.name.as_str()),
+        "entitlement": l.entitlement,
+        "priority": l.priority,
+        "enabled": l.enabled,
+        "created_at": l.created_at,
+    })
+}
+
+/// A reclamation plan: `evaluated_at`, `notices` (`rule_id, pool_id,
+/// assignment_id, user_id, reclaim_on`) and `reclaims` (`rule_id, pool_id,
+/// assignment_id, user_id, reason`).
+pub fn plan(p: &ReclamationPlan) -> Value {
+    json!({
+        "evaluated_at": p.evaluated_at,
+        "notices": p.notices.iter().map(|n| json!({
+            "rule_id": n.rule.as_str(),
+            "pool_id": n.pool.as_str(),
+            "assignment_id": n.assignment.as_str(),
+            "user_id": n.user.as_str(),
+            "reclaim_on": n.reclaim_on,
+        })).collect::<Vec<_>>(),
+        "reclaims": p.reclaims.iter().map(|r| json!({
+            "rule_id": r.rule.as_str(),
+            "pool_id": r.pool.as_str(),
+            "assignment_id": r.assignment.as_str(),
+            "user_id": r.user.as_str(),
+            "reason": r.reason,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The analytics contract: `summary`, `pools` (each as [`pool`]),
+/// `vendors`, `recommendations`, `expiring`.
+pub fn analytics(state: &SeatState, a: &Analytics, now: Timestamp) -> Value {
+    let s = &a.summary;
+    json!({
+        "evaluated_at": a.evaluated_at,
+        "window_days": a.expiring_window_days,
+        "summary": {
+            "total_pools": s.pools,
+            "archived_pools": s.archived_pools,
+            "total_capacity": s.capacity,
+            "total_allocated": s.allocated,
+            "total_available": s.available,
+            "utilization_pct": s.utilization,
+            "monthly_cost": s.monthly_cost,
+            "one_time_cost": s.one_time_cost,
+            "expiring_soon": s.expiring_pools,
+        },
+        "pools": a.pools.iter().filter_map(|p| state.pool(&p.pool)).map(|p| {
+            let mut v = pool(state, p, now);
+            if let (Value::Object(m), Some(stats)) = (&mut v, a.pools.iter().find(|s| s.pool == p.id)) {
+                m.insert("monthly_cost".into(), json!(stats.monthly_cost));
+                m.insert("one_time_cost".into(), json!(stats.one_time_cost));
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "vendors": a.vendors.iter().map(|v| json!({
+            "vendor": v.vendor,
+            "currency": v.currency.code(),
+            "pools": v.pools,
+            "capacity": v.capacity,
+            "allocated": v.allocated,
+            "monthly_cost": v.monthly_cost,
+            "one_time_cost": v.one_time_cost,
+        })).collect::<Vec<_>>(),
+        "recommendations": a.recommendations.iter().map(|r| json!({
+            "kind": r.kind.name(),
+            "pool_id": r.pool.as_str(),
+            "pool_name": r.pool_name,
+            "message": r.message,
+            "utilization_pct": r.utilization,
+            "potential_savings": r.potential_monthly_savings,
+        })).collect::<Vec<_>>(),
+        "expiring": a.expiring.iter().map(|e| json!({
+            "pool_id": e.pool.as_str(),
+            "pool_name": e.name,
+            "vendor": e.vendor,
+            "expires_at": e.expires_at,
+            "days_until_expiration": e.days_left,
+            "policy": e.expiry_policy.name(),
+            "allocated": e.allocated,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -273,10 +273,22 @@ impl Store {
     ) -> Result<Recorded, Failure> {
         self.transact(actor, at, false, &mut |engine, cx, _| {
             let recorded = engine.run(command, cx)?;
+            // A deleted pool's secret goes with it.
+            let secrets = recorded
+                .outcome
+                .changes
+                .iter()
+                .filter_map(|c| match c {
+                    Change::PoolDeleted { pool } => {
+                        Some(SecretWrite::Remove { pool: pool.clone() })
+                    }
+                    _ => None,
+                })
+                .collect();
             Ok(Decided {
                 events: recorded.events.clone(),
                 value: recorded,
-                secrets: Vec::new(),
+                secrets,
             })
         })
     }
