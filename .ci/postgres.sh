@@ -37,14 +37,17 @@ pg_start() {
   PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${PG_RUN[@]}" "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --no-sync >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log"; return 1; }
-  "${PG_RUN[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null \
+  PG_OPTS="-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=200"
+  "${PG_RUN[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o "$PG_OPTS" start >/dev/null \
     || { cat "$PG_DIR/server.log"; return 1; }
   trap pg_stop EXIT
   export LICMAN_SEATS_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT"
-  # How a test restarts the server (the restart test) and where pgbench is.
-  export LICMAN_SEATS_TEST_PG_CTL="${PG_RUN[*]} $bin/pg_ctl -D $PG_DIR/data"
+  # How a test stops and starts the server (the restart test; `start`
+  # needs the options again) and where pgbench is.
+  export LICMAN_SEATS_TEST_PG_CTL="${PG_RUN[*]} $bin/pg_ctl -D $PG_DIR/data -l $PG_DIR/server.log"
+  export LICMAN_SEATS_TEST_PG_OPTS="$PG_OPTS"
   export LICMAN_SEATS_TEST_PG_BIN="$bin"
+  export LICMAN_SEATS_TEST_PG_DATA="$PG_DIR/data"
   echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT ($PG_DIR)"
 }
 

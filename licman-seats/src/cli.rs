@@ -1084,7 +1084,7 @@ fn bulk_assign(
                 json!({"user_id": item.user.as_str(), "ok": true, "assignment_id": id.as_str()})
             }
             Err(refusal) => json!({"user_id": item.user.as_str(), "ok": false,
-                "error": {"code": refusal.code(), "message": refusal.to_string()}}),
+                "error": Failure::from(refusal.clone()).to_json()["error"]}),
         })
         .collect();
     let text = format!("{} assigned, {} failed", report.succeeded, report.failed);

@@ -12,7 +12,7 @@ use licman_core::seats::{AuditError, Refusal};
 /// let f = Failure::new("unknown_pool", "no pool named figma");
 /// assert_eq!(f.to_json()["error"]["code"], "unknown_pool");
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Failure {
     /// A stable, snake_case code: the engine's refusal codes, or one of
     /// `database`, `io`, `invalid_value`, `schema_too_new`, `not_a_seat_store`,
@@ -20,6 +20,9 @@ pub struct Failure {
     pub code: String,
     /// What happened, for people.
     pub message: String,
+    /// Fields a script can read beside the code (`capacity` and `allocated`
+    /// of `capacity_exceeded`; `pool_id` and `pool_name` of `incompatible`).
+    pub details: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Failure {
@@ -28,6 +31,7 @@ impl Failure {
         Failure {
             code: code.into(),
             message: message.into(),
+            details: serde_json::Map::new(),
         }
     }
 
@@ -36,9 +40,21 @@ impl Failure {
         Failure::new("invalid_value", message)
     }
 
-    /// The JSON body of the failure.
+    /// The same failure with another message (the code and details kept).
+    pub fn with_message(mut self, message: impl Into<String>) -> Failure {
+        self.message = message.into();
+        self
+    }
+
+    /// The JSON body of the failure: `{"error": {"code", "message", …details}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({"error": {"code": self.code, "message": self.message}})
+        let mut error = serde_json::Map::new();
+        error.insert("code".into(), self.code.clone().into());
+        error.insert("message".into(), self.message.clone().into());
+        for (k, v) in &self.details {
+            error.insert(k.clone(), v.clone());
+        }
+        serde_json::json!({ "error": error })
     }
 }
 
@@ -52,7 +68,43 @@ impl std::error::Error for Failure {}
 
 impl From<Refusal> for Failure {
     fn from(refusal: Refusal) -> Failure {
-        Failure::new(refusal.code(), refusal.to_string())
+        let mut failure = Failure::new(refusal.code(), refusal.to_string());
+        match &refusal {
+            Refusal::CapacityExceeded {
+                capacity,
+                allocated,
+            } => {
+                failure
+                    .details
+                    .insert("capacity".into(), (*capacity).into());
+                failure
+                    .details
+                    .insert("allocated".into(), (*allocated).into());
+            }
+            Refusal::CapacityBelowAllocated {
+                capacity,
+                allocated,
+            } => {
+                failure
+                    .details
+                    .insert("capacity".into(), (*capacity).into());
+                failure
+                    .details
+                    .insert("allocated".into(), (*allocated).into());
+            }
+            Refusal::Incompatible {
+                pool, pool_name, ..
+            } => {
+                failure
+                    .details
+                    .insert("pool_id".into(), pool.as_str().into());
+                failure
+                    .details
+                    .insert("pool_name".into(), pool_name.as_str().into());
+            }
+            _ => {}
+        }
+        failure
     }
 }
 

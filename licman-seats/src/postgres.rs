@@ -204,12 +204,13 @@ impl PgBackend {
     fn connection(
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, WriteFailure> {
+        // The pool has already waited its connection timeout: no retry.
         self.pool.get().map_err(|e| WriteFailure {
             failure: Failure::new(
                 "database_unreachable",
-                format!("cannot connect to the {}: {e}", self.described),
+                format!("cannot connect to the {}: {}", self.described, chain(&e)),
             ),
-            retry: Retry::Safe,
+            retry: Retry::No,
         })
     }
 

@@ -331,11 +331,13 @@ impl Store {
             let from = self.engine.head().next_seq;
             let mut value = None;
             let mut first_sealed: Option<(u64, [u8; 32])> = None;
+            let mut body_ran = false;
             let engine = &mut self.engine;
             let mut step = |turn: Turn| -> Result<Writes, Failure> {
                 let newer: Vec<Event> = turn.newer.into_iter().map(|e| e.event).collect();
                 engine.replay_onto(&newer)?;
                 let cx = Context::new(at.unwrap_or(turn.now), actor).recorded_at(turn.now);
+                body_ran = true;
                 let decided = body(engine, &cx, &turn.secrets)?;
                 first_sealed = decided.events.first().map(|e| (e.seq, e.hash));
                 value = Some(decided.value);
@@ -353,15 +355,22 @@ impl Store {
                 }
                 Err(WriteFailure { failure, retry }) => {
                     // Whatever the engine applied is not in the trail (or
-                    // not known to be): rebuild it from the trail.
+                    // not known to be): rebuild it from the trail. A write
+                    // that failed before its body ran changed nothing (the
+                    // newer events it applied are committed ones).
+                    if !body_ran {
+                        if retry == Retry::No || attempt >= WRITE_ATTEMPTS {
+                            return Err(failure);
+                        }
+                        std::thread::sleep(Duration::from_millis(20 << attempt.min(6)));
+                        continue;
+                    }
                     self.reload().map_err(|reload| {
-                        Failure::new(
-                            &failure.code,
-                            format!(
-                                "{}; and the trail could not be read again: {}",
-                                failure.message, reload.message
-                            ),
-                        )
+                        let message = format!(
+                            "{}; and the trail could not be read again: {}",
+                            failure.message, reload.message
+                        );
+                        failure.clone().with_message(message)
                     })?;
                     if retry == Retry::Unknown {
                         if let Some((seq, hash)) = first_sealed {

@@ -253,7 +253,7 @@ pub(crate) fn bulk_reclaim(
             let v = match result {
                 Ok(_) => json!({"assignment_id": id.as_str(), "ok": true}),
                 Err(r) => json!({"assignment_id": id.as_str(), "ok": false,
-                    "error": {"code": r.code(), "message": r.to_string()}}),
+                    "error": Failure::from(r.clone()).to_json()["error"]}),
             };
             (*i, v)
         })
