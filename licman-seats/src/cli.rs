@@ -19,6 +19,7 @@ mod leases;
 mod reports;
 mod rules;
 mod secrets;
+pub mod transfer;
 
 pub use leases::LeaseCmd;
 pub use rules::{IncompatCmd, LinkCmd, RuleCmd};
@@ -199,6 +200,26 @@ pub enum Cmd {
     /// Site keys for pool secrets.
     #[command(subcommand)]
     SiteKey(SiteKeyCmd),
+    /// Every entity out: one JSON document (with the trail), or a directory
+    /// of CSV files. Secrets only with --with-secrets (and the site key).
+    Export {
+        /// json or csv.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The file (JSON; default stdout) or directory (CSV) to write,
+        /// mode 0600; existing files are not replaced.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Include every pool's secret, in clear (each read is audited).
+        #[arg(long)]
+        with_secrets: bool,
+    },
+    /// Reads an export back: into an empty store, a JSON export is an exact
+    /// copy of the trail; otherwise what is missing is created. Idempotent.
+    Import {
+        /// A JSON export file, or a directory of CSV files.
+        path: PathBuf,
+    },
     /// Seals every pool secret with a new site key, in one transaction.
     Rekey {
         /// The new key (from `site-key new`); --site-key names the current.
@@ -751,6 +772,12 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         ),
         Cmd::SiteKey(cmd) => secrets::site_key(cmd),
         Cmd::Rekey { new_key } => secrets::rekey(&mut store, new_key, &cx),
+        Cmd::Export {
+            format,
+            out,
+            with_secrets,
+        } => transfer::export(&mut store, format, out.as_deref(), *with_secrets, &cx),
+        Cmd::Import { path } => transfer::import(&mut store, path, &cx),
     }
 }
 

@@ -205,12 +205,11 @@ impl PgBackend {
         &self,
     ) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>, WriteFailure> {
         // The pool has already waited its connection timeout: no retry.
-        self.pool.get().map_err(|e| WriteFailure {
-            failure: Failure::new(
+        self.pool.get().map_err(|e| {
+            WriteFailure::fatal(Failure::new(
                 "database_unreachable",
                 format!("cannot connect to the {}: {}", self.described, chain(&e)),
-            ),
-            retry: Retry::No,
+            ))
         })
     }
 
@@ -261,10 +260,7 @@ impl PgBackend {
             _ if connection_lost(e) => Retry::Safe,
             _ => Retry::No,
         };
-        WriteFailure {
-            failure: self.failure(e),
-            retry,
-        }
+        WriteFailure::new(self.failure(e), retry)
     }
 
     /// A failure of `COMMIT` itself: a refusal from the server means
@@ -465,7 +461,7 @@ impl Backend for PgBackend {
             attempt += 1;
             let result = self
                 .connection()
-                .map_err(|w| w.failure)
+                .map_err(|w| *w.failure)
                 .and_then(|mut conn| query_rows(&mut *conn, query).map_err(|e| self.failure(&e)));
             match result {
                 Ok(rows) => return decode(rows),
@@ -571,7 +567,7 @@ impl Backend for PgBackend {
     }
 
     fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure> {
-        let mut conn = self.connection().map_err(|w| w.failure)?;
+        let mut conn = self.connection().map_err(|w| *w.failure)?;
         let rows = query_secrets(&mut *conn, Some(pool)).map_err(|e| self.failure(&e))?;
         Ok(decode_secrets(rows)?.into_iter().next().map(|(_, s)| s))
     }

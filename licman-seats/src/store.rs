@@ -159,15 +159,19 @@ pub(crate) enum Retry {
 /// A failed write and whether it may be tried again.
 #[derive(Debug)]
 pub(crate) struct WriteFailure {
-    pub failure: Failure,
+    pub failure: Box<Failure>,
     pub retry: Retry,
 }
 
 impl WriteFailure {
     pub(crate) fn fatal(failure: Failure) -> WriteFailure {
+        WriteFailure::new(failure, Retry::No)
+    }
+
+    pub(crate) fn new(failure: Failure, retry: Retry) -> WriteFailure {
         WriteFailure {
-            failure,
-            retry: Retry::No,
+            failure: Box::new(failure),
+            retry,
         }
     }
 }
@@ -204,6 +208,11 @@ pub(crate) struct Decided<R> {
     pub events: Vec<Event>,
     pub secrets: Vec<SecretWrite>,
 }
+
+/// A write's decision: on the engine caught up inside the transaction, at
+/// its context, with the pools' sealed secrets when asked for.
+pub(crate) type Decide<'b, R> = dyn FnMut(&mut SeatEngine, &Context<'_>, &[(PoolId, SealedSecret)]) -> Result<Decided<R>, Failure>
+    + 'b;
 
 /// A seat store.
 #[derive(Debug)]
@@ -319,11 +328,7 @@ impl Store {
         actor: &str,
         at: Option<Timestamp>,
         with_secrets: bool,
-        body: &mut dyn FnMut(
-            &mut SeatEngine,
-            &Context<'_>,
-            &[(PoolId, SealedSecret)],
-        ) -> Result<Decided<R>, Failure>,
+        body: &mut Decide<'_, R>,
     ) -> Result<R, Failure> {
         let mut attempt = 0;
         loop {
@@ -354,6 +359,7 @@ impl Store {
                     });
                 }
                 Err(WriteFailure { failure, retry }) => {
+                    let failure = *failure;
                     // Whatever the engine applied is not in the trail (or
                     // not known to be): rebuild it from the trail. A write
                     // that failed before its body ran changed nothing (the

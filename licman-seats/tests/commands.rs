@@ -891,3 +891,206 @@ fn raw_files(db: &Db) -> Vec<std::path::PathBuf> {
     }
     files
 }
+
+#[test]
+fn export_and_import_copy_the_trail_or_merge_idempotently() {
+    on_each_backend(|db| {
+        let dir = db.dir();
+        let key = dir.join("site.key");
+        let k = key.to_str().unwrap();
+        ok(db, &["site-key", "new", "--out", k]);
+        let secret = dir.join("secret.txt");
+        std::fs::write(&secret, "TOKEN-42").unwrap();
+        ok(
+            db,
+            &[
+                "--site-key",
+                k,
+                "pool",
+                "create",
+                "--name",
+                "=HYPERLINK(\"x\")",
+                "--vendor",
+                "@Acme",
+                "--capacity",
+                "3",
+                "--notes=-5 seats, 'quoted'",
+                "--secret-file",
+                secret.to_str().unwrap(),
+            ],
+        );
+        pool(db, "Old", 2);
+        users(db, 2);
+        ok(db, &["assign", "Old", "u0000"]);
+        let ended = ok(db, &["assign", "Old", "u0001"]);
+        ok(db, &["deallocate", str_of(&ended, "id")]);
+        ok(
+            db,
+            &[
+                "incompat",
+                "add",
+                "Old",
+                "=HYPERLINK(\"x\")",
+                "--reason",
+                "+1 conflict",
+            ],
+        );
+        ok(db, &["rule", "add", "Old", "--lifecycle", "terminated"]);
+        ok(db, &["link", "add", "Old", "design"]);
+        ok(
+            db,
+            &["export", "--out", dir.join("first.json").to_str().unwrap()],
+        );
+        ok(db, &["pool", "archive", "Old"]);
+
+        // JSON, without secrets, into an empty store: the trail itself.
+        let json_path = dir.join("all.json");
+        let j = json_path.to_str().unwrap();
+        ok(db, &["export", "--out", j]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(
+                std::fs::metadata(&json_path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        refused(db, &["export", "--out", j], "io");
+        let text = std::fs::read_to_string(&json_path).unwrap();
+        assert!(
+            !text.contains("TOKEN-42"),
+            "no secret without --with-secrets"
+        );
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(doc["format"], "licman-seats-export");
+        let copy = Db::sqlite();
+        let imported = ok(&copy, &["import", j]);
+        assert_eq!(imported["mode"], "trail", "{imported}");
+        assert_eq!(
+            ok(&copy, &["audit", "verify"])["events"],
+            doc["events"].as_array().unwrap().len()
+        );
+        for list in [
+            &["pool", "list"][..],
+            &["assignments", "--limit", "100"][..],
+        ] {
+            assert_eq!(ok(&copy, list)["items"], ok(db, list)["items"], "{list:?}");
+        }
+        let before = events(&copy);
+        let again = ok(&copy, &["import", j]);
+        assert_eq!(again["mode"], "merge");
+        assert_eq!(again["created"], serde_json::json!({}), "{again}");
+        assert_eq!(events(&copy), before, "a second import changes nothing");
+
+        // With secrets: in clear in the file, every read audited.
+        let reads = ok(db, &["audit", "--action", "pool.secret_read"])["total"]
+            .as_u64()
+            .unwrap();
+        let with = dir.join("secret.json");
+        refused(
+            db,
+            &["export", "--with-secrets", "--out", with.to_str().unwrap()],
+            "site_key",
+        );
+        ok(
+            db,
+            &[
+                "--site-key",
+                k,
+                "export",
+                "--with-secrets",
+                "--out",
+                with.to_str().unwrap(),
+            ],
+        );
+        assert!(std::fs::read_to_string(&with).unwrap().contains("TOKEN-42"));
+        assert_eq!(
+            ok(db, &["audit", "--action", "pool.secret_read"])["total"]
+                .as_u64()
+                .unwrap(),
+            reads + 1
+        );
+        let sealed_copy = Db::sqlite();
+        refused(
+            &sealed_copy,
+            &["import", with.to_str().unwrap()],
+            "site_key",
+        );
+        ok(
+            &sealed_copy,
+            &["--site-key", k, "import", with.to_str().unwrap()],
+        );
+        assert_eq!(
+            ok(
+                &sealed_copy,
+                &["--site-key", k, "pool", "secret", "=HYPERLINK(\"x\")"]
+            )["secret"],
+            "TOKEN-42"
+        );
+
+        // CSV: formula cells escaped, and a merge into a store with data.
+        let csv_dir = dir.join("csv");
+        ok(
+            db,
+            &[
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                csv_dir.to_str().unwrap(),
+            ],
+        );
+        let pools_csv = std::fs::read_to_string(csv_dir.join("pools.csv")).unwrap();
+        assert!(
+            pools_csv.contains("'=HYPERLINK")
+                && pools_csv.contains("'@Acme")
+                && pools_csv.contains("'-5 seats"),
+            "{pools_csv}"
+        );
+        refused(
+            db,
+            &[
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                csv_dir.to_str().unwrap(),
+            ],
+            "io",
+        );
+        let merged = Db::sqlite();
+        pool(&merged, "Local", 1);
+        let first = ok(&merged, &["import", csv_dir.to_str().unwrap()]);
+        assert_eq!(first["created"]["pools"], 2, "{first}");
+        assert_eq!(first["created"]["assignments"], 1, "{first}");
+        assert_eq!(first["history_not_imported"], 1, "{first}");
+        let shown = ok(&merged, &["pool", "show", "=HYPERLINK(\"x\")"]);
+        assert_eq!(
+            (shown["vendor"].as_str(), shown["notes"].as_str()),
+            (Some("@Acme"), Some("-5 seats, 'quoted'"))
+        );
+        assert_eq!(ok(&merged, &["pool", "show", "Old"])["status"], "archived");
+        assert_eq!(
+            ok(&merged, &["incompat", "list"])["items"][0]["reason"],
+            "+1 conflict"
+        );
+        let n = events(&merged);
+        ok(&merged, &["import", csv_dir.to_str().unwrap()]);
+        assert_eq!(events(&merged), n, "idempotent");
+
+        // A damaged document is refused whole.
+        let bad = dir.join("bad.json");
+        std::fs::write(&bad, text.replacen("\"version\": 1", "\"version\": 9", 1)).unwrap();
+        refused(
+            &Db::sqlite(),
+            &["import", bad.to_str().unwrap()],
+            "invalid_value",
+        );
+        let mut tampered: Value = serde_json::from_str(&text).unwrap();
+        tampered["events"][1]["actor"] = "mallory".into();
+        std::fs::write(&bad, tampered.to_string()).unwrap();
+        let empty = Db::sqlite();
+        refused(&empty, &["import", bad.to_str().unwrap()], "audit_broken");
+        assert_eq!(events(&empty), 0);
+    });
+}

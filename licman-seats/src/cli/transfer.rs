@@ -1,0 +1,892 @@
+//! `export` and `import`: every entity out, as one JSON document or a
+//! directory of CSV files, and back in.
+//!
+//! The JSON document holds the engine's records (the shapes the audit
+//! trail's `details` use) and the whole trail. Imported into an empty
+//! store it is a copy: the trail is written as it was, hashes and all,
+//! after it replays. Into a store that has data (and from CSV, which has
+//! no trail) it merges: the pools, users, incompatibilities, rules, links
+//! and active assignments whose ids the store lacks are created (users
+//! whose fields differ are updated, as `user import` does); what the store
+//! already has is left as it is. Either way it is one transaction, and
+//! importing the same document twice changes nothing the second time.
+//! Ended assignments, leases and notices are history: they stay in the
+//! trail of the store they came from.
+//!
+//! Secrets are left out unless `--with-secrets`; then they are written in
+//! clear (each read recorded as `pool.secret_read`) and the files are
+//! created mode 0600, as every export is. CSV cells that a spreadsheet
+//! would run as a formula (starting `=`, `+`, `-`, `@`, a tab or a carriage
+//! return) are written with a leading `'`, which import removes.
+
+use std::io::Write as _;
+use std::path::Path;
+
+use licman_core::Timestamp;
+use licman_core::seats::{
+    Assignment, AssignmentStatus, Command, Context, EntitlementLink, Event, Incompatibility, Pool,
+    PoolId, PoolSpec, PoolStatus, ReclamationRule, SeatEngine, Trigger, User, UserPatch,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::{Ctx, Output, out};
+use crate::error::Failure;
+use crate::secrets::SecretWrite;
+use crate::store::{Decided, EventFilter, Store};
+
+/// The `format` field of an export.
+pub const EXPORT_FORMAT: &str = "licman-seats-export";
+
+/// The export's version.
+pub const EXPORT_VERSION: u32 = 1;
+
+/// A pool's secret in an export (`--with-secrets`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportedSecret {
+    /// The pool.
+    pub pool_id: PoolId,
+    /// The secret, in clear.
+    pub secret: String,
+}
+
+/// The JSON export.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Export {
+    /// [`EXPORT_FORMAT`].
+    pub format: String,
+    /// [`EXPORT_VERSION`].
+    pub version: u32,
+    /// When it was written.
+    pub exported_at: Timestamp,
+    /// Every pool.
+    pub pools: Vec<Pool>,
+    /// Every user.
+    pub users: Vec<User>,
+    /// Every assignment, ended ones too.
+    pub assignments: Vec<Assignment>,
+    /// Every incompatibility.
+    pub incompatibilities: Vec<Incompatibility>,
+    /// Every reclamation rule.
+    pub rules: Vec<ReclamationRule>,
+    /// Every entitlement link.
+    pub links: Vec<EntitlementLink>,
+    /// The secrets, with `--with-secrets`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<ExportedSecret>,
+    /// The audit trail.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+fn create_private(path: &Path) -> Result<std::fs::File, Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                "is already there; it was not replaced".to_string()
+            } else {
+                e.to_string()
+            };
+            Failure::new("io", format!("cannot write {}: {why}", path.display()))
+        })
+}
+
+/// A text cell as written to CSV: a leading `'` before what a spreadsheet
+/// would run as a formula (and before a leading `'`, so that import is
+/// exact).
+pub(crate) fn escape_cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// A CSV cell as read: [`escape_cell`] undone.
+pub(crate) fn unescape_cell(text: &str) -> &str {
+    text.strip_prefix('\'').unwrap_or(text)
+}
+
+fn time_cell(t: Option<Timestamp>) -> String {
+    t.map(|t| t.to_string()).unwrap_or_default()
+}
+
+const POOL_COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "vendor",
+    "product",
+    "plan",
+    "tags",
+    "capacity",
+    "cost",
+    "currency",
+    "billing_period",
+    "license_type",
+    "starts_at",
+    "expires_at",
+    "policy",
+    "warning_days",
+    "status",
+    "notes",
+    "ttl_seconds",
+    "overage",
+    "linger_seconds",
+    "max_borrow_days",
+    "created_at",
+    "updated_at",
+];
+const USER_COLUMNS: &[&str] = &["id", "email", "active", "state", "last_active"];
+const ASSIGNMENT_COLUMNS: &[&str] = &[
+    "id",
+    "pool_id",
+    "user_id",
+    "source",
+    "entitlement",
+    "status",
+    "assigned_at",
+    "ended_at",
+    "reason",
+    "notes",
+];
+const INCOMPAT_COLUMNS: &[&str] = &["id", "pool_a", "pool_b", "reason", "created_at"];
+const RULE_COLUMNS: &[&str] = &[
+    "id",
+    "pool_id",
+    "trigger",
+    "threshold_days",
+    "state",
+    "notify_days",
+    "enabled",
+    "created_at",
+];
+const LINK_COLUMNS: &[&str] = &[
+    "id",
+    "pool_id",
+    "entitlement",
+    "priority",
+    "enabled",
+    "created_at",
+];
+const SECRET_COLUMNS: &[&str] = &["pool_id", "secret"];
+
+fn pool_row(p: &Pool) -> Vec<String> {
+    vec![
+        p.id.as_str().into(),
+        escape_cell(&p.name),
+        escape_cell(&p.vendor),
+        escape_cell(&p.product),
+        escape_cell(&p.plan),
+        escape_cell(&p.tags.join(";")),
+        p.capacity.to_string(),
+        p.seat_cost.to_string(),
+        p.seat_cost.currency().code().into(),
+        p.billing.name().into(),
+        p.license_type.name().into(),
+        time_cell(p.starts_at),
+        time_cell(p.expires_at),
+        p.expiry_policy.name().into(),
+        p.warning_days.to_string(),
+        p.status.name().into(),
+        escape_cell(&p.notes),
+        p.lease.ttl_seconds.to_string(),
+        p.lease.overage.name().into(),
+        p.lease.linger_seconds.to_string(),
+        p.lease.max_borrow_days.to_string(),
+        p.created_at.to_string(),
+        p.updated_at.to_string(),
+    ]
+}
+
+fn user_row(u: &User) -> Vec<String> {
+    vec![
+        escape_cell(u.id.as_str()),
+        escape_cell(&u.email),
+        u.active.to_string(),
+        escape_cell(&u.lifecycle),
+        time_cell(u.last_activity),
+    ]
+}
+
+fn assignment_row(a: &Assignment) -> Vec<String> {
+    vec![
+        a.id.as_str().into(),
+        a.pool.as_str().into(),
+        escape_cell(a.user.as_str()),
+        a.source.name().into(),
+        escape_cell(a.entitlement.as_deref().unwrap_or("")),
+        a.status.name().into(),
+        a.assigned_at.to_string(),
+        time_cell(a.ended_at),
+        escape_cell(a.reason.as_deref().unwrap_or("")),
+        escape_cell(&a.notes),
+    ]
+}
+
+fn incompat_row(i: &Incompatibility) -> Vec<String> {
+    vec![
+        i.id.as_str().into(),
+        i.pool_a.as_str().into(),
+        i.pool_b.as_str().into(),
+        escape_cell(&i.reason),
+        i.created_at.to_string(),
+    ]
+}
+
+fn rule_row(r: &ReclamationRule) -> Vec<String> {
+    let (trigger, days, state) = match &r.trigger {
+        Trigger::Inactivity { days } => ("inactivity", days.to_string(), String::new()),
+        Trigger::Lifecycle { state } => ("lifecycle", String::new(), escape_cell(state)),
+    };
+    vec![
+        r.id.as_str().into(),
+        r.pool.as_str().into(),
+        trigger.into(),
+        days,
+        state,
+        r.notify_days.to_string(),
+        r.enabled.to_string(),
+        r.created_at.to_string(),
+    ]
+}
+
+fn link_row(l: &EntitlementLink) -> Vec<String> {
+    vec![
+        l.id.as_str().into(),
+        l.pool.as_str().into(),
+        escape_cell(&l.entitlement),
+        l.priority.to_string(),
+        l.enabled.to_string(),
+        l.created_at.to_string(),
+    ]
+}
+
+fn write_csv(
+    dir: &Path,
+    name: &str,
+    columns: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Result<usize, Failure> {
+    let path = dir.join(name);
+    let file = create_private(&path)?;
+    let mut w = csv::Writer::from_writer(file);
+    let io = |e: csv::Error| Failure::new("io", format!("cannot write {}: {e}", path.display()));
+    w.write_record(columns).map_err(io)?;
+    let n = rows.len();
+    for row in rows {
+        w.write_record(&row).map_err(io)?;
+    }
+    w.flush()
+        .map_err(|e| Failure::new("io", format!("cannot write {}: {e}", path.display())))?;
+    Ok(n)
+}
+
+/// `export --format csv|json [--out PATH] [--with-secrets]`.
+pub(crate) fn export(
+    store: &mut Store,
+    format: &str,
+    out_path: Option<&Path>,
+    with_secrets: bool,
+    cx: &Ctx<'_>,
+) -> Result<Output, Failure> {
+    if format != "json" && format != "csv" {
+        return Err(Failure::invalid(format!(
+            "format {format:?} is not one of csv, json"
+        )));
+    }
+    if format == "csv" && out_path.is_none() {
+        return Err(Failure::invalid(
+            "a CSV export is a directory: give --out DIR",
+        ));
+    }
+    let key = with_secrets
+        .then(|| super::secrets::required_key(cx, "--with-secrets"))
+        .transpose()?;
+    // Secrets are read, and the export recorded, in one transaction.
+    let (secrets, own_from) =
+        store.transact(cx.actor, None, with_secrets, &mut |engine, ecx, sealed| {
+            let own_from = engine.head().next_seq;
+            let mut events = Vec::new();
+            let mut secrets = Vec::new();
+            if let Some(key) = &key {
+                for (pool, s) in sealed {
+                    secrets.push(ExportedSecret {
+                        pool_id: pool.clone(),
+                        secret: key.open(pool, s)?.to_string(),
+                    });
+                    events.push(engine.record(
+                        "pool.secret_read",
+                        Some(pool.clone()),
+                        "export --with-secrets",
+                        ecx,
+                    )?);
+                }
+            }
+            let state = engine.state();
+            events.push(engine.record(
+                "export.written",
+                None,
+                &format!(
+                    "{format}: {} pools, {} users, {} assignments{}",
+                    state.pools().count(),
+                    state.users().count(),
+                    state.assignments().count(),
+                    if key.is_some() { ", with secrets" } else { "" }
+                ),
+                ecx,
+            )?);
+            Ok(Decided {
+                value: (secrets, own_from),
+                events,
+                secrets: Vec::new(),
+            })
+        })?;
+    let state = store.state();
+    let mut pools: Vec<Pool> = state.pools().cloned().collect();
+    pools.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut users: Vec<User> = state.users().cloned().collect();
+    users.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut assignments: Vec<Assignment> = state.assignments().cloned().collect();
+    assignments.sort_by(|a, b| (a.assigned_at, &a.id).cmp(&(b.assigned_at, &b.id)));
+    let mut incompatibilities: Vec<Incompatibility> = state.incompatibilities().cloned().collect();
+    incompatibilities.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut rules: Vec<ReclamationRule> = state.rules().cloned().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut links: Vec<EntitlementLink> = state.links().cloned().collect();
+    links.sort_by(|a, b| a.id.cmp(&b.id));
+    let counts = json!({"pools": pools.len(), "users": users.len(), "assignments": assignments.len(),
+        "incompatibilities": incompatibilities.len(), "rules": rules.len(), "links": links.len(),
+        "secrets": secrets.len()});
+    if format == "csv" {
+        let dir = out_path.unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::new("io", format!("cannot create {}: {e}", dir.display())))?;
+        write_csv(
+            dir,
+            "pools.csv",
+            POOL_COLUMNS,
+            pools.iter().map(pool_row).collect(),
+        )?;
+        write_csv(
+            dir,
+            "users.csv",
+            USER_COLUMNS,
+            users.iter().map(user_row).collect(),
+        )?;
+        write_csv(
+            dir,
+            "assignments.csv",
+            ASSIGNMENT_COLUMNS,
+            assignments.iter().map(assignment_row).collect(),
+        )?;
+        write_csv(
+            dir,
+            "incompatibilities.csv",
+            INCOMPAT_COLUMNS,
+            incompatibilities.iter().map(incompat_row).collect(),
+        )?;
+        write_csv(
+            dir,
+            "rules.csv",
+            RULE_COLUMNS,
+            rules.iter().map(rule_row).collect(),
+        )?;
+        write_csv(
+            dir,
+            "links.csv",
+            LINK_COLUMNS,
+            links.iter().map(link_row).collect(),
+        )?;
+        if with_secrets {
+            write_csv(
+                dir,
+                "secrets.csv",
+                SECRET_COLUMNS,
+                secrets
+                    .iter()
+                    .map(|s| vec![s.pool_id.as_str().into(), escape_cell(&s.secret)])
+                    .collect(),
+            )?;
+        }
+        return Ok(out(
+            json!({"format": "csv", "path": dir.display().to_string(), "counts": counts}),
+            format!("exported to {}", dir.display()),
+        ));
+    }
+    let trail = store.events(&EventFilter::default())?;
+    let exported_at = trail.last().map_or(cx.now, |e| e.event.recorded_at);
+    let export = Export {
+        format: EXPORT_FORMAT.into(),
+        version: EXPORT_VERSION,
+        exported_at,
+        pools,
+        users,
+        assignments,
+        incompatibilities,
+        rules,
+        links,
+        secrets,
+        // The trail as it stood before this export recorded itself.
+        events: trail
+            .into_iter()
+            .map(|e| e.event)
+            .take_while(|e| e.seq < own_from)
+            .collect(),
+    };
+    let text = serde_json::to_string_pretty(&export)
+        .map_err(|e| Failure::new("io", format!("cannot encode the export: {e}")))?;
+    match out_path {
+        Some(path) => {
+            let mut file = create_private(path)?;
+            file.write_all(text.as_bytes())
+                .and_then(|()| file.write_all(b"\n"))
+                .and_then(|()| file.sync_all())
+                .map_err(|e| Failure::new("io", format!("cannot write {}: {e}", path.display())))?;
+            Ok(out(
+                json!({"format": "json", "path": path.display().to_string(), "counts": counts}),
+                format!("exported to {}", path.display()),
+            ))
+        }
+        None => {
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| Failure::new("io", format!("cannot encode the export: {e}")))?;
+            Ok(out(value, text))
+        }
+    }
+}
+
+// ---------------------------------------------------------------- import
+
+fn read_csv(
+    dir: &Path,
+    name: &str,
+    columns: &[&str],
+) -> Result<Vec<(u64, serde_json::Map<String, Value>)>, Failure> {
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = super::files::read_input(&path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let bad = |line: u64, what: String| {
+        Failure::invalid(format!("{name} line {line}: {what}; nothing was imported"))
+    };
+    let header = reader.headers().map_err(|e| bad(1, e.to_string()))?.clone();
+    for h in header.iter() {
+        if !columns.contains(&h) {
+            return Err(bad(
+                1,
+                format!(
+                    "unknown column {h:?} (the columns are {})",
+                    columns.join(",")
+                ),
+            ));
+        }
+    }
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record =
+            record.map_err(|e| bad(e.position().map_or(0, |p| p.line()), e.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let mut row = serde_json::Map::new();
+        for (h, cell) in header.iter().zip(record.iter()) {
+            row.insert(
+                h.to_string(),
+                Value::String(unescape_cell(cell).to_string()),
+            );
+        }
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+/// Turns the flat CSV cells of one row into the engine record's JSON shape.
+fn shape(name: &str, row: &serde_json::Map<String, Value>) -> Result<Value, String> {
+    let text = |k: &str| row.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let opt = |k: &str| Some(text(k)).filter(|s| !s.is_empty());
+    let number = |k: &str| -> Result<Value, String> {
+        let t = text(k);
+        t.parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{k} {t:?} is not a whole number"))
+    };
+    let flag = |k: &str| -> Result<bool, String> {
+        match text(k).as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            t => Err(format!("{k} {t:?} is not true or false")),
+        }
+    };
+    Ok(match name {
+        "pools.csv" => json!({
+            "id": text("id"), "name": text("name"), "vendor": text("vendor"),
+            "product": text("product"), "plan": text("plan"),
+            "tags": text("tags").split(';').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+            "capacity": number("capacity")?,
+            "seat_cost": {"amount": text("cost"), "currency": text("currency")},
+            "billing": text("billing_period"), "license_type": text("license_type"),
+            "starts_at": opt("starts_at"), "expires_at": opt("expires_at"),
+            "expiry_policy": text("policy"), "warning_days": number("warning_days")?,
+            "status": text("status"), "notes": text("notes"),
+            "lease": {"ttl_seconds": number("ttl_seconds")?, "overage": text("overage"),
+                      "linger_seconds": number("linger_seconds")?, "max_borrow_days": number("max_borrow_days")?},
+            "created_at": text("created_at"), "updated_at": text("updated_at"),
+        }),
+        "assignments.csv" => json!({
+            "id": text("id"), "pool": text("pool_id"), "user": text("user_id"),
+            "source": text("source"), "entitlement": opt("entitlement"), "status": text("status"),
+            "assigned_at": text("assigned_at"), "ended_at": opt("ended_at"),
+            "reason": opt("reason"), "notes": text("notes"),
+        }),
+        "incompatibilities.csv" => json!({
+            "id": text("id"), "pool_a": text("pool_a"), "pool_b": text("pool_b"),
+            "reason": text("reason"), "created_at": text("created_at"),
+        }),
+        "rules.csv" => {
+            let trigger = match text("trigger").as_str() {
+                "inactivity" => json!({"trigger": "inactivity", "days": number("threshold_days")?}),
+                "lifecycle" => json!({"trigger": "lifecycle", "state": text("state")}),
+                t => return Err(format!("trigger {t:?} is not inactivity or lifecycle")),
+            };
+            json!({"id": text("id"), "pool": text("pool_id"), "trigger": trigger,
+                   "notify_days": number("notify_days")?, "enabled": flag("enabled")?,
+                   "created_at": text("created_at")})
+        }
+        "links.csv" => json!({
+            "id": text("id"), "pool": text("pool_id"), "entitlement": text("entitlement"),
+            "priority": number("priority")?, "enabled": flag("enabled")?, "created_at": text("created_at"),
+        }),
+        "users.csv" => json!({
+            "id": text("id"), "email": text("email"), "active": flag("active")?,
+            "lifecycle": text("state"), "last_activity": opt("last_active"),
+        }),
+        "secrets.csv" => json!({"pool_id": text("pool_id"), "secret": text("secret")}),
+        _ => return Err("unknown file".into()),
+    })
+}
+
+fn records<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    columns: &[&str],
+) -> Result<Vec<T>, Failure> {
+    read_csv(dir, name, columns)?
+        .into_iter()
+        .map(|(line, row)| {
+            let bad = |what: String| {
+                Failure::invalid(format!("{name} line {line}: {what}; nothing was imported"))
+            };
+            let value = shape(name, &row).map_err(bad)?;
+            serde_json::from_value(value).map_err(|e| bad(e.to_string()))
+        })
+        .collect()
+}
+
+fn read_import(path: &Path) -> Result<Export, Failure> {
+    if path.is_dir() {
+        return Ok(Export {
+            format: EXPORT_FORMAT.into(),
+            version: EXPORT_VERSION,
+            exported_at: Timestamp::UNIX_EPOCH,
+            pools: records(path, "pools.csv", POOL_COLUMNS)?,
+            users: records(path, "users.csv", USER_COLUMNS)?,
+            assignments: records(path, "assignments.csv", ASSIGNMENT_COLUMNS)?,
+            incompatibilities: records(path, "incompatibilities.csv", INCOMPAT_COLUMNS)?,
+            rules: records(path, "rules.csv", RULE_COLUMNS)?,
+            links: records(path, "links.csv", LINK_COLUMNS)?,
+            secrets: records(path, "secrets.csv", SECRET_COLUMNS)?,
+            events: Vec::new(),
+        });
+    }
+    let text = super::files::read_input(path)?;
+    let export: Export = serde_json::from_str(&text).map_err(|e| {
+        Failure::invalid(format!(
+            "{} is not a licman-seats export: {e}; nothing was imported",
+            path.display()
+        ))
+    })?;
+    if export.format != EXPORT_FORMAT || export.version != EXPORT_VERSION {
+        return Err(Failure::invalid(format!(
+            "{} is format {:?} version {}, not {EXPORT_FORMAT} version {EXPORT_VERSION}; nothing was imported",
+            path.display(),
+            export.format,
+            export.version
+        )));
+    }
+    Ok(export)
+}
+
+fn spec_of(p: &Pool) -> PoolSpec {
+    let mut spec = PoolSpec::new(p.id.clone(), &p.name, p.capacity);
+    spec.vendor = p.vendor.clone();
+    spec.product = p.product.clone();
+    spec.plan = p.plan.clone();
+    spec.tags = p.tags.clone();
+    spec.seat_cost = p.seat_cost;
+    spec.billing = p.billing;
+    spec.license_type = p.license_type;
+    spec.starts_at = p.starts_at;
+    spec.expires_at = p.expires_at;
+    spec.expiry_policy = p.expiry_policy;
+    spec.warning_days = p.warning_days;
+    spec.notes = p.notes.clone();
+    spec.lease = p.lease;
+    spec
+}
+
+/// Counts of what an import did, by entity.
+#[derive(Debug, Default, Serialize)]
+struct Tally {
+    created: serde_json::Map<String, Value>,
+    updated: serde_json::Map<String, Value>,
+    unchanged: serde_json::Map<String, Value>,
+}
+
+impl Tally {
+    fn add(map: &mut serde_json::Map<String, Value>, what: &str) {
+        let n = map.get(what).and_then(Value::as_u64).unwrap_or(0);
+        map.insert(what.into(), (n + 1).into());
+    }
+}
+
+/// `import PATH`: a JSON export (file) or a CSV export (directory).
+pub(crate) fn import(store: &mut Store, path: &Path, cx: &Ctx<'_>) -> Result<Output, Failure> {
+    let doc = read_import(path)?;
+    let key = (!doc.secrets.is_empty())
+        .then(|| super::secrets::required_key(cx, "importing secrets"))
+        .transpose()?;
+    let sealed: Vec<(PoolId, crate::secrets::SealedSecret)> = match &key {
+        Some(key) => doc
+            .secrets
+            .iter()
+            .map(|s| Ok((s.pool_id.clone(), key.seal(&s.pool_id, &s.secret)?)))
+            .collect::<Result<_, Failure>>()?,
+        None => Vec::new(),
+    };
+    let trail_copy = !doc.events.is_empty() && store.head().next_seq == 1;
+    let summary = store.transact(cx.actor, None, true, &mut |engine, ecx, existing| {
+        if trail_copy && engine.head().next_seq == 1 {
+            // An exact copy: the trail must replay, then it is the data.
+            let copy = SeatEngine::replay(&doc.events)?;
+            *engine = copy;
+            let secrets = sealed
+                .iter()
+                .map(|(pool, s)| SecretWrite::Put { pool: pool.clone(), sealed: s.clone() })
+                .collect();
+            return Ok(Decided {
+                value: json!({"mode": "trail", "events": doc.events.len(), "secrets": sealed.len()}),
+                events: doc.events.clone(),
+                secrets,
+            });
+        }
+        merge(engine, ecx, &doc, &sealed, existing)
+    })?;
+    let text = summary.to_string();
+    Ok(out(summary, text))
+}
+
+fn merge(
+    engine: &mut SeatEngine,
+    ecx: &Context<'_>,
+    doc: &Export,
+    sealed: &[(PoolId, crate::secrets::SealedSecret)],
+    existing: &[(PoolId, crate::secrets::SealedSecret)],
+) -> Result<Decided<Value>, Failure> {
+    let mut events = Vec::new();
+    let mut tally = Tally::default();
+    let mut run = |engine: &mut SeatEngine,
+                   command: Command,
+                   at: Option<Timestamp>,
+                   what: &str|
+     -> Result<(), Failure> {
+        let cx = Context::new(at.unwrap_or(ecx.now), ecx.actor).recorded_at(ecx.recorded_at);
+        let recorded = engine.run(&command, &cx).map_err(|r| {
+            let message = format!("{what}: {r}; nothing was imported");
+            Failure::from(r).with_message(message)
+        })?;
+        events.extend(recorded.events);
+        Ok(())
+    };
+    let mut created_pools = Vec::new();
+    for p in &doc.pools {
+        if engine.state().pool(&p.id).is_some() {
+            Tally::add(&mut tally.unchanged, "pools");
+            continue;
+        }
+        run(
+            engine,
+            Command::CreatePool(spec_of(p)),
+            Some(p.created_at),
+            &format!("pool {}", p.id),
+        )?;
+        created_pools.push(p.id.clone());
+        Tally::add(&mut tally.created, "pools");
+    }
+    for u in &doc.users {
+        match engine.state().user(&u.id) {
+            None => {
+                run(
+                    engine,
+                    Command::CreateUser {
+                        id: u.id.clone(),
+                        email: u.email.clone(),
+                        active: u.active,
+                        lifecycle: u.lifecycle.clone(),
+                        last_activity: u.last_activity,
+                    },
+                    None,
+                    &format!("user {}", u.id),
+                )?;
+                Tally::add(&mut tally.created, "users");
+            }
+            Some(have) => {
+                let patch = UserPatch {
+                    email: Some(u.email.clone()).filter(|e| *e != have.email),
+                    active: Some(u.active).filter(|a| *a != have.active),
+                    lifecycle: Some(u.lifecycle.clone()).filter(|s| *s != have.lifecycle),
+                    last_activity: u.last_activity.filter(|t| Some(*t) != have.last_activity),
+                };
+                if patch == UserPatch::default() {
+                    Tally::add(&mut tally.unchanged, "users");
+                } else {
+                    run(
+                        engine,
+                        Command::UpdateUser {
+                            user: u.id.clone(),
+                            patch,
+                        },
+                        None,
+                        &format!("user {}", u.id),
+                    )?;
+                    Tally::add(&mut tally.updated, "users");
+                }
+            }
+        }
+    }
+    for i in &doc.incompatibilities {
+        if engine.state().incompatibility(&i.id).is_some() {
+            Tally::add(&mut tally.unchanged, "incompatibilities");
+            continue;
+        }
+        run(
+            engine,
+            Command::CreateIncompatibility {
+                id: i.id.clone(),
+                pool_a: i.pool_a.clone(),
+                pool_b: i.pool_b.clone(),
+                reason: i.reason.clone(),
+            },
+            Some(i.created_at),
+            &format!("incompatibility {}", i.id),
+        )?;
+        Tally::add(&mut tally.created, "incompatibilities");
+    }
+    for r in &doc.rules {
+        if engine.state().rule(&r.id).is_some() {
+            Tally::add(&mut tally.unchanged, "rules");
+            continue;
+        }
+        run(
+            engine,
+            Command::CreateRule {
+                id: r.id.clone(),
+                pool: r.pool.clone(),
+                trigger: r.trigger.clone(),
+                notify_days: r.notify_days,
+                enabled: r.enabled,
+            },
+            Some(r.created_at),
+            &format!("rule {}", r.id),
+        )?;
+        Tally::add(&mut tally.created, "rules");
+    }
+    for l in &doc.links {
+        if engine.state().link(&l.id).is_some() {
+            Tally::add(&mut tally.unchanged, "links");
+            continue;
+        }
+        run(
+            engine,
+            Command::CreateLink {
+                id: l.id.clone(),
+                pool: l.pool.clone(),
+                entitlement: l.entitlement.clone(),
+                priority: l.priority,
+                enabled: l.enabled,
+            },
+            Some(l.created_at),
+            &format!("link {}", l.id),
+        )?;
+        Tally::add(&mut tally.created, "links");
+    }
+    let mut history = 0u64;
+    for a in &doc.assignments {
+        if engine.state().assignment(&a.id).is_some() {
+            Tally::add(&mut tally.unchanged, "assignments");
+            continue;
+        }
+        if a.status != AssignmentStatus::Active {
+            history += 1;
+            continue;
+        }
+        run(
+            engine,
+            Command::Assign {
+                id: a.id.clone(),
+                pool: a.pool.clone(),
+                user: a.user.clone(),
+                source: a.source,
+                notes: a.notes.clone(),
+            },
+            Some(a.assigned_at),
+            &format!("assignment {}", a.id),
+        )?;
+        Tally::add(&mut tally.created, "assignments");
+    }
+    // Archive last: an archived pool takes no assignment.
+    for p in doc
+        .pools
+        .iter()
+        .filter(|p| p.status == PoolStatus::Archived)
+    {
+        if created_pools.contains(&p.id) {
+            run(
+                engine,
+                Command::ArchivePool { pool: p.id.clone() },
+                None,
+                &format!("pool {}", p.id),
+            )?;
+        }
+    }
+    let mut secrets = Vec::new();
+    for (pool, s) in sealed {
+        if existing.iter().any(|(p, _)| p == pool) {
+            Tally::add(&mut tally.unchanged, "secrets");
+            continue;
+        }
+        events.push(engine.record("pool.secret_set", Some(pool.clone()), "import", ecx)?);
+        secrets.push(SecretWrite::Put {
+            pool: pool.clone(),
+            sealed: s.clone(),
+        });
+        Tally::add(&mut tally.created, "secrets");
+    }
+    Ok(Decided {
+        value: json!({"mode": "merge", "created": tally.created, "updated": tally.updated,
+                      "unchanged": tally.unchanged, "history_not_imported": history}),
+        events,
+        secrets,
+    })
+}
