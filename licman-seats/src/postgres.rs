@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use licman_core::Timestamp;
 use licman_core::seats::PoolId;
+use postgres::SimpleQueryMessage;
 use postgres::error::SqlState;
-use postgres::types::ToSql;
+use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
@@ -195,6 +196,9 @@ impl PgBackend {
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
+            // A broken connection fails its first statement, which is
+            // retried on a fresh one: no round trip to test each checkout.
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .connection_customizer(Box::new(Session))
             .build_unchecked(manager);
@@ -413,6 +417,49 @@ fn query_rows(
     Ok(out)
 }
 
+/// The clock and the newer events from the write's first round trip (two
+/// statements, their rows as text).
+fn turn_of(messages: Vec<SimpleQueryMessage>) -> Result<(Timestamp, Vec<EventRow>), Failure> {
+    let damaged = |what: &str| Failure::new("database", format!("the write lock's answer: {what}"));
+    let mut statement = 0;
+    let mut now = None;
+    let mut rows = Vec::new();
+    for message in messages {
+        match message {
+            SimpleQueryMessage::CommandComplete(_) => statement += 1,
+            SimpleQueryMessage::Row(row) if statement == 0 => {
+                now = row.get(0).and_then(|t| t.parse::<u64>().ok());
+            }
+            SimpleQueryMessage::Row(row) => {
+                let text = |i: usize| row.get(i).map(str::to_string);
+                let int = |i: usize| -> Result<i64, Failure> {
+                    row.get(i)
+                        .and_then(|t| t.parse().ok())
+                        .ok_or_else(|| damaged("a number column is not a number"))
+                };
+                let required =
+                    |i: usize| text(i).ok_or_else(|| damaged("a required column is null"));
+                rows.push(EventRow {
+                    seq: int(0)?,
+                    recorded_at: int(1)?,
+                    effective_at: int(2)?,
+                    actor: required(3)?,
+                    action: required(4)?,
+                    pool_id: text(5),
+                    user_id: text(6),
+                    assignment_id: text(7),
+                    details: required(8)?,
+                    prev_hash: required(9)?,
+                    hash: required(10)?,
+                });
+            }
+            _ => {}
+        }
+    }
+    let now = now.ok_or_else(|| damaged("no head row (was licman_seats.head emptied?)"))?;
+    Ok((Timestamp::from_unix_seconds(now), rows))
+}
+
 /// Decodes rows after the query, so that a damaged row is reported as one
 /// (`audit_broken`) and not as a database error.
 fn decode(rows: Vec<EventRow>) -> Result<Vec<StoredEvent>, Failure> {
@@ -484,17 +531,17 @@ impl Backend for PgBackend {
     ) -> Result<(), WriteFailure> {
         let mut conn = self.connection()?;
         let mut tx = conn.transaction().map_err(|e| self.before_commit(&e))?;
-        // The write lock, then the server's clock: time is read once the
-        // turn is this writer's, so events are in time order too.
-        let row = tx
-            .query_one(
-                "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint                  FROM licman_seats.head WHERE id = 1 FOR UPDATE",
-                &[],
-            )
-            .map_err(|e| self.before_commit(&e))?;
-        let now: i64 = row.try_get(0).map_err(|e| self.before_commit(&e))?;
-        let now = Timestamp::from_unix_seconds(u64::try_from(now).unwrap_or(0));
-        let newer = query_rows(&mut tx, Query::From(from)).map_err(|e| self.before_commit(&e))?;
+        // One round trip: the write lock, the server's clock (read once the
+        // turn is this writer's, so events are in time order too), and the
+        // events appended since `from`.
+        let sql = format!(
+            "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint \
+             FROM licman_seats.head WHERE id = 1 FOR UPDATE; \
+             SELECT {EVENT_COLUMNS} FROM licman_seats.events WHERE seq >= {} ORDER BY seq",
+            i64::try_from(from).unwrap_or(i64::MAX)
+        );
+        let messages = tx.simple_query(&sql).map_err(|e| self.before_commit(&e))?;
+        let (now, newer) = turn_of(messages)?;
         let newer = decode(newer)?;
         let secrets = if with_secrets {
             decode_secrets(query_secrets(&mut tx, None).map_err(|e| self.before_commit(&e))?)?
@@ -526,24 +573,24 @@ impl Backend for PgBackend {
             let details: Vec<&str> = rows.iter().map(|r| r.details.as_str()).collect();
             let prev_hash: Vec<&str> = rows.iter().map(|r| r.prev_hash.as_str()).collect();
             let hash: Vec<&str> = rows.iter().map(|r| r.hash.as_str()).collect();
-            tx.execute(
+            tx.execute_typed(
                 &format!(
                     "INSERT INTO licman_seats.events ({EVENT_COLUMNS}) SELECT * FROM unnest(\
                      $1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])"
                 ),
                 &[
-                    &seq,
-                    &recorded_at,
-                    &effective_at,
-                    &actor,
-                    &action,
-                    &pool_id,
-                    &user_id,
-                    &assignment_id,
-                    &details,
-                    &prev_hash,
-                    &hash,
+                    (&seq, Type::INT8_ARRAY),
+                    (&recorded_at, Type::INT8_ARRAY),
+                    (&effective_at, Type::INT8_ARRAY),
+                    (&actor, Type::TEXT_ARRAY),
+                    (&action, Type::TEXT_ARRAY),
+                    (&pool_id, Type::TEXT_ARRAY),
+                    (&user_id, Type::TEXT_ARRAY),
+                    (&assignment_id, Type::TEXT_ARRAY),
+                    (&details, Type::TEXT_ARRAY),
+                    (&prev_hash, Type::TEXT_ARRAY),
+                    (&hash, Type::TEXT_ARRAY),
                 ],
             )
             .map_err(|e| self.before_commit(&e))?;

@@ -302,6 +302,51 @@ impl Store {
         })
     }
 
+    /// Runs commands in one write transaction, all or nothing: the first
+    /// refusal refuses the whole batch (its message names the command's
+    /// place, from 1) and writes nothing.
+    ///
+    /// ```no_run
+    /// use licman_seats::store::Store;
+    /// use licman_core::seats::{Command, UserId};
+    /// let mut store = Store::open("licman-seats.db")?;
+    /// let users: Vec<Command> = ["ada", "bob"].iter().map(|id| Command::CreateUser {
+    ///     id: UserId::new(id).unwrap(), email: format!("{id}@example.com"), active: true,
+    ///     lifecycle: "active".into(), last_activity: None }).collect();
+    /// assert_eq!(store.run_all(&users, "importer", None)?.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run_all(
+        &mut self,
+        commands: &[Command],
+        actor: &str,
+        at: Option<Timestamp>,
+    ) -> Result<Vec<Recorded>, Failure> {
+        self.transact(actor, at, false, &mut |engine, cx, _| {
+            let mut events = Vec::new();
+            let mut done = Vec::with_capacity(commands.len());
+            let mut secrets = Vec::new();
+            for (i, command) in commands.iter().enumerate() {
+                let recorded = engine.run(command, cx).map_err(|refusal| {
+                    let message = format!("command {}: {refusal}; nothing was written", i + 1);
+                    Failure::from(refusal).with_message(message)
+                })?;
+                for change in &recorded.outcome.changes {
+                    if let Change::PoolDeleted { pool } = change {
+                        secrets.push(SecretWrite::Remove { pool: pool.clone() });
+                    }
+                }
+                events.extend(recorded.events.iter().cloned());
+                done.push(recorded);
+            }
+            Ok(Decided {
+                value: done,
+                events,
+                secrets,
+            })
+        })
+    }
+
     /// Records a host event (an export, a secret read) in the trail.
     pub fn record(
         &mut self,

@@ -467,11 +467,10 @@ pub(crate) fn export(
 
 // ---------------------------------------------------------------- import
 
-fn read_csv(
-    dir: &Path,
-    name: &str,
-    columns: &[&str],
-) -> Result<Vec<(u64, serde_json::Map<String, Value>)>, Failure> {
+/// A CSV row: its line number and its cells by column.
+type CsvRow = (u64, serde_json::Map<String, Value>);
+
+fn read_csv(dir: &Path, name: &str, columns: &[&str]) -> Result<Vec<CsvRow>, Failure> {
     let path = dir.join(name);
     if !path.exists() {
         return Ok(Vec::new());
