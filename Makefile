@@ -1,8 +1,13 @@
 # The two commands a newcomer needs (see README.md).
-.PHONY: demo test
+.PHONY: demo test bench-seats
 
 demo:
 	cargo run --example quickstart
 
 test:
 	bash .ci/test.sh
+
+# The seat store under load, beside pgbench, on a throwaway PostgreSQL
+# (docs/PERFORMANCE.md, "The seat store").
+bench-seats:
+	bash .ci/bench-seats.sh

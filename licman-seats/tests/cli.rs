@@ -306,6 +306,50 @@ fn the_file_is_private_and_a_newer_or_foreign_database_is_refused_untouched() {
 }
 
 #[test]
+fn an_unreachable_or_malformed_database_url_is_a_clear_error() {
+    for (url, code) in [
+        (
+            "postgres://postgres@127.0.0.1:1/seats",
+            "database_unreachable",
+        ),
+        (
+            "postgres://user:hunter2@127.0.0.1:1/seats",
+            "database_unreachable",
+        ),
+        ("postgresql://127.0.0.1:notaport/seats", "invalid_value"),
+    ] {
+        let out = Command::new(BIN)
+            .args(["--db", url, "--json", "pool", "list"])
+            .output()
+            .unwrap();
+        let (exit, json) = parse(&out);
+        assert_eq!(
+            (exit, json["error"]["code"].as_str()),
+            (1, Some(code)),
+            "{url}: {json}"
+        );
+        assert!(
+            !json.to_string().contains("hunter2"),
+            "a password is never repeated: {json}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/dir/seats.db");
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&missing)
+        .args(["--json", "pool", "list"])
+        .output()
+        .unwrap();
+    let (exit, json) = parse(&out);
+    assert_eq!(
+        (exit, json["error"]["code"].as_str()),
+        (1, Some("database")),
+        "{json}"
+    );
+}
+
+#[test]
 fn a_newer_or_foreign_postgresql_schema_is_refused_untouched() {
     let Some(db) = Db::postgres() else { return };
     pool(&db, "Figma", 1);

@@ -1094,3 +1094,37 @@ fn export_and_import_copy_the_trail_or_merge_idempotently() {
         assert_eq!(events(&empty), 0);
     });
 }
+
+#[test]
+fn a_store_far_behind_catches_up_across_read_batches_inside_its_write() {
+    use licman_core::seats::{Command, UserId};
+    use licman_seats::store::Store;
+    on_each_backend(|db| {
+        let user = |id: String| Command::CreateUser {
+            id: UserId::new(&id).unwrap(),
+            email: format!("{id}@example.com"),
+            active: true,
+            lifecycle: "active".into(),
+            last_activity: None,
+        };
+        let mut behind = Store::open(&db.url).unwrap();
+        behind.run(&user("first".into()), "test", None).unwrap();
+        let mut ahead = Store::open(&db.url).unwrap();
+        let many: Vec<Command> = (0..1_234).map(|i| user(format!("u{i}"))).collect();
+        assert_eq!(ahead.run_all(&many, "test", None).unwrap().len(), 1_234);
+        // 1,234 events appeared since `behind` last looked: its write reads
+        // them all (more than one batch) under the lock, then decides.
+        behind.run(&user("last".into()), "test", None).unwrap();
+        assert_eq!(behind.state().users().count(), 1_236);
+        let refused = behind.run_all(&[user("x".into()), user("u7".into())], "test", None);
+        let failure = refused.unwrap_err();
+        assert_eq!(failure.code, "duplicate_id", "{failure}");
+        assert!(failure.message.contains("command 2"), "{failure}");
+        assert_eq!(
+            Store::open(&db.url).unwrap().state().users().count(),
+            1_236,
+            "all or nothing"
+        );
+        assert_eq!(behind.verify().unwrap(), 1_236);
+    });
+}

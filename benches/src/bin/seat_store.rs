@@ -42,7 +42,12 @@ fn args() -> Args {
             "--pg" => a.pg = it.next(),
             "--pgbench" => a.pgbench = it.next(),
             "--seconds" => a.seconds = it.next().and_then(|s| s.parse().ok()).unwrap_or(8),
-            other => panic!("unknown argument {other}"),
+            other => {
+                eprintln!(
+                    "unknown argument {other}\nusage: seat-store [--pg URL] [--pgbench PATH] [--seconds N]"
+                );
+                std::process::exit(2);
+            }
         }
     }
     a
