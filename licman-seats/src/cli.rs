@@ -202,6 +202,10 @@ pub enum Cmd {
     SiteKey(SiteKeyCmd),
     /// Every entity out: one JSON document (with the trail), or a directory
     /// of CSV files. Secrets only with --with-secrets (and the site key).
+    #[command(after_help = "Examples:
+  licman-seats export --out backup.json
+  licman-seats export --format csv --out seats-csv/
+  licman-seats --db copy.db import backup.json")]
     Export {
         /// json or csv.
         #[arg(long, default_value = "json")]
@@ -284,6 +288,13 @@ pub enum UserCmd {
     },
     /// Adds and updates users from a CSV file (columns: id,email and any of
     /// active,state,last_active), all or nothing.
+    #[command(after_help = "Example file:
+  id,email,active,state,last_active
+  ada,ada@example.com,true,active,2026-11-20
+  bob,bob@example.com,false,terminated,
+
+Example:
+  licman-seats user import hr-export.csv")]
     Import {
         /// The CSV file; `-` reads stdin.
         file: PathBuf,
@@ -294,6 +305,11 @@ pub enum UserCmd {
 #[derive(Debug, Subcommand)]
 pub enum PoolCmd {
     /// Creates a pool and prints its id.
+    #[command(after_help = "Examples:
+  licman-seats pool create --name Figma --vendor Figma --capacity 25 --cost 15.00 --tag design
+  licman-seats pool create --name Office --vendor Microsoft --capacity 500 --cost 264.00 --billing annual --expires 2027-06-30 --policy revoke-all
+  licman-seats pool create --name CAD --vendor Autodesk --capacity 10 --type concurrent --ttl 15m --overage 1.25x --linger 2m
+  licman-seats --site-key site.key pool create --name Jira --vendor Atlassian --capacity 100 --secret-file jira-license.txt")]
     Create(Box<PoolCreate>),
     /// Lists pools (archived and expired ones too, unless --status says).
     List {
@@ -418,6 +434,12 @@ pub struct PoolCreate {
     /// How far concurrent leases may go beyond capacity: none, 1.25x, 1.5x, 2x.
     #[arg(long, default_value = "none")]
     pub overage: String,
+    /// How long a released concurrent seat stays held (0, 30s, 5m).
+    #[arg(long, default_value = "0")]
+    pub linger: String,
+    /// The longest offline borrow of a concurrent seat, in days (0: none).
+    #[arg(long, value_name = "DAYS", default_value_t = 0)]
+    pub max_borrow_days: u32,
     /// The vendor's key or credential for this pool, from this file, sealed
     /// with the site key (--site-key).
     #[arg(long, value_name = "FILE")]
@@ -428,6 +450,9 @@ pub struct PoolCreate {
 #[derive(Debug, Subcommand)]
 pub enum BulkCmd {
     /// Gives every user in FILE (one id a line; - for stdin) a seat of POOL.
+    #[command(after_help = "Examples:
+  licman-seats bulk assign Figma --users new-hires.txt
+  printf 'ada\\nbob\\n' | licman-seats --json bulk assign Figma --users -")]
     Assign {
         /// The pool's id or name.
         pool: String,
@@ -886,7 +911,8 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
                         c.overage
                     ))
                 })?,
-                ..LeaseOptions::default()
+                linger_seconds: parse_duration(&c.linger)?,
+                max_borrow_days: c.max_borrow_days,
             };
             let command = Command::CreatePool(spec);
             match &c.secret_file {

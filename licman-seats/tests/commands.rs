@@ -1128,3 +1128,106 @@ fn a_store_far_behind_catches_up_across_read_batches_inside_its_write() {
         assert_eq!(behind.verify().unwrap(), 1_236);
     });
 }
+
+#[test]
+fn a_released_seat_lingers_and_cull_ends_dead_leases() {
+    on_each_backend(|db| {
+        ok(
+            db,
+            &[
+                "pool",
+                "create",
+                "--name",
+                "CAD",
+                "--vendor",
+                "A",
+                "--capacity",
+                "1",
+                "--type",
+                "concurrent",
+                "--ttl",
+                "10m",
+                "--linger",
+                "2m",
+            ],
+        );
+        let lease = ok(
+            db,
+            &[
+                "--at",
+                "2027-01-01T10:00:00Z",
+                "lease",
+                "checkout",
+                "CAD",
+                "a",
+            ],
+        );
+        let id = str_of(&lease, "id");
+        let released = ok(
+            db,
+            &["--at", "2027-01-01T10:01:00Z", "lease", "release", id],
+        );
+        assert_eq!(
+            (
+                released["status"].as_str(),
+                released["holds_seat"].as_bool()
+            ),
+            (Some("released"), Some(true))
+        );
+        refused(
+            db,
+            &[
+                "--at",
+                "2027-01-01T10:02:00Z",
+                "lease",
+                "checkout",
+                "CAD",
+                "b",
+            ],
+            "capacity_exceeded",
+        );
+        ok(
+            db,
+            &[
+                "--at",
+                "2027-01-01T10:03:01Z",
+                "lease",
+                "checkout",
+                "CAD",
+                "b",
+            ],
+        );
+        let culled = ok(
+            db,
+            &[
+                "--at",
+                "2027-01-01T11:00:00Z",
+                "lease",
+                "cull",
+                "--pool",
+                "CAD",
+            ],
+        );
+        // The released lease ended when its seat was taken again; the dead
+        // one is culled now.
+        assert_eq!(culled["culled"].as_array().unwrap().len(), 1, "{culled}");
+        assert_eq!(ok(db, &["audit", "--action", "lease.culled"])["total"], 2);
+        assert_eq!(ok(db, &["leases", "--status", "ended"])["total"], 1);
+        refused(
+            db,
+            &[
+                "pool",
+                "create",
+                "--name",
+                "X",
+                "--vendor",
+                "A",
+                "--capacity",
+                "1",
+                "--linger",
+                "soon",
+            ],
+            "invalid_value",
+        );
+    });
+}

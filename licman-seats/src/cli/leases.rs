@@ -37,6 +37,13 @@ pub enum LeaseCmd {
         /// The lease's id.
         lease: String,
     },
+    /// Ends every lease that no longer holds a seat (dead, or released
+    /// and past its linger), recording `lease.culled` for each.
+    Cull {
+        /// Only this pool's (id or name).
+        #[arg(long)]
+        pool: Option<String>,
+    },
 }
 
 fn lease_id(text: &str) -> Result<LeaseId, Failure> {
@@ -88,6 +95,25 @@ pub(crate) fn lease(store: &mut Store, cmd: &LeaseCmd, cx: &Ctx<'_>) -> Result<O
             let id = lease_id(lease)?;
             store.run(&Command::Heartbeat { lease: id.clone() }, cx.actor, cx.at)?;
             shown(store, &id, cx)
+        }
+        LeaseCmd::Cull { pool } => {
+            let pool = pool
+                .as_deref()
+                .map(|p| find_pool(store.state(), p).map(|p| p.id.clone()))
+                .transpose()?;
+            let recorded = store.run(&Command::CullLeases { pool }, cx.actor, cx.at)?;
+            let culled: Vec<&str> = recorded
+                .events
+                .iter()
+                .filter_map(|e| match &e.change {
+                    licman_core::seats::Change::LeaseCulled { lease } => Some(lease.as_str()),
+                    _ => None,
+                })
+                .collect();
+            Ok(out(
+                serde_json::json!({"culled": culled}),
+                format!("{} leases culled", culled.len()),
+            ))
         }
         LeaseCmd::Release { lease } => {
             let id = lease_id(lease)?;
