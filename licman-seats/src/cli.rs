@@ -624,30 +624,32 @@ pub(crate) fn paged<T>(
     ))
 }
 
-/// Orders JSON values of one field: nulls first, numbers by value (money by
-/// amount), strings by text.
+/// Orders JSON values of one field, totally: nulls first, then numbers
+/// (money by amount, numeric strings by value), then everything else by
+/// its text.
 fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let number = |v: &Value| -> Option<f64> {
-        match v {
+    fn key(v: &Value) -> (u8, f64, String) {
+        let number = match v {
             Value::Number(n) => n.as_f64(),
             Value::String(s) => s.parse::<f64>().ok(),
-            Value::Object(m) => m.get("amount").and_then(Value::as_str)?.parse().ok(),
+            Value::Object(m) => m
+                .get("amount")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok()),
             _ => None,
         }
-    };
-    match (a, b) {
-        (Value::Null, Value::Null) => Ordering::Equal,
-        (Value::Null, _) => Ordering::Less,
-        (_, Value::Null) => Ordering::Greater,
-        (Value::String(x), Value::String(y)) if number(a).is_none() || number(b).is_none() => {
-            x.cmp(y)
+        .filter(|n: &f64| n.is_finite());
+        match (v, number) {
+            (Value::Null, _) => (0, 0.0, String::new()),
+            (_, Some(n)) => (1, n, String::new()),
+            (Value::String(s), None) => (2, 0.0, s.clone()),
+            (other, None) => (2, 0.0, other.to_string()),
         }
-        _ => match (number(a), number(b)) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-            _ => a.to_string().cmp(&b.to_string()),
-        },
     }
+    let (ka, kb) = (key(a), key(b));
+    ka.0.cmp(&kb.0)
+        .then_with(|| ka.1.total_cmp(&kb.1))
+        .then_with(|| ka.2.cmp(&kb.2))
 }
 
 /// A JSON value as a text column: strings bare, null empty, money as
@@ -683,7 +685,10 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
     let at = cli.at.as_deref().map(parse_time).transpose()?;
     let actor = cli.actor.clone().unwrap_or_else(os_user);
     let mut store = Store::open(&cli.db)?;
-    let now = at.unwrap_or_else(crate::time::now);
+    let now = match at {
+        Some(at) => at,
+        None => store.now()?,
+    };
     let cx = Ctx {
         actor: &actor,
         at,

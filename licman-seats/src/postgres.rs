@@ -21,7 +21,7 @@ use licman_core::seats::PoolId;
 use postgres::SimpleQueryMessage;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, IsolationLevel, NoTls};
 use r2d2_postgres::PostgresConnectionManager;
 
 use crate::error::Failure;
@@ -166,8 +166,18 @@ fn connection_lost(e: &postgres::Error) -> bool {
                 || *code == SqlState::CANNOT_CONNECT_NOW
                 || code.code().starts_with("08")
         }
-        // No SQLSTATE: an I/O error, the connection is gone.
-        None => e.as_db_error().is_none(),
+        // No SQLSTATE: the connection is gone if an I/O error is behind
+        // it (a column that does not convert is no reason to reconnect).
+        None => {
+            let mut source = std::error::Error::source(e);
+            while let Some(cause) = source {
+                if cause.is::<std::io::Error>() {
+                    return true;
+                }
+                source = cause.source();
+            }
+            false
+        }
     }
 }
 
@@ -296,7 +306,8 @@ fn migrate(client: &mut Client, described: &str) -> Result<(), Failure> {
                 &[&SCHEMA, &format!("{SCHEMA}.meta")],
             )
             .map_err(db)?;
-        let (schema, meta): (bool, bool) = (row.get(0), row.get(1));
+        let (schema, meta): (bool, bool) =
+            (row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?);
         if !schema {
             return Ok(0);
         }
@@ -319,8 +330,8 @@ fn migrate(client: &mut Client, described: &str) -> Result<(), Failure> {
             .map_err(db)?;
         let value = |key: &str| {
             rows.iter()
-                .find(|r| r.get::<_, &str>(0) == key)
-                .map(|r| r.get::<_, String>(1))
+                .find(|r| r.try_get::<_, &str>(0).ok() == Some(key))
+                .and_then(|r| r.try_get::<_, String>(1).ok())
         };
         if value("application").as_deref() != Some(APPLICATION) {
             return Err(not_ours());
@@ -348,14 +359,16 @@ fn migrate(client: &mut Client, described: &str) -> Result<(), Failure> {
     let exists: bool = tx
         .query_one("SELECT to_regclass('licman_seats.meta') IS NOT NULL", &[])
         .map_err(db)?
-        .get(0);
+        .try_get(0)
+        .map_err(db)?;
     let version: i64 = if exists {
         tx.query_opt(
             "SELECT value FROM licman_seats.meta WHERE key = 'schema_version'",
             &[],
         )
         .map_err(db)?
-        .and_then(|r| r.get::<_, String>(0).parse().ok())
+        .and_then(|r| r.try_get::<_, String>(0).ok())
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0)
     } else {
         0
@@ -570,7 +583,14 @@ impl Backend for PgBackend {
         body: &mut dyn FnMut(Turn) -> Result<Writes, Failure>,
     ) -> Result<(), WriteFailure> {
         let mut conn = self.connection()?;
-        let mut tx = conn.transaction().map_err(|e| self.before_commit(&e))?;
+        // READ COMMITTED whatever the database's default: each statement
+        // sees what was committed before it, so the events read after the
+        // lock are every event committed before it.
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .map_err(|e| self.before_commit(&e))?;
         // One round trip: the write lock, the server's clock (read once the
         // turn is this writer's, so events are in time order too), and the
         // events appended since `from`.
@@ -660,6 +680,20 @@ impl Backend for PgBackend {
             .map_err(|e| self.before_commit(&e))?;
         }
         tx.commit().map_err(|e| self.at_commit(&e))
+    }
+
+    fn now(&mut self) -> Result<Timestamp, Failure> {
+        let mut conn = self.connection().map_err(|w| *w.failure)?;
+        let row = conn
+            .query_one(
+                "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint",
+                &[],
+            )
+            .map_err(|e| self.failure(&e))?;
+        let secs: i64 = row.try_get(0).map_err(|e| self.failure(&e))?;
+        Ok(Timestamp::from_unix_seconds(
+            u64::try_from(secs).unwrap_or(0),
+        ))
     }
 
     fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure> {

@@ -90,10 +90,13 @@ impl SiteKey {
 
     /// The key as its file holds it: `lmsitekey1_` and 64 hex digits.
     pub fn to_text(&self) -> Zeroizing<String> {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // Written in place: no temporary holds the key's digits.
         let mut text = Zeroizing::new(String::with_capacity(SITE_KEY_PREFIX.len() + 65));
         text.push_str(SITE_KEY_PREFIX);
         for b in self.bytes.iter() {
-            text.push_str(&format!("{b:02x}"));
+            text.push(char::from(HEX[usize::from(b >> 4)]));
+            text.push(char::from(HEX[usize::from(b & 0x0f)]));
         }
         text.push('\n');
         text

@@ -197,9 +197,15 @@ pub(crate) trait Backend: fmt::Debug + Send {
         with_secrets: bool,
         body: &mut dyn FnMut(Turn) -> Result<Writes, Failure>,
     ) -> Result<(), WriteFailure>;
-    /// One pool's sealed secret, outside a write (for tests and exports;
-    /// a read a person sees goes through [`Store::read_secret`]).
+    /// One pool's sealed secret, outside a write (for tests and tools; a
+    /// read a person sees goes through `pool secret`, which records it).
     fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure>;
+    /// The store's clock: the database server's on PostgreSQL, so that
+    /// what a command shows (a lease's status, a plan) agrees with what its
+    /// writes record.
+    fn now(&mut self) -> Result<Timestamp, Failure> {
+        Ok(crate::time::now())
+    }
 }
 
 /// What a write decided: a value for the caller, and what to append.
@@ -226,6 +232,12 @@ impl Store {
     /// `postgresql://` URL, else a SQLite file path (created, mode 0600, if
     /// missing). Reads the trail into the state.
     pub fn open(location: &str) -> Result<Store, Failure> {
+        if !crate::postgres::is_url(location) && location.contains("://") {
+            // Not repeated: a URL may hold a password.
+            return Err(Failure::invalid(
+                "the --db URL is not postgres:// or postgresql:// (a SQLite store is a file path)",
+            ));
+        }
         let backend: Box<dyn Backend> = if crate::postgres::is_url(location) {
             Box::new(crate::postgres::PgBackend::open(location)?)
         } else {
@@ -243,6 +255,11 @@ impl Store {
         };
         store.catch_up()?;
         Ok(store)
+    }
+
+    /// The store's clock (the database server's, on PostgreSQL).
+    pub fn now(&mut self) -> Result<Timestamp, Failure> {
+        self.backend.now()
     }
 
     /// Where the store is, for messages.
@@ -376,18 +393,34 @@ impl Store {
         body: &mut Decide<'_, R>,
     ) -> Result<R, Failure> {
         let mut attempt = 0;
+        // A write whose COMMIT went unanswered: its first event and what it
+        // decided. The next turn, under the lock, tells whether it landed.
+        let mut pending: Option<((u64, [u8; 32]), R)> = None;
         loop {
             attempt += 1;
             let from = self.engine.head().next_seq;
             let mut value = None;
             let mut first_sealed: Option<(u64, [u8; 32])> = None;
-            let mut body_ran = false;
+            let mut landed = false;
+            // The head once caught up: a body that fails without moving it
+            // (a refusal) changed nothing.
+            let mut decided_on: Option<u64> = None;
             let engine = &mut self.engine;
+            let pending_event = pending.as_ref().map(|(event, _)| *event);
             let mut step = |turn: Turn| -> Result<Writes, Failure> {
                 let newer: Vec<Event> = turn.newer.into_iter().map(|e| e.event).collect();
+                if let Some((seq, hash)) = pending_event {
+                    if newer.iter().any(|e| e.seq == seq && e.hash == hash) {
+                        // The unanswered commit landed: apply it as any
+                        // other newer event and write nothing more.
+                        engine.replay_onto(&newer)?;
+                        landed = true;
+                        return Ok(Writes::default());
+                    }
+                }
                 engine.replay_onto(&newer)?;
                 let cx = Context::new(at.unwrap_or(turn.now), actor).recorded_at(turn.now);
-                body_ran = true;
+                decided_on = Some(engine.head().next_seq);
                 let decided = body(engine, &cx, &turn.secrets)?;
                 first_sealed = decided.events.first().map(|e| (e.seq, e.hash));
                 value = Some(decided.value);
@@ -398,6 +431,11 @@ impl Store {
             };
             let result = self.backend.write(from, with_secrets, &mut step);
             match result {
+                Ok(()) if landed => {
+                    return pending.map(|(_, v)| v).ok_or_else(|| {
+                        Failure::new("database", "a settled write has no decision")
+                    });
+                }
                 Ok(()) => {
                     return value.ok_or_else(|| {
                         Failure::new("database", "a write committed without deciding")
@@ -405,35 +443,38 @@ impl Store {
                 }
                 Err(WriteFailure { failure, retry }) => {
                     let failure = *failure;
-                    // Whatever the engine applied is not in the trail (or
-                    // not known to be): rebuild it from the trail. A write
-                    // that failed before its body ran changed nothing (the
-                    // newer events it applied are committed ones).
-                    if !body_ran {
-                        if retry == Retry::No || attempt >= WRITE_ATTEMPTS {
-                            return Err(failure);
-                        }
-                        std::thread::sleep(Duration::from_millis(20 << attempt.min(6)));
-                        continue;
+                    // What the engine applied is not in the trail (or not
+                    // known to be): rebuild it from the trail. A write that
+                    // failed before its body ran, or whose body refused
+                    // without applying anything, changed nothing (the newer
+                    // events it applied are committed ones).
+                    let untouched = match decided_on {
+                        None => true,
+                        Some(head) => value.is_none() && self.engine.head().next_seq == head,
+                    };
+                    if !untouched {
+                        self.reload().map_err(|reload| {
+                            let message = format!(
+                                "{}; and the trail could not be read again: {}",
+                                failure.message, reload.message
+                            );
+                            failure.clone().with_message(message)
+                        })?;
                     }
-                    self.reload().map_err(|reload| {
-                        let message = format!(
-                            "{}; and the trail could not be read again: {}",
-                            failure.message, reload.message
-                        );
-                        failure.clone().with_message(message)
-                    })?;
                     if retry == Retry::Unknown {
-                        if let Some((seq, hash)) = first_sealed {
-                            let landed = self.backend.read(Query::From(seq))?;
-                            if landed.first().is_some_and(|e| e.event.hash == hash) {
-                                return value.ok_or_else(|| {
-                                    Failure::new("database", "a write committed without deciding")
-                                });
-                            }
+                        if let (Some(event), Some(v)) = (first_sealed, value) {
+                            pending = Some((event, v));
                         }
                     }
                     if retry == Retry::No || attempt >= WRITE_ATTEMPTS {
+                        if pending.is_some() {
+                            let message = format!(
+                                "{}; an earlier attempt's COMMIT was sent but not answered, so \
+                                 it may have landed: look at the audit trail before trying again",
+                                failure.message
+                            );
+                            return Err(failure.with_message(message));
+                        }
                         return Err(failure);
                     }
                     std::thread::sleep(Duration::from_millis(20 << attempt.min(6)));

@@ -1231,3 +1231,132 @@ fn a_released_seat_lingers_and_cull_ends_dead_leases() {
         );
     });
 }
+
+#[test]
+fn a_refused_export_leaves_no_file_and_no_event() {
+    on_each_backend(|db| {
+        pool(db, "Figma", 1);
+        let dir = db.dir().join("out");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("users.csv"), "mine\n").unwrap();
+        let before = events(db);
+        refused(
+            db,
+            &["export", "--format", "csv", "--out", dir.to_str().unwrap()],
+            "io",
+        );
+        assert_eq!(
+            events(db),
+            before,
+            "no export.written for an export that did not happen"
+        );
+        assert!(
+            !dir.join("pools.csv").exists(),
+            "no partial export left behind"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("users.csv")).unwrap(),
+            "mine\n"
+        );
+        let file = db.dir().join("taken.json");
+        std::fs::write(&file, "{}").unwrap();
+        refused(db, &["export", "--out", file.to_str().unwrap()], "io");
+        assert_eq!(events(db), before);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "{}");
+    });
+}
+
+#[test]
+fn a_merge_import_keeps_what_the_rules_would_refuse_today() {
+    on_each_backend(|db| {
+        ok(
+            db,
+            &[
+                "pool",
+                "create",
+                "--name",
+                "A",
+                "--vendor",
+                "V",
+                "--capacity",
+                "2",
+                "--tag",
+                "x;y",
+                "--tag",
+                "z,w",
+            ],
+        );
+        pool(db, "B", 2);
+        ok(db, &["user", "add", "ada", "--email", "ada@example.com"]);
+        ok(db, &["assign", "A", "ada"]);
+        ok(db, &["assign", "B", "ada"]);
+        ok(db, &["incompat", "add", "A", "B", "--reason", "later rule"]);
+        ok(db, &["user", "set", "ada", "--active", "false"]);
+        let dir = db.dir();
+        let json_file = dir.join("e.json");
+        ok(db, &["export", "--out", json_file.to_str().unwrap()]);
+        let csv_dir = dir.join("csv");
+        ok(
+            db,
+            &[
+                "export",
+                "--format",
+                "csv",
+                "--out",
+                csv_dir.to_str().unwrap(),
+            ],
+        );
+        for source in [json_file.to_str().unwrap(), csv_dir.to_str().unwrap()] {
+            let target = Db::sqlite();
+            pool(&target, "Local", 1); // not empty: a merge
+            let merged = ok(&target, &["import", source]);
+            assert_eq!(merged["mode"], "merge");
+            assert_eq!(merged["created"]["assignments"], 2, "{source}: {merged}");
+            let ada = ok(&target, &["user", "list"])["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["id"] == "ada")
+                .cloned()
+                .unwrap();
+            assert_eq!(ada["active"], false);
+            assert_eq!(ok(&target, &["incompat", "list"])["total"], 1);
+            assert_eq!(
+                ok(&target, &["pool", "show", "A"])["tags"],
+                serde_json::json!(["x;y", "z,w"])
+            );
+        }
+    });
+}
+
+#[test]
+fn sorting_mixed_values_is_a_total_order() {
+    let db = Db::sqlite();
+    for name in ["10", "9", "5x", "NaN", "0.5", "b"] {
+        pool(&db, name, 1);
+    }
+    let sorted = ok(&db, &["pool", "list", "--sort", "name"]);
+    let names: Vec<&str> = sorted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| str_of(p, "name"))
+        .collect();
+    assert_eq!(names, ["0.5", "9", "10", "5x", "NaN", "b"]);
+    let out = std::process::Command::new(BIN)
+        .args([
+            "--db",
+            "POSTGRES://u:hunter2@db/x",
+            "--json",
+            "pool",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    let (exit, json) = parse(&out);
+    assert_eq!(
+        (exit, json["error"]["code"].as_str()),
+        (1, Some("invalid_value"))
+    );
+    assert!(!json.to_string().contains("hunter2"));
+}

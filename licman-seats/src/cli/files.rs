@@ -206,6 +206,9 @@ pub(crate) fn import_users(
     ))
 }
 
+/// An assignment id and its place in the input.
+type Numbered = (usize, AssignmentId);
+
 /// `bulk reclaim POOL --assignments FILE --reason S`: one assignment id a
 /// line; an id of another pool fails as `not_in_pool` without touching it.
 pub(crate) fn bulk_reclaim(
@@ -231,21 +234,30 @@ pub(crate) fn bulk_reclaim(
         })?);
     }
     let pool = find_pool(store.state(), pool)?.id.clone();
-    let (inside, outside): (Vec<_>, Vec<_>) = ids
-        .iter()
-        .enumerate()
-        .partition(|(_, id)| store.state().assignment(id).is_none_or(|a| a.pool == pool));
-    let recorded = store.run(
-        &Command::BulkReclaim {
-            assignments: inside.iter().map(|(_, id)| (*id).clone()).collect(),
-            reason: reason.into(),
-        },
-        cx.actor,
-        cx.at,
-    )?;
-    let Reply::Bulk(report) = recorded.outcome.reply else {
-        return Err(Failure::new("database", "a bulk reclaim gave no report"));
-    };
+    // Which ids are of another pool is decided under the lock, on the
+    // state the reclaim itself sees.
+    let (inside, outside, report) =
+        store.transact(cx.actor, cx.at, false, &mut |engine, ecx, _| {
+            let (inside, outside): (Vec<Numbered>, Vec<Numbered>) =
+                ids.iter().cloned().enumerate().partition(|(_, id)| {
+                    engine.state().assignment(id).is_none_or(|a| a.pool == pool)
+                });
+            let recorded = engine.run(
+                &Command::BulkReclaim {
+                    assignments: inside.iter().map(|(_, id)| id.clone()).collect(),
+                    reason: reason.into(),
+                },
+                ecx,
+            )?;
+            let Reply::Bulk(report) = recorded.outcome.reply else {
+                return Err(Failure::new("database", "a bulk reclaim gave no report"));
+            };
+            Ok(Decided {
+                value: (inside, outside, report),
+                events: recorded.events,
+                secrets: Vec::new(),
+            })
+        })?;
     let mut results: Vec<(usize, Value)> = inside
         .iter()
         .zip(&report.items)

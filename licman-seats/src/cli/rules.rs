@@ -414,7 +414,11 @@ pub(crate) fn link(store: &mut Store, cmd: &LinkCmd, cx: &Ctx<'_>) -> Result<Out
                 .filter(|l| entitlement.as_deref().is_none_or(|e| l.entitlement == e))
                 .collect();
             items.sort_by(|a, b| {
-                (&a.entitlement, -a.priority, &a.id).cmp(&(&b.entitlement, -b.priority, &b.id))
+                (&a.entitlement, std::cmp::Reverse(a.priority), &a.id).cmp(&(
+                    &b.entitlement,
+                    std::cmp::Reverse(b.priority),
+                    &b.id,
+                ))
             });
             paged(
                 &items,
@@ -494,24 +498,17 @@ pub(crate) fn withdraw(
     entitlement: &str,
     cx: &Ctx<'_>,
 ) -> Result<Output, Failure> {
-    let user = user_id(user)?;
-    let held = store
-        .state()
-        .grant(&user, entitlement)
-        .map(|a| a.id.clone());
-    store.run(
+    let recorded = store.run(
         &Command::Withdraw {
-            user,
+            user: user_id(user)?,
             entitlement: entitlement.into(),
         },
         cx.actor,
         cx.at,
     )?;
-    match held {
-        Some(id) => shown_assignment(store, &id),
-        None => Err(Failure::new(
-            "database",
-            "the withdrawn assignment is missing",
-        )),
-    }
+    // The seat the engine released, as it decided under the lock.
+    let Reply::Assignment(id) = recorded.outcome.reply else {
+        return Err(Failure::new("database", "a withdraw gave no assignment"));
+    };
+    shown_assignment(store, &id)
 }

@@ -104,7 +104,9 @@ fn create_private(path: &Path) -> Result<std::fs::File, Failure> {
 
 /// A text cell as written to CSV: a leading `'` before what a spreadsheet
 /// would run as a formula (and before a leading `'`, so that import is
-/// exact).
+/// exact). Every text cell of an export goes through it, ids included;
+/// numbers, booleans and times are never text that starts that way except
+/// a negative number, which import reads as it is.
 pub(crate) fn escape_cell(text: &str) -> String {
     match text.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{text}"),
@@ -182,12 +184,13 @@ const SECRET_COLUMNS: &[&str] = &["pool_id", "secret"];
 
 fn pool_row(p: &Pool) -> Vec<String> {
     vec![
-        p.id.as_str().into(),
+        escape_cell(p.id.as_str()),
         escape_cell(&p.name),
         escape_cell(&p.vendor),
         escape_cell(&p.product),
         escape_cell(&p.plan),
-        escape_cell(&p.tags.join(";")),
+        // A JSON array: a tag may hold any character, `;` and `,` too.
+        escape_cell(&serde_json::to_string(&p.tags).unwrap_or_default()),
         p.capacity.to_string(),
         p.seat_cost.to_string(),
         p.seat_cost.currency().code().into(),
@@ -220,8 +223,8 @@ fn user_row(u: &User) -> Vec<String> {
 
 fn assignment_row(a: &Assignment) -> Vec<String> {
     vec![
-        a.id.as_str().into(),
-        a.pool.as_str().into(),
+        escape_cell(a.id.as_str()),
+        escape_cell(a.pool.as_str()),
         escape_cell(a.user.as_str()),
         a.source.name().into(),
         escape_cell(a.entitlement.as_deref().unwrap_or("")),
@@ -235,9 +238,9 @@ fn assignment_row(a: &Assignment) -> Vec<String> {
 
 fn incompat_row(i: &Incompatibility) -> Vec<String> {
     vec![
-        i.id.as_str().into(),
-        i.pool_a.as_str().into(),
-        i.pool_b.as_str().into(),
+        escape_cell(i.id.as_str()),
+        escape_cell(i.pool_a.as_str()),
+        escape_cell(i.pool_b.as_str()),
         escape_cell(&i.reason),
         i.created_at.to_string(),
     ]
@@ -249,8 +252,8 @@ fn rule_row(r: &ReclamationRule) -> Vec<String> {
         Trigger::Lifecycle { state } => ("lifecycle", String::new(), escape_cell(state)),
     };
     vec![
-        r.id.as_str().into(),
-        r.pool.as_str().into(),
+        escape_cell(r.id.as_str()),
+        escape_cell(r.pool.as_str()),
         trigger.into(),
         days,
         state,
@@ -262,8 +265,8 @@ fn rule_row(r: &ReclamationRule) -> Vec<String> {
 
 fn link_row(l: &EntitlementLink) -> Vec<String> {
     vec![
-        l.id.as_str().into(),
-        l.pool.as_str().into(),
+        escape_cell(l.id.as_str()),
+        escape_cell(l.pool.as_str()),
         escape_cell(&l.entitlement),
         l.priority.to_string(),
         l.enabled.to_string(),
@@ -271,14 +274,53 @@ fn link_row(l: &EntitlementLink) -> Vec<String> {
     ]
 }
 
+/// The files an export writes, created (mode 0600, never replacing one)
+/// before anything is read or recorded, and removed again unless the
+/// export finishes: a refused export leaves neither files nor events.
+struct Outputs {
+    files: Vec<(std::path::PathBuf, Option<std::fs::File>)>,
+    keep: bool,
+}
+
+impl Outputs {
+    fn create(paths: Vec<std::path::PathBuf>) -> Result<Outputs, Failure> {
+        let mut outputs = Outputs {
+            files: Vec::new(),
+            keep: false,
+        };
+        for path in paths {
+            let file = create_private(&path)?;
+            outputs.files.push((path, Some(file)));
+        }
+        Ok(outputs)
+    }
+
+    fn take(&mut self, path: &Path) -> Result<std::fs::File, Failure> {
+        self.files
+            .iter_mut()
+            .find(|(p, _)| p == path)
+            .and_then(|(_, f)| f.take())
+            .ok_or_else(|| Failure::new("io", format!("{} was not created", path.display())))
+    }
+}
+
+impl Drop for Outputs {
+    fn drop(&mut self) {
+        if !self.keep {
+            for (path, _) in &self.files {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+}
+
 fn write_csv(
-    dir: &Path,
-    name: &str,
+    outputs: &mut Outputs,
+    path: &Path,
     columns: &[&str],
     rows: Vec<Vec<String>>,
 ) -> Result<usize, Failure> {
-    let path = dir.join(name);
-    let file = create_private(&path)?;
+    let file = outputs.take(path)?;
     let mut w = csv::Writer::from_writer(file);
     let io = |e: csv::Error| Failure::new("io", format!("cannot write {}: {e}", path.display()));
     w.write_record(columns).map_err(io)?;
@@ -286,10 +328,22 @@ fn write_csv(
     for row in rows {
         w.write_record(&row).map_err(io)?;
     }
-    w.flush()
+    let file = w
+        .into_inner()
+        .map_err(|e| Failure::new("io", format!("cannot write {}: {e}", path.display())))?;
+    file.sync_all()
         .map_err(|e| Failure::new("io", format!("cannot write {}: {e}", path.display())))?;
     Ok(n)
 }
+
+const CSV_FILES: &[&str] = &[
+    "pools.csv",
+    "users.csv",
+    "assignments.csv",
+    "incompatibilities.csv",
+    "rules.csv",
+    "links.csv",
+];
 
 /// `export --format csv|json [--out PATH] [--with-secrets]`.
 pub(crate) fn export(
@@ -312,6 +366,18 @@ pub(crate) fn export(
     let key = with_secrets
         .then(|| super::secrets::required_key(cx, "--with-secrets"))
         .transpose()?;
+    let dir = out_path.unwrap_or(Path::new("."));
+    let mut outputs = if format == "csv" {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::new("io", format!("cannot create {}: {e}", dir.display())))?;
+        let mut names: Vec<&str> = CSV_FILES.to_vec();
+        if with_secrets {
+            names.push("secrets.csv");
+        }
+        Outputs::create(names.iter().map(|n| dir.join(n)).collect())?
+    } else {
+        Outputs::create(out_path.map(|p| vec![p.to_path_buf()]).unwrap_or_default())?
+    };
     // Secrets are read, and the export recorded, in one transaction.
     let (secrets, own_from) =
         store.transact(cx.actor, None, with_secrets, &mut |engine, ecx, sealed| {
@@ -368,56 +434,37 @@ pub(crate) fn export(
         "incompatibilities": incompatibilities.len(), "rules": rules.len(), "links": links.len(),
         "secrets": secrets.len()});
     if format == "csv" {
-        let dir = out_path.unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::new("io", format!("cannot create {}: {e}", dir.display())))?;
-        write_csv(
-            dir,
-            "pools.csv",
-            POOL_COLUMNS,
+        let rows: [Vec<Vec<String>>; 6] = [
             pools.iter().map(pool_row).collect(),
-        )?;
-        write_csv(
-            dir,
-            "users.csv",
-            USER_COLUMNS,
             users.iter().map(user_row).collect(),
-        )?;
-        write_csv(
-            dir,
-            "assignments.csv",
-            ASSIGNMENT_COLUMNS,
             assignments.iter().map(assignment_row).collect(),
-        )?;
-        write_csv(
-            dir,
-            "incompatibilities.csv",
-            INCOMPAT_COLUMNS,
             incompatibilities.iter().map(incompat_row).collect(),
-        )?;
-        write_csv(
-            dir,
-            "rules.csv",
-            RULE_COLUMNS,
             rules.iter().map(rule_row).collect(),
-        )?;
-        write_csv(
-            dir,
-            "links.csv",
-            LINK_COLUMNS,
             links.iter().map(link_row).collect(),
-        )?;
+        ];
+        let columns: [&[&str]; 6] = [
+            POOL_COLUMNS,
+            USER_COLUMNS,
+            ASSIGNMENT_COLUMNS,
+            INCOMPAT_COLUMNS,
+            RULE_COLUMNS,
+            LINK_COLUMNS,
+        ];
+        for ((name, columns), rows) in CSV_FILES.iter().zip(columns).zip(rows) {
+            write_csv(&mut outputs, &dir.join(name), columns, rows)?;
+        }
         if with_secrets {
             write_csv(
-                dir,
-                "secrets.csv",
+                &mut outputs,
+                &dir.join("secrets.csv"),
                 SECRET_COLUMNS,
                 secrets
                     .iter()
-                    .map(|s| vec![s.pool_id.as_str().into(), escape_cell(&s.secret)])
+                    .map(|s| vec![escape_cell(s.pool_id.as_str()), escape_cell(&s.secret)])
                     .collect(),
             )?;
         }
+        outputs.keep = true;
         return Ok(out(
             json!({"format": "csv", "path": dir.display().to_string(), "counts": counts}),
             format!("exported to {}", dir.display()),
@@ -447,11 +494,12 @@ pub(crate) fn export(
         .map_err(|e| Failure::new("io", format!("cannot encode the export: {e}")))?;
     match out_path {
         Some(path) => {
-            let mut file = create_private(path)?;
+            let mut file = outputs.take(path)?;
             file.write_all(text.as_bytes())
                 .and_then(|()| file.write_all(b"\n"))
                 .and_then(|()| file.sync_all())
                 .map_err(|e| Failure::new("io", format!("cannot write {}: {e}", path.display())))?;
+            outputs.keep = true;
             Ok(out(
                 json!({"format": "json", "path": path.display().to_string(), "counts": counts}),
                 format!("exported to {}", path.display()),
@@ -532,7 +580,12 @@ fn shape(name: &str, row: &serde_json::Map<String, Value>) -> Result<Value, Stri
         "pools.csv" => json!({
             "id": text("id"), "name": text("name"), "vendor": text("vendor"),
             "product": text("product"), "plan": text("plan"),
-            "tags": text("tags").split(';').filter(|t| !t.is_empty()).collect::<Vec<_>>(),
+            "tags": if text("tags").is_empty() {
+                Value::Array(Vec::new())
+            } else {
+                serde_json::from_str::<Value>(&text("tags"))
+                    .map_err(|_| format!("tags {:?} is not a JSON array of strings", text("tags")))?
+            },
             "capacity": number("capacity")?,
             "seat_cost": {"amount": text("cost"), "currency": text("currency")},
             "billing": text("billing_period"), "license_type": text("license_type"),
@@ -680,13 +733,22 @@ pub(crate) fn import(store: &mut Store, path: &Path, cx: &Ctx<'_>) -> Result<Out
             // An exact copy: the trail must replay, then it is the data.
             let copy = SeatEngine::replay(&doc.events)?;
             *engine = copy;
-            let secrets = sealed
-                .iter()
-                .map(|(pool, s)| SecretWrite::Put { pool: pool.clone(), sealed: s.clone() })
-                .collect();
+            let mut events = doc.events.clone();
+            let mut secrets = Vec::new();
+            for (pool, s) in &sealed {
+                // `record` refuses a pool the copied trail does not have.
+                let set = engine.record("pool.secret_set", Some(pool.clone()), "import", ecx)?;
+                events.push(set);
+                secrets.push(SecretWrite::Put {
+                    pool: pool.clone(),
+                    sealed: s.clone(),
+                });
+            }
+            let value =
+                json!({"mode": "trail", "events": doc.events.len(), "secrets": sealed.len()});
             return Ok(Decided {
-                value: json!({"mode": "trail", "events": doc.events.len(), "secrets": sealed.len()}),
-                events: doc.events.clone(),
+                value,
+                events,
                 secrets,
             });
         }
@@ -733,15 +795,25 @@ fn merge(
         created_pools.push(p.id.clone());
         Tally::add(&mut tally.created, "pools");
     }
+    let mut deactivate = Vec::new();
     for u in &doc.users {
         match engine.state().user(&u.id) {
             None => {
+                // Created active while its seats are given back, then made
+                // inactive as it was.
+                let holds = doc
+                    .assignments
+                    .iter()
+                    .any(|a| a.user == u.id && a.status == AssignmentStatus::Active);
+                if !u.active && holds {
+                    deactivate.push(u.id.clone());
+                }
                 run(
                     engine,
                     Command::CreateUser {
                         id: u.id.clone(),
                         email: u.email.clone(),
-                        active: u.active,
+                        active: u.active || holds,
                         lifecycle: u.lifecycle.clone(),
                         last_activity: u.last_activity,
                     },
@@ -773,24 +845,6 @@ fn merge(
                 }
             }
         }
-    }
-    for i in &doc.incompatibilities {
-        if engine.state().incompatibility(&i.id).is_some() {
-            Tally::add(&mut tally.unchanged, "incompatibilities");
-            continue;
-        }
-        run(
-            engine,
-            Command::CreateIncompatibility {
-                id: i.id.clone(),
-                pool_a: i.pool_a.clone(),
-                pool_b: i.pool_b.clone(),
-                reason: i.reason.clone(),
-            },
-            Some(i.created_at),
-            &format!("incompatibility {}", i.id),
-        )?;
-        Tally::add(&mut tally.created, "incompatibilities");
     }
     for r in &doc.rules {
         if engine.state().rule(&r.id).is_some() {
@@ -853,6 +907,41 @@ fn merge(
             &format!("assignment {}", a.id),
         )?;
         Tally::add(&mut tally.created, "assignments");
+    }
+    // Seats first, then the rules that would have refused them: a user who
+    // became inactive, or who got both seats before the two pools were made
+    // incompatible, keeps them, as in the store exported.
+    for id in &deactivate {
+        run(
+            engine,
+            Command::UpdateUser {
+                user: id.clone(),
+                patch: UserPatch {
+                    active: Some(false),
+                    ..UserPatch::default()
+                },
+            },
+            None,
+            &format!("user {id}"),
+        )?;
+    }
+    for i in &doc.incompatibilities {
+        if engine.state().incompatibility(&i.id).is_some() {
+            Tally::add(&mut tally.unchanged, "incompatibilities");
+            continue;
+        }
+        run(
+            engine,
+            Command::CreateIncompatibility {
+                id: i.id.clone(),
+                pool_a: i.pool_a.clone(),
+                pool_b: i.pool_b.clone(),
+                reason: i.reason.clone(),
+            },
+            Some(i.created_at),
+            &format!("incompatibility {}", i.id),
+        )?;
+        Tally::add(&mut tally.created, "incompatibilities");
     }
     // Archive last: an archived pool takes no assignment.
     for p in doc
