@@ -463,6 +463,17 @@ impl Store {
                     }
                     if retry == Retry::Unknown {
                         if let (Some(event), Some(v)) = (first_sealed, value) {
+                            // Seen now (the reload may have read it too):
+                            // it landed. Not seen: the next turn, under the
+                            // lock, sees it if it landed after all.
+                            let (seq, hash) = event;
+                            let seen = self.backend.read(Query::From(seq)).is_ok_and(|read| {
+                                read.first()
+                                    .is_some_and(|e| e.event.seq == seq && e.event.hash == hash)
+                            });
+                            if seen {
+                                return Ok(v);
+                            }
                             pending = Some((event, v));
                         }
                     }
