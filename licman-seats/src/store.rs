@@ -364,6 +364,44 @@ impl Store {
         })
     }
 
+    /// Runs independent commands, each with its own actor and time, in one
+    /// write transaction: each is decided on the state the ones before it
+    /// left, and each gets its own answer (a refusal of one changes
+    /// nothing and does not stop the others). One commit for all of them:
+    /// this is how [`crate::shared::SharedStore`] groups the commits of
+    /// concurrent callers. The outer error is the transaction's own.
+    pub fn run_each(
+        &mut self,
+        jobs: &[(Command, String, Option<Timestamp>)],
+    ) -> Result<Vec<Result<Recorded, Failure>>, Failure> {
+        self.transact("", None, false, &mut |engine, cx, _| {
+            let mut events = Vec::new();
+            let mut secrets = Vec::new();
+            let mut answers = Vec::with_capacity(jobs.len());
+            for (command, actor, at) in jobs {
+                let job_cx =
+                    Context::new(at.unwrap_or(cx.recorded_at), actor).recorded_at(cx.recorded_at);
+                match engine.run(command, &job_cx) {
+                    Ok(recorded) => {
+                        for change in &recorded.outcome.changes {
+                            if let Change::PoolDeleted { pool } = change {
+                                secrets.push(SecretWrite::Remove { pool: pool.clone() });
+                            }
+                        }
+                        events.extend(recorded.events.iter().cloned());
+                        answers.push(Ok(recorded));
+                    }
+                    Err(refusal) => answers.push(Err(Failure::from(refusal))),
+                }
+            }
+            Ok(Decided {
+                value: answers,
+                events,
+                secrets,
+            })
+        })
+    }
+
     /// Records a host event (an export, a secret read) in the trail.
     pub fn record(
         &mut self,

@@ -1360,3 +1360,81 @@ fn sorting_mixed_values_is_a_total_order() {
     );
     assert!(!json.to_string().contains("hunter2"));
 }
+
+#[test]
+fn a_shared_store_groups_concurrent_commands_and_answers_each_its_own() {
+    use licman_core::seats::{AssignmentId, AssignmentSource, Command, PoolId, PoolSpec, UserId};
+    use licman_seats::shared::SharedStore;
+    on_each_backend(|db| {
+        let shared = SharedStore::open(&db.url).unwrap();
+        let pool = PoolId::new("pool_1").unwrap();
+        shared
+            .run(
+                Command::CreatePool(PoolSpec::new(pool.clone(), "Figma", 5)),
+                "test",
+                None,
+            )
+            .unwrap();
+        for i in 0..16 {
+            shared
+                .run(
+                    Command::CreateUser {
+                        id: UserId::new(&format!("u{i}")).unwrap(),
+                        email: format!("u{i}@example.com"),
+                        active: true,
+                        lifecycle: "active".into(),
+                        last_activity: None,
+                    },
+                    "test",
+                    None,
+                )
+                .unwrap();
+        }
+        let answers: Vec<(
+            String,
+            Result<licman_core::seats::Recorded, licman_seats::error::Failure>,
+        )> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..16)
+                .map(|i| {
+                    let (shared, pool) = (&shared, pool.clone());
+                    s.spawn(move || {
+                        let id = format!("asg_{i}");
+                        let answer = shared.run(
+                            Command::Assign {
+                                id: AssignmentId::new(&id).unwrap(),
+                                pool,
+                                user: UserId::new(&format!("u{i}")).unwrap(),
+                                source: AssignmentSource::Manual,
+                                notes: String::new(),
+                            },
+                            &format!("admin{i}"),
+                            None,
+                        );
+                        (id, answer)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let won: Vec<&(String, _)> = answers.iter().filter(|(_, a)| a.is_ok()).collect();
+        assert_eq!(won.len(), 5, "{:?}", db.kind);
+        for (id, answer) in &answers {
+            match answer {
+                Ok(recorded) => {
+                    // Each caller gets its own command's answer.
+                    assert_eq!(
+                        recorded.events[0].assignment.as_ref().map(|a| a.as_str()),
+                        Some(id.as_str())
+                    );
+                    assert!(recorded.events[0].actor.starts_with("admin"));
+                }
+                Err(f) => assert_eq!(f.code, "capacity_exceeded", "{f}"),
+            }
+        }
+        assert_eq!(
+            ok(db, &["audit", "--action", "assignment.created"])["total"],
+            5
+        );
+        ok(db, &["audit", "verify"]);
+    });
+}

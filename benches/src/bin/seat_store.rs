@@ -20,6 +20,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use licman_core::seats::{AssignmentId, AssignmentSource, Command, PoolId, PoolSpec, UserId};
+use licman_seats::shared::SharedStore;
 use licman_seats::store::Store;
 
 const CLIENTS: &[usize] = &[1, 4, 16];
@@ -159,7 +160,7 @@ fn load(
     }
 }
 
-const USERS: usize = 60_000;
+const USERS: usize = 200_000;
 
 /// A store with one pool of `capacity` seats and [`USERS`] users.
 fn prepare(location: &str, capacity: u32) {
@@ -189,19 +190,19 @@ fn prepare(location: &str, capacity: u32) {
     }
 }
 
+fn assign_command(n: u64) -> Command {
+    Command::Assign {
+        id: AssignmentId::new(&format!("a{n}")).unwrap(),
+        pool: PoolId::new("pool").unwrap(),
+        user: UserId::new(&format!("u{}", n as usize % USERS)).unwrap(),
+        source: AssignmentSource::Manual,
+        notes: String::new(),
+    }
+}
+
 fn assign(store: &mut Store, n: u64) -> Result<(), String> {
     store
-        .run(
-            &Command::Assign {
-                id: AssignmentId::new(&format!("a{n}")).unwrap(),
-                pool: PoolId::new("pool").unwrap(),
-                user: UserId::new(&format!("u{}", n as usize % USERS)).unwrap(),
-                source: AssignmentSource::Manual,
-                notes: String::new(),
-            },
-            "bench",
-            None,
-        )
+        .run(&assign_command(n), "bench", None)
         .map(drop)
         .map_err(|f| f.code)
 }
@@ -383,6 +384,23 @@ fn main() {
                 Box::new(move |n| assign(&mut store, n).is_ok())
             });
             println!("{}", run.line(&format!("licman-seats, {name}"), clients));
+        }
+        for &clients in CLIENTS {
+            let db = format!("shared_{}_{clients}", name.to_lowercase());
+            let location = fresh(*pg, &db);
+            prepare(&location, 10_000_000);
+            let shared = Arc::new(SharedStore::open(&location).unwrap());
+            let run = load(clients, a.seconds, |_| {
+                let shared = shared.clone();
+                Box::new(move |n| shared.run(assign_command(n), "bench", None).is_ok())
+            });
+            println!(
+                "{}",
+                run.line(
+                    &format!("licman-seats, one shared store (grouped commits), {name}"),
+                    clients
+                )
+            );
         }
         for &clients in CLIENTS {
             let db = format!("naive_{}_{clients}", name.to_lowercase());
