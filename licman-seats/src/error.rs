@@ -46,6 +46,12 @@ impl Failure {
         self
     }
 
+    /// Adds `capacity` and `allocated` (the seats a refusal weighed).
+    fn sizes(&mut self, capacity: u64, allocated: u64) {
+        self.details.insert("capacity".into(), capacity.into());
+        self.details.insert("allocated".into(), allocated.into());
+    }
+
     /// The JSON body of the failure: `{"error": {"code", "message", …details}}`.
     pub fn to_json(&self) -> serde_json::Value {
         let mut error = serde_json::Map::new();
@@ -73,25 +79,11 @@ impl From<Refusal> for Failure {
             Refusal::CapacityExceeded {
                 capacity,
                 allocated,
-            } => {
-                failure
-                    .details
-                    .insert("capacity".into(), (*capacity).into());
-                failure
-                    .details
-                    .insert("allocated".into(), (*allocated).into());
-            }
+            } => failure.sizes(*capacity, *allocated),
             Refusal::CapacityBelowAllocated {
                 capacity,
                 allocated,
-            } => {
-                failure
-                    .details
-                    .insert("capacity".into(), (*capacity).into());
-                failure
-                    .details
-                    .insert("allocated".into(), (*allocated).into());
-            }
+            } => failure.sizes(u64::from(*capacity), *allocated),
             Refusal::Incompatible {
                 pool, pool_name, ..
             } => {

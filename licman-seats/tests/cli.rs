@@ -11,7 +11,6 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use common::*;
-use serde_json::Value;
 
 #[test]
 fn a_pool_fills_frees_and_refuses_with_the_engines_codes() {
@@ -491,20 +490,11 @@ fn sixteen_processes_racing_for_the_last_five_seats_give_exactly_five() {
     on_each_backend(|db| {
         pool(db, "Figma", 5);
         let ids = users(db, 16);
-        let children: Vec<_> = ids
+        let each: Vec<Vec<String>> = ids
             .iter()
-            .map(|u| {
-                cmd(db, &["assign", "Figma", u])
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
+            .map(|u| vec!["assign".into(), "Figma".into(), u.clone()])
             .collect();
-        let results: Vec<(i32, Value)> = children
-            .into_iter()
-            .map(|c| parse(&c.wait_with_output().unwrap()))
-            .collect();
+        let results = race(db, &each);
         let won = results.iter().filter(|(code, _)| *code == 0).count();
         assert_eq!(won, 5, "{results:?}");
         for (code, json) in results.iter().filter(|(code, _)| *code != 0) {

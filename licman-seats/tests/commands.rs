@@ -7,8 +7,6 @@
 
 mod common;
 
-use std::process::Stdio;
-
 use common::*;
 use serde_json::Value;
 
@@ -110,22 +108,17 @@ fn chrono_later(at: &str, seconds: u64) -> String {
 fn sixteen_processes_racing_for_five_lease_slots_give_exactly_five() {
     on_each_backend(|db| {
         concurrent_pool(db, "Float", 5, "none");
-        let children: Vec<_> = (0..16)
+        let each: Vec<Vec<String>> = (0..16)
             .map(|i| {
-                cmd(
-                    db,
-                    &["lease", "checkout", "Float", &format!("instance-{i}")],
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+                vec![
+                    "lease".into(),
+                    "checkout".into(),
+                    "Float".into(),
+                    format!("instance-{i}"),
+                ]
             })
             .collect();
-        let results: Vec<(i32, Value)> = children
-            .into_iter()
-            .map(|c| parse(&c.wait_with_output().unwrap()))
-            .collect();
+        let results = race(db, &each);
         let won = results.iter().filter(|(code, _)| *code == 0).count();
         assert_eq!(won, 5, "{:?}: {results:?}", db.kind);
         for (code, json) in results.iter().filter(|(code, _)| *code != 0) {
@@ -1102,16 +1095,10 @@ fn export_and_import_copy_the_trail_or_merge_idempotently() {
 
 #[test]
 fn a_store_far_behind_catches_up_across_read_batches_inside_its_write() {
-    use licman_core::seats::{Command, UserId};
+    use licman_core::seats::Command;
     use licman_seats::store::Store;
     on_each_backend(|db| {
-        let user = |id: String| Command::CreateUser {
-            id: UserId::new(&id).unwrap(),
-            email: format!("{id}@example.com"),
-            active: true,
-            lifecycle: "active".into(),
-            last_activity: None,
-        };
+        let user = |id: String| create_user(&id);
         let mut behind = Store::open(&db.url).unwrap();
         behind.run(&user("first".into()), "test", None).unwrap();
         let mut ahead = Store::open(&db.url).unwrap();

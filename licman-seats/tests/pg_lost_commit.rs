@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use common::*;
-use licman_core::seats::{Command, PoolId, PoolSpec, UserId};
+use licman_core::seats::{Command, PoolId, PoolSpec};
 use licman_seats::store::Store;
 
 /// Forwards 127.0.0.1:(its port) to the server; once `armed`, the next
@@ -93,16 +93,6 @@ fn proxy(server_port: u16) -> Proxy {
     Proxy { port, armed, cuts }
 }
 
-fn user(id: &str) -> Command {
-    Command::CreateUser {
-        id: UserId::new(id).unwrap(),
-        email: format!("{id}@example.com"),
-        active: true,
-        lifecycle: "active".into(),
-        last_activity: None,
-    }
-}
-
 #[test]
 fn a_commit_whose_answer_is_lost_is_neither_lost_nor_made_twice() {
     let Some(db) = Db::postgres() else { return };
@@ -122,7 +112,7 @@ fn a_commit_whose_answer_is_lost_is_neither_lost_nor_made_twice() {
         .unwrap();
     for (i, id) in ["ada", "bob", "cy"].iter().enumerate() {
         p.armed.store(true, Ordering::SeqCst);
-        let recorded = store.run(&user(id), "test", None);
+        let recorded = store.run(&create_user(id), "test", None);
         assert!(recorded.is_ok(), "{id}: {recorded:?}");
         assert_eq!(
             p.cuts.load(Ordering::SeqCst),
@@ -136,6 +126,6 @@ fn a_commit_whose_answer_is_lost_is_neither_lost_nor_made_twice() {
     ok(&db, &["audit", "verify"]);
     assert_eq!(store.state().users().count(), 3);
     // And the store goes on writing.
-    store.run(&user("dee"), "test", None).unwrap();
+    store.run(&create_user("dee"), "test", None).unwrap();
     assert_eq!(ok(&db, &["user", "list"])["total"], 4);
 }

@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use licman_core::seats::{Command, PoolId, PoolSpec, UserId};
+use licman_core::seats::{Command, PoolId, PoolSpec};
 use licman_seats::store::Store;
 
 fn pg_ctl(action: &str) {
@@ -21,16 +21,6 @@ fn pg_ctl(action: &str) {
         .status()
         .unwrap();
     assert!(status.success(), "pg_ctl {action}");
-}
-
-fn user(id: &str) -> Command {
-    Command::CreateUser {
-        id: UserId::new(id).unwrap(),
-        email: format!("{id}@example.com"),
-        active: true,
-        lifecycle: "active".into(),
-        last_activity: None,
-    }
 }
 
 #[test]
@@ -52,19 +42,19 @@ fn a_postgresql_restart_is_survived_with_a_retry_or_a_clear_error_never_a_wrong_
             None,
         )
         .unwrap();
-    store.run(&user("ada"), "test", None).unwrap();
+    store.run(&create_user("ada"), "test", None).unwrap();
 
     // A restart between two commands: the pooled connection is dead; the
     // next command retries on a fresh one and succeeds once.
     pg_ctl("restart");
-    store.run(&user("bob"), "test", None).unwrap();
+    store.run(&create_user("bob"), "test", None).unwrap();
     assert_eq!(ok(&db, &["user", "list"])["total"], 2);
 
     // Down: the CLI says so clearly and writes nothing; the long-lived
     // store fails its write the same way.
     pg_ctl("stop");
     let (exit, json) = run(&db, &["user", "add", "cy", "--email", "cy@example.com"]);
-    let down = store.run(&user("dee"), "test", None);
+    let down = store.run(&create_user("dee"), "test", None);
     pg_ctl("start");
     assert_eq!(
         (exit, json["error"]["code"].as_str()),
@@ -75,7 +65,7 @@ fn a_postgresql_restart_is_survived_with_a_retry_or_a_clear_error_never_a_wrong_
     assert_eq!(failure.code, "database_unreachable", "{failure}");
 
     // Back up: exactly what succeeded is there.
-    store.run(&user("eve"), "test", None).unwrap();
+    store.run(&create_user("eve"), "test", None).unwrap();
     let users = ok(&db, &["user", "list", "--sort", "id"]);
     let ids: Vec<&str> = users["items"]
         .as_array()

@@ -263,3 +263,34 @@ pub(crate) fn import_users(db: &Db, prefix: &str, n: usize) -> Vec<String> {
     ok(db, &["user", "import", file.to_str().unwrap()]);
     ids
 }
+
+/// Starts one `licman-seats` process for each argument list at once and
+/// returns each one's exit status and JSON, in order.
+pub(crate) fn race(db: &Db, each: &[Vec<String>]) -> Vec<(i32, Value)> {
+    let children: Vec<_> = each
+        .iter()
+        .map(|args| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cmd(db, &args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|c| parse(&c.wait_with_output().unwrap()))
+        .collect()
+}
+
+/// The command that adds an active user `id` with `id@example.com`.
+pub(crate) fn create_user(id: &str) -> licman_core::seats::Command {
+    licman_core::seats::Command::CreateUser {
+        id: licman_core::seats::UserId::new(id).unwrap(),
+        email: format!("{id}@example.com"),
+        active: true,
+        lifecycle: "active".into(),
+        last_activity: None,
+    }
+}
