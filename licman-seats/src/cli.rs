@@ -2,7 +2,6 @@
 //! command against the store, printing text or, with `--json`, the JSON
 //! contract of [`crate::render`].
 
-use std::io::BufRead as _;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -21,6 +20,7 @@ mod rules;
 mod secrets;
 pub mod transfer;
 
+pub use files::Input;
 pub use leases::LeaseCmd;
 pub use rules::{IncompatCmd, LinkCmd, RuleCmd};
 pub use secrets::SiteKeyCmd;
@@ -224,6 +224,15 @@ pub enum Cmd {
         /// A JSON export file, or a directory of CSV files.
         path: PathBuf,
     },
+    /// Serves the REST API (/api/v1), its OpenAPI document and the admin
+    /// dashboard (/) over this store, to the bearer tokens of a tokens file.
+    #[command(after_help = "Examples:
+  licman-seats token new --name ops --role admin >> tokens.toml
+  licman-seats --db postgres://seats@db/seats serve --listen 127.0.0.1:8080 --tokens tokens.toml")]
+    Serve(crate::server::ServeArgs),
+    /// Bearer tokens for `serve`.
+    #[command(subcommand)]
+    Token(crate::server::tokens::TokenCmd),
     /// Seals every pool secret with a new site key, in one transaction.
     Rekey {
         /// The new key (from `site-key new`); --site-key names the current.
@@ -297,7 +306,8 @@ Example:
   licman-seats user import hr-export.csv")]
     Import {
         /// The CSV file; `-` reads stdin.
-        file: PathBuf,
+        #[arg(value_name = "FILE")]
+        file: Input,
     },
 }
 
@@ -457,16 +467,16 @@ pub enum BulkCmd {
         /// The pool's id or name.
         pool: String,
         /// One user id a line; `-` reads stdin.
-        #[arg(long)]
-        users: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        users: Input,
     },
     /// Reclaims every assignment in FILE (one id a line; - for stdin) of POOL.
     Reclaim {
         /// The pool's id or name.
         pool: String,
         /// One assignment id a line; `-` reads stdin.
-        #[arg(long)]
-        assignments: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        assignments: Input,
         /// Why (required).
         #[arg(long)]
         reason: String,
@@ -670,17 +680,33 @@ pub(crate) fn plain(v: &Value) -> String {
 /// What every command runs with: who acts, the time it is evaluated at,
 /// and the site key's file.
 #[derive(Debug)]
-pub(crate) struct Ctx<'a> {
+pub struct Ctx<'a> {
     pub(crate) actor: &'a str,
     pub(crate) at: Option<Timestamp>,
     pub(crate) now: Timestamp,
     pub(crate) site_key: Option<&'a std::path::Path>,
 }
 
+impl<'a> Ctx<'a> {
+    /// A command run by `actor` at the store's clock `now` (no `--at`, no
+    /// site key): how the server runs what a request asks.
+    pub fn new(actor: &'a str, now: Timestamp) -> Ctx<'a> {
+        Ctx {
+            actor,
+            at: None,
+            now,
+            site_key: None,
+        }
+    }
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Output, Failure> {
-    if let Cmd::SiteKey(cmd) = &cli.command {
-        return secrets::site_key(cmd);
+    match &cli.command {
+        Cmd::SiteKey(cmd) => return secrets::site_key(cmd),
+        Cmd::Token(cmd) => return crate::server::tokens::command(cmd),
+        Cmd::Serve(args) => return crate::server::serve(&cli.db, args),
+        _ => {}
     }
     let at = cli.at.as_deref().map(parse_time).transpose()?;
     let actor = cli.actor.clone().unwrap_or_else(os_user);
@@ -695,9 +721,17 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         now,
         site_key: cli.site_key.as_deref(),
     };
-    match &cli.command {
-        Cmd::User(cmd) => user(&mut store, cmd, &cx),
-        Cmd::Pool(cmd) => pool(&mut store, cmd, &cx),
+    execute(&mut store, &cli.command, &cx)
+}
+
+/// Runs one command on an open store: the CLI's work, and the server's
+/// (which builds the same [`Cmd`] from a request, so both answer with the
+/// same JSON).
+pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output, Failure> {
+    let (actor, at) = (cx.actor, cx.at);
+    match command {
+        Cmd::User(cmd) => user(store, cmd, cx),
+        Cmd::Pool(cmd) => pool(store, cmd, cx),
         Cmd::Assign {
             pool,
             user,
@@ -713,25 +747,21 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
                 source: option("source", source, "manual, automatic, entitlement")?,
                 notes: note.clone(),
             };
-            store.run(&command, &actor, at)?;
+            store.run(&command, actor, at)?;
             let a = store
                 .state()
                 .assignment(&id)
                 .ok_or_else(|| Failure::new("database", "the new assignment is missing"))?;
             Ok(out(render::assignment(store.state(), a), id.as_str()))
         }
-        Cmd::Deallocate { assignment } => end(&mut store, assignment, None, &actor, at),
-        Cmd::Reclaim { assignment, reason } => {
-            end(&mut store, assignment, Some(reason), &actor, at)
-        }
-        Cmd::Bulk(BulkCmd::Assign { pool, users }) => {
-            bulk_assign(&mut store, pool, users, &actor, at)
-        }
+        Cmd::Deallocate { assignment } => end(store, assignment, None, actor, at),
+        Cmd::Reclaim { assignment, reason } => end(store, assignment, Some(reason), actor, at),
+        Cmd::Bulk(BulkCmd::Assign { pool, users }) => bulk_assign(store, pool, users, actor, at),
         Cmd::Bulk(BulkCmd::Reclaim {
             pool,
             assignments,
             reason,
-        }) => files::bulk_reclaim(&mut store, pool, assignments, reason, &cx),
+        }) => files::bulk_reclaim(store, pool, assignments, reason, cx),
         Cmd::Assignments {
             pool,
             user,
@@ -764,50 +794,52 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
                 &["id", "pool_name", "user_id", "status"],
             )
         }
-        Cmd::Audit(args) => audit(&mut store, args),
-        Cmd::Lease(cmd) => leases::lease(&mut store, cmd, &cx),
+        Cmd::Audit(args) => audit(store, args),
+        Cmd::Lease(cmd) => leases::lease(store, cmd, cx),
         Cmd::Leases {
             pool,
             holder,
             status,
             page,
         } => leases::list(
-            &store,
+            store,
             pool.as_deref(),
             holder.as_deref(),
             status.as_deref(),
             page,
-            &cx,
+            cx,
         ),
-        Cmd::Incompat(cmd) => rules::incompat(&mut store, cmd, &cx),
-        Cmd::Rule(cmd) => rules::rule(&mut store, cmd, &cx),
-        Cmd::ReclaimRun { apply } => rules::reclaim_run(&mut store, *apply, &cx),
-        Cmd::Link(cmd) => rules::link(&mut store, cmd, &cx),
-        Cmd::Grant { user, entitlement } => rules::grant(&mut store, user, entitlement, &cx),
-        Cmd::Withdraw { user, entitlement } => rules::withdraw(&mut store, user, entitlement, &cx),
-        Cmd::Expire => reports::expire(&mut store, &cx),
-        Cmd::Analytics { window } => reports::analytics(&store, *window, &cx),
+        Cmd::Incompat(cmd) => rules::incompat(store, cmd, cx),
+        Cmd::Rule(cmd) => rules::rule(store, cmd, cx),
+        Cmd::ReclaimRun { apply } => rules::reclaim_run(store, *apply, cx),
+        Cmd::Link(cmd) => rules::link(store, cmd, cx),
+        Cmd::Grant { user, entitlement } => rules::grant(store, user, entitlement, cx),
+        Cmd::Withdraw { user, entitlement } => rules::withdraw(store, user, entitlement, cx),
+        Cmd::Expire => reports::expire(store, cx),
+        Cmd::Analytics { window } => reports::analytics(store, *window, cx),
         Cmd::Report {
             pool,
             vendor,
             from,
             to,
         } => reports::report(
-            &store,
+            store,
             pool,
             vendor.as_deref(),
             from.as_deref(),
             to.as_deref(),
-            &cx,
+            cx,
         ),
         Cmd::SiteKey(cmd) => secrets::site_key(cmd),
-        Cmd::Rekey { new_key } => secrets::rekey(&mut store, new_key, &cx),
+        Cmd::Token(cmd) => crate::server::tokens::command(cmd),
+        Cmd::Serve(_) => Err(Failure::invalid("serve runs from the command line only")),
+        Cmd::Rekey { new_key } => secrets::rekey(store, new_key, cx),
         Cmd::Export {
             format,
             out,
             with_secrets,
-        } => transfer::export(&mut store, format, out.as_deref(), *with_secrets, &cx),
-        Cmd::Import { path } => transfer::import(&mut store, path, &cx),
+        } => transfer::export(store, format, out.as_deref(), *with_secrets, cx),
+        Cmd::Import { path } => transfer::import(store, path, cx),
     }
 }
 
@@ -1086,23 +1118,12 @@ fn end(
 fn bulk_assign(
     store: &mut Store,
     pool: &str,
-    users: &std::path::Path,
+    users: &Input,
     actor: &str,
     at: Option<Timestamp>,
 ) -> Result<Output, Failure> {
-    let lines: Vec<String> = if users.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .lines()
-            .collect::<Result<_, _>>()
-            .map_err(|e| Failure::new("io", format!("cannot read stdin: {e}")))?
-    } else {
-        std::fs::read_to_string(users)
-            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", users.display())))?
-            .lines()
-            .map(str::to_string)
-            .collect()
-    };
+    let text = files::read_input(users)?;
+    let lines: Vec<&str> = text.lines().collect();
     let mut items = Vec::new();
     for (n, line) in lines.iter().enumerate() {
         let id = line.trim();

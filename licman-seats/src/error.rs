@@ -22,7 +22,9 @@ pub struct Failure {
     pub message: String,
     /// Fields a script can read beside the code (`capacity` and `allocated`
     /// of `capacity_exceeded`; `pool_id` and `pool_name` of `incompatible`).
-    pub details: serde_json::Map<String, serde_json::Value>,
+    pub details: Box<serde_json::Map<String, serde_json::Value>>,
+    /// The HTTP status the server answers with (see [`Failure::http_status`]).
+    status: u16,
 }
 
 impl Failure {
@@ -31,8 +33,28 @@ impl Failure {
         Failure {
             code: code.into(),
             message: message.into(),
-            details: serde_json::Map::new(),
+            details: Box::default(),
+            status: host_status(code),
         }
+    }
+
+    /// The HTTP status for this failure: the engine's refusals by their
+    /// kind (422 invalid, 404 unknown, 409 a conflict with the state, 500
+    /// an inconsistent state); of the store's own codes, `invalid_value`
+    /// and `unknown_currency` 422, `unknown_pool` 404, a request the server
+    /// cannot parse 400, no or a bad token 401, a role that may not 403, a
+    /// database that cannot be reached, is busy or is read-only 503, and
+    /// anything else 500.
+    ///
+    /// ```
+    /// use licman_seats::error::Failure;
+    /// use licman_core::seats::Refusal;
+    /// assert_eq!(Failure::from(Refusal::CapacityExceeded { capacity: 5, allocated: 5 }).http_status(), 409);
+    /// assert_eq!(Failure::invalid("capacity 0").http_status(), 422);
+    /// assert_eq!(Failure::new("database_unreachable", "no answer").http_status(), 503);
+    /// ```
+    pub fn http_status(&self) -> u16 {
+        self.status
     }
 
     /// A value the command line or a file got wrong.
@@ -57,7 +79,7 @@ impl Failure {
         let mut error = serde_json::Map::new();
         error.insert("code".into(), self.code.clone().into());
         error.insert("message".into(), self.message.clone().into());
-        for (k, v) in &self.details {
+        for (k, v) in self.details.iter() {
             error.insert(k.clone(), v.clone());
         }
         serde_json::json!({ "error": error })
@@ -72,9 +94,27 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The status of a code the store, the CLI or the server gives (the
+/// engine's refusals carry their kind instead).
+fn host_status(code: &str) -> u16 {
+    match code {
+        "invalid_value" | "unknown_currency" => 422,
+        "bad_request" => 400,
+        "unauthorized" => 401,
+        "forbidden" => 403,
+        "unknown_pool" | "not_found" => 404,
+        "method_not_allowed" => 405,
+        "payload_too_large" => 413,
+        "unsupported_media_type" => 415,
+        "database_unreachable" | "database_busy" | "read_only" | "timeout" => 503,
+        _ => 500,
+    }
+}
+
 impl From<Refusal> for Failure {
     fn from(refusal: Refusal) -> Failure {
         let mut failure = Failure::new(refusal.code(), refusal.to_string());
+        failure.status = refusal.kind().http_status();
         match &refusal {
             Refusal::CapacityExceeded {
                 capacity,

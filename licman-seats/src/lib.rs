@@ -26,6 +26,7 @@ pub mod error;
 pub mod postgres;
 pub mod render;
 pub mod secrets;
+pub mod server;
 pub mod shared;
 pub mod sqlite;
 pub mod store;

@@ -4,7 +4,7 @@
 //! refused with its line number and the store is left as it was.
 
 use std::io::Read as _;
-use std::path::Path;
+use std::path::PathBuf;
 
 use licman_core::Timestamp;
 use licman_core::seats::{AssignmentId, Command, Reply, UserId, UserPatch};
@@ -18,8 +18,34 @@ use crate::time::parse_time;
 /// The largest file a command reads.
 pub(crate) const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads FILE, or stdin for `-`, as UTF-8, bounded.
-pub(crate) fn read_input(path: &Path) -> Result<String, Failure> {
+/// What a command reads: a file (`-` for stdin) named on the command line,
+/// or text already in hand (the body of a request to the server, which
+/// never names a file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A file, or stdin for `-`.
+    Path(PathBuf),
+    /// The text itself.
+    Text(String),
+}
+
+impl From<std::ffi::OsString> for Input {
+    fn from(path: std::ffi::OsString) -> Input {
+        Input::Path(PathBuf::from(path))
+    }
+}
+
+/// Reads an [`Input`] as UTF-8, bounded.
+pub(crate) fn read_input(input: &Input) -> Result<String, Failure> {
+    let path = match input {
+        Input::Path(path) => path,
+        Input::Text(text) if text.len() as u64 > MAX_INPUT_BYTES => {
+            return Err(Failure::invalid(format!(
+                "the input is larger than {MAX_INPUT_BYTES} bytes"
+            )));
+        }
+        Input::Text(text) => return Ok(text.clone()),
+    };
     let mut text = String::new();
     let result = if path.as_os_str() == "-" {
         std::io::stdin()
@@ -145,7 +171,7 @@ fn parse_users(text: &str) -> Result<Vec<UserRow>, Failure> {
 /// twice changes nothing the second time).
 pub(crate) fn import_users(
     store: &mut Store,
-    file: &Path,
+    file: &Input,
     cx: &Ctx<'_>,
 ) -> Result<Output, Failure> {
     let rows = parse_users(&read_input(file)?)?;
@@ -214,7 +240,7 @@ type Numbered = (usize, AssignmentId);
 pub(crate) fn bulk_reclaim(
     store: &mut Store,
     pool: &str,
-    file: &Path,
+    file: &Input,
     reason: &str,
     cx: &Ctx<'_>,
 ) -> Result<Output, Failure> {

@@ -523,7 +523,7 @@ fn read_csv(dir: &Path, name: &str, columns: &[&str]) -> Result<Vec<CsvRow>, Fai
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let text = super::files::read_input(&path)?;
+    let text = super::files::read_input(&super::Input::Path(path.clone()))?;
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
         .from_reader(text.as_bytes());
@@ -662,7 +662,7 @@ fn read_import(path: &Path) -> Result<Export, Failure> {
             events: Vec::new(),
         });
     }
-    let text = super::files::read_input(path)?;
+    let text = super::files::read_input(&super::Input::Path(path.to_path_buf()))?;
     let export: Export = serde_json::from_str(&text).map_err(|e| {
         Failure::invalid(format!(
             "{} is not a licman-seats export: {e}; nothing was imported",

@@ -1,0 +1,208 @@
+//! `/leases`: floating seats for product instances: checkout, heartbeat,
+//! release. An instance token reaches only the pools its entry names.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use licman_core::seats::{LeaseId, SeatState};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{ErrorBody, Id, JsonBody, Paging, Params, answer, require, scoped};
+use crate::cli::{Cmd, LeaseCmd, find_pool};
+use crate::error::Failure;
+use crate::render::{LeaseView, Page};
+use crate::server::tokens::{Principal, Role};
+use crate::server::{ApiError, AppState, Caller};
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, checkout))
+        .routes(routes!(heartbeat))
+        .routes(routes!(release))
+}
+
+/// Filters of `GET /leases`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LeaseFilter {
+    /// Of this pool (id or name).
+    pool: Option<String>,
+    /// Of this holder.
+    holder: Option<String>,
+    /// `active`, `expired`, `released` or `ended`.
+    status: Option<String>,
+    #[serde(flatten)]
+    #[param(ignore)]
+    paging: Paging,
+}
+
+/// A checkout.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Checkout {
+    /// A concurrent pool (id or name).
+    pool: String,
+    /// Who holds the seat: any id (an instance, a user); the same holder
+    /// gets its live lease back.
+    holder: String,
+    /// How long it lives without a heartbeat (60 s to 30 days; default the
+    /// pool's).
+    ttl_seconds: Option<u32>,
+    /// Borrow it offline for this many days instead of heartbeating.
+    borrow_days: Option<u32>,
+}
+
+/// The ids of the pools an instance reaches, as of `state` (its entry may
+/// name a pool by id or by name).
+fn instance_pools(principal: &Principal, state: &SeatState) -> std::collections::BTreeSet<String> {
+    principal
+        .pools
+        .iter()
+        .filter_map(|p| find_pool(state, p).ok().map(|p| p.id.as_str().to_string()))
+        .collect()
+}
+
+/// 403 unless the caller may lease from `pool` (an admin may; an instance
+/// if its entry names the pool).
+fn may_lease(principal: &Principal, state: &SeatState, pool: &str) -> Result<(), Failure> {
+    if principal.role == Role::Admin {
+        return Ok(());
+    }
+    let id = find_pool(state, pool)?.id.as_str().to_string();
+    if instance_pools(principal, state).contains(&id) {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            "forbidden",
+            format!(
+                "instance {:?} may not lease from pool {pool:?}",
+                principal.name
+            ),
+        ))
+    }
+}
+
+/// 403 unless the caller may touch `lease` (an unknown lease is left to
+/// the engine, which answers 404).
+fn may_touch(principal: &Principal, state: &SeatState, lease: &str) -> Result<(), Failure> {
+    let pool = LeaseId::new(lease)
+        .ok()
+        .and_then(|id| state.lease(&id))
+        .map(|l| l.pool.as_str().to_string());
+    match pool {
+        Some(pool) => may_lease(principal, state, &pool),
+        None => Ok(()),
+    }
+}
+
+/// Lists leases (an instance's pools' only), with their status as of now.
+#[utoipa::path(get, path = "/leases", tag = "leases", params(LeaseFilter, Paging),
+    responses((status = 200, body = Page<LeaseView<'static>>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(f): Params<LeaseFilter>,
+) -> Result<Response, ApiError> {
+    let p = caller.principal.clone();
+    require(&p, &[Role::Admin, Role::Instance])?;
+    let instance = p.role == Role::Instance;
+    let command = Cmd::Leases {
+        pool: f.pool,
+        holder: f.holder,
+        status: f.status,
+        page: if instance {
+            f.paging.whole()
+        } else {
+            f.paging.page()?
+        },
+    };
+    if !instance {
+        return Ok(answer(
+            StatusCode::OK,
+            app.run(&caller, command, |_| Ok(())).await?,
+        ));
+    }
+    let (list, pools) = app
+        .run_checked(&caller, command, move |state| Ok(instance_pools(&p, state)))
+        .await?;
+    Ok(answer(
+        StatusCode::OK,
+        scoped(list, "pool_id", &pools, &f.paging)?,
+    ))
+}
+
+/// Checks out a seat of a concurrent pool (the same holder gets its live
+/// lease back).
+#[utoipa::path(post, path = "/leases", tag = "leases", request_body = Checkout,
+    responses((status = 200, body = LeaseView<'static>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn checkout(
+    State(app): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<Checkout>,
+) -> Result<Response, ApiError> {
+    let p = caller.principal.clone();
+    require(&p, &[Role::Admin, Role::Instance])?;
+    let pool = b.pool.clone();
+    let command = Cmd::Lease(LeaseCmd::Checkout {
+        pool: b.pool,
+        holder: b.holder,
+        ttl: b.ttl_seconds.map(|s| s.to_string()),
+        borrow_days: b.borrow_days,
+    });
+    let body = app
+        .run(&caller, command, move |state| may_lease(&p, state, &pool))
+        .await?;
+    Ok(answer(StatusCode::OK, body))
+}
+
+/// Extends a lease by its TTL from now.
+#[utoipa::path(post, path = "/leases/{id}/heartbeat", tag = "leases",
+    params(("id" = String, Path, description = "The lease's id")),
+    responses((status = 200, body = LeaseView<'static>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn heartbeat(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    touch(app, caller, LeaseCmd::Heartbeat { lease: id.clone() }, id).await
+}
+
+/// Gives a lease back (its seat lingers for the pool's linger time).
+#[utoipa::path(post, path = "/leases/{id}/release", tag = "leases",
+    params(("id" = String, Path, description = "The lease's id")),
+    responses((status = 200, body = LeaseView<'static>), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn release(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+) -> Result<Response, ApiError> {
+    touch(app, caller, LeaseCmd::Release { lease: id.clone() }, id).await
+}
+
+async fn touch(
+    app: AppState,
+    caller: Caller,
+    command: LeaseCmd,
+    lease: String,
+) -> Result<Response, ApiError> {
+    let p = caller.principal.clone();
+    require(&p, &[Role::Admin, Role::Instance])?;
+    let body = app
+        .run(&caller, Cmd::Lease(command), move |state| {
+            may_touch(&p, state, &lease)
+        })
+        .await?;
+    Ok(answer(StatusCode::OK, body))
+}

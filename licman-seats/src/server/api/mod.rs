@@ -1,0 +1,399 @@
+//! The REST API under `/api/v1`: one file per area, each handler turning a
+//! request into the CLI's [`Cmd`](crate::cli::Cmd) after the caller's role
+//! is checked. The OpenAPI document is generated from these handlers'
+//! annotations (utoipa), so it lists exactly the routes that are served.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::{StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::tokens::{Principal, Role};
+use super::{ApiError, AppState};
+use crate::cli::Page;
+use crate::error::Failure;
+
+mod assignments;
+mod leases;
+mod pools;
+mod reports;
+mod rules;
+mod users;
+
+/// The error body of every refusal.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// A stable snake_case code (`capacity_exceeded`, `forbidden`…).
+    code: String,
+    /// What happened, for people.
+    message: String,
+    /// `capacity_exceeded` and `capacity_below_allocated`: the pool's seats.
+    #[schema(nullable = false)]
+    capacity: Option<u64>,
+    /// The same: the seats allocated.
+    #[schema(nullable = false)]
+    allocated: Option<u64>,
+    /// `incompatible`: the conflicting pool.
+    #[schema(nullable = false)]
+    pool_id: Option<String>,
+    /// `incompatible`: its name.
+    #[schema(nullable = false)]
+    pool_name: Option<String>,
+}
+
+/// `/healthz`: the process answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Health {
+    /// `ok`.
+    status: String,
+}
+
+/// A deleted object.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Deleted {
+    /// Its id.
+    id: String,
+    /// `true`.
+    deleted: bool,
+}
+
+/// The per-item result of a bulk operation.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct BulkResult {
+    /// Items done.
+    succeeded: u64,
+    /// Items refused.
+    failed: u64,
+    /// Each item's result, in input order: `{user_id | assignment_id, ok,
+    /// assignment_id?, error?}`.
+    results: Vec<Value>,
+}
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from `licman-seats token new`, listed in the server's tokens file",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "licman-seats",
+        description = "Seat pools, assignments, leases, rules, analytics, compliance and the audit trail of a licman seat store. Every refusal is `{\"error\": {\"code\", \"message\"}}`: 400 a malformed request, 401 no or a bad token, 403 a role that may not, 404 an unknown id, 409 a conflict with the current state, 422 a value that fails validation, 503 a database that does not answer."
+    ),
+    modifiers(&Security),
+    security(("bearer" = [])),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+/// Every route with its OpenAPI description.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(openapi_json))
+        .routes(routes!(me))
+        .merge(pools::routes())
+        .merge(assignments::routes())
+        .merge(users::routes())
+        .merge(rules::routes())
+        .merge(leases::routes())
+        .merge(reports::routes());
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .nest("/api/v1", v1)
+}
+
+/// The OpenAPI 3.1 document of this server's API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+fn openapi_text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(|| openapi().to_pretty_json().unwrap_or_default())
+}
+
+/// The OpenAPI document.
+#[utoipa::path(get, path = "/openapi.json", tag = "meta", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+async fn openapi_json() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], openapi_text()).into_response()
+}
+
+/// The process answers.
+#[utoipa::path(get, path = "/healthz", tag = "meta", security(()),
+    responses((status = 200, body = Health)))]
+async fn healthz() -> axum::Json<Health> {
+    axum::Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "meta", security(()),
+    responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+async fn readyz(State(app): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
+    let probe = app.clone();
+    tokio::task::spawn_blocking(move || probe.store.with(|s| s.now().map(|_| ())))
+        .await
+        .map_err(|e| ApiError(Failure::new("internal", e.to_string())))??;
+    Ok(axum::Json(Health {
+        status: "ready".into(),
+    }))
+}
+
+/// Who the token is.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Me {
+    /// The token's name.
+    name: String,
+    /// `admin`, `manager`, `staff` or `instance`.
+    role: String,
+    /// A manager's users.
+    manages: Vec<String>,
+    /// A staff token's user.
+    user: Option<String>,
+    /// An instance's pools.
+    pools: Vec<String>,
+}
+
+/// The caller's token: its name, role and scope (what the dashboard shows).
+#[utoipa::path(get, path = "/me", tag = "meta",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+async fn me(caller: super::Caller) -> axum::Json<Me> {
+    let p = caller.principal;
+    axum::Json(Me {
+        name: p.name,
+        role: p.role.name().into(),
+        manages: p.manages.into_iter().collect(),
+        user: p.user,
+        pools: p.pools.into_iter().collect(),
+    })
+}
+
+/// Anything else: 404 in the API's error shape.
+pub(crate) async fn not_found() -> ApiError {
+    ApiError(Failure::new("not_found", "no such route"))
+}
+
+/// A request body: JSON (`Content-Type: application/json`), every field
+/// known and of its type, or 400 (413 past the size limit, 415 another
+/// content type).
+pub(crate) struct JsonBody<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(ApiError(Failure::new(
+                "unsupported_media_type",
+                "the body must be JSON (Content-Type: application/json)",
+            )));
+        }
+        let bytes = read_body(request, state).await?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| ApiError(Failure::new("bad_request", format!("the JSON body: {e}"))))
+    }
+}
+
+/// A text body (CSV), UTF-8.
+pub(crate) struct TextBody(pub(crate) String);
+
+impl<S: Send + Sync> FromRequest<S> for TextBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = read_body(request, state).await?;
+        String::from_utf8(bytes.to_vec())
+            .map(TextBody)
+            .map_err(|_| ApiError(Failure::new("bad_request", "the body is not UTF-8 text")))
+    }
+}
+
+async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state).await.map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
+        ApiError(Failure::new(code, e.body_text()))
+    })
+}
+
+/// Query parameters, each of its type, or 400.
+pub(crate) struct Params<T>(pub(crate) T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| Params(q.0))
+            .map_err(|e| ApiError(Failure::new("bad_request", e.body_text())))
+    }
+}
+
+/// A path's id: any text (the store says whether it names something).
+pub(crate) struct Id(pub(crate) String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|p| Id(p.0))
+            .map_err(|e| ApiError(Failure::new("bad_request", e.body_text())))
+    }
+}
+
+/// The most items a page may ask for.
+pub(crate) const MAX_LIMIT: u32 = 1000;
+
+/// `sort`, `limit` and `offset` of every list. Each list's filter takes
+/// them with `#[serde(flatten)]`, which hands query values over as text:
+/// the numbers are read here (400 when they are not numbers).
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Paging {
+    /// Order by this field of the items (`-field` for descending).
+    sort: Option<String>,
+    /// At most this many items (default 50, at most 1000).
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 1000)]
+    limit: Option<String>,
+    /// Skip this many first.
+    #[param(value_type = Option<u32>, minimum = 0)]
+    offset: Option<String>,
+}
+
+impl Paging {
+    /// The CLI's page: 400 for a number that is not one, 422 past
+    /// [`MAX_LIMIT`].
+    pub(crate) fn page(&self) -> Result<Page, ApiError> {
+        let number = |name: &str, v: &Option<String>| -> Result<Option<u32>, ApiError> {
+            v.as_deref()
+                .map(|t| {
+                    t.parse::<u32>().map_err(|_| {
+                        ApiError(Failure::new(
+                            "bad_request",
+                            format!("query parameter {name}: {t:?} is not a whole number"),
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        let limit = number("limit", &self.limit)?.unwrap_or(50);
+        if limit > MAX_LIMIT {
+            return Err(ApiError(Failure::invalid(format!(
+                "limit {limit} is more than {MAX_LIMIT}"
+            ))));
+        }
+        Ok(Page {
+            sort: self.sort.clone(),
+            limit: limit as usize,
+            offset: number("offset", &self.offset)?.unwrap_or(0) as usize,
+        })
+    }
+
+    /// The whole list, sorted: for a list the caller sees only part of,
+    /// which [`scoped`] pages after filtering.
+    pub(crate) fn whole(&self) -> Page {
+        Page {
+            sort: self.sort.clone(),
+            limit: usize::MAX,
+            offset: 0,
+        }
+    }
+}
+
+/// A page of `list` (the whole list, as [`Paging::whole`] asked for) with
+/// only the items whose `field` is in `allowed`, then paged.
+pub(crate) fn scoped(
+    list: Value,
+    field: &str,
+    allowed: &BTreeSet<String>,
+    paging: &Paging,
+) -> Result<Value, ApiError> {
+    let page = paging.page()?;
+    let items: Vec<Value> = match list {
+        Value::Object(mut m) => match m.remove("items") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    let kept: Vec<Value> = items
+        .into_iter()
+        .filter(|item| item[field].as_str().is_some_and(|v| allowed.contains(v)))
+        .collect();
+    let total = kept.len();
+    let shown = kept
+        .into_iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .collect();
+    Ok(crate::render::page(shown, total, page.limit, page.offset))
+}
+
+/// 403 unless the caller has one of `roles`.
+pub(crate) fn require(principal: &Principal, roles: &[Role]) -> Result<(), ApiError> {
+    if roles.contains(&principal.role) {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "a {} token may not do this",
+            principal.role.name()
+        )))
+    }
+}
+
+pub(crate) fn forbidden(message: impl Into<String>) -> ApiError {
+    ApiError(Failure::new("forbidden", message))
+}
+
+/// A JSON answer with a status.
+pub(crate) fn answer(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}

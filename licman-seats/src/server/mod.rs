@@ -1,0 +1,319 @@
+//! `licman-seats serve`: the REST API under `/api/v1`, its OpenAPI
+//! document, and the admin dashboard at `/`, over one store.
+//!
+//! The server adds no seat rule: every request becomes the same [`Cmd`]
+//! the command line runs ([`crate::cli::execute`]), on one
+//! [`SharedStore`] per process, so the API answers with the CLI's `--json`
+//! objects and refusals. What the server adds is access (bearer tokens and
+//! their roles, [`tokens`]), transport (JSON bodies checked strictly, HTTP
+//! statuses by the kind of failure, size and time limits, graceful
+//! shutdown) and the record of who asked: every change's actor in the
+//! audit trail is `api:TOKEN ip=IP ua="AGENT"`, and every request is
+//! logged with the same three.
+//!
+//! It keeps no state of its own between requests: each one catches the
+//! store up with the trail first, so several servers on one PostgreSQL
+//! answer alike, and every write is decided under the trail's lock.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use clap::Args;
+use serde_json::json;
+
+use licman_core::seats::SeatState;
+
+use crate::cli::{Cmd, Ctx, Output};
+use crate::error::Failure;
+use crate::shared::SharedStore;
+use crate::time::parse_duration;
+
+mod api;
+mod dashboard;
+pub mod tokens;
+
+pub use api::openapi;
+use tokens::{Principal, Tokens};
+
+/// `serve` options.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (`127.0.0.1:0` picks a free port; the
+    /// first line on stdout says which).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The tokens file (TOML `[[token]]` entries; `token new` makes them).
+    #[arg(long, env = "LICMAN_SEATS_TOKENS", value_name = "FILE")]
+    pub tokens: PathBuf,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_body: usize,
+    /// The longest a request may take (30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub request_timeout: String,
+    /// Log lines as `text` or `json` (on stderr).
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub log_format: String,
+}
+
+/// What every request handler shares.
+pub(crate) struct App {
+    pub(crate) store: SharedStore,
+    pub(crate) tokens: Tokens,
+}
+
+pub(crate) type AppState = Arc<App>;
+
+/// A failure as an HTTP response: its status, and the CLI's
+/// `{"error": {"code", "message", …}}` body.
+#[derive(Debug)]
+pub(crate) struct ApiError(pub(crate) Failure);
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> ApiError {
+        ApiError(f)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if status.is_server_error() {
+            tracing::error!(code = %self.0.code, message = %self.0.message, "request failed");
+        }
+        let mut response = (status, axum::Json(self.0.to_json())).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// The caller of a request: the token's principal, and the actor its
+/// changes record.
+#[derive(Clone, Debug)]
+pub(crate) struct Caller {
+    pub(crate) principal: Principal,
+    pub(crate) actor: String,
+}
+
+/// The address and user agent of a request, as the audit trail and the
+/// log record them.
+fn origin(parts: &axum::http::request::Parts) -> (String, String) {
+    let ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_string(), |c| c.0.ip().to_string());
+    let agent: String = parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    (ip, agent)
+}
+
+/// The bearer token of a request, if it has one.
+fn bearer(parts: &axum::http::request::Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl axum::extract::FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        app: &AppState,
+    ) -> Result<Caller, ApiError> {
+        let Some(token) = bearer(parts) else {
+            return Err(ApiError(Failure::new(
+                "unauthorized",
+                "this needs a bearer token: Authorization: Bearer TOKEN",
+            )));
+        };
+        let Some(principal) = app.tokens.authenticate(token) else {
+            return Err(ApiError(Failure::new(
+                "unauthorized",
+                "the bearer token is not one this server accepts",
+            )));
+        };
+        let (ip, agent) = origin(parts);
+        let actor = format!(
+            "api:{} ip={ip} ua={}",
+            principal.name,
+            serde_json::Value::from(agent)
+        );
+        Ok(Caller {
+            principal: principal.clone(),
+            actor,
+        })
+    }
+}
+
+impl App {
+    /// Runs `command` for `caller`, on the store caught up with the trail,
+    /// after `check` (the caller's scope, on the newest state) passes.
+    pub(crate) async fn run(
+        self: &Arc<Self>,
+        caller: &Caller,
+        command: Cmd,
+        check: impl FnOnce(&SeatState) -> Result<(), Failure> + Send + 'static,
+    ) -> Result<serde_json::Value, ApiError> {
+        Ok(self.run_checked(caller, command, check).await?.0)
+    }
+
+    /// [`App::run`], also returning what `check` found.
+    pub(crate) async fn run_checked<T: Send + 'static>(
+        self: &Arc<Self>,
+        caller: &Caller,
+        command: Cmd,
+        check: impl FnOnce(&SeatState) -> Result<T, Failure> + Send + 'static,
+    ) -> Result<(serde_json::Value, T), ApiError> {
+        let app = self.clone();
+        let actor = caller.actor.clone();
+        let work = move || -> Result<(Output, T), Failure> {
+            app.store.with(|store| {
+                store.catch_up()?;
+                let found = check(store.state())?;
+                let now = store.now()?;
+                let output = crate::cli::execute(store, &command, &Ctx::new(&actor, now))?;
+                Ok((output, found))
+            })
+        };
+        match tokio::task::spawn_blocking(work).await {
+            Ok(result) => result.map(|(o, found)| (o.json, found)).map_err(ApiError),
+            Err(e) => Err(ApiError(Failure::new(
+                "internal",
+                format!("the request's work stopped: {e}"),
+            ))),
+        }
+    }
+}
+
+/// Logs every request: method, path, status, time, and who (token name,
+/// client address, user agent).
+async fn log_requests(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let (parts, body) = request.into_parts();
+    let (ip, agent) = origin(&parts);
+    let who = bearer(&parts)
+        .and_then(|t| app.tokens.authenticate(t))
+        .map_or_else(|| "-".to_string(), |p| p.name.clone());
+    let response = next.run(Request::from_parts(parts, body)).await;
+    tracing::info!(
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        token = %who,
+        ip = %ip,
+        user_agent = %agent,
+        "request"
+    );
+    response
+}
+
+/// The whole application: the API, its document, the dashboard, the
+/// health checks, with the body-size and time limits.
+pub(crate) fn router(app: AppState, max_body: usize, timeout: Duration) -> Router {
+    let (api, _) = api::routes().split_for_parts();
+    Router::new()
+        .merge(api)
+        .merge(dashboard::routes())
+        .fallback(api::not_found)
+        .layer(middleware::from_fn_with_state(app.clone(), log_requests))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            timeout,
+        ))
+        .with_state(app)
+}
+
+/// Runs `serve` until SIGTERM or Ctrl-C: requests in flight finish first.
+pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
+    let tokens = Tokens::load(&args.tokens)?;
+    let timeout = Duration::from_secs(u64::from(parse_duration(&args.request_timeout)?));
+    init_logs(&args.log_format);
+    let store = SharedStore::open(db)?;
+    let app = Arc::new(App { store, tokens });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new("io", format!("cannot start the server's runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .map_err(|e| Failure::new("io", format!("cannot listen on {}: {e}", args.listen)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Failure::new("io", format!("no local address: {e}")))?;
+        // The first line on stdout: where it listens (a test or a script
+        // that asked for port 0 reads it).
+        {
+            use std::io::Write as _;
+            let mut stdout = std::io::stdout().lock();
+            let _ = writeln!(stdout, "listening on http://{addr}");
+            let _ = stdout.flush();
+        }
+        tracing::info!(%addr, tokens = app.tokens.len(), "serving");
+        let service =
+            router(app, args.max_body, timeout).into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(|e| Failure::new("io", format!("the server stopped: {e}")))?;
+        tracing::info!("stopped");
+        Ok(crate::cli::out(json!({"stopped": true}), ""))
+    })
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("LICMAN_SEATS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second call (tests run several servers in one process) keeps the first.
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
