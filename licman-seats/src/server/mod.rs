@@ -67,6 +67,64 @@ pub struct ServeArgs {
 pub(crate) struct App {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Tokens,
+    pub(crate) workers: Workers,
+}
+
+/// Threads of their own for the store's blocking work. The PostgreSQL
+/// client blocks on a runtime of its own, which may not run on a thread of
+/// the server's (tokio refuses to start a runtime inside another), so the
+/// store is never touched from the server's threads: a handler hands its
+/// work here and awaits the answer.
+pub(crate) struct Workers {
+    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+impl Workers {
+    /// Starts `n` threads.
+    pub(crate) fn start(n: usize) -> Result<Workers, Failure> {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        let receiver = Arc::new(std::sync::Mutex::new(receiver));
+        for i in 0..n {
+            let receiver = receiver.clone();
+            std::thread::Builder::new()
+                .name(format!("store-{i}"))
+                .spawn(move || {
+                    loop {
+                        let job = match receiver.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .map_err(|e| Failure::new("io", format!("cannot start a store thread: {e}")))?;
+        }
+        Ok(Workers {
+            jobs: std::sync::Mutex::new(sender),
+        })
+    }
+
+    /// Runs `work` on a store thread and awaits its result.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Failure> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = tx.send(work());
+        });
+        let sent = self.jobs.lock().is_ok_and(|jobs| jobs.send(job).is_ok());
+        if !sent {
+            return Err(Failure::new("internal", "the store threads have stopped"));
+        }
+        rx.await
+            .map_err(|_| Failure::new("internal", "the request's work stopped"))
+    }
 }
 
 pub(crate) type AppState = Arc<App>;
@@ -195,13 +253,8 @@ impl App {
                 Ok((output, found))
             })
         };
-        match tokio::task::spawn_blocking(work).await {
-            Ok(result) => result.map(|(o, found)| (o.json, found)).map_err(ApiError),
-            Err(e) => Err(ApiError(Failure::new(
-                "internal",
-                format!("the request's work stopped: {e}"),
-            ))),
-        }
+        let (output, found) = self.workers.run(work).await??;
+        Ok((output.json, found))
     }
 }
 
@@ -253,12 +306,20 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     let timeout = Duration::from_secs(u64::from(parse_duration(&args.request_timeout)?));
     init_logs(&args.log_format);
     let store = SharedStore::open(db)?;
-    let app = Arc::new(App { store, tokens });
+    let app = Arc::new(App {
+        store,
+        tokens,
+        workers: Workers::start(8)?,
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Failure::new("io", format!("cannot start the server's runtime: {e}")))?;
-    runtime.block_on(async move {
+    // The store is dropped after the runtime (its PostgreSQL connections
+    // close on a runtime of their own).
+    let served = app.clone();
+    let result = runtime.block_on(async move {
+        let app = served;
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .map_err(|e| Failure::new("io", format!("cannot listen on {}: {e}", args.listen)))?;
@@ -282,7 +343,10 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
             .map_err(|e| Failure::new("io", format!("the server stopped: {e}")))?;
         tracing::info!("stopped");
         Ok(crate::cli::out(json!({"stopped": true}), ""))
-    })
+    });
+    drop(runtime);
+    drop(app);
+    result
 }
 
 fn init_logs(format: &str) {

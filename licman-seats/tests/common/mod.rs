@@ -294,3 +294,4 @@ pub(crate) fn create_user(id: &str) -> licman_core::seats::Command {
         last_activity: None,
     }
 }
+pub(crate) mod server;

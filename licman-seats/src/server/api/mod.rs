@@ -164,9 +164,9 @@ async fn healthz() -> axum::Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 async fn readyz(State(app): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
     let probe = app.clone();
-    tokio::task::spawn_blocking(move || probe.store.with(|s| s.now().map(|_| ())))
-        .await
-        .map_err(|e| ApiError(Failure::new("internal", e.to_string())))??;
+    app.workers
+        .run(move || probe.store.with(|s| s.now().map(|_| ())))
+        .await??;
     Ok(axum::Json(Health {
         status: "ready".into(),
     }))
