@@ -42,6 +42,9 @@ pg_start
 step "tests and doctests (the seat store's suite on SQLite and on PostgreSQL)"
 cargo test --workspace --all-features --locked
 
+step "the seat server's API document against the running server (schemathesis)"
+bash .ci/api.sh
+
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked --quiet
 
