@@ -45,6 +45,9 @@ cargo test --workspace --all-features --locked
 step "the seat server's API document against the running server (schemathesis)"
 bash .ci/api.sh
 
+step "the seat server's dashboard in headless Chromium (playwright-core)"
+bash .ci/dashboard.sh
+
 step "rustdoc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features --locked --quiet
 
