@@ -99,6 +99,94 @@ fn capacity_must_be_positive_and_may_not_drop_below_allocated() {
 }
 
 #[test]
+fn a_pool_following_its_license_keeps_the_seats_out_when_renewed_for_fewer() {
+    let mut w = world_with_users();
+    w.ok(&create_pool(concurrent("cad", 4, LeaseOptions::default())));
+    for (i, h) in ["ws-1", "ws-2", "ws-3"].iter().enumerate() {
+        w.ok(&checkout(&format!("l{i}"), "cad", h));
+    }
+    let follow = |capacity, expires_at| Command::FollowLicense {
+        pool: pid("cad"),
+        capacity,
+        expires_at,
+    };
+    // Renewed for 2 seats while 3 are out: accepted, nothing is taken back,
+    // no new checkout until under, and the report says so.
+    let end = Some(at(86_400 * 30));
+    w.ok(&follow(2, end));
+    assert_eq!(w.pool("cad").capacity, 2);
+    assert_eq!(w.pool("cad").expires_at, end);
+    assert_eq!(w.allocated("cad"), 3);
+    assert_eq!(
+        w.refused_code(&checkout("l9", "cad", "ws-9")),
+        "capacity_exceeded"
+    );
+    let now = w.now;
+    let report = w
+        .state()
+        .compliance_report(now, &ComplianceFilter::default());
+    assert!(!report.compliant);
+    assert!(report.pools[0].over_limit && report.pools[0].overage == 1);
+    w.ok(&release("l0"));
+    assert_eq!(
+        w.refused_code(&checkout("l9", "cad", "ws-9")),
+        "capacity_exceeded"
+    );
+    w.ok(&release("l1"));
+    w.ok(&checkout("l9", "cad", "ws-9"));
+    let report = w
+        .state()
+        .compliance_report(w.now, &ComplianceFilter::default());
+    assert!(report.compliant && !report.pools[0].over_limit);
+    // The same grant again changes nothing; zero seats is not a grant.
+    assert!(w.ok(&follow(2, end)).changes.is_empty());
+    assert_eq!(w.refused_code(&follow(0, end)), "invalid_value");
+    assert_eq!(
+        w.refused_code(&Command::FollowLicense {
+            pool: pid("nope"),
+            capacity: 1,
+            expires_at: None
+        }),
+        "unknown_pool"
+    );
+    w.check_replay();
+}
+
+#[test]
+fn a_pool_whose_license_ended_expires_and_a_renewal_brings_it_back() {
+    let mut w = world_with_users();
+    let mut spec = concurrent("cad", 2, LeaseOptions::default());
+    spec.expiry_policy = ExpiryPolicy::RevokeAll;
+    w.ok(&create_pool(spec));
+    w.ok(&checkout("l1", "cad", "ws-1"));
+    // Revoked: the host sets the end to now; the policy ends the leases.
+    let now = w.now;
+    w.ok(&Command::FollowLicense {
+        pool: pid("cad"),
+        capacity: 2,
+        expires_at: Some(now),
+    });
+    w.ok(&Command::ApplyExpiry);
+    assert_eq!(w.pool("cad").status, PoolStatus::Expired);
+    assert_eq!(w.allocated("cad"), 0);
+    assert_eq!(
+        w.refused_code(&checkout("l2", "cad", "ws-2")),
+        "pool_expired"
+    );
+    // A new license a year long: active again.
+    w.advance(60);
+    let later = Some(at(86_400 * 400));
+    w.ok(&Command::FollowLicense {
+        pool: pid("cad"),
+        capacity: 3,
+        expires_at: later,
+    });
+    assert_eq!(w.pool("cad").status, PoolStatus::Active);
+    w.ok(&checkout("l2", "cad", "ws-2"));
+    w.check_replay();
+}
+
+#[test]
 fn delete_pool_with_assignments_is_refused() {
     let mut w = world_with_users();
     w.ok(&create_pool(named("figma", 3)));

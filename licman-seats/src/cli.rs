@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 mod files;
 mod leases;
+mod licensed;
 mod reports;
 mod rules;
 mod secrets;
@@ -174,6 +175,14 @@ pub enum Cmd {
     },
     /// Applies every pool's expiration policy as of now (or --at).
     Expire,
+    /// Re-verifies every license-backed pool's license now and sets the
+    /// pool to what it grants (seats, end; a revoked license ends the
+    /// pool), then applies expiration policies. `serve` does this itself.
+    LicenseCheck {
+        /// A signed revocation list (armored) to check the licenses against.
+        #[arg(long, value_name = "FILE")]
+        revocations: Option<PathBuf>,
+    },
     /// Utilization, spend, expirations and recommendations.
     Analytics {
         /// Pools expiring within this many days count as expiring soon.
@@ -378,6 +387,16 @@ pub enum PoolCmd {
         /// The pool's id or name.
         pool: String,
     },
+    /// Gives a license-backed pool a new license (a renewal or an upgrade):
+    /// verified with the pool's keys, product and quota, and followed at
+    /// once (fewer seats than are out: none given until under).
+    License {
+        /// The pool's id or name.
+        pool: String,
+        /// The new license file.
+        #[arg(value_name = "FILE")]
+        license: Input,
+    },
     /// Archives a pool: no new seats; its rules do nothing.
     Archive {
         /// The pool's id or name.
@@ -399,9 +418,13 @@ pub struct PoolCreate {
     /// The vendor.
     #[arg(long)]
     pub vendor: String,
-    /// Seats (at least 1).
-    #[arg(long)]
-    pub capacity: u32,
+    /// Seats (at least 1; with --from-license, the license's quota).
+    #[arg(
+        long,
+        required_unless_present = "from_license",
+        conflicts_with = "from_license"
+    )]
+    pub capacity: Option<u32>,
     /// The product.
     #[arg(long, default_value = "")]
     pub product: String,
@@ -423,9 +446,9 @@ pub struct PoolCreate {
     /// monthly, annual or perpetual.
     #[arg(long, default_value = "monthly")]
     pub billing: String,
-    /// named or concurrent.
-    #[arg(long = "type", default_value = "named")]
-    pub license_type: String,
+    /// named (the default) or concurrent (the only kind --from-license makes).
+    #[arg(long = "type")]
+    pub license_type: Option<String>,
     /// Expiration date (YYYY-MM-DD or RFC 3339): expired from then on.
     #[arg(long)]
     pub expires: Option<String>,
@@ -454,6 +477,20 @@ pub struct PoolCreate {
     /// with the site key (--site-key).
     #[arg(long, value_name = "FILE")]
     pub secret_file: Option<PathBuf>,
+    /// Take the capacity from this signed licman license (a concurrent pool
+    /// that follows the license: `serve` and `license-check` re-verify it;
+    /// its end of grace, or a revocation, ends the pool).
+    #[arg(long, value_name = "FILE", requires_all = ["quota", "public_key", "catalog"])]
+    pub from_license: Option<Input>,
+    /// The license's quota that is the pool's capacity (seats).
+    #[arg(long, value_name = "NAME")]
+    pub quota: Option<String>,
+    /// The vendor's public-key file (`lmpk1_` lines) the license must verify with.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Option<Input>,
+    /// The vendor's catalog (TOML), which names the product and the quota.
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<Input>,
 }
 
 /// `bulk …`.
@@ -816,6 +853,7 @@ pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output,
         Cmd::Grant { user, entitlement } => rules::grant(store, user, entitlement, cx),
         Cmd::Withdraw { user, entitlement } => rules::withdraw(store, user, entitlement, cx),
         Cmd::Expire => reports::expire(store, cx),
+        Cmd::LicenseCheck { revocations } => licensed::check(store, revocations.as_deref(), cx),
         Cmd::Analytics { window } => reports::analytics(store, *window, cx),
         Cmd::Report {
             pool,
@@ -924,7 +962,21 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             })?;
             let id = PoolId::new(&new_id("pool")?)
                 .map_err(|e| Failure::invalid(format!("pool id: {e}")))?;
-            let mut spec = PoolSpec::new(id.clone(), &c.name, c.capacity);
+            let license = match &c.from_license {
+                Some(file) => Some(licensed_source(c, file, now)?),
+                None => None,
+            };
+            let capacity = match (&license, c.capacity) {
+                (Some(_), Some(_)) => {
+                    return Err(Failure::invalid(
+                        "a pool from a license takes its capacity from the license: no capacity",
+                    ));
+                }
+                (Some((_, grant)), None) => grant.capacity,
+                (None, Some(capacity)) => capacity,
+                (None, None) => return Err(Failure::invalid("a pool needs --capacity")),
+            };
+            let mut spec = PoolSpec::new(id.clone(), &c.name, capacity);
             spec.vendor = c.vendor.clone();
             spec.product = c.product.clone();
             spec.plan = c.plan.clone();
@@ -933,10 +985,26 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             spec.seat_cost = money(&c.cost, currency)?;
             spec.billing =
                 option::<BillingPeriod>("billing", &c.billing, "monthly, annual, perpetual")?;
-            spec.license_type =
-                option::<LicenseType>("type", &c.license_type, "named, concurrent")?;
+            spec.license_type = match (&c.license_type, &license) {
+                (None, None) => LicenseType::Named,
+                (None, Some(_)) => LicenseType::Concurrent,
+                (Some(t), _) => option::<LicenseType>("type", t, "named, concurrent")?,
+            };
+            if license.is_some() && spec.license_type != LicenseType::Concurrent {
+                return Err(Failure::invalid(
+                    "a pool from a license is a concurrent pool (--type concurrent)",
+                ));
+            }
             spec.starts_at = c.starts.as_deref().map(parse_time).transpose()?;
             spec.expires_at = c.expires.as_deref().map(parse_time).transpose()?;
+            if let Some((_, grant)) = &license {
+                if c.expires.is_some() {
+                    return Err(Failure::invalid(
+                        "a pool from a license ends with the license: no --expires",
+                    ));
+                }
+                spec.expires_at = grant.ends_at;
+            }
             spec.expiry_policy =
                 option::<ExpiryPolicy>("policy", &c.policy, "block-new, revoke-all")?;
             spec.warning_days = c.warning_days;
@@ -952,9 +1020,17 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
                 max_borrow_days: c.max_borrow_days,
             };
             let command = Command::CreatePool(spec);
-            match &c.secret_file {
-                Some(file) => secrets::run_with_secret(store, &command, &id, file, cx)?,
-                None => drop(store.run(&command, actor, at)?),
+            match (&c.secret_file, &license) {
+                (Some(_), Some(_)) => {
+                    return Err(Failure::invalid(
+                        "--secret-file and --from-license: set the secret with pool update",
+                    ));
+                }
+                (Some(file), None) => secrets::run_with_secret(store, &command, &id, file, cx)?,
+                (None, Some((source, _))) => {
+                    licensed::run_with_license(store, &command, &id, source, cx)?;
+                }
+                (None, None) => drop(store.run(&command, actor, at)?),
             }
             shown_pool(store, &id, now)
         }
@@ -1019,9 +1095,19 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
                 ..EventFilter::default()
             })?;
             let recent: Vec<Value> = events.iter().rev().take(20).map(render::event).collect();
+            let license = crate::licensed::sources(store)?.remove(&id).map(|source| {
+                match source.grant(now, &[]) {
+                    Ok(g) => json!({"product": source.product, "quota": source.quota,
+                        "license_id": g.license_id, "customer": g.customer,
+                        "grants": g.capacity, "ends_at": g.ends_at}),
+                    Err(f) => json!({"product": source.product, "quota": source.quota,
+                        "error": f.to_json()["error"]}),
+                }
+            });
             if let Value::Object(map) = &mut shown.json {
                 map.insert("assignments_by_source".into(), Value::Object(by_source));
                 map.insert("recent_events".into(), Value::Array(recent));
+                map.insert("license".into(), license.unwrap_or(Value::Null));
             }
             Ok(shown)
         }
@@ -1068,6 +1154,11 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             shown_pool(store, &id, now)
         }
         PoolCmd::Secret { pool } => secrets::show(store, pool, cx),
+        PoolCmd::License { pool, license } => {
+            let id = find_pool(store.state(), pool)?.id.clone();
+            licensed::renew(store, &id, &files::read_input(license)?, cx)?;
+            shown_pool(store, &id, now)
+        }
         PoolCmd::Delete { pool } => {
             let id = find_pool(store.state(), pool)?.id.clone();
             store.run(&Command::DeletePool { pool: id.clone() }, actor, at)?;
@@ -1077,6 +1168,34 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             ))
         }
     }
+}
+
+/// The license a `pool create --from-license` names, verified, and what it
+/// grants now: it must not have ended.
+fn licensed_source(
+    c: &PoolCreate,
+    license: &Input,
+    now: Timestamp,
+) -> Result<(crate::licensed::LicenseSource, crate::licensed::Grant), Failure> {
+    let missing = |what: &str| Failure::invalid(format!("--from-license needs {what}"));
+    let source = crate::licensed::LicenseSource::new(
+        &files::read_input(license)?,
+        &files::read_input(
+            c.public_key
+                .as_ref()
+                .ok_or_else(|| missing("--public-key"))?,
+        )?,
+        &files::read_input(c.catalog.as_ref().ok_or_else(|| missing("--catalog"))?)?,
+        c.quota.as_deref().ok_or_else(|| missing("--quota"))?,
+    )?;
+    let grant = source.grant(now, &[])?;
+    if grant.ends_at.is_some_and(|end| end <= now) {
+        return Err(Failure::new(
+            "license_ended",
+            format!("license {} has ended (grace included)", grant.license_id),
+        ));
+    }
+    Ok((source, grant))
 }
 
 fn shown_pool(store: &Store, id: &PoolId, now: Timestamp) -> Result<Output, Failure> {

@@ -98,7 +98,8 @@ impl std::error::Error for Failure {}
 /// engine's refusals carry their kind instead).
 fn host_status(code: &str) -> u16 {
     match code {
-        "invalid_value" | "unknown_currency" => 422,
+        "invalid_value" | "unknown_currency" | "license_invalid" | "license_ended" => 422,
+        "not_license_backed" => 409,
         "bad_request" => 400,
         "unauthorized" => 401,
         "forbidden" => 403,

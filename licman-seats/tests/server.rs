@@ -1100,3 +1100,82 @@ fn token_new_prints_a_token_and_the_entry_that_accepts_it() {
         (1, Some("invalid_value"))
     );
 }
+
+/// The example product instance (examples/python/seat_instance.py): holds a
+/// seat while it runs, says so when the pool is full, gives the seat back
+/// on SIGTERM.
+#[test]
+fn the_example_instance_holds_a_seat_and_releases_it_at_exit() {
+    use std::io::BufRead as _;
+    let db = Db::sqlite();
+    let s = Server::start(&db, &[]);
+    pool(
+        &s,
+        "CAD",
+        1,
+        json!({"license_type": "concurrent", "ttl_seconds": 60}),
+    );
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/python/seat_instance.py"
+    );
+    let instance = |holder: &str| {
+        std::process::Command::new("python3")
+            .args([
+                script,
+                "--server",
+                &s.base,
+                "--pool",
+                "CAD",
+                "--holder",
+                holder,
+                "--heartbeat",
+                "0.2",
+            ])
+            .env("LICMAN_SEATS_TOKEN", INSTANCE)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = instance("ws-1");
+    let mut lines = std::io::BufReader::new(first.stdout.take().unwrap()).lines();
+    let held = lines.next().unwrap().unwrap();
+    assert!(held.starts_with("seat held: lease "), "{held}");
+    let beat = lines.next().unwrap().unwrap();
+    assert!(beat.starts_with("heartbeat: held until"), "{beat}");
+    // The pool is full: the second instance says so and exits 3.
+    let second = instance("ws-2").wait_with_output().unwrap();
+    assert_eq!(second.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(
+        said.contains(
+            "no seat free in CAD: the pool is full: 1 of 1 seats are allocated (capacity_exceeded)"
+        ),
+        "{said}"
+    );
+    // SIGTERM: the first gives its seat back.
+    std::process::Command::new("kill")
+        .args(["-TERM", &first.id().to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some("seat released"),
+        "{rest:?}"
+    );
+    let leases = s.get(ADMIN, "/api/v1/leases?holder=ws-1");
+    assert_eq!(
+        leases.body["items"][0]["status"], "released",
+        "{}",
+        leases.text
+    );
+    let next = s.send(
+        INSTANCE,
+        "POST",
+        "/api/v1/leases",
+        &json!({"pool": "CAD", "holder": "ws-3"}),
+    );
+    assert_eq!(next.status, 200, "{}", next.text);
+}

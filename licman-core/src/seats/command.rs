@@ -202,6 +202,20 @@ pub enum Command {
         /// The pool.
         pool: PoolId,
     },
+    /// Set a pool's capacity and expiration to what its license grants
+    /// now (the host verified the license; see licman-seats' license-backed
+    /// pools). Unlike [`Command::UpdatePool`], the capacity may fall below
+    /// the seats held: a renewal for fewer seats takes effect at once, the
+    /// seats out stay, and no new seat is given until the pool is under its
+    /// capacity again (the compliance report flags the pool meanwhile).
+    FollowLicense {
+        /// The pool.
+        pool: PoolId,
+        /// The seats the license grants (1 to 10,000,000).
+        capacity: u32,
+        /// When the license stops being usable (`None`: perpetual).
+        expires_at: Option<Timestamp>,
+    },
     /// Expire every active pool whose expiration date has come, per its
     /// policy.
     ApplyExpiry,

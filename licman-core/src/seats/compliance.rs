@@ -97,6 +97,11 @@ pub struct PoolCompliance {
     pub available: u64,
     /// Seats held beyond capacity (a concurrent pool's overage leases).
     pub overage: u64,
+    /// More seats are held than the pool may give (its capacity, times its
+    /// overage for a concurrent pool): its capacity was lowered below what
+    /// is out, as a license renewed for fewer seats does. No new seat is
+    /// given until it is under again, and the report is not compliant.
+    pub over_limit: bool,
     /// `allocated / capacity`.
     pub utilization: Percent,
     /// Breaches in this report that involve the pool.
@@ -180,6 +185,15 @@ impl ComplianceFilter {
     fn active_during(&self, start: Timestamp, now: Timestamp) -> bool {
         self.activity_to.is_none_or(|to| start <= to)
             && self.activity_from.is_none_or(|from| from <= now.max(start))
+    }
+}
+
+/// The most seats a pool may give: its capacity, times its overage for a
+/// concurrent pool.
+fn seat_limit(pool: &Pool) -> u64 {
+    match pool.license_type {
+        LicenseType::Concurrent => pool.lease.overage.limit(pool.capacity),
+        LicenseType::Named => u64::from(pool.capacity),
     }
 }
 
@@ -270,6 +284,7 @@ impl SeatState {
                 allocated,
                 available: capacity.saturating_sub(allocated),
                 overage: allocated.saturating_sub(capacity),
+                over_limit: allocated > seat_limit(pool),
                 utilization: Percent::of(allocated, capacity),
                 breaches: 0,
             });
@@ -440,7 +455,7 @@ impl SeatState {
         ComplianceReport {
             evaluated_at: now,
             filter: filter.clone(),
-            compliant: breaches.is_empty(),
+            compliant: breaches.is_empty() && !pools.iter().any(|p| p.over_limit),
             unknown_pools,
             pools,
             breaches,

@@ -180,6 +180,11 @@ impl SeatState {
         match command {
             Command::CreatePool(spec) => self.create_pool(spec, now),
             Command::UpdatePool { pool, patch } => self.update_pool(pool, patch, now),
+            Command::FollowLicense {
+                pool,
+                capacity,
+                expires_at,
+            } => self.follow_license(pool, *capacity, *expires_at, now),
             Command::ArchivePool { pool } => {
                 let entry = self.entry(pool)?;
                 if entry.pool.status == PoolStatus::Archived {
@@ -629,6 +634,33 @@ impl SeatState {
                     });
                 }
             }
+        }
+        check_pool(&pool)?;
+        if pool == entry.pool {
+            return Ok(Outcome {
+                changes: Vec::new(),
+                reply: Reply::Pool(pool.id),
+            });
+        }
+        pool.updated_at = now;
+        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool.id)))
+    }
+
+    fn follow_license(
+        &self,
+        id: &PoolId,
+        capacity: u32,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Outcome, Refusal> {
+        let entry = self.entry(id)?;
+        let mut pool = entry.pool.clone();
+        pool.capacity = capacity;
+        pool.expires_at = expires_at;
+        // A renewed license: an expired pool whose new end is ahead (or
+        // gone) is active again, as with a renewed subscription.
+        if pool.status == PoolStatus::Expired && !pool.is_past_expiry(now) {
+            pool.status = PoolStatus::Active;
         }
         check_pool(&pool)?;
         if pool == entry.pool {

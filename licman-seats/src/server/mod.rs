@@ -58,6 +58,14 @@ pub struct ServeArgs {
     /// The longest a request may take (30s, 2m).
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub request_timeout: String,
+    /// A signed revocation list (armored) the license-backed pools' licenses
+    /// are checked against; re-read whenever the file changes.
+    #[arg(long, value_name = "FILE")]
+    pub revocations: Option<PathBuf>,
+    /// How often the license-backed pools' licenses are checked again (and
+    /// every pool's expiration policy applied).
+    #[arg(long, value_name = "DURATION", default_value = "60s")]
+    pub license_check: String,
     /// Log lines as `text` or `json` (on stderr).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -304,6 +312,9 @@ pub(crate) fn router(app: AppState, max_body: usize, timeout: Duration) -> Route
 pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     let tokens = Tokens::load(&args.tokens)?;
     let timeout = Duration::from_secs(u64::from(parse_duration(&args.request_timeout)?));
+    let check_every = Duration::from_secs(u64::from(parse_duration(&args.license_check)?).max(1));
+    let mut revocations = Revocations::new(args.revocations.clone());
+    revocations.reload()?;
     init_logs(&args.log_format);
     let store = SharedStore::open(db)?;
     let app = Arc::new(App {
@@ -335,6 +346,7 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
             let _ = stdout.flush();
         }
         tracing::info!(%addr, tokens = app.tokens.len(), "serving");
+        tokio::spawn(check_licenses(app.clone(), revocations, check_every));
         let service =
             router(app, args.max_body, timeout).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service)
@@ -347,6 +359,92 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     drop(runtime);
     drop(app);
     result
+}
+
+/// The revocation lists the server has read: every distinct one it was
+/// given (a list is never forgotten because a later file is damaged or
+/// older), the file re-read when its modification time changes.
+struct Revocations {
+    path: Option<PathBuf>,
+    seen: Option<std::time::SystemTime>,
+    lists: Vec<licman_core::UnverifiedRevocationList>,
+}
+
+impl Revocations {
+    fn new(path: Option<PathBuf>) -> Revocations {
+        Revocations {
+            path,
+            seen: None,
+            lists: Vec::new(),
+        }
+    }
+
+    /// Reads the file if it changed: whether it did.
+    fn reload(&mut self) -> Result<bool, Failure> {
+        let Some(path) = &self.path else {
+            return Ok(false);
+        };
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", path.display())))?;
+        if self.seen == Some(modified) {
+            return Ok(false);
+        }
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", path.display())))?;
+        let list = crate::licensed::read_revocations(&text).map_err(|f| {
+            f.clone()
+                .with_message(format!("{}: {}", path.display(), f.message))
+        })?;
+        self.seen = Some(modified);
+        if !self.lists.contains(&list) {
+            tracing::info!(serial = list.serial(), product = %list.product(), "revocation list read");
+            self.lists.push(list);
+            // Bounded: the newest lists by serial are the ones that matter.
+            self.lists.sort_by_key(|l| std::cmp::Reverse(l.serial()));
+            self.lists.truncate(64);
+        }
+        Ok(true)
+    }
+}
+
+/// Checks the license-backed pools every `every`, and at once when the
+/// revocation list changes.
+async fn check_licenses(app: AppState, mut revocations: Revocations, every: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1).min(every));
+    let mut last: Option<Instant> = None;
+    loop {
+        tick.tick().await;
+        let changed = match revocations.reload() {
+            Ok(changed) => changed,
+            Err(f) => {
+                tracing::error!(message = %f.message, "the revocation list was not read; the last one read stays in force");
+                false
+            }
+        };
+        if !changed && last.is_some_and(|t| t.elapsed() < every) {
+            continue;
+        }
+        last = Some(Instant::now());
+        let lists = revocations.lists.clone();
+        let store = app.clone();
+        let work = move || {
+            store
+                .store
+                .with(|s| crate::licensed::refresh(s, &lists, "licman-seats serve (license check)"))
+        };
+        match app.workers.run(work).await {
+            Ok(Ok(report)) => {
+                for r in report.iter().filter(|r| r.changed || r.error.is_some()) {
+                    tracing::info!(pool = %r.pool_id, capacity = ?r.capacity, revoked = r.revoked,
+                        error = ?r.error, "license-backed pool checked");
+                }
+            }
+            Ok(Err(f)) | Err(f) => {
+                tracing::error!(code = %f.code, message = %f.message, "the license check failed");
+            }
+        }
+    }
 }
 
 fn init_logs(format: &str) {

@@ -9,7 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Deleted, ErrorBody, Id, JsonBody, Paging, Params, answer, require};
-use crate::cli::{Cmd, PoolCmd, PoolCreate};
+use crate::cli::{Cmd, Input, PoolCmd, PoolCreate};
 use crate::render::{Page, PoolView};
 use crate::server::tokens::Role::{Admin, Manager};
 use crate::server::{ApiError, AppState, Caller};
@@ -19,6 +19,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(get, patch, delete))
         .routes(routes!(archive))
+        .routes(routes!(license))
 }
 
 /// Filters of `GET /pools`.
@@ -51,8 +52,8 @@ pub(crate) struct NewPool {
     name: String,
     /// The vendor.
     vendor: String,
-    /// Seats (at least 1).
-    capacity: u32,
+    /// Seats (at least 1); none with `license`, whose quota it is.
+    capacity: Option<u32>,
     /// The product.
     #[serde(default)]
     product: String,
@@ -90,6 +91,32 @@ pub(crate) struct NewPool {
     linger_seconds: Option<u32>,
     /// Concurrent pools: the longest offline borrow, in days (default 0).
     max_borrow_days: Option<u32>,
+    /// Take the capacity from a signed licman license (a concurrent pool
+    /// that follows it: the server re-verifies it, with its revocation
+    /// list; its end of grace, or a revocation, ends the pool).
+    license: Option<PoolLicense>,
+}
+
+/// A license for a pool to follow.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PoolLicense {
+    /// The license (compact `lm1_…` or armored text).
+    key: String,
+    /// The quota that is the pool's capacity (`seats`).
+    quota: String,
+    /// The vendor's public keys (`lmpk1_…`).
+    public_keys: Vec<String>,
+    /// The vendor's catalog (TOML text), which names the product and quota.
+    catalog: String,
+}
+
+/// A new license for a license-backed pool (a renewal or an upgrade).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewLicense {
+    /// The license (compact `lm1_…` or armored text).
+    key: String,
 }
 
 impl NewPool {
@@ -105,7 +132,7 @@ impl NewPool {
             cost: self.cost.unwrap_or_else(|| "0".into()),
             currency: self.currency.unwrap_or_else(|| "USD".into()),
             billing: self.billing_period.unwrap_or_else(|| "monthly".into()),
-            license_type: self.license_type.unwrap_or_else(|| "named".into()),
+            license_type: self.license_type,
             expires: self.expires_at,
             policy: self.policy.unwrap_or_else(|| "block_new".into()),
             warning_days: self.warning_days.unwrap_or(30),
@@ -115,6 +142,13 @@ impl NewPool {
             linger: self.linger_seconds.unwrap_or(0).to_string(),
             max_borrow_days: self.max_borrow_days.unwrap_or(0),
             secret_file: None,
+            from_license: self.license.as_ref().map(|l| Input::Text(l.key.clone())),
+            quota: self.license.as_ref().map(|l| l.quota.clone()),
+            public_key: self
+                .license
+                .as_ref()
+                .map(|l| Input::Text(l.public_keys.join("\n"))),
+            catalog: self.license.map(|l| Input::Text(l.catalog)),
         }
     }
 }
@@ -261,6 +295,31 @@ async fn archive(
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin])?;
     let command = Cmd::Pool(PoolCmd::Archive { pool: id });
+    Ok(answer(
+        StatusCode::OK,
+        app.run(&caller, command, |_| Ok(())).await?,
+    ))
+}
+
+/// Gives a license-backed pool a new license (a renewal or an upgrade),
+/// verified with the pool's keys, product and quota, and followed at once.
+#[utoipa::path(post, path = "/pools/{id}/license", tag = "pools", request_body = NewLicense,
+    params(("id" = String, Path, description = "The pool's id or name")),
+    responses((status = 200, body = PoolView<'static>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn license(
+    State(app): State<AppState>,
+    caller: Caller,
+    Id(id): Id,
+    JsonBody(body): JsonBody<NewLicense>,
+) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let command = Cmd::Pool(PoolCmd::License {
+        pool: id,
+        license: Input::Text(body.key),
+    });
     Ok(answer(
         StatusCode::OK,
         app.run(&caller, command, |_| Ok(())).await?,
