@@ -537,6 +537,11 @@ impl Store {
         self.catch_up()
     }
 
+    /// The trail's events from sequence number `seq` on, oldest first.
+    pub fn events_since(&mut self, seq: u64) -> Result<Vec<StoredEvent>, Failure> {
+        self.backend.read(Query::From(seq))
+    }
+
     /// The trail's events, oldest first, filtered.
     pub fn events(&mut self, filter: &EventFilter) -> Result<Vec<StoredEvent>, Failure> {
         self.backend.read(Query::Filter(filter))

@@ -37,7 +37,9 @@ use crate::time::parse_duration;
 
 mod api;
 mod dashboard;
+mod maintenance;
 pub mod tokens;
+pub mod webhooks;
 
 pub use api::openapi;
 use tokens::{Principal, Tokens};
@@ -66,6 +68,18 @@ pub struct ServeArgs {
     /// every pool's expiration policy applied).
     #[arg(long, value_name = "DURATION", default_value = "60s")]
     pub license_check: String,
+    /// Webhooks (TOML `[[webhook]]` entries: name, url, secret, events):
+    /// alerts on pools expiring or over 90 %, refusals for capacity, culled
+    /// leases, a broken audit chain, and a daily digest.
+    #[arg(long, value_name = "FILE")]
+    pub webhooks: Option<PathBuf>,
+    /// Append every webhook delivery attempt to this file (JSON lines).
+    #[arg(long, value_name = "FILE")]
+    pub webhook_log: Option<PathBuf>,
+    /// How often the whole audit chain is verified again (a failure is an
+    /// `audit.broken` alert).
+    #[arg(long, value_name = "DURATION", default_value = "1h")]
+    pub verify_every: String,
     /// Log lines as `text` or `json` (on stderr).
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     pub log_format: String,
@@ -76,6 +90,7 @@ pub(crate) struct App {
     pub(crate) store: SharedStore,
     pub(crate) tokens: Tokens,
     pub(crate) workers: Workers,
+    pub(crate) notifier: webhooks::Notifier,
 }
 
 /// Threads of their own for the store's blocking work. The PostgreSQL
@@ -252,14 +267,30 @@ impl App {
     ) -> Result<(serde_json::Value, T), ApiError> {
         let app = self.clone();
         let actor = caller.actor.clone();
-        let work = move || -> Result<(Output, T), Failure> {
-            app.store.with(|store| {
+        let work = move || {
+            let result = app.store.with(|store| -> Result<(Output, T), Failure> {
                 store.catch_up()?;
                 let found = check(store.state())?;
                 let now = store.now()?;
                 let output = crate::cli::execute(store, &command, &Ctx::new(&actor, now))?;
                 Ok((output, found))
-            })
+            });
+            if app.notifier.wants("assignment.capacity_refused") {
+                let outcome = match &result {
+                    Ok((output, _)) => Ok(crate::cli::out(output.json.clone(), "")),
+                    Err(f) => Err(f.clone()),
+                };
+                if let Some((data, id)) = maintenance::capacity_refusal(&command, &outcome, &actor)
+                {
+                    app.notifier.notify(
+                        "assignment.capacity_refused",
+                        &id,
+                        crate::time::now(),
+                        data,
+                    );
+                }
+            }
+            result
         };
         let (output, found) = self.workers.run(work).await??;
         Ok((output.json, found))
@@ -313,14 +344,20 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     let tokens = Tokens::load(&args.tokens)?;
     let timeout = Duration::from_secs(u64::from(parse_duration(&args.request_timeout)?));
     let check_every = Duration::from_secs(u64::from(parse_duration(&args.license_check)?).max(1));
-    let mut revocations = Revocations::new(args.revocations.clone());
+    let verify_every = Duration::from_secs(u64::from(parse_duration(&args.verify_every)?).max(1));
+    let mut revocations = maintenance::Revocations::new(args.revocations.clone());
     revocations.reload()?;
+    let hooks = match &args.webhooks {
+        Some(path) => webhooks::load(path)?,
+        None => Vec::new(),
+    };
     init_logs(&args.log_format);
     let store = SharedStore::open(db)?;
     let app = Arc::new(App {
         store,
         tokens,
         workers: Workers::start(8)?,
+        notifier: webhooks::Notifier::start(hooks, args.webhook_log.clone())?,
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -346,7 +383,12 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
             let _ = stdout.flush();
         }
         tracing::info!(%addr, tokens = app.tokens.len(), "serving");
-        tokio::spawn(check_licenses(app.clone(), revocations, check_every));
+        tokio::spawn(maintenance::run(
+            app.clone(),
+            revocations,
+            check_every,
+            verify_every,
+        ));
         let service =
             router(app, args.max_body, timeout).into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, service)
@@ -359,92 +401,6 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     drop(runtime);
     drop(app);
     result
-}
-
-/// The revocation lists the server has read: every distinct one it was
-/// given (a list is never forgotten because a later file is damaged or
-/// older), the file re-read when its modification time changes.
-struct Revocations {
-    path: Option<PathBuf>,
-    seen: Option<std::time::SystemTime>,
-    lists: Vec<licman_core::UnverifiedRevocationList>,
-}
-
-impl Revocations {
-    fn new(path: Option<PathBuf>) -> Revocations {
-        Revocations {
-            path,
-            seen: None,
-            lists: Vec::new(),
-        }
-    }
-
-    /// Reads the file if it changed: whether it did.
-    fn reload(&mut self) -> Result<bool, Failure> {
-        let Some(path) = &self.path else {
-            return Ok(false);
-        };
-        let modified = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", path.display())))?;
-        if self.seen == Some(modified) {
-            return Ok(false);
-        }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Failure::new("io", format!("cannot read {}: {e}", path.display())))?;
-        let list = crate::licensed::read_revocations(&text).map_err(|f| {
-            f.clone()
-                .with_message(format!("{}: {}", path.display(), f.message))
-        })?;
-        self.seen = Some(modified);
-        if !self.lists.contains(&list) {
-            tracing::info!(serial = list.serial(), product = %list.product(), "revocation list read");
-            self.lists.push(list);
-            // Bounded: the newest lists by serial are the ones that matter.
-            self.lists.sort_by_key(|l| std::cmp::Reverse(l.serial()));
-            self.lists.truncate(64);
-        }
-        Ok(true)
-    }
-}
-
-/// Checks the license-backed pools every `every`, and at once when the
-/// revocation list changes.
-async fn check_licenses(app: AppState, mut revocations: Revocations, every: Duration) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1).min(every));
-    let mut last: Option<Instant> = None;
-    loop {
-        tick.tick().await;
-        let changed = match revocations.reload() {
-            Ok(changed) => changed,
-            Err(f) => {
-                tracing::error!(message = %f.message, "the revocation list was not read; the last one read stays in force");
-                false
-            }
-        };
-        if !changed && last.is_some_and(|t| t.elapsed() < every) {
-            continue;
-        }
-        last = Some(Instant::now());
-        let lists = revocations.lists.clone();
-        let store = app.clone();
-        let work = move || {
-            store
-                .store
-                .with(|s| crate::licensed::refresh(s, &lists, "licman-seats serve (license check)"))
-        };
-        match app.workers.run(work).await {
-            Ok(Ok(report)) => {
-                for r in report.iter().filter(|r| r.changed || r.error.is_some()) {
-                    tracing::info!(pool = %r.pool_id, capacity = ?r.capacity, revoked = r.revoked,
-                        error = ?r.error, "license-backed pool checked");
-                }
-            }
-            Ok(Err(f)) | Err(f) => {
-                tracing::error!(code = %f.code, message = %f.message, "the license check failed");
-            }
-        }
-    }
 }
 
 fn init_logs(format: &str) {

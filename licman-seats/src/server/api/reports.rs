@@ -13,6 +13,7 @@ use super::{ErrorBody, Paging, Params, answer, require};
 use crate::cli::{AuditArgs, AuditCmd, Cmd};
 use crate::render::{EventView, Page};
 use crate::server::tokens::Role::Admin;
+use crate::server::webhooks::Attempt;
 use crate::server::{ApiError, AppState, Caller};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -23,6 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit))
         .routes(routes!(verify))
         .routes(routes!(export))
+        .routes(routes!(deliveries))
 }
 
 async fn admin(app: &AppState, caller: &Caller, command: Cmd) -> Result<Response, ApiError> {
@@ -189,4 +191,45 @@ async fn export(State(app): State<AppState>, caller: Caller) -> Result<Response,
         with_secrets: false,
     };
     admin(&app, &caller, command).await
+}
+
+/// `GET /webhooks/deliveries`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct DeliveryQuery {
+    #[serde(flatten)]
+    #[param(ignore)]
+    paging: Paging,
+}
+
+/// The webhook delivery log of this server: its last 1000 attempts,
+/// newest first (every attempt also goes to `--webhook-log`).
+#[utoipa::path(get, path = "/webhooks/deliveries", tag = "audit", params(DeliveryQuery, Paging),
+    responses((status = 200, body = Page<Attempt>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+async fn deliveries(
+    State(app): State<AppState>,
+    caller: Caller,
+    Params(q): Params<DeliveryQuery>,
+) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let page = q.paging.page()?;
+    if page.sort.is_some() {
+        return Err(ApiError(crate::error::Failure::invalid(
+            "deliveries come newest first: no sort",
+        )));
+    }
+    let recent = app.notifier.log.recent();
+    let total = recent.len();
+    let items: Vec<serde_json::Value> = recent
+        .iter()
+        .skip(page.offset)
+        .take(page.limit)
+        .filter_map(|a| serde_json::to_value(a).ok())
+        .collect();
+    Ok(answer(
+        StatusCode::OK,
+        crate::render::page(items, total, page.limit, page.offset),
+    ))
 }
