@@ -37,7 +37,7 @@ use crate::time::parse_duration;
 
 mod api;
 mod dashboard;
-mod maintenance;
+pub(crate) mod maintenance;
 pub mod tokens;
 pub mod webhooks;
 

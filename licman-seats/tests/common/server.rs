@@ -155,6 +155,18 @@ impl Server {
 
     /// `method path` with `token` and a JSON body.
     pub(crate) fn send(&self, token: &str, method: &str, path: &str, body: &Value) -> Answer {
+        self.try_send(token, method, path, body)
+            .unwrap_or_else(|| panic!("{method} {path}: no answer"))
+    }
+
+    /// The same, or `None` when the server does not answer (it is gone).
+    pub(crate) fn try_send(
+        &self,
+        token: &str,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> Option<Answer> {
         let url = self.url(path);
         let auth = format!("Bearer {token}");
         let result = match method {
@@ -178,7 +190,7 @@ impl Server {
                 .call(),
             other => panic!("no method {other}"),
         };
-        Server::answer(result)
+        result.ok().map(|r| Server::answer(Ok(r)))
     }
 
     /// `POST path` with `token` and a raw body of `content_type`.

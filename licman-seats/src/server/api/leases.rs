@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use licman_core::seats::{LeaseId, SeatState};
+use licman_core::seats::{Command, HolderId, LeaseId, Reply, SeatState};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -15,7 +15,7 @@ use crate::cli::{Cmd, LeaseCmd, find_pool};
 use crate::error::Failure;
 use crate::render::{LeaseView, Page};
 use crate::server::tokens::{Principal, Role};
-use crate::server::{ApiError, AppState, Caller};
+use crate::server::{ApiError, AppState, Caller, maintenance};
 
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -150,16 +150,27 @@ async fn checkout(
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
     require(&p, &[Role::Admin, Role::Instance])?;
-    let pool = b.pool.clone();
-    let command = Cmd::Lease(LeaseCmd::Checkout {
-        pool: b.pool,
-        holder: b.holder,
-        ttl: b.ttl_seconds.map(|s| s.to_string()),
-        borrow_days: b.borrow_days,
+    let lease = LeaseId::new(&crate::cli::new_id("lease")?)
+        .map_err(|e| Failure::invalid(format!("lease id: {e}")))?;
+    let holder = HolderId::new(&b.holder)
+        .map_err(|e| Failure::invalid(format!("holder {:?}: {e}", b.holder)))?;
+    let alert = Cmd::Lease(LeaseCmd::Checkout {
+        pool: b.pool.clone(),
+        holder: b.holder.clone(),
+        ttl: None,
+        borrow_days: None,
     });
-    let body = app
-        .run(&caller, command, move |state| may_lease(&p, state, &pool))
-        .await?;
+    let build = move |state: &SeatState| -> Result<Command, Failure> {
+        may_lease(&p, state, &b.pool)?;
+        Ok(Command::Checkout {
+            id: lease.clone(),
+            pool: find_pool(state, &b.pool)?.id.clone(),
+            holder: holder.clone(),
+            borrow_days: b.borrow_days,
+            ttl_seconds: b.ttl_seconds,
+        })
+    };
+    let body = grouped(&app, &caller, build, Some(alert)).await?;
     Ok(answer(StatusCode::OK, body))
 }
 
@@ -199,10 +210,83 @@ async fn touch(
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
     require(&p, &[Role::Admin, Role::Instance])?;
-    let body = app
-        .run(&caller, Cmd::Lease(command), move |state| {
-            may_touch(&p, state, &lease)
+    let id =
+        LeaseId::new(&lease).map_err(|e| Failure::invalid(format!("lease id {lease:?}: {e}")))?;
+    let heartbeat = matches!(command, LeaseCmd::Heartbeat { .. });
+    let build = move |state: &SeatState| -> Result<Command, Failure> {
+        // An unknown lease is the engine's to refuse (404).
+        may_touch(&p, state, &lease)?;
+        Ok(if heartbeat {
+            Command::Heartbeat { lease: id.clone() }
+        } else {
+            Command::Release { lease: id.clone() }
         })
-        .await?;
+    };
+    let body = grouped(&app, &caller, build, None).await?;
     Ok(answer(StatusCode::OK, body))
+}
+
+/// Runs a lease command through the shared store's grouped commits (the
+/// floating-seat path, many instances at once): `build` decides the
+/// command on the state in hand (caught up once if it names something that
+/// state does not know yet), the engine decides it in the next batch, and
+/// the answer is the lease as the CLI shows it.
+async fn grouped(
+    app: &AppState,
+    caller: &Caller,
+    build: impl Fn(&SeatState) -> Result<Command, Failure> + Send + 'static,
+    alert: Option<Cmd>,
+) -> Result<serde_json::Value, ApiError> {
+    let shared = app.clone();
+    let actor = caller.actor.clone();
+    let work = move || -> Result<serde_json::Value, Failure> {
+        let command = shared.store.with(|s| match build(s.state()) {
+            Err(f) if f.http_status() == 404 || f.code == "forbidden" => {
+                s.catch_up()?;
+                build(s.state())
+            }
+            other => other,
+        })?;
+        let lease = match &command {
+            Command::Checkout { id, .. }
+            | Command::Heartbeat { lease: id }
+            | Command::Release { lease: id } => id.clone(),
+            _ => return Err(Failure::new("internal", "not a lease command")),
+        };
+        let recorded = match shared.store.run(command, &actor, None) {
+            Ok(recorded) => recorded,
+            Err(f) => {
+                if let Some(cmd) = &alert {
+                    if let Some((data, id)) =
+                        maintenance::capacity_refusal(cmd, &Err(f.clone()), &actor)
+                    {
+                        shared.notifier.notify(
+                            "assignment.capacity_refused",
+                            &id,
+                            crate::time::now(),
+                            data,
+                        );
+                    }
+                }
+                return Err(f);
+            }
+        };
+        // The same holder checking out again gets its live lease back.
+        let lease = match recorded.outcome.reply {
+            Reply::Lease(id) => id,
+            _ => lease,
+        };
+        let at = recorded
+            .events
+            .last()
+            .map_or_else(crate::time::now, |e| e.recorded_at);
+        shared.store.with(|s| {
+            let state = s.state();
+            let l = state
+                .lease(&lease)
+                .ok_or_else(|| Failure::new("internal", "the lease is missing"))?;
+            Ok(crate::render::lease(state, l, at))
+        })
+    };
+    Ok(app.workers.run(work).await??)
 }
