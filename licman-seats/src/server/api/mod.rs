@@ -382,10 +382,13 @@ pub(crate) fn require(principal: &Principal, roles: &[Role]) -> Result<(), ApiEr
     if roles.contains(&principal.role) {
         Ok(())
     } else {
-        Err(forbidden(format!(
-            "a {} token may not do this",
-            principal.role.name()
-        )))
+        let role = principal.role.name();
+        let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        Err(forbidden(format!("{article} {role} token may not do this")))
     }
 }
 
