@@ -25,7 +25,7 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 
@@ -84,25 +84,41 @@ def main(argv: list[str]) -> int:
             return 3
         print(f"no seat: {e}", file=sys.stderr, flush=True)
         return 1
+    except OSError as e:
+        print(f"the seat server does not answer: {e}", file=sys.stderr, flush=True)
+        return 1
     lease_id = str(lease["id"])
     print(f"seat held: lease {lease_id} of {lease['pool_name']} until {lease['expires_at']}", flush=True)
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    ttl = (datetime.fromisoformat(str(lease["expires_at"]).replace("Z", "+00:00"))
-           - datetime.fromisoformat(str(lease["checked_out_at"]).replace("Z", "+00:00"))).total_seconds()
-    interval = args.heartbeat or max(1.0, ttl / 3)
-    while not stop.wait(interval):
+    while not stop.wait(args.heartbeat or next_heartbeat(lease)):
         try:
             lease = call(server, token, f"/leases/{lease_id}/heartbeat")
             print(f"heartbeat: held until {lease['expires_at']}", flush=True)
         except SeatRefused as e:
-            print(f"the seat was lost: {e}", file=sys.stderr, flush=True)
-            return 1
-    call(server, token, f"/leases/{lease_id}/release")
+            if e.status in (404, 409):
+                print(f"the seat was lost: {e}", file=sys.stderr, flush=True)
+                return 1
+            # A busy or restarting server: try again at the next beat.
+            print(f"heartbeat not answered: {e}", file=sys.stderr, flush=True)
+        except OSError as e:
+            print(f"heartbeat not sent: {e}", file=sys.stderr, flush=True)
+    try:
+        call(server, token, f"/leases/{lease_id}/release")
+    except (SeatRefused, OSError) as e:
+        print(f"not released ({e}): the seat frees itself when its lease runs out", flush=True)
+        return 1
     print("seat released", flush=True)
     return 0
+
+
+def next_heartbeat(lease: dict[str, Any]) -> float:
+    """A third of the time the lease has left: in time, whatever its TTL."""
+    expires = datetime.fromisoformat(str(lease["expires_at"]).replace("Z", "+00:00"))
+    left = (expires - datetime.now(timezone.utc)).total_seconds()
+    return max(1.0, left / 3)
 
 
 if __name__ == "__main__":

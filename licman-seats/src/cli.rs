@@ -57,6 +57,16 @@ pub struct Cli {
     /// it changes records this time, its audit events the wall clock.
     #[arg(long, global = true, value_name = "TIME")]
     pub at: Option<String>,
+    /// A signed revocation list (armored) that license-backed pools'
+    /// licenses are checked against (`pool create --from-license`, `pool
+    /// license`, `license-check`).
+    #[arg(
+        long,
+        env = "LICMAN_SEATS_REVOCATIONS",
+        global = true,
+        value_name = "FILE"
+    )]
+    pub revocations: Option<PathBuf>,
     /// The site key that seals pool secrets (`site-key new` makes one).
     #[arg(long, env = "LICMAN_SEATS_KEY", global = true, value_name = "FILE")]
     pub site_key: Option<PathBuf>,
@@ -175,14 +185,11 @@ pub enum Cmd {
     },
     /// Applies every pool's expiration policy as of now (or --at).
     Expire,
-    /// Re-verifies every license-backed pool's license now and sets the
-    /// pool to what it grants (seats, end; a revoked license ends the
-    /// pool), then applies expiration policies. `serve` does this itself.
-    LicenseCheck {
-        /// A signed revocation list (armored) to check the licenses against.
-        #[arg(long, value_name = "FILE")]
-        revocations: Option<PathBuf>,
-    },
+    /// Re-verifies every license-backed pool's license now (against
+    /// --revocations FILE, if given) and sets the pool to what it grants
+    /// (seats, end; a revoked license ends the pool), then applies
+    /// expiration policies. `serve` does this itself.
+    LicenseCheck,
     /// Utilization, spend, expirations and recommendations.
     Analytics {
         /// Pools expiring within this many days count as expiring soon.
@@ -722,6 +729,8 @@ pub struct Ctx<'a> {
     pub(crate) at: Option<Timestamp>,
     pub(crate) now: Timestamp,
     pub(crate) site_key: Option<&'a std::path::Path>,
+    /// The revocation lists license-backed pools are checked against.
+    pub(crate) revocations: &'a [licman_core::UnverifiedRevocationList],
 }
 
 impl<'a> Ctx<'a> {
@@ -733,6 +742,18 @@ impl<'a> Ctx<'a> {
             at: None,
             now,
             site_key: None,
+            revocations: &[],
+        }
+    }
+
+    /// The same, checking licenses against `revocations`.
+    pub fn with_revocations(
+        self,
+        revocations: &'a [licman_core::UnverifiedRevocationList],
+    ) -> Ctx<'a> {
+        Ctx {
+            revocations,
+            ..self
         }
     }
 }
@@ -752,11 +773,18 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Some(at) => at,
         None => store.now()?,
     };
+    let revocations = match &cli.revocations {
+        Some(path) => vec![crate::licensed::read_revocations(&files::read_input(
+            &Input::Path(path.clone()),
+        )?)?],
+        None => Vec::new(),
+    };
     let cx = Ctx {
         actor: &actor,
         at,
         now,
         site_key: cli.site_key.as_deref(),
+        revocations: &revocations,
     };
     execute(&mut store, &cli.command, &cx)
 }
@@ -853,7 +881,7 @@ pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output,
         Cmd::Grant { user, entitlement } => rules::grant(store, user, entitlement, cx),
         Cmd::Withdraw { user, entitlement } => rules::withdraw(store, user, entitlement, cx),
         Cmd::Expire => reports::expire(store, cx),
-        Cmd::LicenseCheck { revocations } => licensed::check(store, revocations.as_deref(), cx),
+        Cmd::LicenseCheck => licensed::check(store, cx),
         Cmd::Analytics { window } => reports::analytics(store, *window, cx),
         Cmd::Report {
             pool,
@@ -963,7 +991,7 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             let id = PoolId::new(&new_id("pool")?)
                 .map_err(|e| Failure::invalid(format!("pool id: {e}")))?;
             let license = match &c.from_license {
-                Some(file) => Some(licensed_source(c, file, now)?),
+                Some(file) => Some(licensed_source(c, file, now, cx.revocations)?),
                 None => None,
             };
             let capacity = match (&license, c.capacity) {
@@ -1096,7 +1124,7 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             })?;
             let recent: Vec<Value> = events.iter().rev().take(20).map(render::event).collect();
             let license = crate::licensed::sources(store)?.remove(&id).map(|source| {
-                match source.grant(now, &[]) {
+                match source.grant(now, cx.revocations) {
                     Ok(g) => json!({"product": source.product, "quota": source.quota,
                         "license_id": g.license_id, "customer": g.customer,
                         "grants": g.capacity, "ends_at": g.ends_at}),
@@ -1176,6 +1204,7 @@ fn licensed_source(
     c: &PoolCreate,
     license: &Input,
     now: Timestamp,
+    revocations: &[licman_core::UnverifiedRevocationList],
 ) -> Result<(crate::licensed::LicenseSource, crate::licensed::Grant), Failure> {
     let missing = |what: &str| Failure::invalid(format!("--from-license needs {what}"));
     let source = crate::licensed::LicenseSource::new(
@@ -1188,7 +1217,13 @@ fn licensed_source(
         &files::read_input(c.catalog.as_ref().ok_or_else(|| missing("--catalog"))?)?,
         c.quota.as_deref().ok_or_else(|| missing("--quota"))?,
     )?;
-    let grant = source.grant(now, &[])?;
+    let grant = source.grant(now, revocations)?;
+    if grant.revoked {
+        return Err(Failure::new(
+            "license_revoked",
+            format!("license {} is revoked", grant.license_id),
+        ));
+    }
     if grant.ends_at.is_some_and(|end| end <= now) {
         return Err(Failure::new(
             "license_ended",

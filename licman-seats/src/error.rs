@@ -98,7 +98,12 @@ impl std::error::Error for Failure {}
 /// engine's refusals carry their kind instead).
 fn host_status(code: &str) -> u16 {
     match code {
-        "invalid_value" | "unknown_currency" | "license_invalid" | "license_ended" => 422,
+        "invalid_value"
+        | "unknown_currency"
+        | "license_invalid"
+        | "license_ended"
+        | "license_revoked"
+        | "license_not_started" => 422,
         "not_license_backed" => 409,
         "bad_request" => 400,
         "unauthorized" => 401,

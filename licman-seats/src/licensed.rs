@@ -120,13 +120,39 @@ impl LicenseSource {
             .map_err(|e| license_failure("the public keys", &e))
     }
 
-    /// The same source with another license (a renewal): the same keys,
-    /// product and quota.
-    pub fn renewed(&self, license: &str) -> LicenseSource {
-        LicenseSource {
+    /// The same source with another license (a renewal or an upgrade):
+    /// the same keys, product and quota, for the same customer, issued no
+    /// earlier than the license it replaces (an old license cannot roll a
+    /// renewal back, nor another customer's take the pool over).
+    pub fn renewed(&self, license: &str) -> Result<LicenseSource, Failure> {
+        let parse = |text: &str| {
+            UnverifiedLicense::parse(text)
+                .map(|l| l.untrusted_claims().clone())
+                .map_err(|e| license_failure("the license does not parse", &e))
+        };
+        let (old, new) = (parse(&self.license)?, parse(license.trim())?);
+        if new.customer.id != old.customer.id {
+            return Err(Failure::new(
+                "license_invalid",
+                format!(
+                    "the license is for customer {:?}; the pool follows {:?}'s",
+                    new.customer.id, old.customer.id
+                ),
+            ));
+        }
+        if new.issued_at < old.issued_at {
+            return Err(Failure::new(
+                "license_invalid",
+                format!(
+                    "the license was issued at {}, before the one the pool follows ({})",
+                    new.issued_at, old.issued_at
+                ),
+            ));
+        }
+        Ok(LicenseSource {
             license: license.trim().to_string(),
             ..self.clone()
-        }
+        })
     }
 
     /// What the license grants at `now`, checked against `revocations`
@@ -170,6 +196,18 @@ impl LicenseSource {
                 .problems()
                 .iter()
                 .any(|p| matches!(p, LicenseError::Revoked { .. }));
+            // A license for a later term grants nothing yet.
+            if let Some(p) = v.problems().iter().find(|p| {
+                matches!(
+                    p,
+                    LicenseError::NotYetValid { .. } | LicenseError::IssuedInFuture { .. }
+                )
+            }) {
+                return Err(Failure::new(
+                    "license_not_started",
+                    format!("the license grants nothing yet: {p} ({})", p.code()),
+                ));
+            }
             verified = Some(v);
         }
         let v = verified.ok_or_else(|| Failure::new("license_invalid", "no verification ran"))?;
@@ -282,42 +320,72 @@ pub fn refresh(
 ) -> Result<Vec<Refreshed>, Failure> {
     store.catch_up()?;
     let sources = sources(store)?;
+    let read_at = store.head().next_seq;
     store.transact(actor, None, false, &mut |engine, cx, _| {
         let mut events = Vec::new();
         let mut report = Vec::new();
+        // The sources were read outside the lock: if the trail moved since
+        // (a renewal by another server, say), following them could undo
+        // it. The next round reads them again.
+        let moved = engine.head().next_seq != read_at;
         for (pool, source) in &sources {
-            if engine.state().pool(pool).is_none() {
+            let Some(current) = engine.state().pool(pool).cloned() else {
+                continue;
+            };
+            let mut line = Refreshed {
+                pool_id: pool.as_str().into(),
+                capacity: None,
+                ends_at: None,
+                revoked: false,
+                changed: false,
+                error: None,
+            };
+            if moved {
+                line.error =
+                    Some("the trail moved during the check; the next round checks again".into());
+                report.push(line);
                 continue;
             }
-            match source.grant(cx.now, revocations) {
-                Ok(grant) => {
-                    let recorded = engine.run(
-                        &Command::FollowLicense {
-                            pool: pool.clone(),
-                            capacity: grant.capacity,
-                            expires_at: grant.ends_at,
-                        },
-                        cx,
-                    )?;
-                    report.push(Refreshed {
-                        pool_id: pool.as_str().into(),
-                        capacity: Some(grant.capacity),
-                        ends_at: grant.ends_at,
-                        revoked: grant.revoked,
-                        changed: !recorded.events.is_empty(),
-                        error: None,
-                    });
+            let grant = match source.grant(cx.now, revocations) {
+                Ok(grant) => grant,
+                Err(f) => {
+                    line.error = Some(f.message);
+                    report.push(line);
+                    continue;
+                }
+            };
+            // A revoked license ends the pool now, once: an end already
+            // past stays, and an end is always after the pool's start.
+            let mut ends_at = grant.ends_at;
+            if grant.revoked {
+                let mut end = match current.expires_at {
+                    Some(e) if e <= cx.now => e,
+                    _ => cx.now,
+                };
+                if let Some(start) = current.starts_at {
+                    if end <= start {
+                        end = start.saturating_add(std::time::Duration::from_secs(1));
+                    }
+                }
+                ends_at = Some(end);
+            }
+            line.capacity = Some(grant.capacity);
+            line.ends_at = ends_at;
+            line.revoked = grant.revoked;
+            let follow = Command::FollowLicense {
+                pool: pool.clone(),
+                capacity: grant.capacity,
+                expires_at: ends_at,
+            };
+            // One pool's refusal is that pool's: the others are checked.
+            match engine.run(&follow, cx) {
+                Ok(recorded) => {
+                    line.changed = !recorded.events.is_empty();
                     events.extend(recorded.events);
                 }
-                Err(f) => report.push(Refreshed {
-                    pool_id: pool.as_str().into(),
-                    capacity: None,
-                    ends_at: None,
-                    revoked: false,
-                    changed: false,
-                    error: Some(f.message),
-                }),
+                Err(refusal) => line.error = Some(refusal.to_string()),
             }
+            report.push(line);
         }
         let expired = engine.run(&Command::ApplyExpiry, cx)?;
         for change in &expired.outcome.changes {

@@ -79,6 +79,33 @@ impl Vendor {
         self.path(name)
     }
 
+    /// A license `id` of 3 seats for `customer`, issued and starting
+    /// `ago` days ago (negative: in the future), ending in `days`.
+    fn license_for(&self, name: &str, id: u8, customer: &str, ago: i64, days: i64) -> String {
+        let t = now();
+        let at = |d: i64| Timestamp::from_unix_seconds(t.saturating_add_signed(d * 86_400));
+        let mut quotas = BTreeMap::new();
+        quotas.insert(QuotaId(1), QuotaLimit::Limited(3));
+        let issued = if ago < 0 { at(0) } else { at(-ago) };
+        let claims = Claims {
+            license_id: LicenseId::from_bytes([id; 16]),
+            product: "cadstudio".into(),
+            customer: Customer::new(customer),
+            tier: "team".into(),
+            modules: ModuleSet::new(),
+            quotas,
+            issued_at: issued,
+            starts_at: at(-ago),
+            expires_at: Some(at(days)),
+            grace_period: Duration::ZERO,
+            machine_binding: None,
+            metadata: BTreeMap::new(),
+        };
+        let text = self.key.issue(&claims).unwrap().to_compact();
+        std::fs::write(self.path(name), &text).unwrap();
+        self.path(name)
+    }
+
     fn revoke(&self, name: &str, serial: u64, ids: &[u8]) -> String {
         let list = self
             .key
@@ -183,6 +210,11 @@ fn a_pool_takes_its_capacity_and_end_from_a_verified_license() {
         let mut a = vendor.create_args(&vendor.path("tampered.lic"), &vendor.pub_path());
         a[3] = "CAD-t".into();
         refused(db, &args(&a), "license_invalid");
+        // A license for a later term grants nothing yet.
+        let later = vendor.license_for("later.lic", 9, "acme", -30, 60);
+        let mut a = vendor.create_args(&later, &vendor.pub_path());
+        a[3] = "CAD-later".into();
+        refused(db, &args(&a), "license_not_started");
         // A capacity beside a license is a usage error.
         let mut both = vendor.create_args(&lic, &vendor.pub_path());
         both.extend(["--capacity".to_string(), "9".to_string()]);
@@ -234,6 +266,11 @@ fn a_renewal_for_fewer_seats_keeps_the_seats_out_and_admits_none_until_under() {
         let stranger = Vendor::new(db, 9);
         let foreign = stranger.license("foreign.lic", 6, Some(QuotaLimit::Limited(50)), Some(30));
         refused(db, &["pool", "license", "CAD", &foreign], "license_invalid");
+        // Another customer's license, or an older one, is no renewal.
+        let old = vendor.license_for("old.lic", 7, "acme", 30, 40);
+        refused(db, &["pool", "license", "CAD", &old], "license_invalid");
+        let theirs = vendor.license_for("globex.lic", 8, "globex", 0, 40);
+        refused(db, &["pool", "license", "CAD", &theirs], "license_invalid");
         let plain = common::pool(db, "Plain", 3);
         refused(
             db,
@@ -264,6 +301,16 @@ fn a_revoked_license_ends_its_pool_by_its_policy() {
         let list = vendor.revoke("acme.rev", 2, &[1]);
         let checked = ok(db, &["license-check", "--revocations", &list]);
         assert_eq!(checked["pools"][0]["revoked"], true, "{checked}");
+        // Checked again, the ended pool is left as it is (no event a round).
+        let events = common::events(db);
+        let again = ok(db, &["license-check", "--revocations", &list]);
+        assert_eq!(again["pools"][0]["changed"], false, "{again}");
+        assert_eq!(common::events(db), events);
+        // A revoked license makes no pool, and renews none.
+        let mut revoked = vendor.create_args(&lic, &vendor.pub_path());
+        revoked[3] = "CAD-r".into();
+        revoked.extend(["--revocations".to_string(), list.clone()]);
+        refused(db, &args(&revoked), "license_revoked");
         let pool = ok(db, &["pool", "show", "CAD"]);
         assert_eq!(
             (pool["status"].as_str(), pool["allocated"].as_u64()),

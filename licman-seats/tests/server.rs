@@ -187,6 +187,14 @@ fn refusals_carry_their_http_status_and_the_error_body() {
             404
         );
         assert_eq!(s.get(ADMIN, "/api/v1/nothing").status, 404);
+        let wrong_method = s.send(ADMIN, "DELETE", "/api/v1/audit", &json!(null));
+        assert_eq!(
+            (
+                wrong_method.status,
+                wrong_method.body["error"]["code"].as_str()
+            ),
+            (405, Some("method_not_allowed"))
+        );
         assert_eq!(s.get(ADMIN, "/api/v1/pools/..%2f..%2fetc").status, 404);
         // 409: conflicts with the state, with their fields.
         assert_eq!(assign(&s, ADMIN, &full, "ada").status, 201);
@@ -601,6 +609,34 @@ fn each_role_reaches_exactly_what_it_may() {
                 .all(|a| a["user_id"] == "bob")
         );
         assert_eq!(s.get(MANAGER, "/api/v1/users").body["total"], 2);
+        // A manager may not ask for another manager's user's seats; it sees
+        // no trail or license in a pool; an instance lives by the pool's TTL.
+        assert_eq!(s.get(MANAGER, "/api/v1/assignments?user=bob").status, 403);
+        let seen = s.get(MANAGER, &format!("/api/v1/pools/{figma}"));
+        assert!(
+            seen.body.get("recent_events").is_none() && seen.body.get("license").is_none(),
+            "{}",
+            seen.text
+        );
+        assert!(s.get(ADMIN, &format!("/api/v1/pools/{figma}")).body["recent_events"].is_array());
+        let long = s.send(
+            INSTANCE,
+            "POST",
+            "/api/v1/leases",
+            &json!({"pool": "CAD", "holder": "ws-7", "ttl_seconds": 86_400}),
+        );
+        assert_eq!(long.status, 422, "{}", long.text);
+        // An instance cannot touch a lease it cannot see (fail closed: 404).
+        assert_eq!(
+            s.send(
+                INSTANCE,
+                "POST",
+                "/api/v1/leases/lease_unknown/release",
+                &json!(null)
+            )
+            .status,
+            404
+        );
         // An instance lists only its pools' leases.
         let leases = s.get(INSTANCE, "/api/v1/leases");
         assert!(

@@ -1,12 +1,10 @@
 //! `pool create --from-license`, `pool license` and `license-check`: pools
 //! whose capacity follows a signed licman license ([`crate::licensed`]).
 
-use std::path::Path;
-
 use licman_core::seats::{Command, PoolId};
 use serde_json::json;
 
-use super::{Ctx, Output, files, out};
+use super::{Ctx, Output, out};
 use crate::error::Failure;
 use crate::licensed::{self, LicenseSource, RECORD_ACTION};
 use crate::store::{Decided, Store};
@@ -46,8 +44,14 @@ pub(crate) fn renew(
             format!("pool {pool} does not take its capacity from a license"),
         )
     })?;
-    let source = current.renewed(license);
-    let grant = source.grant(cx.now, &[])?;
+    let source = current.renewed(license)?;
+    let grant = source.grant(cx.now, cx.revocations)?;
+    if grant.revoked {
+        return Err(Failure::new(
+            "license_revoked",
+            format!("license {} is revoked", grant.license_id),
+        ));
+    }
     let details = source.to_details()?;
     store.transact(cx.actor, cx.at, false, &mut |engine, ecx, _| {
         let mut events = engine
@@ -69,19 +73,9 @@ pub(crate) fn renew(
     })
 }
 
-/// `license-check [--revocations FILE]`.
-pub(crate) fn check(
-    store: &mut Store,
-    revocations: Option<&Path>,
-    cx: &Ctx<'_>,
-) -> Result<Output, Failure> {
-    let lists = match revocations {
-        Some(path) => vec![licensed::read_revocations(&files::read_input(
-            &files::Input::Path(path.to_path_buf()),
-        )?)?],
-        None => Vec::new(),
-    };
-    let report = licensed::refresh(store, &lists, cx.actor)?;
+/// `license-check` (with the global `--revocations FILE`).
+pub(crate) fn check(store: &mut Store, cx: &Ctx<'_>) -> Result<Output, Failure> {
+    let report = licensed::refresh(store, cx.revocations, cx.actor)?;
     let changed = report.iter().filter(|r| r.changed).count();
     let failed = report.iter().filter(|r| r.error.is_some()).count();
     Ok(out(

@@ -26,7 +26,7 @@ pub(crate) const ACTOR: &str = "licman-seats serve (license check)";
 pub(crate) struct Revocations {
     path: Option<PathBuf>,
     seen: Option<std::time::SystemTime>,
-    lists: Vec<licman_core::UnverifiedRevocationList>,
+    pub(crate) lists: Vec<licman_core::UnverifiedRevocationList>,
 }
 
 impl Revocations {
@@ -95,7 +95,14 @@ pub(crate) async fn run(
     loop {
         tick.tick().await;
         let changed = match revocations.reload() {
-            Ok(changed) => changed,
+            Ok(changed) => {
+                if changed {
+                    if let Ok(mut shared) = app.revocations.write() {
+                        shared.clone_from(&revocations.lists);
+                    }
+                }
+                changed
+            }
             Err(f) => {
                 tracing::error!(message = %f.message,
                     "the revocation list was not read; the lists read before stay in force");
@@ -278,6 +285,10 @@ pub(crate) fn capacity_refusal(
     if let Value::Object(m) = &mut data {
         m.insert("actor".into(), actor.into());
     }
-    let id = crate::cli::new_id("evt").ok()?;
+    // At most one alert a pool a minute: a client retrying against a full
+    // pool must not turn into a flood of deliveries.
+    let minute = (crate::time::now().unix_seconds() / 60).to_string();
+    let pool = data["pool"].as_str().unwrap_or("").to_string();
+    let id = derived_id(&["assignment.capacity_refused", &pool, &minute]);
     Some((data, id))
 }

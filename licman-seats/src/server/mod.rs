@@ -91,6 +91,9 @@ pub(crate) struct App {
     pub(crate) tokens: Tokens,
     pub(crate) workers: Workers,
     pub(crate) notifier: webhooks::Notifier,
+    /// The revocation lists read so far (`--revocations`), which requests
+    /// that create or renew a license-backed pool check too.
+    pub(crate) revocations: std::sync::RwLock<Vec<licman_core::UnverifiedRevocationList>>,
 }
 
 /// Threads of their own for the store's blocking work. The PostgreSQL
@@ -268,11 +271,17 @@ impl App {
         let app = self.clone();
         let actor = caller.actor.clone();
         let work = move || {
+            let revocations = app
+                .revocations
+                .read()
+                .map(|r| r.clone())
+                .unwrap_or_default();
             let result = app.store.with(|store| -> Result<(Output, T), Failure> {
                 store.catch_up()?;
                 let found = check(store.state())?;
                 let now = store.now()?;
-                let output = crate::cli::execute(store, &command, &Ctx::new(&actor, now))?;
+                let cx = Ctx::new(&actor, now).with_revocations(&revocations);
+                let output = crate::cli::execute(store, &command, &cx)?;
                 Ok((output, found))
             });
             if app.notifier.wants("assignment.capacity_refused") {
@@ -322,6 +331,42 @@ async fn log_requests(State(app): State<AppState>, request: Request, next: Next)
     response
 }
 
+/// Every refusal in the API's shape, including those made below the
+/// handlers (a method a route does not have, a request over its time).
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !status.is_client_error() && !status.is_server_error() || is_json {
+        return response;
+    }
+    let failure = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            Failure::new("method_not_allowed", "this route does not take that method")
+        }
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => Failure::new(
+            "timeout",
+            "the request took longer than the server allows (--request-timeout); a change it \
+             asked for may still have been made: look at the audit trail",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            Failure::new("payload_too_large", "the request body is too large")
+        }
+        other => Failure::new(
+            "bad_request",
+            other
+                .canonical_reason()
+                .unwrap_or("the request was refused"),
+        ),
+    };
+    let mut json = ApiError(failure).into_response();
+    *json.status_mut() = status;
+    json
+}
+
 /// The whole application: the API, its document, the dashboard, the
 /// health checks, with the body-size and time limits.
 pub(crate) fn router(app: AppState, max_body: usize, timeout: Duration) -> Router {
@@ -330,6 +375,7 @@ pub(crate) fn router(app: AppState, max_body: usize, timeout: Duration) -> Route
         .merge(api)
         .merge(dashboard::routes())
         .fallback(api::not_found)
+        .layer(middleware::map_response(json_errors))
         .layer(middleware::from_fn_with_state(app.clone(), log_requests))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
@@ -358,6 +404,7 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
         tokens,
         workers: Workers::start(8)?,
         notifier: webhooks::Notifier::start(hooks, args.webhook_log.clone())?,
+        revocations: std::sync::RwLock::new(revocations.lists.clone()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

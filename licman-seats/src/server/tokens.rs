@@ -171,8 +171,12 @@ impl Tokens {
     /// assert!(tokens.authenticate("guess").is_none());
     /// ```
     pub fn parse(text: &str) -> Result<Tokens, Failure> {
-        let file: File = toml::from_str(text)
-            .map_err(|e| Failure::invalid(format!("the tokens file does not parse: {e}")))?;
+        let file: File = toml::from_str(text).map_err(|e| {
+            Failure::invalid(format!(
+                "the tokens file does not parse: {}",
+                toml_error(text, &e)
+            ))
+        })?;
         let mut entries: Vec<([u8; 32], Principal)> = Vec::new();
         for (n, e) in file.token.into_iter().enumerate() {
             let at = format!("token {} ({:?})", n + 1, e.name);
@@ -292,6 +296,21 @@ pub enum TokenCmd {
         #[arg(long = "pool", value_name = "POOL")]
         pools: Vec<String>,
     },
+}
+
+/// A TOML error as `line N: what`, without the source line the parser's
+/// own message quotes (it may hold a secret).
+pub(crate) fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let line = text
+                .get(..span.start)
+                .map_or(0, |before| before.matches('\n').count())
+                + 1;
+            format!("line {line}: {}", e.message())
+        }
+        None => e.message().to_string(),
+    }
 }
 
 fn toml_string(text: &str) -> String {

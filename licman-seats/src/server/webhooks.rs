@@ -73,7 +73,7 @@ struct HooksFile {
 }
 
 /// One configured webhook.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Hook {
     /// Its name (in the delivery log).
     pub name: String,
@@ -88,6 +88,17 @@ pub struct Hook {
     pub backoff: Duration,
 }
 
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hook")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("secret", &"<hidden>")
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Reads a webhooks file: every entry checked (a name, an http(s) URL, a
 /// secret of at least 16 bytes, known event kinds).
 pub fn load(path: &Path) -> Result<Vec<Hook>, Failure> {
@@ -99,8 +110,9 @@ pub fn load(path: &Path) -> Result<Vec<Hook>, Failure> {
     })?;
     let file: HooksFile = toml::from_str(&text).map_err(|e| {
         Failure::invalid(format!(
-            "{}: the webhooks file does not parse: {e}",
-            path.display()
+            "{}: the webhooks file does not parse: {}",
+            path.display(),
+            super::tokens::toml_error(&text, &e)
         ))
     })?;
     let mut hooks: Vec<Hook> = Vec::new();
@@ -242,6 +254,29 @@ impl DeliveryLog {
     }
 }
 
+/// The ids sent, oldest first, bounded.
+#[derive(Default)]
+struct Sent {
+    ids: BTreeSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Sent {
+    /// Whether `id` is new (and now remembered).
+    fn insert(&mut self, id: &str) -> bool {
+        if !self.ids.insert(id.to_string()) {
+            return false;
+        }
+        self.order.push_back(id.to_string());
+        while self.order.len() > 100_000 {
+            if let Some(oldest) = self.order.pop_front() {
+                self.ids.remove(&oldest);
+            }
+        }
+        true
+    }
+}
+
 struct Delivery {
     id: String,
     kind: String,
@@ -253,7 +288,7 @@ struct Delivery {
 /// holds up only its own deliveries) and remembers the ids it sent.
 pub struct Notifier {
     routes: Vec<(BTreeSet<String>, mpsc::Sender<Delivery>)>,
-    sent: Mutex<BTreeSet<String>>,
+    sent: Mutex<Sent>,
     /// Every attempt.
     pub log: Arc<DeliveryLog>,
 }
@@ -283,7 +318,7 @@ impl Notifier {
         }
         Ok(Notifier {
             routes,
-            sent: Mutex::new(BTreeSet::new()),
+            sent: Mutex::new(Sent::default()),
             log,
         })
     }
@@ -299,18 +334,13 @@ impl Notifier {
         if !self.wants(kind) {
             return;
         }
+        if !self
+            .sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id)
         {
-            let mut sent = self.sent.lock().unwrap_or_else(PoisonError::into_inner);
-            if !sent.insert(id.to_string()) {
-                return;
-            }
-            // Bounded: an id is a day's alert at most; forget the oldest.
-            while sent.len() > 100_000 {
-                let first = sent.iter().next().cloned();
-                if let Some(first) = first {
-                    sent.remove(&first);
-                }
-            }
+            return;
         }
         let body = json!({"id": id, "kind": kind, "at": at, "data": data}).to_string();
         for (kinds, tx) in &self.routes {

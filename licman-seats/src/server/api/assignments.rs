@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use licman_core::seats::{AssignmentId, SeatState};
+use licman_core::seats::{AssignmentId, Refusal, SeatState};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -123,16 +123,22 @@ fn may_act_for(principal: &Principal, user: &str) -> Result<(), Failure> {
     }
 }
 
-/// 403 unless the caller may act for the user of `assignment` (an unknown
-/// assignment is left to the engine, which answers 404).
+/// 403 unless the caller may act for the user of `assignment`; 404 for an
+/// assignment the state (caught up just before) does not hold, so that no
+/// check passes for what it could not see.
 fn may_act_on(principal: &Principal, state: &SeatState, assignment: &str) -> Result<(), Failure> {
+    if principal.role == Role::Admin {
+        return Ok(());
+    }
     let user = AssignmentId::new(assignment)
         .ok()
         .and_then(|id| state.assignment(&id))
         .map(|a| a.user.as_str().to_string());
     match user {
         Some(user) => may_act_for(principal, &user),
-        None => Ok(()),
+        None => Err(Failure::from(Refusal::UnknownAssignment {
+            assignment: assignment.to_string(),
+        })),
     }
 }
 
@@ -157,6 +163,11 @@ async fn list(
         user = Some(own);
     }
     let manager = p.role == Role::Manager;
+    if manager && user.as_ref().is_some_and(|u| !p.manages.contains(u)) {
+        return Err(forbidden(
+            "a manager sees only the assignments of the users it manages",
+        ));
+    }
     let command = Cmd::Assignments {
         pool: f.pool,
         user,

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use licman_core::seats::{Command, HolderId, LeaseId, Reply, SeatState};
+use licman_core::seats::{Command, HolderId, LeaseId, Refusal, Reply, SeatState};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -85,16 +85,22 @@ fn may_lease(principal: &Principal, state: &SeatState, pool: &str) -> Result<(),
     }
 }
 
-/// 403 unless the caller may touch `lease` (an unknown lease is left to
-/// the engine, which answers 404).
+/// 403 unless the caller may touch `lease`; 404 for a lease the state
+/// does not hold (the grouped path then catches up and asks again), so
+/// that no check passes for what it could not see.
 fn may_touch(principal: &Principal, state: &SeatState, lease: &str) -> Result<(), Failure> {
+    if principal.role == Role::Admin {
+        return Ok(());
+    }
     let pool = LeaseId::new(lease)
         .ok()
         .and_then(|id| state.lease(&id))
         .map(|l| l.pool.as_str().to_string());
     match pool {
         Some(pool) => may_lease(principal, state, &pool),
-        None => Ok(()),
+        None => Err(Failure::from(Refusal::UnknownLease {
+            lease: lease.to_string(),
+        })),
     }
 }
 
@@ -162,9 +168,19 @@ async fn checkout(
     });
     let build = move |state: &SeatState| -> Result<Command, Failure> {
         may_lease(&p, state, &b.pool)?;
+        let pool = find_pool(state, &b.pool)?;
+        // An instance lives by the pool's TTL (a longer one would keep a
+        // dead host's seat); an admin may ask for another.
+        if p.role != Role::Admin && b.ttl_seconds.is_some_and(|t| t > pool.lease.ttl_seconds) {
+            return Err(Failure::invalid(format!(
+                "ttl_seconds {} is longer than the pool's {}",
+                b.ttl_seconds.unwrap_or(0),
+                pool.lease.ttl_seconds
+            )));
+        }
         Ok(Command::Checkout {
             id: lease.clone(),
-            pool: find_pool(state, &b.pool)?.id.clone(),
+            pool: pool.id.clone(),
             holder: holder.clone(),
             borrow_days: b.borrow_days,
             ttl_seconds: b.ttl_seconds,

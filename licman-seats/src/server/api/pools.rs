@@ -227,10 +227,16 @@ async fn get(
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin, Manager])?;
     let command = Cmd::Pool(PoolCmd::Show { pool: id });
-    Ok(answer(
-        StatusCode::OK,
-        app.run(&caller, command, |_| Ok(())).await?,
-    ))
+    let mut body = app.run(&caller, command, |_| Ok(())).await?;
+    // The trail (other users, actors' addresses) and the license are an
+    // admin's to read.
+    if caller.principal.role != Admin {
+        if let serde_json::Value::Object(m) = &mut body {
+            m.remove("recent_events");
+            m.remove("license");
+        }
+    }
+    Ok(answer(StatusCode::OK, body))
 }
 
 /// Changes a pool.

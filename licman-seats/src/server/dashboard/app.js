@@ -185,8 +185,11 @@ async function loadPools() {
   await loadPoolChoices();
 }
 
+let editing = null;
+
 function editPool(p) {
   const form = $("#pool-edit");
+  editing = p;
   form.hidden = false;
   $("#pool-edit-name").textContent = p.name;
   form.elements.id.value = p.id;
@@ -225,7 +228,7 @@ async function loadAssignments() {
     el("td", {}, badge(a.status)), el("td", {}, day(a.assigned_at)),
     manage ? el("td", { class: "actions" }, a.status === "active" ? [
       el("button", { type: "button", class: "quiet", onclick: () => endAssignment(a, null) }, "Deallocate"),
-      el("button", { type: "button", class: "quiet", onclick: () => endAssignment(a, prompt("Why is the seat reclaimed?")) }, "Reclaim"),
+      el("button", { type: "button", class: "quiet", onclick: () => reclaimAssignment(a) }, "Reclaim"),
     ] : []) : null)));
   pager("#assignments-pager", page, assignmentPage, loadAssignments);
 }
@@ -241,8 +244,14 @@ function pager(selector, page, position, reload) {
       onclick: () => { position.offset += position.limit; reload(); } }, "Next"));
 }
 
+// Asks why; a cancelled or empty answer reclaims nothing.
+function reclaimAssignment(a) {
+  const reason = prompt("Why is the seat reclaimed?");
+  if (reason === null || reason.trim() === "") return;
+  endAssignment(a, reason.trim());
+}
+
 async function endAssignment(a, reason) {
-  if (reason === "") return;
   const path = reason === null
     ? `/assignments/${encodeURIComponent(a.id)}/deallocate`
     : `/assignments/${encodeURIComponent(a.id)}/reclaim`;
@@ -442,10 +451,18 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
   onSubmit("#pool-edit", async (form) => {
+    // Only what was changed: an unchanged date keeps its time of day, and
+    // an unchanged capacity is not sent (a license-backed pool's follows
+    // its license).
     const f = form.elements;
-    const body = { name: f.name.value, capacity: numberOrNull(f.capacity.value), cost: f.cost.value || undefined,
-      policy: f.policy.value, warning_days: numberOrNull(f.warning_days.value) };
-    if (f.expires_at.value) body.expires_at = f.expires_at.value;
+    const p = editing;
+    const body = {};
+    if (f.name.value !== p.name) body.name = f.name.value;
+    if (f.capacity.value !== String(p.capacity)) body.capacity = numberOrNull(f.capacity.value);
+    if (f.cost.value !== p.cost.amount) body.cost = f.cost.value;
+    if (f.policy.value !== p.policy) body.policy = f.policy.value;
+    if (f.warning_days.value !== String(p.warning_days)) body.warning_days = numberOrNull(f.warning_days.value);
+    if (f.expires_at.value && f.expires_at.value !== day(p.expires_at)) body.expires_at = f.expires_at.value;
     if (await attempt(() => api("PATCH", `/pools/${encodeURIComponent(f.id.value)}`, body), "Saved.")) {
       form.hidden = true;
       await loadPools();
