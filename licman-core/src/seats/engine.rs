@@ -14,7 +14,7 @@ use crate::seats::ids::{
 };
 use crate::seats::model::{
     Assignment, AssignmentSource, AssignmentStatus, EntitlementLink, ExpiryPolicy, Incompatibility,
-    Lease, LeaseOptions, LeaseStatus, LicenseType, PoolStatus, ReclamationRule, User,
+    Lease, LeaseOptions, LeaseStatus, LicenseType, Pool, PoolStatus, ReclamationRule, User,
 };
 use crate::seats::reclamation::ReclamationPlan;
 use crate::seats::refusal::Refusal;
@@ -91,6 +91,24 @@ pub(crate) struct Seating {
     pub(crate) assignment: Assignment,
     pub(crate) pool: PoolRow,
     pub(crate) user: UserRow,
+}
+
+/// A pool's settings changed from `before` to `pool`, checked: no change
+/// when they are the same, else one `pool.updated`. A renewal (an expired
+/// pool whose end is now ahead, or gone) makes it active again.
+fn pool_updated(before: &Pool, mut pool: Pool, now: Timestamp) -> Result<Outcome, Refusal> {
+    if pool.status == PoolStatus::Expired && !pool.is_past_expiry(now) {
+        pool.status = PoolStatus::Active;
+    }
+    check_pool(&pool)?;
+    if pool == *before {
+        return Ok(Outcome {
+            changes: Vec::new(),
+            reply: Reply::Pool(pool.id),
+        });
+    }
+    pool.updated_at = now;
+    Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool.id)))
 }
 
 pub(crate) fn one(change: Change, reply: Reply) -> Outcome {
@@ -603,11 +621,6 @@ impl SeatState {
         }
         if let Some(at) = patch.expires_at {
             pool.expires_at = at;
-            // A renewed subscription: an expired pool with a new date
-            // still ahead (or none) is active again.
-            if pool.status == PoolStatus::Expired && !pool.is_past_expiry(now) {
-                pool.status = PoolStatus::Active;
-            }
         }
         if let Some(p) = patch.expiry_policy {
             pool.expiry_policy = p;
@@ -635,15 +648,7 @@ impl SeatState {
                 }
             }
         }
-        check_pool(&pool)?;
-        if pool == entry.pool {
-            return Ok(Outcome {
-                changes: Vec::new(),
-                reply: Reply::Pool(pool.id),
-            });
-        }
-        pool.updated_at = now;
-        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool.id)))
+        pool_updated(&entry.pool, pool, now)
     }
 
     fn follow_license(
@@ -657,20 +662,7 @@ impl SeatState {
         let mut pool = entry.pool.clone();
         pool.capacity = capacity;
         pool.expires_at = expires_at;
-        // A renewed license: an expired pool whose new end is ahead (or
-        // gone) is active again, as with a renewed subscription.
-        if pool.status == PoolStatus::Expired && !pool.is_past_expiry(now) {
-            pool.status = PoolStatus::Active;
-        }
-        check_pool(&pool)?;
-        if pool == entry.pool {
-            return Ok(Outcome {
-                changes: Vec::new(),
-                reply: Reply::Pool(pool.id),
-            });
-        }
-        pool.updated_at = now;
-        Ok(one(Change::PoolUpdated(pool.clone()), Reply::Pool(pool.id)))
+        pool_updated(&entry.pool, pool, now)
     }
 
     fn update_user(&self, id: &UserId, patch: &UserPatch) -> Result<Outcome, Refusal> {
