@@ -51,10 +51,36 @@ impl Vendor {
         self.dir.join(name).display().to_string()
     }
 
-    /// A license `id` for `seats` seats, ending in `days` (none: perpetual);
-    /// written to `name`.
+    /// A license `id` for `seats` seats of acme's, issued and starting
+    /// ten days ago, ending in `days` (none: perpetual); written to `name`.
     fn license(&self, name: &str, id: u8, seats: Option<QuotaLimit>, days: Option<i64>) -> String {
+        self.issue(name, id, "acme", seats, 10, days)
+    }
+
+    /// A license `id` of 3 seats for `customer`, issued and starting
+    /// `ago` days ago (negative: in the future), ending in `days`.
+    fn license_for(&self, name: &str, id: u8, customer: &str, ago: i64, days: i64) -> String {
+        self.issue(
+            name,
+            id,
+            customer,
+            Some(QuotaLimit::Limited(3)),
+            ago,
+            Some(days),
+        )
+    }
+
+    fn issue(
+        &self,
+        name: &str,
+        id: u8,
+        customer: &str,
+        seats: Option<QuotaLimit>,
+        ago: i64,
+        days: Option<i64>,
+    ) -> String {
         let t = now();
+        let at = |d: i64| Timestamp::from_unix_seconds(t.saturating_add_signed(d * 86_400));
         let mut quotas = BTreeMap::new();
         if let Some(limit) = seats {
             quotas.insert(QuotaId(1), limit);
@@ -62,41 +88,14 @@ impl Vendor {
         let claims = Claims {
             license_id: LicenseId::from_bytes([id; 16]),
             product: "cadstudio".into(),
-            customer: Customer::new("acme"),
-            tier: "team".into(),
-            modules: ModuleSet::new(),
-            quotas,
-            issued_at: Timestamp::from_unix_seconds(t - 10 * 86_400),
-            starts_at: Timestamp::from_unix_seconds(t - 10 * 86_400),
-            expires_at: days
-                .map(|d| Timestamp::from_unix_seconds(t.saturating_add_signed(d * 86_400))),
-            grace_period: Duration::ZERO,
-            machine_binding: None,
-            metadata: BTreeMap::new(),
-        };
-        let text = self.key.issue(&claims).unwrap().to_compact();
-        std::fs::write(self.path(name), &text).unwrap();
-        self.path(name)
-    }
-
-    /// A license `id` of 3 seats for `customer`, issued and starting
-    /// `ago` days ago (negative: in the future), ending in `days`.
-    fn license_for(&self, name: &str, id: u8, customer: &str, ago: i64, days: i64) -> String {
-        let t = now();
-        let at = |d: i64| Timestamp::from_unix_seconds(t.saturating_add_signed(d * 86_400));
-        let mut quotas = BTreeMap::new();
-        quotas.insert(QuotaId(1), QuotaLimit::Limited(3));
-        let issued = if ago < 0 { at(0) } else { at(-ago) };
-        let claims = Claims {
-            license_id: LicenseId::from_bytes([id; 16]),
-            product: "cadstudio".into(),
             customer: Customer::new(customer),
             tier: "team".into(),
             modules: ModuleSet::new(),
             quotas,
-            issued_at: issued,
+            // Issued no later than now, whenever it starts.
+            issued_at: at(-ago.max(0)),
             starts_at: at(-ago),
-            expires_at: Some(at(days)),
+            expires_at: days.map(at),
             grace_period: Duration::ZERO,
             machine_binding: None,
             metadata: BTreeMap::new(),
