@@ -43,7 +43,8 @@ impl Failure {
     /// an inconsistent state); of the store's own codes, `invalid_value`
     /// and `unknown_currency` 422, `unknown_pool` 404, a request the server
     /// cannot parse 400, no or a bad token 401, a role that may not 403, a
-    /// database that cannot be reached, is busy or is read-only 503, and
+    /// database that cannot be reached, is busy or is read-only 503 (so is
+    /// a server whose queue is full, and a request over its time), and
     /// anything else 500.
     ///
     /// ```
@@ -112,7 +113,7 @@ fn host_status(code: &str) -> u16 {
         "method_not_allowed" => 405,
         "payload_too_large" => 413,
         "unsupported_media_type" => 415,
-        "database_unreachable" | "database_busy" | "read_only" | "timeout" => 503,
+        "database_unreachable" | "database_busy" | "read_only" | "timeout" | "busy" => 503,
         _ => 500,
     }
 }

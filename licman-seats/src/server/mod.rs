@@ -101,16 +101,32 @@ pub(crate) struct App {
 /// the server's (tokio refuses to start a runtime inside another), so the
 /// store is never touched from the server's threads: a handler hands its
 /// work here and awaits the answer.
+///
+/// The queue is bounded (a full one answers 503 `busy` at once instead of
+/// piling work up), and a request that is given up on (its time is over,
+/// its client went away) before its work starts is never run.
 pub(crate) struct Workers {
-    jobs: std::sync::Mutex<std::sync::mpsc::Sender<Job>>,
+    jobs: std::sync::mpsc::SyncSender<Job>,
 }
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// How many requests' work may wait for a store thread.
+pub(crate) const QUEUE: usize = 1024;
+
+/// Marks its request given up on when dropped before the work started.
+struct Abandon(Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 impl Workers {
-    /// Starts `n` threads.
-    pub(crate) fn start(n: usize) -> Result<Workers, Failure> {
-        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+    /// Starts `n` threads, with room for `queue` waiting jobs.
+    pub(crate) fn start(n: usize, queue: usize) -> Result<Workers, Failure> {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Job>(queue);
         let receiver = Arc::new(std::sync::Mutex::new(receiver));
         for i in 0..n {
             let receiver = receiver.clone();
@@ -130,24 +146,37 @@ impl Workers {
                 })
                 .map_err(|e| Failure::new("io", format!("cannot start a store thread: {e}")))?;
         }
-        Ok(Workers {
-            jobs: std::sync::Mutex::new(sender),
-        })
+        Ok(Workers { jobs: sender })
     }
 
-    /// Runs `work` on a store thread and awaits its result.
+    /// Runs `work` on a store thread and awaits its result; dropping the
+    /// returned future before the work starts means it never runs.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, Failure> {
         let (tx, rx) = tokio::sync::oneshot::channel();
+        let abandoned = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let given_up = abandoned.clone();
         let job: Job = Box::new(move || {
+            if given_up.load(std::sync::atomic::Ordering::SeqCst) {
+                return;
+            }
             let _ = tx.send(work());
         });
-        let sent = self.jobs.lock().is_ok_and(|jobs| jobs.send(job).is_ok());
-        if !sent {
-            return Err(Failure::new("internal", "the store threads have stopped"));
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::TrySendError::Full(_)) => {
+                return Err(Failure::new(
+                    "busy",
+                    format!("the server is busy ({QUEUE} requests wait for the store): try again"),
+                ));
+            }
+            Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {
+                return Err(Failure::new("internal", "the store threads have stopped"));
+            }
         }
+        let _abandon = Abandon(abandoned);
         rx.await
             .map_err(|_| Failure::new("internal", "the request's work stopped"))
     }
@@ -402,7 +431,7 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     let app = Arc::new(App {
         store,
         tokens,
-        workers: Workers::start(8)?,
+        workers: Workers::start(8, QUEUE)?,
         notifier: webhooks::Notifier::start(hooks, args.webhook_log.clone())?,
         revocations: std::sync::RwLock::new(revocations.lists.clone()),
     });
@@ -481,4 +510,46 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing the requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn work_given_up_on_before_it_starts_never_runs_and_a_full_queue_is_busy() {
+        let workers = Arc::new(Workers::start(1, 1).unwrap());
+        let ran = Arc::new(AtomicUsize::new(0));
+        // The one thread is busy for a while.
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let w = workers.clone();
+        let busy = tokio::spawn(async move {
+            w.run(move || {
+                let _ = started_tx.send(());
+                std::thread::sleep(Duration::from_millis(300));
+            })
+            .await
+        });
+        started_rx.recv_timeout(Duration::from_secs(5)).unwrap();
+        // A request given up on while its work waits: it never runs.
+        let counter = ran.clone();
+        let waiting = workers.run(move || counter.fetch_add(1, SeqCst));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(20), waiting)
+                .await
+                .is_err()
+        );
+        // The queue (room for one) is full: the next is refused at once.
+        let counter = ran.clone();
+        let full = workers.run(move || counter.fetch_add(10, SeqCst)).await;
+        assert_eq!(full.unwrap_err().code, "busy");
+        busy.await.unwrap().unwrap();
+        let counter = ran.clone();
+        workers
+            .run(move || counter.fetch_add(100, SeqCst))
+            .await
+            .unwrap();
+        assert_eq!(ran.load(SeqCst), 100);
+    }
 }
