@@ -28,7 +28,7 @@ pub use secrets::SiteKeyCmd;
 
 use crate::error::Failure;
 use crate::render;
-use crate::store::{EventFilter, Store};
+use crate::store::{EventFilter, EventPage, Store};
 use crate::time::{parse_duration, parse_time};
 
 /// Keeps pools of license seats, assigns and reclaims them, and records
@@ -1118,11 +1118,18 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
                     .count();
                 by_source.insert(source.name().into(), json!(n));
             }
-            let events = store.events(&EventFilter {
-                pool: Some(id.clone()),
-                ..EventFilter::default()
-            })?;
-            let recent: Vec<Value> = events.iter().rev().take(20).map(render::event).collect();
+            let (events, _) = store.events_page(
+                &EventFilter {
+                    pool: Some(id.clone()),
+                    ..EventFilter::default()
+                },
+                EventPage {
+                    offset: 0,
+                    limit: 20,
+                    newest_first: true,
+                },
+            )?;
+            let recent: Vec<Value> = events.iter().map(render::event).collect();
             let license = crate::licensed::sources(store)?.remove(&id).map(|source| {
                 match source.grant(now, cx.revocations) {
                     Ok(g) => json!({"product": source.product, "quota": source.quota,
@@ -1351,13 +1358,41 @@ fn audit(store: &mut Store, args: &AuditArgs) -> Result<Output, Failure> {
         from: args.from.as_deref().map(parse_time).transpose()?,
         to: args.to.as_deref().map(parse_time).transpose()?,
     };
-    let events = store.events(&filter)?;
-    paged(
-        &events,
-        &args.page,
-        render::event,
-        &["seq", "at", "actor", "action"],
-    )
+    // In trail order (the default, `seq` or `-seq`), the page is read in
+    // the database: a long trail is never read whole for a page of it.
+    let newest_first = match args.page.sort.as_deref() {
+        None | Some("seq") => Some(false),
+        Some("-seq") => Some(true),
+        Some(_) => None,
+    };
+    let fields = ["seq", "at", "actor", "action"];
+    let Some(newest_first) = newest_first else {
+        let events = store.events(&filter)?;
+        return paged(&events, &args.page, render::event, &fields);
+    };
+    let page = EventPage {
+        offset: args.page.offset,
+        limit: args.page.limit,
+        newest_first,
+    };
+    let (events, total) = store.events_page(&filter, page)?;
+    let shown: Vec<Value> = events.iter().map(render::event).collect();
+    let text = shown
+        .iter()
+        .map(|e| {
+            fields
+                .iter()
+                .map(|f| plain(&e[*f]))
+                .collect::<Vec<_>>()
+                .join("\t")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let total = usize::try_from(total).unwrap_or(usize::MAX);
+    Ok(out(
+        render::page(shown, total, args.page.limit, args.page.offset),
+        text,
+    ))
 }
 
 /// The operating-system user: `USER`, `LOGNAME`, else `unknown`.

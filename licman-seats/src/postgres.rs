@@ -27,8 +27,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use crate::error::Failure;
 use crate::secrets::{SealedSecret, SecretWrite};
 use crate::store::{
-    Backend, EVENT_COLUMNS, EventRow, Query, Retry, SCHEMA_VERSION, SqlValue, StoredEvent, Turn,
-    WriteFailure, Writes,
+    Backend, EVENT_COLUMNS, EventFilter, EventRow, Query, Retry, SCHEMA_VERSION, SqlValue,
+    StoredEvent, Turn, WriteFailure, Writes,
 };
 
 /// The schema the store keeps its tables in.
@@ -435,8 +435,10 @@ fn query_once(
 ) -> Result<Vec<EventRow>, postgres::Error> {
     let (filter, values) = query.to_sql(placeholder);
     let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
-    let sql =
-        format!("SELECT {EVENT_COLUMNS} FROM licman_seats.events {filter} ORDER BY seq{limit}");
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM licman_seats.events {filter}{}{limit}",
+        query.order()
+    );
     let bound: Vec<Box<dyn ToSql + Sync>> = values
         .into_iter()
         .map(|v| -> Box<dyn ToSql + Sync> {
@@ -550,6 +552,29 @@ fn decode_secrets(
 impl Backend for PgBackend {
     fn describe(&self) -> String {
         self.described.clone()
+    }
+
+    fn count(&mut self, filter: &EventFilter) -> Result<u64, Failure> {
+        let (clause, values) = filter.to_sql(placeholder);
+        let bound: Vec<Box<dyn ToSql + Sync>> = values
+            .into_iter()
+            .map(|v| -> Box<dyn ToSql + Sync> {
+                match v {
+                    SqlValue::Text(s) => Box::new(s),
+                    SqlValue::Int(i) => Box::new(i),
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        let mut conn = self.connection().map_err(|w| *w.failure)?;
+        let row = conn
+            .query_one(
+                &format!("SELECT count(*) FROM licman_seats.events {clause}"),
+                &refs,
+            )
+            .map_err(|e| self.failure(&e))?;
+        let n: i64 = row.try_get(0).map_err(|e| self.failure(&e))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn read(&mut self, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure> {

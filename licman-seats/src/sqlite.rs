@@ -19,8 +19,8 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use crate::error::Failure;
 use crate::secrets::{SealedSecret, SecretWrite};
 use crate::store::{
-    Backend, EVENT_COLUMNS, EventRow, Query, SCHEMA_VERSION, SqlValue, StoredEvent, Turn,
-    WriteFailure, Writes,
+    Backend, EVENT_COLUMNS, EventFilter, EventRow, Query, SCHEMA_VERSION, SqlValue, StoredEvent,
+    Turn, WriteFailure, Writes,
 };
 
 /// SQLite's `application_id` of a seat store ("LMST").
@@ -242,7 +242,10 @@ fn bind(values: &[SqlValue]) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
 
 fn read_events(conn: &Connection, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure> {
     let (filter, values) = query.to_sql(placeholder);
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events {filter} ORDER BY seq");
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM events {filter}{}",
+        query.order()
+    );
     let mut stmt = conn.prepare(&sql)?;
     let bound = bind(&values);
     let refs: Vec<&dyn rusqlite::ToSql> = bound.iter().map(|b| b.as_ref()).collect();
@@ -289,6 +292,18 @@ impl Backend for SqliteBackend {
 
     fn read(&mut self, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure> {
         read_events(&self.conn, query)
+    }
+
+    fn count(&mut self, filter: &EventFilter) -> Result<u64, Failure> {
+        let (clause, values) = filter.to_sql(placeholder);
+        let bound = bind(&values);
+        let refs: Vec<&dyn rusqlite::ToSql> = bound.iter().map(|b| b.as_ref()).collect();
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT count(*) FROM events {clause}"),
+            refs.as_slice(),
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     fn write(

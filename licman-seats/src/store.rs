@@ -102,6 +102,18 @@ impl EventFilter {
     }
 }
 
+/// A page of a filtered trail, read in the database: `limit` events after
+/// the first `offset`, oldest or newest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventPage {
+    /// How many to skip.
+    pub offset: usize,
+    /// How many at most.
+    pub limit: usize,
+    /// Newest first (descending sequence numbers).
+    pub newest_first: bool,
+}
+
 /// Which events a backend reads.
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Query<'a> {
@@ -109,6 +121,8 @@ pub(crate) enum Query<'a> {
     From(u64),
     /// The events a filter selects.
     Filter(&'a EventFilter),
+    /// A page of them.
+    Page(&'a EventFilter, EventPage),
 }
 
 impl Query<'_> {
@@ -118,7 +132,24 @@ impl Query<'_> {
                 format!("WHERE seq >= {}", placeholder(1)),
                 vec![SqlValue::Int(i64::try_from(seq).unwrap_or(i64::MAX))],
             ),
-            Query::Filter(f) => f.to_sql(placeholder),
+            Query::Filter(f) | Query::Page(f, _) => f.to_sql(placeholder),
+        }
+    }
+
+    /// The `ORDER BY` (and, for a page, `LIMIT` and `OFFSET`) that follow
+    /// the `WHERE` clause.
+    pub(crate) fn order(self) -> String {
+        match self {
+            Query::From(_) | Query::Filter(_) => " ORDER BY seq".into(),
+            Query::Page(_, page) => {
+                let bound = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+                format!(
+                    " ORDER BY seq {} LIMIT {} OFFSET {}",
+                    if page.newest_first { "DESC" } else { "ASC" },
+                    bound(page.limit),
+                    bound(page.offset)
+                )
+            }
         }
     }
 }
@@ -186,8 +217,11 @@ impl From<Failure> for WriteFailure {
 pub(crate) trait Backend: fmt::Debug + Send {
     /// Where the store is, for messages (a file, or a server and database).
     fn describe(&self) -> String;
-    /// Reads events, oldest first.
+    /// Reads events, in the query's order (oldest first but for a page
+    /// asked newest first).
     fn read(&mut self, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure>;
+    /// How many events a filter selects.
+    fn count(&mut self, filter: &EventFilter) -> Result<u64, Failure>;
     /// One write transaction: takes the write lock, reads the events from
     /// `from` on (and the secrets, if asked), lets `body` decide, and
     /// appends and changes what it returns, all or nothing.
@@ -540,6 +574,18 @@ impl Store {
     /// The trail's events from sequence number `seq` on, oldest first.
     pub fn events_since(&mut self, seq: u64) -> Result<Vec<StoredEvent>, Failure> {
         self.backend.read(Query::From(seq))
+    }
+
+    /// A page of the events a filter selects, read in the database (not the
+    /// whole list), and how many it selects in all.
+    pub fn events_page(
+        &mut self,
+        filter: &EventFilter,
+        page: EventPage,
+    ) -> Result<(Vec<StoredEvent>, u64), Failure> {
+        let total = self.backend.count(filter)?;
+        let events = self.backend.read(Query::Page(filter, page))?;
+        Ok((events, total))
     }
 
     /// The trail's events, oldest first, filtered.

@@ -687,6 +687,55 @@ fn lists_sort_by_any_field_and_page() {
         assert!(str_of(&json["error"], "message").contains("capacity"));
         let events = ok(db, &["audit", "--sort", "-seq", "--limit", "1"]);
         assert_eq!(events["items"][0]["seq"], 3);
+        // A page of the trail in its own order is read in the database; it
+        // is the same page as the whole trail (read in memory) cut by hand.
+        let seqs = |v: &serde_json::Value| -> Vec<u64> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["seq"].as_u64().unwrap())
+                .collect()
+        };
+        let whole = seqs(&ok(db, &["audit", "--sort", "at", "--limit", "1000"]));
+        assert_eq!(whole, (1..=whole.len() as u64).collect::<Vec<_>>());
+        for sort in ["seq", "-seq"] {
+            let mut expected = whole.clone();
+            if sort == "-seq" {
+                expected.reverse();
+            }
+            for (limit, offset) in [(2, 0), (2, 1), (5, 2), (1, 9), (3, 100)] {
+                let page = ok(
+                    db,
+                    &[
+                        "audit",
+                        "--sort",
+                        sort,
+                        "--limit",
+                        &limit.to_string(),
+                        "--offset",
+                        &offset.to_string(),
+                    ],
+                );
+                let want: Vec<u64> = expected.iter().skip(offset).take(limit).copied().collect();
+                assert_eq!(seqs(&page), want, "{sort} {limit} {offset}");
+                assert_eq!(page["total"].as_u64(), Some(whole.len() as u64));
+            }
+        }
+        let filtered = ok(
+            db,
+            &[
+                "audit",
+                "--action",
+                "pool.created",
+                "--sort",
+                "-seq",
+                "--limit",
+                "2",
+            ],
+        );
+        assert_eq!(filtered["total"], 3);
+        assert_eq!(filtered["items"][0]["seq"], 3);
     });
 }
 
