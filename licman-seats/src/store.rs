@@ -266,20 +266,14 @@ impl Store {
     /// `postgresql://` URL, else a SQLite file path (created, mode 0600, if
     /// missing). Reads the trail into the state.
     pub fn open(location: &str) -> Result<Store, Failure> {
-        if !crate::postgres::is_url(location) && location.contains("://") {
-            // Not repeated: a URL may hold a password.
-            return Err(Failure::invalid(
-                "the --db URL is not postgres:// or postgresql:// (a SQLite store is a file path)",
-            ));
-        }
-        let backend: Box<dyn Backend> = if crate::postgres::is_url(location) {
-            Box::new(crate::postgres::PgBackend::open(location)?)
-        } else {
-            Box::new(crate::sqlite::SqliteBackend::open(std::path::Path::new(
-                location,
-            ))?)
-        };
-        Store::with_backend(backend)
+        Store::with_backend(backend(location)?)
+    }
+
+    /// Verifies the trail of the store `location` names on a connection of
+    /// its own ([`Store::verify`]), without reading it into a state first:
+    /// what a server does now and then while its own store serves on.
+    pub fn verify_at(location: &str) -> Result<u64, Failure> {
+        verify_trail(&mut *backend(location)?)
     }
 
     fn with_backend(backend: Box<dyn Backend>) -> Result<Store, Failure> {
@@ -597,23 +591,7 @@ impl Store {
     /// the fields the trail shows: the first edited, removed or reordered
     /// event fails it, by number. Returns the number of events.
     pub fn verify(&mut self) -> Result<u64, Failure> {
-        let events = self.backend.read(Query::From(1))?;
-        for e in &events {
-            if e.action != e.event.action() {
-                return Err(Failure::new(
-                    "audit_broken",
-                    format!(
-                        "event {} says action {:?} but records {:?}",
-                        e.event.seq,
-                        e.action,
-                        e.event.action()
-                    ),
-                ));
-            }
-        }
-        let events: Vec<Event> = events.into_iter().map(|e| e.event).collect();
-        let engine = SeatEngine::replay(&events)?;
-        Ok(engine.head().next_seq.saturating_sub(1))
+        verify_trail(&mut *self.backend)
     }
 
     /// One pool's sealed secret as stored, without recording a read (the
@@ -621,6 +599,45 @@ impl Store {
     pub fn sealed_secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure> {
         self.backend.secret(pool)
     }
+}
+
+/// The backend `location` names: a `postgres://` or `postgresql://` URL,
+/// else a SQLite file path.
+fn backend(location: &str) -> Result<Box<dyn Backend>, Failure> {
+    if !crate::postgres::is_url(location) && location.contains("://") {
+        // Not repeated: a URL may hold a password.
+        return Err(Failure::invalid(
+            "the --db URL is not postgres:// or postgresql:// (a SQLite store is a file path)",
+        ));
+    }
+    Ok(if crate::postgres::is_url(location) {
+        Box::new(crate::postgres::PgBackend::open(location)?)
+    } else {
+        Box::new(crate::sqlite::SqliteBackend::open(std::path::Path::new(
+            location,
+        ))?)
+    })
+}
+
+/// Replays a whole trail from its rows ([`Store::verify`]).
+fn verify_trail(backend: &mut dyn Backend) -> Result<u64, Failure> {
+    let events = backend.read(Query::From(1))?;
+    for e in &events {
+        if e.action != e.event.action() {
+            return Err(Failure::new(
+                "audit_broken",
+                format!(
+                    "event {} says action {:?} but records {:?}",
+                    e.event.seq,
+                    e.action,
+                    e.event.action()
+                ),
+            ));
+        }
+    }
+    let events: Vec<Event> = events.into_iter().map(|e| e.event).collect();
+    let engine = SeatEngine::replay(&events)?;
+    Ok(engine.head().next_seq.saturating_sub(1))
 }
 
 /// Seconds since the epoch as a database integer.

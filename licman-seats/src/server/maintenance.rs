@@ -119,9 +119,12 @@ pub(crate) async fn run(
         let verify_due = watch.verified.is_none_or(|t| t.elapsed() >= verify_every);
         let mut w = std::mem::take(&mut watch);
         let work = move || {
+            // The whole chain is verified on a connection of its own, so
+            // requests keep being served meanwhile.
+            let verified = verify_due.then(|| Store::verify_at(&shared.db));
             let result = shared
                 .store
-                .with(|store| round(store, &lists, &mut w, wants_alerts, verify_due));
+                .with(|store| round(store, &lists, &mut w, wants_alerts, verified));
             (result, w)
         };
         match app.workers.run(work).await {
@@ -146,7 +149,7 @@ fn round(
     lists: &[licman_core::UnverifiedRevocationList],
     watch: &mut Watch,
     alerts_wanted: bool,
-    verify_due: bool,
+    verified: Option<Result<u64, Failure>>,
 ) -> Result<Vec<Alert>, Failure> {
     let mut alerts = Vec::new();
     // Alerts are for what happens from the server's start on.
@@ -154,9 +157,9 @@ fn round(
         store.catch_up()?;
         watch.next_seq = store.head().next_seq;
     }
-    if verify_due {
+    if let Some(verified) = verified {
         watch.verified = Some(Instant::now());
-        if let Err(f) = store.verify() {
+        if let Err(f) = verified {
             tracing::error!(message = %f.message, "the audit trail does not verify");
             let now = store.now()?;
             let hour = now.unix_seconds() / 3600;

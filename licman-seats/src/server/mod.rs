@@ -87,6 +87,8 @@ pub struct ServeArgs {
 
 /// What every request handler shares.
 pub(crate) struct App {
+    /// Where the store is (`--db`).
+    pub(crate) db: String,
     pub(crate) store: SharedStore,
     pub(crate) tokens: Tokens,
     pub(crate) workers: Workers,
@@ -429,6 +431,7 @@ pub fn serve(db: &str, args: &ServeArgs) -> Result<Output, Failure> {
     init_logs(&args.log_format);
     let store = SharedStore::open(db)?;
     let app = Arc::new(App {
+        db: db.to_string(),
         store,
         tokens,
         workers: Workers::start(8, QUEUE)?,
