@@ -2,6 +2,7 @@
 //! command against the store, printing text or, with `--json`, the JSON
 //! contract of [`crate::render`].
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
@@ -136,6 +137,9 @@ pub enum Cmd {
         source: Option<String>,
         #[command(flatten)]
         page: Page,
+        /// Only these users' (a server token's scope; not an option).
+        #[arg(skip)]
+        within: Option<BTreeSet<String>>,
     },
     /// Concurrent seats: checkout, heartbeat, release.
     #[command(subcommand)]
@@ -153,6 +157,10 @@ pub enum Cmd {
         status: Option<String>,
         #[command(flatten)]
         page: Page,
+        /// Only these pools' (ids or names: a server token's scope; not an
+        /// option).
+        #[arg(skip)]
+        within: Option<BTreeSet<String>>,
     },
     /// Pools no user may hold together.
     #[command(subcommand)]
@@ -310,6 +318,9 @@ pub enum UserCmd {
     List {
         #[command(flatten)]
         page: Page,
+        /// Only these users (a server token's scope; not an option).
+        #[arg(skip)]
+        within: Option<BTreeSet<String>>,
     },
     /// Adds and updates users from a CSV file (columns: id,email and any of
     /// active,state,last_active), all or nothing.
@@ -833,6 +844,7 @@ pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output,
             status,
             source,
             page,
+            within,
         } => {
             let state = store.state();
             let pool = pool.as_deref().map(|p| find_pool(state, p)).transpose()?;
@@ -850,6 +862,7 @@ pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output,
                 .filter(|a| user.as_deref().is_none_or(|u| a.user.as_str() == u))
                 .filter(|a| status.is_none_or(|s| a.status == s))
                 .filter(|a| source.is_none_or(|s| a.source == s))
+                .filter(|a| within.as_ref().is_none_or(|w| w.contains(a.user.as_str())))
                 .collect();
             items.sort_by(|a, b| (a.assigned_at, &a.id).cmp(&(b.assigned_at, &b.id)));
             paged(
@@ -866,11 +879,15 @@ pub fn execute(store: &mut Store, command: &Cmd, cx: &Ctx<'_>) -> Result<Output,
             holder,
             status,
             page,
+            within,
         } => leases::list(
             store,
-            pool.as_deref(),
-            holder.as_deref(),
-            status.as_deref(),
+            leases::LeaseFilter {
+                pool: pool.as_deref(),
+                holder: holder.as_deref(),
+                status: status.as_deref(),
+                within: within.as_ref(),
+            },
             page,
             cx,
         ),
@@ -956,8 +973,12 @@ fn user(store: &mut Store, cmd: &UserCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             )?;
             shown_user(store, &uid)
         }
-        UserCmd::List { page } => {
-            let mut users: Vec<_> = store.state().users().collect();
+        UserCmd::List { page, within } => {
+            let mut users: Vec<_> = store
+                .state()
+                .users()
+                .filter(|u| within.as_ref().is_none_or(|w| w.contains(u.id.as_str())))
+                .collect();
             users.sort_by(|a, b| a.id.cmp(&b.id));
             paged(
                 &users,

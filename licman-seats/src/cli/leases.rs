@@ -123,15 +123,32 @@ pub(crate) fn lease(store: &mut Store, cmd: &LeaseCmd, cx: &Ctx<'_>) -> Result<O
     }
 }
 
+/// Which leases `leases` lists.
+#[derive(Debug, Default)]
+pub(crate) struct LeaseFilter<'a> {
+    /// Of this pool (id or name).
+    pub(crate) pool: Option<&'a str>,
+    /// Of this holder.
+    pub(crate) holder: Option<&'a str>,
+    /// With this status as of now.
+    pub(crate) status: Option<&'a str>,
+    /// Only of these pools (ids or names).
+    pub(crate) within: Option<&'a std::collections::BTreeSet<String>>,
+}
+
 /// `leases`: every lease, or one pool's, filtered by status as of now.
 pub(crate) fn list(
     store: &Store,
-    pool: Option<&str>,
-    holder: Option<&str>,
-    status: Option<&str>,
+    filter: LeaseFilter<'_>,
     page: &Page,
     cx: &Ctx<'_>,
 ) -> Result<Output, Failure> {
+    let LeaseFilter {
+        pool,
+        holder,
+        status,
+        within,
+    } = filter;
     let state = store.state();
     if let Some(s) = status {
         if !["active", "expired", "released", "ended"].contains(&s) {
@@ -145,6 +162,12 @@ pub(crate) fn list(
         .leases()
         .filter(|l| pool.is_none_or(|p| l.pool == p.id))
         .filter(|l| holder.is_none_or(|h| l.holder.as_str() == h))
+        .filter(|l| {
+            within.is_none_or(|w| {
+                w.contains(l.pool.as_str())
+                    || state.pool(&l.pool).is_some_and(|p| w.contains(&p.name))
+            })
+        })
         .filter(|l| {
             status.is_none_or(|s| render::lease(state, l, cx.now)["status"].as_str() == Some(s))
         })

@@ -13,9 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{
-    BulkResult, ErrorBody, Id, JsonBody, Paging, Params, answer, forbidden, require, scoped,
-};
+use super::{BulkResult, ErrorBody, Id, JsonBody, Paging, Params, answer, forbidden, require};
 use crate::cli::{BulkCmd, Cmd, Input};
 use crate::error::Failure;
 use crate::render::{AssignmentView, Page};
@@ -173,19 +171,13 @@ async fn list(
         user,
         status: f.status,
         source: f.source,
-        page: if manager {
-            f.paging.whole()
-        } else {
-            f.paging.page()?
-        },
+        page: f.paging.page()?,
+        within: manager.then(|| p.manages.clone()),
     };
-    let list = app.run(&caller, command, |_| Ok(())).await?;
-    let body = if manager {
-        scoped(list, "user_id", &p.manages, &f.paging)?
-    } else {
-        list
-    };
-    Ok(answer(StatusCode::OK, body))
+    Ok(answer(
+        StatusCode::OK,
+        app.run(&caller, command, |_| Ok(())).await?,
+    ))
 }
 
 /// Gives a user a seat of a named pool.

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, Id, JsonBody, Paging, Params, answer, require, scoped};
+use super::{ErrorBody, Id, JsonBody, Paging, Params, answer, require};
 use crate::cli::{Cmd, LeaseCmd, find_pool};
 use crate::error::Failure;
 use crate::render::{LeaseView, Page};
@@ -116,29 +116,16 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
     require(&p, &[Role::Admin, Role::Instance])?;
-    let instance = p.role == Role::Instance;
     let command = Cmd::Leases {
         pool: f.pool,
         holder: f.holder,
         status: f.status,
-        page: if instance {
-            f.paging.whole()
-        } else {
-            f.paging.page()?
-        },
+        page: f.paging.page()?,
+        within: (p.role == Role::Instance).then(|| p.pools.clone()),
     };
-    if !instance {
-        return Ok(answer(
-            StatusCode::OK,
-            app.run(&caller, command, |_| Ok(())).await?,
-        ));
-    }
-    let (list, pools) = app
-        .run_checked(&caller, command, move |state| Ok(instance_pools(&p, state)))
-        .await?;
     Ok(answer(
         StatusCode::OK,
-        scoped(list, "pool_id", &pools, &f.paging)?,
+        app.run(&caller, command, |_| Ok(())).await?,
     ))
 }
 

@@ -3,7 +3,6 @@
 //! is checked. The OpenAPI document is generated from these handlers'
 //! annotations (utoipa), so it lists exactly the routes that are served.
 
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
@@ -336,45 +335,6 @@ impl Paging {
             offset: number("offset", &self.offset)?.unwrap_or(0) as usize,
         })
     }
-
-    /// The whole list, sorted: for a list the caller sees only part of,
-    /// which [`scoped`] pages after filtering.
-    pub(crate) fn whole(&self) -> Page {
-        Page {
-            sort: self.sort.clone(),
-            limit: usize::MAX,
-            offset: 0,
-        }
-    }
-}
-
-/// A page of `list` (the whole list, as [`Paging::whole`] asked for) with
-/// only the items whose `field` is in `allowed`, then paged.
-pub(crate) fn scoped(
-    list: Value,
-    field: &str,
-    allowed: &BTreeSet<String>,
-    paging: &Paging,
-) -> Result<Value, ApiError> {
-    let page = paging.page()?;
-    let items: Vec<Value> = match list {
-        Value::Object(mut m) => match m.remove("items") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
-    let kept: Vec<Value> = items
-        .into_iter()
-        .filter(|item| item[field].as_str().is_some_and(|v| allowed.contains(v)))
-        .collect();
-    let total = kept.len();
-    let shown = kept
-        .into_iter()
-        .skip(page.offset)
-        .take(page.limit)
-        .collect();
-    Ok(crate::render::page(shown, total, page.limit, page.offset))
 }
 
 /// 403 unless the caller has one of `roles`.

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ErrorBody, Id, JsonBody, Paging, Params, TextBody, answer, require, scoped};
+use super::{ErrorBody, Id, JsonBody, Paging, Params, TextBody, answer, require};
 use crate::cli::{Cmd, Input, UserCmd};
 use crate::render::{Page, UserView};
 use crate::server::tokens::Role;
@@ -83,26 +83,18 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let p = &caller.principal;
     require(p, &[Role::Admin, Role::Manager, Role::Staff])?;
-    if p.role == Role::Admin {
-        let command = Cmd::User(UserCmd::List {
-            page: f.paging.page()?,
-        });
-        return Ok(answer(
-            StatusCode::OK,
-            app.run(&caller, command, |_| Ok(())).await?,
-        ));
-    }
-    let seen = match p.role {
-        Role::Manager => p.manages.clone(),
-        _ => p.user.iter().cloned().collect(),
+    let within = match p.role {
+        Role::Admin => None,
+        Role::Manager => Some(p.manages.clone()),
+        _ => Some(p.user.iter().cloned().collect()),
     };
     let command = Cmd::User(UserCmd::List {
-        page: f.paging.whole(),
+        page: f.paging.page()?,
+        within,
     });
-    let list = app.run(&caller, command, |_| Ok(())).await?;
     Ok(answer(
         StatusCode::OK,
-        scoped(list, "id", &seen, &f.paging)?,
+        app.run(&caller, command, |_| Ok(())).await?,
     ))
 }
 
