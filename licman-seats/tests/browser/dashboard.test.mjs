@@ -44,7 +44,7 @@ before(async () => {
   for (const u of ["ada", "bob", "carol"]) seats("user", "add", u, "--email", `${u}@example.com`);
   seats("pool", "create", "--name", "Sketch", "--vendor", "Sketch", "--capacity", "10", "--cost", "9.00");
   seats("pool", "create", "--name", "Office", "--vendor", "Microsoft", "--capacity", "4", "--cost", "264.00",
-    "--billing", "annual", "--expires", "2027-01-15");
+    "--billing", "annual", "--expires", "2027-01-15T15:30:00Z");
   seats("pool", "create", "--name", "CAD", "--vendor", "Autodesk", "--capacity", "3", "--type", "concurrent");
   seats("pool", "create", "--name", '<img src=x id=injected onerror="document.title=1">', "--vendor", "Evil", "--capacity", "1");
   seats("assign", "Sketch", "carol");
@@ -177,6 +177,40 @@ test("an admin creates a pool, assigns, sees the analytics change and a refusal"
   await message(page, "The audit trail verifies");
   assert.match(await page.textContent("#compliance-verdict"), /pools/);
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a cancelled reclaim takes nothing back, and an edit changes only what was changed", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await signIn(page, tokens.admin);
+  await tab(page, "assignments");
+  await page.selectOption("#assignment-filter [name=pool]", { label: "Sketch" });
+  await page.fill("#assignment-filter [name=user]", "carol");
+  await page.click("#assignment-filter button[type=submit]");
+  await page.waitForFunction(() => document.querySelectorAll("#assignments-table tbody tr").length === 1);
+  // Dismissed: nothing happens.
+  page.once("dialog", (dialog) => dialog.dismiss());
+  await page.click("#assignments-table tbody tr button:text('Reclaim')");
+  await page.waitForTimeout(300);
+  assert.match(await page.textContent("#assignments-table tbody"), /active/);
+  // Answered: reclaimed with that reason.
+  page.once("dialog", (dialog) => dialog.accept("left the team"));
+  await page.click("#assignments-table tbody tr button:text('Reclaim')");
+  await message(page, "Seat reclaimed.");
+  const reclaimed = seats("assignments", "--pool", "Sketch", "--user", "carol");
+  assert.equal(reclaimed.items[0].status, "reclaimed");
+  assert.equal(reclaimed.items[0].reason, "left the team");
+
+  // Rename Office: its expiry keeps its time of day.
+  const before = seats("pool", "show", "Office").expires_at;
+  await tab(page, "pools");
+  await page.click('#pools-table tr[data-pool="Office"] button:text("Edit")');
+  await page.fill("#pool-edit [name=name]", "Office 365");
+  await page.click("#pool-edit button[type=submit]");
+  await page.waitForSelector('#pools-table tr[data-pool="Office 365"]');
+  const after = seats("pool", "show", "Office 365");
+  assert.equal(after.expires_at, before);
+  assert.equal(after.capacity, 4);
   await page.close();
 });
 
