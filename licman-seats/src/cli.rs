@@ -591,7 +591,7 @@ pub(crate) fn new_id(prefix: &str) -> Result<String, Failure> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes)
         .map_err(|e| Failure::new("io", format!("no randomness for a new id: {e}")))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::encode(&bytes);
     Ok(format!("{prefix}_{hex}"))
 }
 

@@ -23,6 +23,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod hex;
 pub mod licensed;
 pub mod postgres;
 pub mod render;

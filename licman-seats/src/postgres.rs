@@ -428,6 +428,19 @@ fn query_rows(
     }
 }
 
+/// A query's values as PostgreSQL parameters.
+fn bind(values: Vec<SqlValue>) -> Vec<Box<dyn ToSql + Sync>> {
+    values
+        .into_iter()
+        .map(|v| -> Box<dyn ToSql + Sync> {
+            match v {
+                SqlValue::Text(s) => Box::new(s),
+                SqlValue::Int(i) => Box::new(i),
+            }
+        })
+        .collect()
+}
+
 fn query_once(
     client: &mut impl postgres::GenericClient,
     query: Query<'_>,
@@ -439,15 +452,7 @@ fn query_once(
         "SELECT {EVENT_COLUMNS} FROM licman_seats.events {filter}{}{limit}",
         query.order()
     );
-    let bound: Vec<Box<dyn ToSql + Sync>> = values
-        .into_iter()
-        .map(|v| -> Box<dyn ToSql + Sync> {
-            match v {
-                SqlValue::Text(s) => Box::new(s),
-                SqlValue::Int(i) => Box::new(i),
-            }
-        })
-        .collect();
+    let bound = bind(values);
     let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
     let rows = client.query(&sql, &refs)?;
     let mut out = Vec::with_capacity(rows.len());
@@ -556,15 +561,7 @@ impl Backend for PgBackend {
 
     fn count(&mut self, filter: &EventFilter) -> Result<u64, Failure> {
         let (clause, values) = filter.to_sql(placeholder);
-        let bound: Vec<Box<dyn ToSql + Sync>> = values
-            .into_iter()
-            .map(|v| -> Box<dyn ToSql + Sync> {
-                match v {
-                    SqlValue::Text(s) => Box::new(s),
-                    SqlValue::Int(i) => Box::new(i),
-                }
-            })
-            .collect();
+        let bound = bind(values);
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
         let mut conn = self.connection().map_err(|w| *w.failure)?;
         let row = conn

@@ -200,7 +200,6 @@ pub struct UserView<'a> {
 /// An audit event: `seq, at, effective_at, actor, action, pool_id,
 /// user_id, assignment_id, details, prev_hash, hash`.
 pub fn event(e: &StoredEvent) -> Value {
-    let hex = |h: &[u8; 32]| -> String { h.iter().map(|b| format!("{b:02x}")).collect() };
     let ev = &e.event;
     value(&EventView {
         seq: ev.seq,
@@ -212,8 +211,8 @@ pub fn event(e: &StoredEvent) -> Value {
         user_id: ev.user.as_ref().map(|u| u.as_str()),
         assignment_id: ev.assignment.as_ref().map(|a| a.as_str()),
         details: &ev.change,
-        prev_hash: hex(&ev.prev_hash),
-        hash: hex(&ev.hash),
+        prev_hash: crate::hex::encode(&ev.prev_hash),
+        hash: crate::hex::encode(&ev.hash),
     })
 }
 

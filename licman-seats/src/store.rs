@@ -653,21 +653,6 @@ pub(crate) fn bad_row(seq: i64, what: &str) -> Failure {
     )
 }
 
-fn hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if text.len() != 64 {
-        return None;
-    }
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 /// An event as the columns of the `events` table, the same on both
 /// backends: `seq, recorded_at, effective_at, actor, action, pool_id,
 /// user_id, assignment_id, details, prev_hash, hash`.
@@ -703,8 +688,8 @@ impl EventRow {
             assignment_id: e.assignment.as_ref().map(|a| a.as_str().into()),
             details: serde_json::to_string(&e.change)
                 .map_err(|err| Failure::new("database", format!("cannot encode: {err}")))?,
-            prev_hash: hex(&e.prev_hash),
-            hash: hex(&e.hash),
+            prev_hash: crate::hex::encode(&e.prev_hash),
+            hash: crate::hex::encode(&e.hash),
         })
     }
 
@@ -738,9 +723,10 @@ impl EventRow {
                 .transpose()
                 .map_err(|_| bad_row(seq, "an invalid assignment id"))?,
             change,
-            prev_hash: unhex(&self.prev_hash)
+            prev_hash: crate::hex::decode32(&self.prev_hash)
                 .ok_or_else(|| bad_row(seq, "its previous hash is not 64 hex digits"))?,
-            hash: unhex(&self.hash).ok_or_else(|| bad_row(seq, "its hash is not 64 hex digits"))?,
+            hash: crate::hex::decode32(&self.hash)
+                .ok_or_else(|| bad_row(seq, "its hash is not 64 hex digits"))?,
         };
         Ok(StoredEvent {
             event,

@@ -335,27 +335,15 @@ fn every_alert_arrives_signed_after_the_receiver_recovers() {
     verify_signature(&broken);
     assert!(broken.body.contains("audit_broken"), "{}", broken.body);
     drop(s);
-    let out = std::process::Command::new(common::BIN)
-        .args([
-            "--db",
-            &db.url,
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--tokens",
-        ])
-        .arg(common::server::tokens_file(&db.dir()))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not verify"));
+    let (code, said) = common::server::serve_refused(&db, &[]);
+    assert_eq!(code, Some(1));
+    assert!(said.contains("does not verify"), "{said}");
 }
 
 #[test]
 fn a_bad_webhooks_file_stops_the_server_with_a_clear_error() {
     let db = Db::sqlite();
     let dir = db.dir();
-    let tokens = common::server::tokens_file(&dir);
     for (text, says) in [
         (
             "[[webhook]]\nname = \"a\"\nurl = \"ftp://x\"\nsecret = \"0123456789abcdef\"\nevents = []\n",
@@ -372,22 +360,9 @@ fn a_bad_webhooks_file_stops_the_server_with_a_clear_error() {
     ] {
         let path = dir.join("bad.toml");
         std::fs::write(&path, text).unwrap();
-        let out = std::process::Command::new(common::BIN)
-            .args([
-                "--db",
-                &db.url,
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--tokens",
-            ])
-            .arg(&tokens)
-            .arg("--webhooks")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&out.stderr);
+        let (code, err) =
+            common::server::serve_refused(&db, &["--webhooks", path.to_str().unwrap()]);
+        assert_eq!(code, Some(1));
         assert!(err.contains(says), "{err}");
     }
 }

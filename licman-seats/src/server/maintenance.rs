@@ -190,10 +190,9 @@ fn round(
     // id the event's hash.
     for e in store.events_since(watch.next_seq)? {
         if let Change::LeaseCulled { lease } = &e.event.change {
-            let hash: String = e.event.hash.iter().map(|b| format!("{b:02x}")).collect();
             alerts.push((
                 "lease.culled",
-                format!("evt_{}", hash.get(..24).unwrap_or(&hash)),
+                format!("evt_{}", crate::hex::encode(&e.event.hash[..12])),
                 json!({"lease_id": lease.as_str(), "pool_id": e.event.pool.as_ref().map(|p| p.as_str()),
                     "seq": e.event.seq, "at": e.event.recorded_at}),
             ));

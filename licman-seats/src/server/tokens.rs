@@ -133,17 +133,6 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-fn unhex32(text: &str) -> Option<[u8; 32]> {
-    if text.len() != 64 {
-        return None;
-    }
-    let mut out = [0u8; 32];
-    for (i, slot) in out.iter_mut().enumerate() {
-        *slot = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 impl Tokens {
     /// Reads a tokens file.
     pub fn load(path: &Path) -> Result<Tokens, Failure> {
@@ -185,7 +174,7 @@ impl Tokens {
                     "{at}: a name is 1 to 64 letters, digits, '.', '_' or '-'"
                 )));
             }
-            let hash = unhex32(&e.sha256.to_ascii_lowercase())
+            let hash = crate::hex::decode32(&e.sha256)
                 .ok_or_else(|| Failure::invalid(format!("{at}: sha256 is not 64 hex digits")))?;
             if entries.iter().any(|(h, p)| *h == hash || p.name == e.name) {
                 return Err(Failure::invalid(format!(
@@ -262,10 +251,7 @@ impl Tokens {
 
     /// The hex SHA-256 of a token, as the file stores it.
     pub fn hash_hex(token: &str) -> String {
-        Sha256::digest(token.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::hex::encode(&Sha256::digest(token.as_bytes()))
     }
 }
 
@@ -341,13 +327,7 @@ pub fn command(cmd: &TokenCmd) -> Result<Output, Failure> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret)
         .map_err(|e| Failure::new("io", format!("no randomness for a token: {e}")))?;
-    let token: String = "lmst1_"
-        .chars()
-        .chain(secret.iter().flat_map(|b| {
-            let hex = format!("{b:02x}");
-            hex.chars().collect::<Vec<_>>()
-        }))
-        .collect();
+    let token = format!("lmst1_{}", crate::hex::encode(&secret));
     entry.push_str(&format!(
         "sha256 = {}\n",
         toml_string(&Tokens::hash_hex(&token))

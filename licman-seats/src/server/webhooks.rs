@@ -173,9 +173,10 @@ pub fn signature(secret: &[u8], timestamp: u64, body: &[u8]) -> String {
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");
     mac.update(body);
-    let tag = mac.finalize().into_bytes();
-    let hex: String = tag.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256={hex}")
+    format!(
+        "sha256={}",
+        crate::hex::encode(&mac.finalize().into_bytes())
+    )
 }
 
 /// An id derived from what an alert is about (stable across servers).
@@ -186,8 +187,10 @@ pub fn derived_id(parts: &[&str]) -> String {
         h.update([0]);
     }
     let digest = h.finalize();
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("evt_{hex}")
+    format!(
+        "evt_{}",
+        crate::hex::encode(digest.get(..12).unwrap_or(&digest))
+    )
 }
 
 /// One attempt in the delivery log.

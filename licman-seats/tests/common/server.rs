@@ -248,6 +248,23 @@ impl Server {
     }
 }
 
+/// Runs `serve` over `db` with the tests' tokens and `extra` options,
+/// expecting it not to start: its exit status and what it said on stderr.
+pub(crate) fn serve_refused(db: &Db, extra: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(BIN)
+        .arg("--db")
+        .arg(&db.url)
+        .args(["serve", "--listen", "127.0.0.1:0", "--tokens"])
+        .arg(tokens_file(&db.dir()))
+        .args(extra)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
