@@ -33,14 +33,16 @@ ensure_cargo_tool() { # ensure_cargo_tool BINARY CRATE VERSION [--locked]
   fi
 }
 
-ensure_node_tools() { # kotlinc, wasm-opt (binaryen), tsc from bindings/tools (package-lock.json)
-  need npm "npm is needed for the binding tools (kotlin-compiler, binaryen, typescript)"
-  if [ ! -x bindings/tools/node_modules/.bin/tsc ] || [ ! -d bindings/tools/node_modules/kotlin-compiler ] || [ ! -x bindings/tools/node_modules/.bin/wasm-opt ]; then
-    echo "installing kotlin-compiler, binaryen, typescript (npm ci)"
+ensure_node_tools() { # kotlinc, wasm-opt (binaryen), tsc, express from bindings/tools (package-lock.json)
+  need npm "npm is needed for the binding tools (kotlin-compiler, binaryen, typescript, express)"
+  # Installed once per lock file: a stamp holds the lock file npm ci installed.
+  if ! cmp -s bindings/tools/package-lock.json bindings/tools/node_modules/.licman-installed-lock; then
+    echo "installing kotlin-compiler, binaryen, typescript, express (npm ci)"
     (cd bindings/tools && npm ci --no-audit --no-fund --loglevel=error) || {
       echo "error: npm ci in bindings/tools failed" >&2
       exit 1
     }
+    cp bindings/tools/package-lock.json bindings/tools/node_modules/.licman-installed-lock
   fi
   chmod +x bindings/tools/node_modules/kotlin-compiler/bin/*
 }

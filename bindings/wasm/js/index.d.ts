@@ -1,5 +1,6 @@
 // Types of the licman package (both entries).
-import type { AuthorizeOptions, Catalog, License, VerifyOptions } from "./node/licman_wasm.js";
+import type { AuthorizeOptions, Catalog, License, PathCase, RouteTable, VerifyOptions } from "./node/licman_wasm.js";
+import type { InvalidLicense } from "./errors.js";
 
 export { Catalog, KeyRing, License, RouteTable } from "./node/licman_wasm.js";
 export type {
@@ -25,4 +26,41 @@ declare module "./node/licman_wasm.js" {
     /** The gateway decision; `license` may be `null` (no license: 402 on licensed paths). */
     authorize(path: string, license: License | null | undefined, options?: AuthorizeOptions): string;
   }
+}
+
+/** The signed-in user, as the application's authentication knows them. */
+export interface Identity {
+  /** The user's groups (names of the guard's group table). */
+  groups?: readonly string[];
+  /** A superuser may use every licensed module, whatever their groups. */
+  superuser?: boolean;
+}
+
+/** The group table: group → the modules it may use. */
+export type GroupTable = Readonly<Record<string, string | readonly string[]>>;
+
+/** The license check of a web application (see licman/express). */
+export declare class Guard {
+  /**
+   * `license`: a verified License, the InvalidLicense its verification threw
+   * (licensed paths answer with that 402), or null (no license). With
+   * `groups`, a request without an identity reaches no module.
+   */
+  constructor(catalog: Catalog, license: License | InvalidLicense | null, options?: { groups?: GroupTable | null; routes?: RouteTable | null });
+  /** Verifies `text`; a license that does not verify is kept as its error. */
+  static verify(
+    catalog: Catalog,
+    ring: import("./node/licman_wasm.js").KeyRing,
+    text: string | null,
+    options?: VerifyOptions & { groups?: GroupTable | null; routes?: RouteTable | null },
+  ): Guard;
+  readonly catalog: Catalog;
+  readonly routes: RouteTable;
+  readonly license: License | null;
+  readonly licenseError: InvalidLicense | null;
+  readonly checksGroups: boolean;
+  /** The same guard matching paths with `pathCase`. */
+  withCase(pathCase: PathCase): Guard;
+  /** What `path` needs ("public", "licensed" or the module); throws the Denial otherwise. */
+  authorize(path: string, identity?: Identity | null, options?: { now?: Date }): string;
 }

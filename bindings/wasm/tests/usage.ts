@@ -17,7 +17,11 @@ import {
   UnlistedPath,
   type UnmatchedPath,
   type VerifyOptions,
+  Guard,
+  type Identity,
+  InvalidLicense,
 } from "licman";
+import { licensed, requestPath, type RequestLike } from "licman/express";
 
 export function gate(catalogText: string, publicKey: string, key: string, path: string): { status: number; body: unknown } {
   const catalog: Catalog = Catalog.fromToml(catalogText);
@@ -80,4 +84,19 @@ export function strictGateway(catalog: Catalog, license: License | null, path: s
     if (e instanceof Denial) return e.httpStatus;
     throw e;
   }
+}
+
+/** An Express-style app guarded by licman: the middleware and its request type. */
+interface SessionRequest extends RequestLike {
+  headers: Record<string, string | undefined>;
+}
+export function guardedMiddleware(catalog: Catalog, ring: KeyRing, text: string | null) {
+  const guard = Guard.verify(catalog, ring, text, { groups: { ops: ["devices"], auditors: ["manual_audits"] } });
+  const broken: InvalidLicense | null = guard.licenseError;
+  const sessions: Record<string, Identity> = { "s-olivia": { groups: ["ops"] } };
+  const middleware = licensed<SessionRequest>(guard, {
+    identity: async (req) => sessions[req.headers.cookie ?? ""] ?? null,
+  });
+  const needs: string = guard.authorize(requestPath("/devices/7?x=1"), { groups: ["ops"], superuser: false });
+  return { middleware, needs, broken };
 }

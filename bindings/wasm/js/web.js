@@ -1,0 +1,89 @@
+// What the web framework adapters share: a Guard that decides one request
+// (the path the framework routes on, the license or the error its
+// verification threw, the signed-in user's groups). The decision is the
+// core's route check; this only keeps the license's error and fills in the
+// user. See express.js.
+import { AccessDenied, InvalidLicense, UnknownName } from "./errors.js";
+
+// The entries (node.mjs, bundler.mjs) make the class with their RouteTable.
+export function makeGuard(RouteTable) {
+  return class Guard {
+    /**
+     * `license`: a verified License, the InvalidLicense its verification threw
+     * (every licensed path then answers with that 402), or null (no license).
+     * `options.groups`: the group table (group → modules); with it a request
+     * without an identity has no groups (deny by default). A module the
+     * table names but the license lacks is left out of the group.
+     */
+    constructor(catalog, license, { groups = null, routes = null } = {}) {
+      this.catalog = catalog;
+      this.routes = routes ?? new RouteTable(catalog);
+      this.license = license instanceof InvalidLicense || license === null || license === undefined ? null : license;
+      this.licenseError = license instanceof InvalidLicense ? license : null;
+      this.checksGroups = groups !== null && groups !== undefined;
+      if (this.checksGroups && this.license !== null) {
+        const known = new Set(catalog.modules);
+        const licensed = new Set(this.license.modules);
+        for (const [group, modules] of Object.entries(groups)) {
+          const wanted = typeof modules === "string" ? [modules] : [...modules];
+          for (const module of wanted) {
+            if (!known.has(module)) throw new UnknownName("unknown_module", `unknown module '${module}'`, "module", module);
+          }
+          this.license.setGroup(group, [...new Set(wanted)].filter((m) => licensed.has(m)).sort());
+        }
+      }
+    }
+
+    /** Verifies `text` with `ring`; a license that does not verify is kept as its error. */
+    static verify(catalog, ring, text, { groups = null, routes = null, ...verifyOptions } = {}) {
+      let license = null;
+      if (text !== null && text !== undefined) {
+        try {
+          license = ring.verify(text, catalog, verifyOptions);
+        } catch (e) {
+          if (!(e instanceof InvalidLicense)) throw e;
+          license = e;
+        }
+      }
+      return new Guard(catalog, license, { groups, routes });
+    }
+
+    /**
+     * The same guard matching paths with `pathCase` ("exact" or
+     * "fold_ascii"), for a framework whose router folds case.
+     */
+    withCase(pathCase) {
+      if (this.routes.options.case === pathCase) return this;
+      const routes = new RouteTable(this.catalog, { case: pathCase, unmatched: this.routes.options.unmatched });
+      return Object.assign(Object.create(Object.getPrototypeOf(this)), this, { routes });
+    }
+
+    /**
+     * What `path` needs if the request may go on ("public", "licensed" or the
+     * module); else throws the Denial (402, 403, 400) to answer with.
+     * `identity`: `{ groups: string[], superuser?: boolean }` or null.
+     */
+    authorize(path, identity = null, { now } = {}) {
+      if (this.license === null && this.licenseError !== null && this.routes.target(path) !== "public") {
+        throw this.licenseError;
+      }
+      const options = now === undefined ? {} : { now };
+      if (this.checksGroups) {
+        // [] and never undefined for an anonymous request: undefined skips the user check.
+        options.userGroups = identity ? [...(identity.groups ?? [])] : [];
+        options.superuser = Boolean(identity?.superuser);
+      }
+      try {
+        return this.routes.authorize(path, this.license, options);
+      } catch (e) {
+        if (e instanceof UnknownName && e.kind === "group") {
+          // A group the table does not define grants nothing.
+          const message = `User does not have access to this path: ${e.message}`;
+          throw new AccessDenied("access_denied", message, 403,
+            JSON.stringify({ error: "Access denied", message, action: "contact_admin" }));
+        }
+        throw e;
+      }
+    }
+  };
+}
