@@ -3,7 +3,8 @@
 # bindings/python/package.sh, install each into a fresh virtual environment
 # (the sdist builds from source there), and run pytest (vectors, scenarios,
 # bad inputs, threads, the example gateway, the FastAPI/Django/Flask
-# adapters, the package's metadata), mypy --strict over the package, the
+# adapters, the lease client against a real seat server, the package's
+# metadata), mypy --strict over the package, the
 # tests and the examples, and stubtest against the compiled module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,10 @@ work="$PWD/target/python-ci"
 rm -rf "$work"
 mkdir -p "$work"
 requirements="$PWD/bindings/python/tests/requirements.txt"
+source .ci/tools.sh
+# The lease client's tests start a real seat server.
+cargo build --locked -q -p licman-seats --bin licman-seats
+export LICMAN_SEATS_BIN="$(realpath "$T/debug/licman-seats")"
 
 python3 -m venv "$work/tools"
 "$work/tools/bin/pip" install --quiet --disable-pip-version-check "maturin>=1.9,<2"

@@ -1,0 +1,340 @@
+"""Floating seats from a ``licman-seats serve``: a lease held while a product runs.
+
+>>> from licman.seats import Lease, CapacityExceeded                       # doctest: +SKIP
+>>> with Lease("http://seats.internal:8080", token, pool="CAD", holder="ws-17") as lease:  # doctest: +SKIP
+...     run_the_product()          # heartbeats go out in the background
+...     lease.check()              # raises LeaseLost if the seat was taken back
+
+The lease is checked out on entry (``capacity_exceeded`` raises
+:class:`CapacityExceeded` with the pool's capacity and allocation),
+heartbeated from a daemon thread at a third of the time it has left (or
+every ``heartbeat_every`` seconds), and released on exit, on
+:meth:`Lease.close`, or when the interpreter exits. If the server answers
+a heartbeat with ``unknown_lease`` or ``lease_not_out`` (culled, released
+by an operator, the pool changed), or the lease runs out before a
+heartbeat gets through, the lease is *lost*: :attr:`Lease.lost` holds a
+:class:`LeaseLost`, ``on_lost`` is called once, and :meth:`Lease.check`
+raises it. A server that is busy or unreachable for a beat is tried again
+at the next one.
+
+The client speaks the server's REST API with the standard library
+(``urllib``); it converts JSON to Python types and nothing more.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+import weakref
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from types import TracebackType
+from typing import Any, Callable, Optional
+
+from ._errors import LicmanError
+from ._native import __version__
+
+__all__ = ["CapacityExceeded", "LeaseInfo", "Lease", "LeaseLost", "SeatError", "SeatServerUnreachable"]
+
+USER_AGENT = f"licman-python/{__version__}"
+
+
+class SeatError(LicmanError):
+    """The seat server refused: ``http_status``, ``code`` and ``message``
+    (``details``: the error's other fields, such as ``capacity``)."""
+
+    http_status: int
+    details: dict[str, Any]
+
+    def __init__(self, code: str, message: str, http_status: int, details: Optional[dict[str, Any]] = None) -> None:
+        super().__init__(code, message)
+        self.http_status = http_status
+        self.details = dict(details or {})
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.code})"
+
+
+class CapacityExceeded(SeatError):
+    """Every seat of the pool is out (``capacity`` and ``allocated`` say how many)."""
+
+    @property
+    def capacity(self) -> Optional[int]:
+        value = self.details.get("capacity")
+        return value if isinstance(value, int) else None
+
+    @property
+    def allocated(self) -> Optional[int]:
+        value = self.details.get("allocated")
+        return value if isinstance(value, int) else None
+
+
+class LeaseLost(SeatError):
+    """The lease no longer holds a seat: taken back, culled, or run out."""
+
+
+class SeatServerUnreachable(SeatError):
+    """The seat server did not answer (connection refused, timeout, not JSON)."""
+
+
+def _parse_time(value: Any) -> Optional[datetime]:
+    if not isinstance(value, str):
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class LeaseInfo:
+    """A lease as the server showed it last."""
+
+    id: str
+    pool_id: str
+    pool_name: Optional[str]
+    holder: str
+    status: str
+    checked_out_at: datetime
+    expires_at: datetime
+    released_at: Optional[datetime]
+    borrowed: bool
+    overage: bool
+    holds_seat: bool
+
+    @classmethod
+    def from_json(cls, body: dict[str, Any]) -> LeaseInfo:
+        """From the server's lease object."""
+        try:
+            checked_out = _parse_time(body["checked_out_at"])
+            expires = _parse_time(body["expires_at"])
+            if checked_out is None or expires is None:
+                raise ValueError("times missing")
+            return cls(
+                id=str(body["id"]),
+                pool_id=str(body["pool_id"]),
+                pool_name=None if body.get("pool_name") is None else str(body["pool_name"]),
+                holder=str(body["holder"]),
+                status=str(body["status"]),
+                checked_out_at=checked_out,
+                expires_at=expires,
+                released_at=_parse_time(body.get("released_at")),
+                borrowed=bool(body.get("borrowed", False)),
+                overage=bool(body.get("overage", False)),
+                holds_seat=bool(body.get("holds_seat", False)),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise SeatServerUnreachable("bad_response", f"the server's lease is not a lease: {e}", 0) from None
+
+
+class _Api:
+    def __init__(self, server: str, token: str, timeout: float) -> None:
+        parsed = urllib.parse.urlsplit(server)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"the seat server must be an http(s) URL, not {server!r}")
+        if not token:
+            raise ValueError("a seat server token is needed (an instance token of the pool)")
+        self.base = server.rstrip("/") + "/api/v1"
+        self.token = token
+        self.timeout = timeout
+
+    def post(self, path: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+        request = urllib.request.Request(
+            self.base + path,
+            data=json.dumps(body if body is not None else {}).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                "User-Agent": USER_AGENT,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = json.load(response)
+        except urllib.error.HTTPError as e:
+            raise self._refusal(e) from None
+        except (OSError, ValueError) as e:  # URLError is an OSError; ValueError: not JSON
+            raise SeatServerUnreachable("unreachable", f"the seat server does not answer: {e}", 0) from None
+        if not isinstance(answer, dict):
+            raise SeatServerUnreachable("bad_response", "the seat server's answer is not a JSON object", 0)
+        return answer
+
+    @staticmethod
+    def _refusal(e: urllib.error.HTTPError) -> SeatError:
+        try:
+            error = json.load(e).get("error", {})
+        except (ValueError, AttributeError, OSError):
+            error = {}
+        if not isinstance(error, dict):
+            error = {}
+        code = str(error.get("code", f"http_{e.code}"))
+        message = str(error.get("message", e.reason))
+        details = {k: v for k, v in error.items() if k not in ("code", "message")}
+        kind = CapacityExceeded if code == "capacity_exceeded" else SeatError
+        return kind(code, message, e.code, details)
+
+
+_LOST = ("unknown_lease", "lease_not_out")
+
+
+class Lease:
+    """A floating seat held while the product runs (a context manager).
+
+    ``ttl_seconds`` asks for a TTL (at most the pool's for an instance
+    token); ``heartbeat_every`` fixes the heartbeat interval in seconds
+    (default: a third of the time the lease has left, at least 1 s).
+    """
+
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        pool: str,
+        holder: str,
+        ttl_seconds: Optional[int] = None,
+        heartbeat_every: Optional[float] = None,
+        on_lost: Optional[Callable[[LeaseLost], None]] = None,
+        timeout: float = 30.0,
+    ) -> None:
+        if not pool or not holder:
+            raise ValueError("a lease needs a pool and a holder")
+        if heartbeat_every is not None and heartbeat_every <= 0:
+            raise ValueError("heartbeat_every must be positive")
+        self._api = _Api(server, token, timeout)
+        self.pool = pool
+        self.holder = holder
+        self.ttl_seconds = ttl_seconds
+        self.heartbeat_every = heartbeat_every
+        self.on_lost = on_lost
+        self.info: Optional[LeaseInfo] = None
+        self.lost: Optional[LeaseLost] = None
+        self.heartbeats = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # -------------------------------------------------------------- lifecycle
+
+    def open(self) -> LeaseInfo:
+        """Checks out the seat and starts the heartbeats (``with`` does this)."""
+        if self.info is not None:
+            raise RuntimeError("this lease is already open")
+        body: dict[str, Any] = {"pool": self.pool, "holder": self.holder}
+        if self.ttl_seconds is not None:
+            body["ttl_seconds"] = self.ttl_seconds
+        self.info = LeaseInfo.from_json(self._api.post("/leases", body))
+        _open_leases.add(self)
+        self._thread = threading.Thread(target=self._beat, name=f"licman-lease-{self.info.id}", daemon=True)
+        self._thread.start()
+        return self.info
+
+    def close(self) -> None:
+        """Stops the heartbeats and releases the seat (once; a lost lease is
+        not released). A release the server does not answer leaves the seat
+        to run out with its TTL."""
+        with self._lock:
+            info, thread = self.info, self._thread
+            if info is None or self._stop.is_set():
+                return
+            self._stop.set()
+        _open_leases.discard(self)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=self._api.timeout)
+        if self.lost is None:
+            try:
+                self.info = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/release"))
+            except SeatError as e:
+                if e.code not in _LOST:
+                    raise
+
+    def __enter__(self) -> Lease:
+        self.open()
+        return self
+
+    def __exit__(
+        self, kind: Optional[type[BaseException]], error: Optional[BaseException], trace: Optional[TracebackType]
+    ) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------- state
+
+    @property
+    def id(self) -> str:
+        """The lease's id (``RuntimeError`` before :meth:`open`)."""
+        if self.info is None:
+            raise RuntimeError("the lease is not open")
+        return self.info.id
+
+    def check(self) -> None:
+        """Raises :class:`LeaseLost` if the seat is no longer held."""
+        if self.lost is not None:
+            raise self.lost
+
+    def heartbeat(self) -> LeaseInfo:
+        """Sends one heartbeat now (the background thread does this by itself)."""
+        info = self.info
+        if info is None:
+            raise RuntimeError("the lease is not open")
+        try:
+            self.info = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/heartbeat"))
+        except SeatError as e:
+            if e.code in _LOST:
+                self._lose(LeaseLost(e.code, f"the seat was lost: {e.message}", e.http_status, e.details))
+            raise
+        self.heartbeats += 1
+        return self.info
+
+    def _next_beat(self) -> float:
+        if self.heartbeat_every is not None:
+            return self.heartbeat_every
+        info = self.info
+        if info is None:
+            return 1.0
+        left = (info.expires_at - datetime.now(timezone.utc)).total_seconds()
+        return max(1.0, left / 3)
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._next_beat()):
+            try:
+                self.heartbeat()
+            except LeaseLost:
+                return
+            except SeatError as e:
+                if self.lost is not None:
+                    return
+                info = self.info
+                if info is not None and info.expires_at <= datetime.now(timezone.utc):
+                    self._lose(LeaseLost("lease_expired", f"the lease ran out before a heartbeat got through: {e}", 0))
+                    return
+                # A busy or unreachable server: try again at the next beat.
+
+    def _lose(self, lost: LeaseLost) -> None:
+        with self._lock:
+            if self.lost is not None:
+                return
+            self.lost = lost
+        _open_leases.discard(self)
+        if self.on_lost is not None:
+            self.on_lost(lost)
+
+
+def _quote(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+# Leases open at interpreter exit are released (a process that forgot
+# `close` still gives its seat back; one killed outright loses it by TTL).
+_open_leases: weakref.WeakSet[Lease] = weakref.WeakSet()
+
+
+@atexit.register
+def _release_open_leases() -> None:
+    for lease in list(_open_leases):
+        try:
+            lease.close()
+        except SeatError:
+            pass
