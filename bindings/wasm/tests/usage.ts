@@ -22,6 +22,7 @@ import {
   InvalidLicense,
 } from "licman";
 import { licensed, requestPath, type RequestLike } from "licman/express";
+import { CapacityExceeded, Lease, type LeaseInfo, LeaseLost } from "licman/seats";
 
 export function gate(catalogText: string, publicKey: string, key: string, path: string): { status: number; body: unknown } {
   const catalog: Catalog = Catalog.fromToml(catalogText);
@@ -99,4 +100,23 @@ export function guardedMiddleware(catalog: Catalog, ring: KeyRing, text: string 
   });
   const needs: string = guard.authorize(requestPath("/devices/7?x=1"), { groups: ["ops"], superuser: false });
   return { middleware, needs, broken };
+}
+
+/** A product instance holding a floating seat while it works. */
+export async function holdSeat(server: string, token: string, work: (lease: Lease) => Promise<void>): Promise<string> {
+  let lease: Lease;
+  try {
+    lease = await Lease.open({ server, token, pool: "CAD", holder: "ws-17", onLost: (lost: LeaseLost) => lost.message });
+  } catch (e) {
+    if (e instanceof CapacityExceeded) return `all ${e.capacity ?? "?"} seats are in use`;
+    throw e;
+  }
+  try {
+    await work(lease);
+    lease.check();
+    const info: LeaseInfo | null = lease.info;
+    return info ? info.expiresAt.toISOString() : "";
+  } finally {
+    await lease[Symbol.asyncDispose]();
+  }
 }
