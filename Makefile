@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md).
-.PHONY: demo test bench-seats
+.PHONY: demo test bench-seats bench-bindings
 
 demo:
 	cargo run --example quickstart
@@ -11,3 +11,7 @@ test:
 # (docs/PERFORMANCE.md, "The seat store").
 bench-seats:
 	bash .ci/bench-seats.sh
+
+# Per-call figures of every binding in one run (docs/PERFORMANCE.md "Bindings").
+bench-bindings:
+	bash .ci/bench-bindings.sh

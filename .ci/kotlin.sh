@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# uniffi: generate the Kotlin and Swift sources from the built library (not
-# committed), compile the Kotlin test with kotlinc and JNA, and run it.
+# The JVM package and uniffi: build the JAR with bindings/kotlin/package.sh
+# (generated classes + the per-call path in dev.licman + the native library
+# as a resource), then, with only that JAR, JNA and the Kotlin standard
+# library on the class path (no library path: the JAR loads its own
+# native library), run the Kotlin test (vectors, scenarios, the per-call
+# path against the generated API) and the plain-Java test, and the per-call
+# benchmark. The Swift sources are generated and checked for shape.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/tools.sh
 ensure_apt libjna-java
 ensure_node_tools
 need java "java (17 or later) is needed to run the Kotlin test"
-
-cargo build --release --locked -q -p licman-ffi
-cargo build --release --locked -q -p licman-ffi --features bindgen --bin uniffi-bindgen
-rm -rf target/uniffi
-for language in kotlin swift; do
-  $T/release/uniffi-bindgen generate --no-format --library $T/release/liblicman_ffi.so \
-    --language "$language" --out-dir "target/uniffi/$language" >/dev/null
-done
-test -s target/uniffi/kotlin/uniffi/licman/licman.kt
-test -s target/uniffi/swift/licman.swift && test -s target/uniffi/swift/licmanFFI.h
-grep -q "class LicmanException" target/uniffi/kotlin/uniffi/licman/licman.kt
-grep -q "enum LicmanError" target/uniffi/swift/licman.swift
-echo "generated: $(wc -l < target/uniffi/kotlin/uniffi/licman/licman.kt) lines of Kotlin, $(wc -l < target/uniffi/swift/licman.swift) lines of Swift"
+need javac "javac (a JDK, 17 or later) is needed for the Java test"
 
 jna=/usr/share/java/jna.jar
-mkdir -p target/kotlin-test
-rm -f target/kotlin-test/test.jar
-bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$jna" \
-  target/uniffi/kotlin/uniffi/licman/licman.kt bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/bench/LicmanBench.kt \
-  -include-runtime -d target/kotlin-test/test.jar 2>&1 | grep -v '^warning:' || true
-test -s target/kotlin-test/test.jar
-java -Djna.library.path=$T/release -cp "target/kotlin-test/test.jar:$jna" LicmanTestKt .
+stdlib=bindings/tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar
+JNA_JAR="$jna" bash bindings/kotlin/package.sh target/dist/kotlin
+jar_file=$(ls target/dist/kotlin/licman-*.jar)
+
+rm -rf target/uniffi
+$T/release/uniffi-bindgen generate --no-format --library $T/release/liblicman_ffi.so \
+  --language swift --out-dir target/uniffi/swift >/dev/null
+test -s target/uniffi/swift/Licman.swift && test -s target/uniffi/swift/LicmanFFI.h
+grep -q "enum LicmanError" target/uniffi/swift/Licman.swift
+echo "generated: $(wc -l < target/uniffi/swift/Licman.swift) lines of Swift"
+
+# A clean environment: a directory with the JAR and its two dependencies.
+env_dir=target/kotlin-test
+rm -rf "$env_dir"
+mkdir -p "$env_dir"
+cp "$jar_file" "$jna" "$stdlib" "$env_dir/"
+classpath="$env_dir/$(basename "$jar_file"):$env_dir/jna.jar:$env_dir/kotlin-stdlib.jar"
+bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$classpath" \
+  bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/tests/PerCallTest.kt bindings/kotlin/bench/LicmanBench.kt \
+  -d "$env_dir/tests.jar" 2>&1 | grep -v '^warning:' || true
+test -s "$env_dir/tests.jar"
+java -cp "$env_dir/tests.jar:$classpath" LicmanTestKt .
+java -cp "$classpath" bindings/kotlin/tests/JavaTest.java .
 # The per-call benchmark (figures in docs/PERFORMANCE.md) must keep running.
-java -Djna.library.path=$T/release -cp "target/kotlin-test/test.jar:$jna" LicmanBench . > /dev/null
+java -cp "$env_dir/tests.jar:$classpath" LicmanBench . > /dev/null

@@ -46,6 +46,30 @@
 // (`unlisted`, 403 `unlisted_path`).
 #define LICMAN_UNMATCHED_DENY 2
 
+// A route target code from [`licman_route_table_authorize_code`]: open
+// without a license.
+#define LICMAN_TARGET_PUBLIC 0
+
+// A route target code: needs a valid license, no particular module.
+#define LICMAN_TARGET_LICENSED 1
+
+// A route target code: no route covers the path and the table denies
+// such paths (only [`licman_route_table_authorize_code`] never answers
+// it: such a path is refused).
+#define LICMAN_TARGET_UNLISTED 2
+
+// A route target code: `LICMAN_TARGET_MODULE + id` needs the module with
+// that id (0 to 255).
+#define LICMAN_TARGET_MODULE 256
+
+// [`licman_route_table_authorize_code`]'s `flags`: check the user (their
+// `groups`, or every licensed module for a superuser).
+#define LICMAN_CHECK_USER 1
+
+// [`licman_route_table_authorize_code`]'s `flags`: the user is a
+// superuser (with [`LICMAN_CHECK_USER`]).
+#define LICMAN_SUPERUSER 2
+
 // A product catalog (opaque).
 typedef struct LicmanCatalog LicmanCatalog;
 
@@ -75,6 +99,9 @@ typedef struct LicmanError {
   uint16_t http_status;
   // The JSON body of a refusal, "" otherwise.
   char *body;
+  // The name an `unknown_name` error is about (a module, quota, tier or
+  // group name), "" otherwise.
+  char *name;
 } LicmanError;
 
 // Options of [`licman_keyring_verify`]. Zero fields mean "not given".
@@ -366,6 +393,58 @@ char *licman_route_table_authorize(const struct LicmanRouteTable *routes,
 
 // The library version (a static string).
 const char *licman_version(void);
+
+// Whether the module with this id is licensed: 1 or 0 (0 for a NULL
+// license or an id above 255, which no module has).
+//
+// # Safety
+// `license` is NULL or live.
+int32_t licman_license_has_module_id(const struct LicmanLicense *license, uint32_t id);
+
+// [`licman_license_has_module`] with the name as a UTF-8 span: 1 or 0;
+// -1 on error (an unknown name).
+//
+// # Safety
+// `license` is live; `name` points to `name_len` bytes; `error` NULL or writable.
+int32_t licman_license_has_module_utf8(const struct LicmanLicense *license,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       struct LicmanError **error);
+
+// [`licman_license_check_quota`] with the quota's name as a UTF-8 span: 0
+// if `requested` more fit after `current`; -1 with the refusal
+// (`quota_exceeded`, 403) or an error.
+//
+// # Safety
+// `license` is live; `quota` points to `quota_len` bytes; `error` NULL or writable.
+int32_t licman_license_check_quota_utf8(const struct LicmanLicense *license,
+                                        const uint8_t *quota,
+                                        size_t quota_len,
+                                        uint64_t current,
+                                        uint64_t requested,
+                                        struct LicmanError **error);
+
+// The gateway decision of [`licman_route_table_authorize`] without an
+// allocation: the path as a UTF-8 span, the user's groups as one UTF-8
+// span of names each followed by a NUL (`"ops\0auditors\0"`), and the
+// target as a code: [`LICMAN_TARGET_PUBLIC`], [`LICMAN_TARGET_LICENSED`]
+// or [`LICMAN_TARGET_MODULE`] + the module's id; -1 with the refusal (402,
+// 403, 400) or an error. `flags`: [`LICMAN_CHECK_USER`] runs the user
+// check, with [`LICMAN_SUPERUSER`] for a superuser (other bits are
+// refused). `now_unix` 0 reads the clock.
+//
+// # Safety
+// `routes` is live; `path` points to `path_len` bytes; `license` NULL or
+// live; `groups` points to `groups_len` bytes; `error` NULL or writable.
+int32_t licman_route_table_authorize_code(const struct LicmanRouteTable *routes,
+                                          const uint8_t *path,
+                                          size_t path_len,
+                                          const struct LicmanLicense *license,
+                                          uint32_t flags,
+                                          const uint8_t *groups,
+                                          size_t groups_len,
+                                          uint64_t now_unix,
+                                          struct LicmanError **error);
 
 #ifdef __cplusplus
 }  // extern "C"

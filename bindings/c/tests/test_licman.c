@@ -520,12 +520,109 @@ static void run_clock_and_revocations(const char *root) {
     printf("clock and revocations: done\n");
 }
 
+/* The allocation-free path (UTF-8 spans, target codes) agrees with the
+   string functions, and names the unknown name in its error. */
+static void run_span_functions(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/examples/catalogs/netaudit.toml", root);
+    char *toml = read_file(path);
+    snprintf(path, sizeof path, "%s/testdata/fixtures/netaudit-licenses.json", root);
+    char *fixtures_text = read_file(path);
+    cJSON *fixtures = cJSON_Parse(fixtures_text);
+    free(fixtures_text);
+    LicmanError *error = NULL;
+    LicmanCatalog *catalog = licman_catalog_from_toml(toml, &error);
+    free(toml);
+    const char *key = cJSON_GetStringValue(cJSON_GetObjectItem(fixtures, "public_key"));
+    LicmanKeyRing *ring = licman_keyring_new(&key, 1, &error);
+    const uint64_t t = 1780272000;
+    LicmanVerifyOptions at_t = {.now_unix = t};
+    LicmanLicense *starter = licman_keyring_verify(
+        ring, cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(fixtures, "licenses"), "starter")), catalog, &at_t, &error);
+    CHECK(starter != NULL, "starter verifies");
+
+    const char *names[] = {"devices", "scheduled_audits", "manual_audits", "basic_rules"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        int by_string = licman_license_has_module(starter, names[i], NULL);
+        /* The span need not end in a NUL: pass the name inside a longer buffer. */
+        char buffer[64];
+        snprintf(buffer, sizeof buffer, "%sXYZ", names[i]);
+        int by_span = licman_license_has_module_utf8(starter, (const uint8_t *)buffer, strlen(names[i]), NULL);
+        CHECK(by_string == by_span && by_span >= 0, "has_module_utf8(%s): %d vs %d", names[i], by_span, by_string);
+    }
+    CHECK(licman_license_has_module_utf8(starter, (const uint8_t *)"nope", 4, &error) == -1 && error &&
+              strcmp(error->kind, "unknown_name") == 0 && strcmp(error->name, "nope") == 0,
+          "an unknown module names itself");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_license_has_module_utf8(starter, (const uint8_t *)"\xff", 1, &error) == -1 &&
+              refused_with(&error, "invalid_encoding", 0), "a span that is not UTF-8 is refused");
+    CHECK(licman_license_has_module_utf8(starter, NULL, 3, &error) == -1 && refused_with(&error, "null_argument", 0),
+          "NULL with a length is refused");
+    int licensed_ids = 0;
+    for (uint32_t id = 0; id < 256; id++) licensed_ids += licman_license_has_module_id(starter, id);
+    CHECK(licensed_ids == 4 && licman_license_has_module_id(starter, 256) == 0 && licman_license_has_module_id(NULL, 0) == 0,
+          "has_module_id: the starter tier's 4 modules (%d)", licensed_ids);
+    CHECK(licman_license_check_quota_utf8(starter, (const uint8_t *)"devices", 7, 9, 1, NULL) == 0, "9 + 1 devices fit");
+    CHECK(licman_license_check_quota_utf8(starter, (const uint8_t *)"devices", 7, 10, 1, &error) == -1 &&
+              refused_with(&error, "quota_exceeded", 403), "the 11th device is refused");
+
+    LicmanRouteTable *routes = licman_route_table_new(catalog, NULL, &error);
+    const char *paths[] = {"/", "/devices/7", "/audit-schedules", "/nowhere", "/login/..;/audit", "/rules"};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        for (uint32_t flags = 0; flags <= (LICMAN_CHECK_USER | LICMAN_SUPERUSER); flags++) {
+            const char *groups[] = {"ops"};
+            LicmanError *e1 = NULL, *e2 = NULL;
+            char *target = licman_route_table_authorize(routes, paths[i], starter, flags & LICMAN_CHECK_USER, groups, 0,
+                                                        flags & LICMAN_SUPERUSER, t, &e1);
+            int code = licman_route_table_authorize_code(routes, (const uint8_t *)paths[i], strlen(paths[i]), starter,
+                                                         flags, NULL, 0, t, &e2);
+            if (target) {
+                const char *expected = code == LICMAN_TARGET_PUBLIC ? "public" : code == LICMAN_TARGET_LICENSED ? "licensed" : NULL;
+                int same = expected ? strcmp(target, expected) == 0
+                                    : code >= LICMAN_TARGET_MODULE &&
+                                          licman_license_has_module_id(starter, (uint32_t)(code - LICMAN_TARGET_MODULE)) ==
+                                              licman_license_has_module(starter, target, NULL);
+                CHECK(same && !e2, "%s flags %u: %s vs code %d", paths[i], flags, target, code);
+            } else {
+                CHECK(code == -1 && e1 && e2 && strcmp(e1->code, e2->code) == 0 && e1->http_status == e2->http_status &&
+                          strcmp(e1->body, e2->body) == 0,
+                      "%s flags %u: refused alike", paths[i], flags);
+            }
+            licman_string_free(target);
+            licman_error_free(e1);
+            licman_error_free(e2);
+        }
+    }
+    /* Groups: names each followed by a NUL; an unterminated list and unknown flags are refused. */
+    CHECK(licman_route_table_authorize_code(routes, (const uint8_t *)"/rules", 6, starter, LICMAN_CHECK_USER,
+                                            (const uint8_t *)"nobody\0", 7, t, &error) == -1 &&
+              error && strcmp(error->name, "nobody") == 0, "an unknown group names itself");
+    licman_error_free(error);
+    error = NULL;
+    CHECK(licman_route_table_authorize_code(routes, (const uint8_t *)"/rules", 6, starter, LICMAN_CHECK_USER,
+                                            (const uint8_t *)"ops", 3, t, &error) == -1 &&
+              refused_with(&error, "invalid_groups", 0), "an unterminated group list is refused");
+    CHECK(licman_route_table_authorize_code(routes, (const uint8_t *)"/rules", 6, starter, 4, NULL, 0, t, &error) == -1 &&
+              refused_with(&error, "invalid_flags", 0), "unknown flags are refused");
+    CHECK(licman_route_table_authorize_code(routes, (const uint8_t *)"/rules", 6, starter, LICMAN_CHECK_USER, NULL, 0, t,
+                                            &error) == -1 && refused_with(&error, "access_denied", 403),
+          "no groups: no module");
+
+    licman_route_table_free(routes);
+    licman_license_free(starter);
+    licman_keyring_free(ring);
+    licman_catalog_free(catalog);
+    cJSON_Delete(fixtures);
+}
+
 int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : ".";
     run_vectors(root);
     run_scenarios(root);
     run_route_options(root);
     run_clock_and_revocations(root);
+    run_span_functions(root);
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

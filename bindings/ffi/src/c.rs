@@ -71,6 +71,9 @@ pub struct LicmanError {
     pub http_status: u16,
     /// The JSON body of a refusal, "" otherwise.
     pub body: *mut c_char,
+    /// The name an `unknown_name` error is about (a module, quota, tier or
+    /// group name), "" otherwise.
+    pub name: *mut c_char,
 }
 
 /// Options of [`licman_keyring_verify`]. Zero fields mean "not given".
@@ -203,6 +206,7 @@ fn new_error(
     description: &str,
     http_status: u16,
     body: &str,
+    name: &str,
 ) -> *mut LicmanError {
     Box::into_raw(Box::new(LicmanError {
         kind: c_string(kind),
@@ -210,16 +214,22 @@ fn new_error(
         description: c_string(description),
         http_status,
         body: c_string(body),
+        name: c_string(name),
     }))
 }
 
 fn to_c_error(e: &Error) -> *mut LicmanError {
+    let name = match e {
+        Error::UnknownName { name, .. } => name.as_str(),
+        _ => "",
+    };
     new_error(
         e.kind(),
         e.code(),
         e.description(),
         e.http_status(),
         e.body(),
+        name,
     )
 }
 
@@ -329,6 +339,7 @@ unsafe fn guard<T>(
                         "internal error (a panic was caught at the C boundary)",
                         0,
                         "",
+                        "",
                     ),
                 )
             };
@@ -357,7 +368,7 @@ pub unsafe extern "C" fn licman_error_free(error: *mut LicmanError) {
     }
     // SAFETY: the pointer came from `Box::into_raw` and each string from `CString::into_raw`.
     let e = unsafe { Box::from_raw(error) };
-    for s in [e.kind, e.code, e.description, e.body] {
+    for s in [e.kind, e.code, e.description, e.body, e.name] {
         if !s.is_null() {
             // SAFETY: each string came from `CString::into_raw` and is freed once.
             drop(unsafe { CString::from_raw(s) });
@@ -1000,4 +1011,235 @@ pub unsafe extern "C" fn licman_route_table_authorize(
 pub extern "C" fn licman_version() -> *const c_char {
     const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "\0");
     VERSION.as_ptr().cast()
+}
+
+// ------------------------------------------------ the allocation-free path
+//
+// Strings as (pointer, length) spans of UTF-8, no terminating NUL needed,
+// and route targets as integer codes: nothing is allocated on success, so
+// a host whose FFI is costly per object (the JVM through JNA direct
+// mapping) calls these on every request. The Kotlin binding's per-call
+// path uses them, with handles from `License.cAbiHandle()` and
+// `RouteTable.cAbiHandle()`.
+
+/// A route target code from [`licman_route_table_authorize_code`]: open
+/// without a license.
+pub const LICMAN_TARGET_PUBLIC: i32 = 0;
+/// A route target code: needs a valid license, no particular module.
+pub const LICMAN_TARGET_LICENSED: i32 = 1;
+/// A route target code: no route covers the path and the table denies
+/// such paths (only [`licman_route_table_authorize_code`] never answers
+/// it: such a path is refused).
+pub const LICMAN_TARGET_UNLISTED: i32 = 2;
+/// A route target code: `LICMAN_TARGET_MODULE + id` needs the module with
+/// that id (0 to 255).
+pub const LICMAN_TARGET_MODULE: i32 = 256;
+
+fn target_code(target: crate::RouteTarget) -> i32 {
+    match target {
+        crate::RouteTarget::Public => LICMAN_TARGET_PUBLIC,
+        crate::RouteTarget::Licensed => LICMAN_TARGET_LICENSED,
+        crate::RouteTarget::Unlisted => LICMAN_TARGET_UNLISTED,
+        crate::RouteTarget::Module(id) => LICMAN_TARGET_MODULE + i32::from(id.0),
+    }
+}
+
+/// A `&str` from a (pointer, length) span of UTF-8.
+///
+/// # Safety
+/// `s` is NULL (with `len` 0) or points to `len` readable bytes that
+/// outlive `'a`.
+unsafe fn span<'a>(s: *const u8, len: usize, what: &str) -> Result<&'a str, Error> {
+    if len == 0 {
+        return Ok("");
+    }
+    if s.is_null() {
+        return Err(argument(
+            "null_argument",
+            &format!("{what} is NULL with a length of {len}"),
+        ));
+    }
+    // SAFETY: the caller guarantees `len` readable bytes.
+    let bytes = unsafe { std::slice::from_raw_parts(s, len) };
+    std::str::from_utf8(bytes).map_err(|e| {
+        argument(
+            "invalid_encoding",
+            &format!("{what} is not UTF-8 (invalid byte at {})", e.valid_up_to()),
+        )
+    })
+}
+
+/// Whether the module with this id is licensed: 1 or 0 (0 for a NULL
+/// license or an id above 255, which no module has).
+///
+/// # Safety
+/// `license` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_license_has_module_id(
+    license: *const LicmanLicense,
+    id: u32,
+) -> i32 {
+    // SAFETY: the caller guarantees `license` is NULL or live.
+    match (unsafe { license.as_ref() }, u8::try_from(id)) {
+        (Some(l), Ok(id)) => i32::from(l.inner.has_module_id(id)),
+        _ => 0,
+    }
+}
+
+/// [`licman_route_table_authorize_code`]'s `flags`: check the user (their
+/// `groups`, or every licensed module for a superuser).
+pub const LICMAN_CHECK_USER: u32 = 1;
+/// [`licman_route_table_authorize_code`]'s `flags`: the user is a
+/// superuser (with [`LICMAN_CHECK_USER`]).
+pub const LICMAN_SUPERUSER: u32 = 2;
+
+/// [`licman_license_has_module`] with the name as a UTF-8 span: 1 or 0;
+/// -1 on error (an unknown name).
+///
+/// # Safety
+/// `license` is live; `name` points to `name_len` bytes; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_license_has_module_utf8(
+    license: *const LicmanLicense,
+    name: *const u8,
+    name_len: usize,
+    error: *mut *mut LicmanError,
+) -> i32 {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, -1, || {
+            let l = handle(license, "license")?;
+            Ok(i32::from(
+                l.inner.has_module(span(name, name_len, "name")?)?,
+            ))
+        })
+    }
+}
+
+/// [`licman_license_check_quota`] with the quota's name as a UTF-8 span: 0
+/// if `requested` more fit after `current`; -1 with the refusal
+/// (`quota_exceeded`, 403) or an error.
+///
+/// # Safety
+/// `license` is live; `quota` points to `quota_len` bytes; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_license_check_quota_utf8(
+    license: *const LicmanLicense,
+    quota: *const u8,
+    quota_len: usize,
+    current: u64,
+    requested: u64,
+    error: *mut *mut LicmanError,
+) -> i32 {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, -1, || {
+            let l = handle(license, "license")?;
+            l.inner
+                .check_quota(span(quota, quota_len, "quota")?, current, requested)?;
+            Ok(0)
+        })
+    }
+}
+
+/// The gateway decision of [`licman_route_table_authorize`] without an
+/// allocation: the path as a UTF-8 span, the user's groups as one UTF-8
+/// span of names each followed by a NUL (`"ops\0auditors\0"`), and the
+/// target as a code: [`LICMAN_TARGET_PUBLIC`], [`LICMAN_TARGET_LICENSED`]
+/// or [`LICMAN_TARGET_MODULE`] + the module's id; -1 with the refusal (402,
+/// 403, 400) or an error. `flags`: [`LICMAN_CHECK_USER`] runs the user
+/// check, with [`LICMAN_SUPERUSER`] for a superuser (other bits are
+/// refused). `now_unix` 0 reads the clock.
+///
+/// # Safety
+/// `routes` is live; `path` points to `path_len` bytes; `license` NULL or
+/// live; `groups` points to `groups_len` bytes; `error` NULL or writable.
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn licman_route_table_authorize_code(
+    routes: *const LicmanRouteTable,
+    path: *const u8,
+    path_len: usize,
+    license: *const LicmanLicense,
+    flags: u32,
+    groups: *const u8,
+    groups_len: usize,
+    now_unix: u64,
+    error: *mut *mut LicmanError,
+) -> i32 {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, -1, || {
+            let routes = handle(routes, "routes")?;
+            if flags & !(LICMAN_CHECK_USER | LICMAN_SUPERUSER) != 0 {
+                return Err(argument(
+                    "invalid_flags",
+                    &format!("unknown flags {flags:#x}"),
+                ));
+            }
+            let check_user = flags & LICMAN_CHECK_USER != 0;
+            let superuser = flags & LICMAN_SUPERUSER != 0;
+            let path = span(path, path_len, "path")?;
+            let license = license.as_ref().map(|l| &*l.inner);
+            let names = span(groups, groups_len, "groups")?;
+            if !names.is_empty() && !names.ends_with('\0') {
+                return Err(argument(
+                    "invalid_groups",
+                    "groups must be names each followed by a NUL",
+                ));
+            }
+            // At most a few groups per user: no allocation for up to 8.
+            let mut list: [&str; 8] = [""; 8];
+            let mut more: Vec<&str> = Vec::new();
+            let mut count = 0;
+            for name in names.split_terminator('\0') {
+                if count < list.len() {
+                    list[count] = name;
+                } else {
+                    if more.is_empty() {
+                        more.extend_from_slice(&list);
+                    }
+                    more.push(name);
+                }
+                count += 1;
+            }
+            let groups: &[&str] = if more.is_empty() {
+                &list[..count]
+            } else {
+                &more
+            };
+            let target = routes.inner.authorize_target(
+                path,
+                license,
+                check_user.then_some(groups),
+                superuser,
+                (now_unix != 0).then_some(now_unix),
+            )?;
+            Ok(target_code(target))
+        })
+    }
+}
+
+/// Handles for the C ABI from the uniffi objects, so a binding generated
+/// with uniffi (Kotlin) can call the allocation-free functions above on the
+/// same objects: each is a new reference to the object, freed with
+/// [`licman_license_free`] or [`licman_route_table_free`].
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl License {
+    /// A `LicmanLicense *` for this license (a new reference; free it with
+    /// `licman_license_free`).
+    pub fn c_abi_handle(self: Arc<Self>) -> u64 {
+        Box::into_raw(Box::new(LicmanLicense { inner: self })) as usize as u64
+    }
+}
+
+#[cfg(feature = "uniffi")]
+#[uniffi::export]
+impl RouteTable {
+    /// A `LicmanRouteTable *` for this table (a new reference; free it with
+    /// `licman_route_table_free`).
+    pub fn c_abi_handle(self: Arc<Self>) -> u64 {
+        Box::into_raw(Box::new(LicmanRouteTable { inner: self })) as usize as u64
+    }
 }

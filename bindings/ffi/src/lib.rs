@@ -17,7 +17,7 @@ use licman_core::{
     Fingerprint, GroupAccess, GroupError, KeyRing as CoreKeyRing, LicenseChange, ModuleId,
     ModuleSet, PathCase as CorePathCase, Policy as CorePolicy, PublicKey, QuotaLimit,
     RevocationList as CoreRevocationList, RouteOptions as CoreRouteOptions,
-    RouteTable as CoreRouteTable, Timestamp, UnknownName, UnknownOption,
+    RouteTable as CoreRouteTable, RouteTarget, Timestamp, UnknownName, UnknownOption,
     UnmatchedPath as CoreUnmatchedPath, VerifyRequest,
 };
 
@@ -655,7 +655,16 @@ impl License {
         superuser: bool,
     ) -> Result<ModuleSet, LicmanError> {
         let refs: Vec<&str> = groups.iter().map(String::as_str).collect();
-        Ok(self.groups().user_modules_named(&refs, superuser)?)
+        self.user_module_set_of(&refs, superuser)
+    }
+
+    /// [`user_module_set`](Self::user_module_set) over borrowed names.
+    pub fn user_module_set_of(
+        &self,
+        groups: &[&str],
+        superuser: bool,
+    ) -> Result<ModuleSet, LicmanError> {
+        Ok(self.groups().user_modules_named(groups, superuser)?)
     }
 
     /// [`set_group`](Self::set_group) with the core's error, for a binding
@@ -996,6 +1005,13 @@ impl RouteTable {
         }))
     }
 
+    /// The catalog this table routes to.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        Arc::new(Catalog {
+            inner: self.catalog.clone(),
+        })
+    }
+
     /// How this table matches.
     pub fn options(&self) -> RouteOptions {
         let options = self.routes.options();
@@ -1025,19 +1041,41 @@ impl RouteTable {
         superuser: bool,
         now_unix: Option<u64>,
     ) -> Result<String, LicmanError> {
-        let user = match (&license, user_groups) {
-            (Some(l), Some(groups)) => Some(l.user_module_set(&groups, superuser)?),
+        let groups: Option<Vec<&str>> = user_groups
+            .as_ref()
+            .map(|g| g.iter().map(String::as_str).collect());
+        self.authorize_target(
+            path,
+            license.as_deref(),
+            groups.as_deref(),
+            superuser,
+            now_unix,
+        )
+        .map(|t| self.catalog.route_target_name(t))
+    }
+}
+
+impl RouteTable {
+    /// [`authorize`](Self::authorize) with borrowed arguments, answering
+    /// the route target itself (for the C ABI's allocation-free path).
+    pub fn authorize_target(
+        &self,
+        path: &str,
+        license: Option<&License>,
+        user_groups: Option<&[&str]>,
+        superuser: bool,
+        now_unix: Option<u64>,
+    ) -> Result<RouteTarget, LicmanError> {
+        let user = match (license, user_groups) {
+            (Some(l), Some(groups)) => Some(l.user_module_set_of(groups, superuser)?),
             (Some(l), None) if superuser => Some(*l.inner.modules()),
             _ => None,
         };
-        Ok(self
-            .routes
-            .authorize(
-                path,
-                license.as_deref().map(|l| &l.inner),
-                user.as_ref(),
-                now_or(now_unix),
-            )
-            .map(|t| self.catalog.route_target_name(t))?)
+        Ok(self.routes.authorize(
+            path,
+            license.map(|l| &l.inner),
+            user.as_ref(),
+            now_or(now_unix),
+        )?)
     }
 }

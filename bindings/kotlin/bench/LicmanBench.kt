@@ -6,10 +6,14 @@
 //   java -Djna.library.path=target/release -cp test.jar:jna.jar LicmanBench REPO_ROOT
 
 import java.io.File
-import uniffi.licman.Catalog
-import uniffi.licman.KeyRing
-import uniffi.licman.RouteTable
-import uniffi.licman.VerifyOptions
+import dev.licman.Catalog
+import dev.licman.KeyRing
+import dev.licman.RouteTable
+import dev.licman.VerifyOptions
+import dev.licman.User
+import dev.licman.checks
+import dev.licman.gate
+import java.time.Instant
 
 object LicmanBench {
 private var benchSink = 0L
@@ -41,18 +45,34 @@ fun main(args: Array<String>) {
     val routes = RouteTable(catalog)
     val ops = listOf("ops")
 
-    println("Kotlin (uniffi, JNA), Professional fixture, median of 7 rounds")
+    val checks = license.checks()
+    val gate = routes.gate()
+    val opsUser = User(ops)
+    val at = Instant.ofEpochSecond(now.toLong())
+
+    println("Kotlin (JNA), Professional fixture, median of 7 rounds")
     val rows = listOf<Triple<String, Int, () -> Boolean>>(
-        Triple("ring.verify(key, catalog, options)", 2_000, { ring.verify(key, catalog, options).destroy(); true }),
-        Triple("license.hasModule(\"scheduled_audits\")", 50_000, { license.hasModule("scheduled_audits") }),
-        Triple("license.hasModuleId(8) (no string)", 50_000, { license.hasModuleId(8u) }),
-        Triple("license.checkQuota(\"devices\", 10, 1)", 50_000, { license.checkQuota("devices", 10uL, 1uL); true }),
-        Triple("routes.authorize(\"/devices/7/config\", license)", 20_000,
+        Triple("per-call: checks.hasModule(\"scheduled_audits\")", 2_000_000, { checks.hasModule("scheduled_audits") }),
+        Triple("per-call: checks.hasModuleId(8)", 2_000_000, { checks.hasModuleId(8) }),
+        Triple("per-call: checks.checkQuota(\"devices\", 10, 1)", 2_000_000, { checks.checkQuota("devices", 10, 1); true }),
+        Triple("per-call: gate.authorize(\"/devices/7/config\", checks)", 1_000_000,
+            { gate.authorize("/devices/7/config", checks, null, at) == "devices" }),
+        Triple("per-call: gate.authorize(..., User([\"ops\"]))", 1_000_000,
+            { gate.authorize("/devices/7/config", checks, opsUser, at) == "devices" }),
+        Triple("ring.verify(key, catalog, options)", 500, { ring.verify(key, catalog, options).destroy(); true }),
+        Triple("license.hasModule(\"scheduled_audits\")", 10_000, { license.hasModule("scheduled_audits") }),
+        Triple("license.hasModuleId(8) (no string)", 10_000, { license.hasModuleId(8u) }),
+        Triple("license.checkQuota(\"devices\", 10, 1)", 10_000, { license.checkQuota("devices", 10uL, 1uL); true }),
+        Triple("routes.authorize(\"/devices/7/config\", license)", 5_000,
             { routes.authorize("/devices/7/config", license, null, false, now) == "devices" }),
-        Triple("routes.authorize(..., groups [\"ops\"])", 20_000,
+        Triple("routes.authorize(..., groups [\"ops\"])", 5_000,
             { routes.authorize("/devices/7/config", license, ops, false, now) == "devices" }),
     )
-    for ((label, n, call) in rows) println(String.format("%-52s %10.1f ns", label, perCall(n, call)))
+    for ((label, n, call) in rows) {
+        val started = System.nanoTime()
+        val cost = perCall(n, call)
+        println(String.format("%-52s %10.1f ns   (%.1f s)", label, cost, (System.nanoTime() - started) / 1e9))
+    }
     if (benchSink == 0L) println("(no call succeeded)")
 }
 }

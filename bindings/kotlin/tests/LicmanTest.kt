@@ -1,19 +1,19 @@
-// The uniffi Kotlin binding, tested from Kotlin: every conformance vector,
+// The Kotlin binding (dev.licman: uniffi, and the per-call path), tested from Kotlin: every conformance vector,
 // the NetAudit scenarios, the module snapshot, typed exceptions, route
 // options, the last-seen time, revocation-list freshness and policies.
 //
 //   java -Djna.library.path=target/release -cp test.jar:jna.jar LicmanTestKt REPO_ROOT
 
 import java.io.File
-import uniffi.licman.Catalog
-import uniffi.licman.KeyRing
-import uniffi.licman.LicmanException
-import uniffi.licman.PathCase
-import uniffi.licman.Policy
-import uniffi.licman.RouteOptions
-import uniffi.licman.RouteTable
-import uniffi.licman.UnmatchedPath
-import uniffi.licman.VerifyOptions
+import dev.licman.Catalog
+import dev.licman.KeyRing
+import dev.licman.LicmanException
+import dev.licman.PathCase
+import dev.licman.Policy
+import dev.licman.RouteOptions
+import dev.licman.RouteTable
+import dev.licman.UnmatchedPath
+import dev.licman.VerifyOptions
 
 var failures = 0
 var checks = 0
@@ -366,6 +366,7 @@ fun main(args: Array<String>) {
     runScenarios(root)
     runRouteOptions(root)
     runClockAndRevocations(root)
+    runPerCall(root)
     println("$checks checks, $failures failures")
     if (failures > 0) kotlin.system.exitProcess(1)
 }

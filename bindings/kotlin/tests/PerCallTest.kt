@@ -1,0 +1,130 @@
+// The per-call path (dev.licman.LicenseChecks, RouteGate), tested
+// differentially against the generated uniffi API on the same objects:
+// every module, id, quota and path gives the same answer or the same
+// refusal (class, code, status, body). Run from LicmanTest.kt's main.
+
+import dev.licman.Catalog
+import dev.licman.KeyRing
+import dev.licman.License
+import dev.licman.LicmanException
+import dev.licman.RouteOptions
+import dev.licman.RouteTable
+import dev.licman.PathCase
+import dev.licman.UnmatchedPath
+import dev.licman.User
+import dev.licman.VerifyOptions
+import dev.licman.checks
+import dev.licman.gate
+import java.io.File
+import java.time.Instant
+import java.util.concurrent.CountDownLatch
+import java.util.concurrent.atomic.AtomicInteger
+
+/** The answer of a call: its value, or the refusal's class, code, status and body. */
+private fun outcome(block: () -> Any?): String = try {
+    "ok " + block().toString()
+} catch (e: LicmanException) {
+    when (e) {
+        is LicmanException.Denied -> "Denied ${e.code} ${e.httpStatus} ${e.body}"
+        is LicmanException.InvalidLicense -> "InvalidLicense ${e.code} ${e.httpStatus} ${e.body}"
+        is LicmanException.UnknownName -> "UnknownName ${e.code} ${e.kind} ${e.name}"
+        is LicmanException.InvalidArgument -> "InvalidArgument ${e.code}"
+        else -> "${e::class.simpleName} ${e.message}"
+    }
+}
+
+fun runPerCall(root: File) {
+    val text = File(root, "examples/catalogs/netaudit.toml").readText()
+    val catalog = Catalog.fromToml(text)
+    val fixtures = Json(File(root, "testdata/fixtures/netaudit-licenses.json").readText()).parse().obj()
+    val ring = KeyRing(listOf(fixtures["public_key"] as String))
+    val t = 1780272000uL
+    val now = Instant.ofEpochSecond(t.toLong())
+    val licenses: Map<String, License> = fixtures["licenses"].obj().mapValues { (_, key) ->
+        ring.verify(key as String, catalog, VerifyOptions(nowUnix = t)).also {
+            it.setGroup("ops", catalog.moduleNames().filter { m -> it.hasModule(m) && m in setOf("devices", "manual_audits", "scheduled_audits") })
+            it.setGroup("auditors", catalog.moduleNames().filter { m -> it.hasModule(m) && m in setOf("manual_audits", "basic_rules") })
+        }
+    }
+    val names = catalog.moduleNames() + listOf("audit_schedules", "nonexistent", "", "DEVICES", "dévices")
+    val quotas = listOf("devices", "users", "nonexistent", "")
+    val paths = listOf("/", "/login", "/devices", "/devices/7/config", "/devices/discover", "/audit-schedules", "/analytics",
+        "/rules", "/nowhere", "/Devices", "/login/..;/audit-schedules", "/%61udit-schedules", "/a%2Fb", "", "devices", "/é")
+    val users: List<Pair<User?, Pair<List<String>?, Boolean>>> = listOf(
+        null to (null to false),
+        User(emptyList()) to (emptyList<String>() to false),
+        User(listOf("ops")) to (listOf("ops") to false),
+        User(listOf("auditors", "ops")) to (listOf("auditors", "ops") to false),
+        User(emptyList(), superuser = true) to (emptyList<String>() to true),
+        User(listOf("nobody")) to (listOf("nobody") to false),
+        User((1..12).map { "g$it" } + "ops") to ((1..12).map { "g$it" } + "ops" to false),
+    )
+    for ((tier, license) in licenses) {
+        license.checks().use { checks ->
+            for (name in names) {
+                val expected = outcome { license.hasModule(name) }
+                val actual = outcome { checks.hasModule(name) }
+                check(expected == actual) { "$tier hasModule($name): $actual, the generated API says $expected" }
+            }
+            for (id in -1..300) {
+                val expected = id in 0..255 && license.hasModuleId(id.toUByte())
+                check(checks.hasModuleId(id) == expected) { "$tier hasModuleId($id)" }
+            }
+            for (quota in quotas) for (current in listOf(0L, 9L, 10L, 1_000_000L)) for (requested in listOf(0L, 1L, 5L)) {
+                val expected = outcome { license.checkQuota(quota, current.toULong(), requested.toULong()) }
+                val actual = outcome { checks.checkQuota(quota, current, requested) }
+                check(expected == actual) { "$tier checkQuota($quota, $current, $requested): $actual vs $expected" }
+            }
+            for (options in listOf<RouteOptions?>(null, RouteOptions(PathCase.FOLD_ASCII, UnmatchedPath.DENY))) {
+                val routes = if (options == null) RouteTable(catalog) else RouteTable.withOptions(catalog, options.pathCase, options.unmatched)
+                routes.gate().use { gate ->
+                    for (path in paths) for ((user, plain) in users) for (withLicense in listOf(true, false)) {
+                        val (groups, superuser) = plain
+                        val l = if (withLicense) license else null
+                        val expected = outcome { routes.authorize(path, l, groups, superuser, t) }
+                        val actual = outcome { gate.authorize(path, if (withLicense) checks else null, user, now) }
+                        check(expected == actual) { "$tier $options authorize($path, $user, license=$withLicense): $actual vs $expected" }
+                    }
+                }
+                routes.destroy()
+            }
+        }
+    }
+
+    // Closed objects refuse calls; closing while other threads call is safe.
+    val license = licenses.getValue("professional")
+    val checks = license.checks()
+    checks.close()
+    checks.close()
+    try {
+        checks.hasModuleId(8)
+        check(false) { "a closed LicenseChecks answered" }
+    } catch (e: IllegalStateException) {
+        check(e.message?.contains("closed") == true) { "closed: ${e.message}" }
+    }
+    repeat(20) {
+        val shared = license.checks()
+        val start = CountDownLatch(1)
+        val answered = AtomicInteger()
+        val threads = (1..4).map {
+            Thread {
+                start.await()
+                try {
+                    while (true) {
+                        if (shared.hasModule("scheduled_audits")) answered.incrementAndGet()
+                    }
+                } catch (_: IllegalStateException) {
+                    // closed under us: the expected end
+                }
+            }.also { it.start() }
+        }
+        start.countDown()
+        Thread.sleep(2)
+        shared.close()
+        threads.forEach { it.join(10_000) }
+        check(threads.none { it.isAlive }) { "a thread kept calling a closed LicenseChecks" }
+    }
+    licenses.values.forEach { it.destroy() }
+    ring.destroy(); catalog.destroy()
+    println("per-call path: done")
+}
