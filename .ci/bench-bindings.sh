@@ -17,7 +17,8 @@ jar_file=$(ls target/dist/kotlin/licman-*.jar)
 classpath="$jar_file:/usr/share/java/jna.jar:bindings/tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar"
 mkdir -p target/kotlin-bench
 bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$classpath" \
-  bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/tests/PerCallTest.kt bindings/kotlin/bench/LicmanBench.kt \
+  bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/tests/PerCallTest.kt bindings/kotlin/tests/SeatsTest.kt \
+  bindings/kotlin/bench/LicmanBench.kt \
   -d target/kotlin-bench/bench.jar 2>&1 | grep -v '^warning:' || true
 java -cp "target/kotlin-bench/bench.jar:$classpath" LicmanBench .
 

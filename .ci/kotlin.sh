@@ -4,7 +4,8 @@
 # as a resource), then, with only that JAR, JNA and the Kotlin standard
 # library on the class path (no library path: the JAR loads its own
 # native library), run the Kotlin test (vectors, scenarios, the per-call
-# path against the generated API) and the plain-Java test, and the per-call
+# path against the generated API, the lease client against a real seat
+# server) and the plain-Java test, and the per-call
 # benchmark. The Swift sources are generated and checked for shape.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,10 @@ ensure_apt libjna-java
 ensure_node_tools
 need java "java (17 or later) is needed to run the Kotlin test"
 need javac "javac (a JDK, 17 or later) is needed for the Java test"
+
+# The lease client's test starts a real seat server.
+cargo build --locked -q -p licman-seats --bin licman-seats
+export LICMAN_SEATS_BIN="$(realpath "$T/debug/licman-seats")"
 
 jna=/usr/share/java/jna.jar
 stdlib=bindings/tools/node_modules/kotlin-compiler/lib/kotlin-stdlib.jar
@@ -33,7 +38,8 @@ mkdir -p "$env_dir"
 cp "$jar_file" "$jna" "$stdlib" "$env_dir/"
 classpath="$env_dir/$(basename "$jar_file"):$env_dir/jna.jar:$env_dir/kotlin-stdlib.jar"
 bindings/tools/node_modules/kotlin-compiler/bin/kotlinc -nowarn -cp "$classpath" \
-  bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/tests/PerCallTest.kt bindings/kotlin/bench/LicmanBench.kt \
+  bindings/kotlin/tests/LicmanTest.kt bindings/kotlin/tests/PerCallTest.kt bindings/kotlin/tests/SeatsTest.kt \
+  bindings/kotlin/bench/LicmanBench.kt \
   -d "$env_dir/tests.jar" 2>&1 | grep -v '^warning:' || true
 test -s "$env_dir/tests.jar"
 java -cp "$env_dir/tests.jar:$classpath" LicmanTestKt .
