@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md).
-.PHONY: demo test bench-seats bench-bindings
+.PHONY: demo test bench-seats bench-bindings install
 
 demo:
 	cargo run --example quickstart
@@ -15,3 +15,9 @@ bench-seats:
 # Per-call figures of every binding in one run (docs/PERFORMANCE.md "Bindings").
 bench-bindings:
 	bash .ci/bench-bindings.sh
+
+# The C library, its header and licman.pc: make install PREFIX=/usr/local
+# (DESTDIR for staging). See bindings/c/README.md.
+PREFIX ?= /usr/local
+install:
+	bash bindings/c/install.sh "$(PREFIX)"

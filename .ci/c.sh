@@ -2,6 +2,8 @@
 # C ABI: regenerate the header with cbindgen (it must match the checked-in
 # one), compile the C test with gcc against the static library, and run it
 # under valgrind: every vector and scenario, no leak, no invalid access.
+# Then install the package (make install PREFIX=…) and build a C program
+# (pkg-config, shared and static) and a Go program (cgo) against it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/tools.sh
@@ -24,3 +26,40 @@ valgrind --quiet --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds
 gcc -std=c11 -Wall -Wextra -Werror -O2 -I bindings/c/include -I bindings/c/support bindings/c/bench/bench_licman.c \
   $T/release/liblicman_ffi.a -lcjson -lpthread -ldl -lm -o target/c-test/bench_licman
 target/c-test/bench_licman . > /dev/null
+
+# The installed package: `make install PREFIX=…` into an empty prefix, then
+# a C program through pkg-config (shared, then static) and a Go program
+# through cgo and pkg-config, each verifying a fixture license.
+ensure_apt golang-go
+prefix="$PWD/target/c-install"
+rm -rf "$prefix"
+make -s install PREFIX="$prefix"
+readelf -d "$prefix/lib/liblicman.so" | grep -q 'SONAME.*\[liblicman.so.0.1\]'
+grep -q '^#define LICMAN_VERSION_MAJOR' "$prefix/include/licman.h"
+inputs="target/c-install-inputs"
+mkdir -p "$inputs"
+python3 - "$inputs" <<'PY'
+import json, sys
+f = json.load(open("testdata/fixtures/netaudit-licenses.json"))
+open(f"{sys.argv[1]}/netaudit.pub", "w").write(f["public_key"])
+open(f"{sys.argv[1]}/starter.lic", "w").write(f["licenses"]["starter"])
+PY
+args=(examples/catalogs/netaudit.toml "$inputs/netaudit.pub" "$inputs/starter.lic")
+expect() { # output, what it must say
+  grep -q "tier starter\|devices true" <<<"$1" && grep -q '"current_tier":"starter"' <<<"$1" || {
+    echo "error: $2 said: $1" >&2
+    exit 1
+  }
+}
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+gcc -std=c11 -Wall -Wextra -Werror bindings/c/examples/verify.c $(pkg-config --cflags --libs licman) -o target/c-test/verify-shared
+expect "$(LD_LIBRARY_PATH="$prefix/lib" target/c-test/verify-shared "${args[@]}")" "the C program (shared)"
+gcc -std=c11 -Wall -Wextra -Werror bindings/c/examples/verify.c $(pkg-config --cflags --libs licman-static) -o target/c-test/verify-static
+if ldd target/c-test/verify-static | grep -q licman; then
+  echo "error: the static program needs a shared licman" >&2
+  exit 1
+fi
+expect "$(target/c-test/verify-static "${args[@]}")" "the C program (static)"
+(cd bindings/c/go && go build -o "$PWD/../../../target/c-test/verify-go" .)
+expect "$(LD_LIBRARY_PATH="$prefix/lib" target/c-test/verify-go "${args[@]}")" "the Go program"
+echo "installed package: C (shared, static) and Go (cgo) programs verified a license"

@@ -9,6 +9,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* The header's version as a string ("0.1.0") and as one number for #if
+   (MAJOR * 10000 + MINOR * 100 + PATCH); licman_version() answers the
+   library's at run time. */
+#define LICMAN_STRINGIFY_(x) #x
+#define LICMAN_STRINGIFY(x) LICMAN_STRINGIFY_(x)
+#define LICMAN_VERSION                                                         \
+  LICMAN_STRINGIFY(LICMAN_VERSION_MAJOR) "." LICMAN_STRINGIFY(LICMAN_VERSION_MINOR) "." LICMAN_STRINGIFY(LICMAN_VERSION_PATCH)
+#define LICMAN_VERSION_NUMBER (LICMAN_VERSION_MAJOR * 10000 + LICMAN_VERSION_MINOR * 100 + LICMAN_VERSION_PATCH)
 
 // `LicmanVerifyOptions.policy`: not given (enforce, or advisory when
 // `advisory` is set).
@@ -45,6 +53,18 @@
 // `LicmanRouteOptions.unmatched`: a path no route covers is refused
 // (`unlisted`, 403 `unlisted_path`).
 #define LICMAN_UNMATCHED_DENY 2
+
+// The major version of the header (the header also defines
+// `LICMAN_VERSION`, the string "MAJOR.MINOR.PATCH", and
+// `LICMAN_VERSION_NUMBER`, MAJOR * 10000 + MINOR * 100 + PATCH, for `#if`;
+// [`licman_version`] answers the library's at run time).
+#define LICMAN_VERSION_MAJOR 0
+
+// The minor version of the header.
+#define LICMAN_VERSION_MINOR 1
+
+// The patch version of the header.
+#define LICMAN_VERSION_PATCH 0
 
 // A route target code from [`licman_route_table_authorize_code`]: open
 // without a license.

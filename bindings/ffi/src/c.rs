@@ -1006,6 +1006,16 @@ pub unsafe extern "C" fn licman_route_table_authorize(
     }
 }
 
+/// The major version of the header (the header also defines
+/// `LICMAN_VERSION`, the string "MAJOR.MINOR.PATCH", and
+/// `LICMAN_VERSION_NUMBER`, MAJOR * 10000 + MINOR * 100 + PATCH, for `#if`;
+/// [`licman_version`] answers the library's at run time).
+pub const LICMAN_VERSION_MAJOR: u32 = 0;
+/// The minor version of the header.
+pub const LICMAN_VERSION_MINOR: u32 = 1;
+/// The patch version of the header.
+pub const LICMAN_VERSION_PATCH: u32 = 0;
+
 /// The library version (a static string).
 #[unsafe(no_mangle)]
 pub extern "C" fn licman_version() -> *const c_char {
@@ -1241,5 +1251,28 @@ impl RouteTable {
     /// `licman_route_table_free`).
     pub fn c_abi_handle(self: Arc<Self>) -> u64 {
         Box::into_raw(Box::new(LicmanRouteTable { inner: self })) as usize as u64
+    }
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    /// The header's version macros are literals (cbindgen copies them):
+    /// this fails when the crate's version moves without them.
+    #[test]
+    fn the_version_macros_are_the_crate_version() {
+        assert_eq!(
+            LICMAN_VERSION_MAJOR.to_string(),
+            env!("CARGO_PKG_VERSION_MAJOR")
+        );
+        assert_eq!(
+            LICMAN_VERSION_MINOR.to_string(),
+            env!("CARGO_PKG_VERSION_MINOR")
+        );
+        assert_eq!(
+            LICMAN_VERSION_PATCH.to_string(),
+            env!("CARGO_PKG_VERSION_PATCH")
+        );
     }
 }

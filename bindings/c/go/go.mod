@@ -1,0 +1,3 @@
+module licman.dev/verify
+
+go 1.19
