@@ -86,9 +86,11 @@ bash .ci/walkthrough.sh > /dev/null
 step "seats walkthrough (docs/SEATS.md, as written)"
 bash .ci/walkthrough.sh docs/SEATS.md > /dev/null
 
-step "conformance vectors regenerate identically"
+step "conformance vectors and the JSON catalog regenerate identically"
 cargo run -q -p licman-vectors --locked -- testdata/vectors
-git diff --exit-code -- testdata/vectors testdata/fixtures testdata/seats
+# The JSON form of the example catalog (what the WebAssembly package reads).
+cargo run -q -p licman-keygen --locked -- catalog export examples/catalogs/netaudit.toml > examples/catalogs/netaudit.json
+git diff --exit-code -- testdata/vectors testdata/fixtures testdata/seats examples/catalogs/netaudit.json
 untracked=$(git ls-files --others --exclude-standard -- testdata/vectors testdata/fixtures testdata/seats)
 if [ -n "$untracked" ]; then
   echo "vectors not checked in: $untracked"

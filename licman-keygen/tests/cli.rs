@@ -332,6 +332,41 @@ fn catalog_check() {
 }
 
 #[test]
+fn catalog_export_writes_json_that_reads_back_as_the_same_catalog() {
+    let env = Env::new();
+    let exported = env.ok(&["catalog", "export", CATALOG]).stdout;
+    fs::write(env.path("netaudit.json"), &exported).unwrap();
+    // The same catalog: `check` says the same of both.
+    let from_toml = env.ok(&["catalog", "check", CATALOG, "--json"]).json();
+    let from_json = env
+        .ok(&["catalog", "check", "netaudit.json", "--json"])
+        .json();
+    assert_eq!(from_toml, from_json);
+    // The checked-in JSON is this export (CI regenerates it too).
+    let checked_in = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/catalogs/netaudit.json"),
+    )
+    .unwrap();
+    assert_eq!(exported, checked_in);
+    // An invalid catalog is not exported; a JSON catalog with an unknown field is refused.
+    fs::write(env.path("bad.toml"), "product = \"p\"\ndisplay_name = \"P\"\n[tiers.t]\ndisplay_name = \"T\"\nmodules = [\"ghost\"]\n").unwrap();
+    let out = env.run(&["catalog", "export", "bad.toml"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    fs::write(
+        env.path("odd.json"),
+        exported.replacen("{", "{\n  \"extra\": 1,", 1),
+    )
+    .unwrap();
+    refused(
+        &env,
+        &["catalog", "check", "odd.json"],
+        1,
+        "unknown field `extra`",
+    );
+}
+
+#[test]
 fn issue_formats_outputs_and_ledger() {
     let env = Env::new();
     env.keypair("k");

@@ -388,10 +388,31 @@ pub unsafe extern "C" fn licman_string_free(s: *mut c_char) {
     }
 }
 
+/// Parses and validates a catalog in JSON (`licman-keygen catalog export
+/// --json`). Free with [`licman_catalog_free`].
+///
+/// # Safety
+/// `json` is a NUL-terminated string; `error` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_catalog_from_json(
+    json: *const c_char,
+    error: *mut *mut LicmanError,
+) -> *mut LicmanCatalog {
+    // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let inner = Catalog::from_json(text(json, "json")?.to_string())?;
+            let routes = RouteTable::new(inner.clone());
+            Ok(Box::into_raw(Box::new(LicmanCatalog { inner, routes })))
+        })
+    }
+}
+
 /// Parses and validates a catalog in TOML. Free with [`licman_catalog_free`].
 ///
 /// # Safety
 /// `toml` is a NUL-terminated string; `error` is NULL or writable.
+#[cfg(feature = "toml")]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn licman_catalog_from_toml(
     toml: *const c_char,

@@ -318,13 +318,27 @@ pub struct Catalog {
     inner: CoreCatalog,
 }
 
+#[cfg(feature = "toml")]
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Catalog {
-    /// Parses and validates a catalog in TOML.
+    /// Parses and validates a catalog in TOML (the `toml` feature, on by
+    /// default).
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_toml(text: String) -> Result<Arc<Catalog>, LicmanError> {
         Ok(Arc::new(Catalog {
             inner: CoreCatalog::from_toml(&text)?,
+        }))
+    }
+}
+
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+impl Catalog {
+    /// Parses and validates a catalog in JSON (`licman-keygen catalog
+    /// export --json` writes it from the TOML).
+    #[cfg_attr(feature = "uniffi", uniffi::constructor)]
+    pub fn from_json(text: String) -> Result<Arc<Catalog>, LicmanError> {
+        Ok(Arc::new(Catalog {
+            inner: CoreCatalog::from_json(&text)?,
         }))
     }
 

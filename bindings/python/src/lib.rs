@@ -296,7 +296,22 @@ impl Catalog {
             .map_err(|e| py_err(py, e))
     }
 
-    /// Reads and validates a catalog file.
+    /// Parses and validates a catalog in JSON (`licman-keygen catalog
+    /// export --json`).
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Catalog> {
+        let text = text
+            .cast::<PyString>()
+            .map_err(|_| PyTypeError::new_err("the catalog text must be str"))?
+            .to_cow()?
+            .into_owned();
+        FfiCatalog::from_json(text)
+            .map(|inner| Catalog { inner })
+            .map_err(|e| py_err(py, e))
+    }
+
+    /// Reads and validates a catalog file: JSON if its name ends in
+    /// `.json`, else TOML.
     #[staticmethod]
     fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Catalog> {
         let text = std::fs::read_to_string(&path).map_err(|e| {
@@ -309,12 +324,18 @@ impl Catalog {
                 ),
             )
         })?;
-        FfiCatalog::from_toml(text)
-            .map(|inner| Catalog { inner })
-            .map_err(|e| {
-                let message = format!("{}: {}", path.display(), e.description());
-                raise(py, (e.kind(), e.code(), message))
-            })
+        let json = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        let parsed = if json {
+            FfiCatalog::from_json(text)
+        } else {
+            FfiCatalog::from_toml(text)
+        };
+        parsed.map(|inner| Catalog { inner }).map_err(|e| {
+            let message = format!("{}: {}", path.display(), e.description());
+            raise(py, (e.kind(), e.code(), message))
+        })
     }
 
     /// The product id.

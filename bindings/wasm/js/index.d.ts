@@ -1,8 +1,8 @@
 // Types of the licman package (both entries).
-import type { AuthorizeOptions, Catalog, License, PathCase, RouteTable, VerifyOptions } from "./node/licman_wasm.js";
+import type { AuthorizeOptions, Catalog, License, PathCase, RouteTable, VerifyOptions } from "./licman_wasm.js";
 import type { InvalidLicense } from "./errors.js";
 
-export { Catalog, KeyRing, License, RouteTable } from "./node/licman_wasm.js";
+export { Catalog, KeyRing, License, RouteTable } from "./licman_wasm.js";
 export type {
   AuthorizeOptions,
   Customer,
@@ -14,10 +14,10 @@ export type {
   Status,
   UnmatchedPath,
   VerifyOptions,
-} from "./node/licman_wasm.js";
+} from "./licman_wasm.js";
 export * from "./errors.js";
 
-declare module "./node/licman_wasm.js" {
+declare module "./licman_wasm.js" {
   interface KeyRing {
     /** Verifies a license; without a catalog, `options.product` names the product to expect. */
     verify(license: string, catalog: Catalog | null | undefined, options?: VerifyOptions): License;
@@ -50,7 +50,7 @@ export declare class Guard {
   /** Verifies `text`; a license that does not verify is kept as its error. */
   static verify(
     catalog: Catalog,
-    ring: import("./node/licman_wasm.js").KeyRing,
+    ring: import("./licman_wasm.js").KeyRing,
     text: string | null,
     options?: VerifyOptions & { groups?: GroupTable | null; routes?: RouteTable | null },
   ): Guard;

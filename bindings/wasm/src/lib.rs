@@ -202,6 +202,9 @@ pub struct Catalog {
     inner: Arc<FfiCatalog>,
 }
 
+/// TOML catalogs, in a build with the `toml` feature (the package is built
+/// without it: the TOML parser would be about half the module).
+#[cfg(feature = "toml")]
 #[wasm_bindgen]
 impl Catalog {
     /// Parses and validates a catalog in TOML.
@@ -209,6 +212,19 @@ impl Catalog {
     pub fn from_toml(text: JsValue) -> Result<Catalog, JsValue> {
         let text = self::text(&text, "the catalog text")?;
         FfiCatalog::from_toml(text)
+            .map(|inner| Catalog { inner })
+            .map_err(|e| to_js(&e))
+    }
+}
+
+#[wasm_bindgen]
+impl Catalog {
+    /// Parses and validates a catalog in JSON (`licman-keygen catalog
+    /// export --json` writes it from the TOML).
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(text: JsValue) -> Result<Catalog, JsValue> {
+        let text = self::text(&text, "the catalog text")?;
+        FfiCatalog::from_json(text)
             .map(|inner| Catalog { inner })
             .map_err(|e| to_js(&e))
     }

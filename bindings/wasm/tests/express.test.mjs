@@ -15,12 +15,12 @@ import { pathToFileURL } from "node:url";
 const root = resolve(import.meta.dirname, "../../..");
 const pkg = resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg");
 const licman = await import(pathToFileURL(resolve(pkg, "node.mjs")).href);
-const { licensed, requestPath } = await import(pathToFileURL(resolve(pkg, "express.js")).href);
+const { licensed, requestPath } = await import(pathToFileURL(resolve(pkg, "express.mjs")).href);
 const express = createRequire(resolve(root, "bindings/tools/package.json"))("express");
 const { Catalog, KeyRing, Guard } = licman;
 
 const fixtures = JSON.parse(readFileSync(resolve(root, "testdata/fixtures/netaudit-licenses.json"), "utf8"));
-const catalog = Catalog.fromToml(readFileSync(resolve(root, "examples/catalogs/netaudit.toml"), "utf8"));
+const catalog = Catalog.fromJson(readFileSync(resolve(root, "examples/catalogs/netaudit.json"), "utf8"));
 const ring = new KeyRing([fixtures.public_key]);
 
 const GROUPS = { ops: ["devices", "manual_audits", "scheduled_audits", "analytics"], auditors: ["manual_audits", "basic_rules"] };

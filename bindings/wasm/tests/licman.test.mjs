@@ -11,13 +11,14 @@ const root = resolve(import.meta.dirname, "../../..");
 const licman = await import(pathToFileURL(resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg", "node.mjs")).href);
 const { Catalog, KeyRing, RouteTable } = licman;
 const pkg = resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg");
-const errors = await import(pathToFileURL(resolve(pkg, "errors.js")).href);
-const raw = (await import(pathToFileURL(resolve(pkg, "node/licman_wasm.js")).href)).default;
+// The errors as the package exports them (one copy: node.cjs), and the wasm-bindgen glue it loads.
+const errors = licman;
+const raw = (await import(pathToFileURL(resolve(pkg, "licman_wasm_node.cjs")).href)).default;
 
 const vectorsDir = join(root, "testdata/vectors");
 const vectors = readdirSync(vectorsDir).filter((f) => f.endsWith(".json")).sort();
 const fixtures = JSON.parse(readFileSync(join(root, "testdata/fixtures/netaudit-licenses.json"), "utf8"));
-const catalog = Catalog.fromToml(readFileSync(join(root, "examples/catalogs/netaudit.toml"), "utf8"));
+const catalog = Catalog.fromJson(readFileSync(join(root, "examples/catalogs/netaudit.json"), "utf8"));
 const ring = new KeyRing([fixtures.public_key]);
 const NOW = new Date(Date.UTC(2026, 5, 1));
 const license = (tier) => ring.verify(fixtures.licenses[tier], catalog, { now: NOW });
@@ -189,12 +190,14 @@ test("bad inputs throw the right errors", () => {
   assert.throws(() => ring.verify("lm1_" + "A".repeat(10_000_000), catalog), (e) => e instanceof licman.InvalidLicense && e.code === "too_large");
   assert.throws(() => ring.verify("lm1_\uD800\uDC00\uFFFD", catalog), (e) => e instanceof licman.InvalidLicense && e.code === "invalid_encoding");
   assert.throws(() => ring.verify("\uD800", catalog), (e) => e instanceof licman.InvalidLicense);
-  assert.throws(() => Catalog.fromToml("product = "), (e) => e instanceof licman.CatalogError && e.code === "syntax");
+  assert.throws(() => Catalog.fromJson('{"product": '), (e) => e instanceof licman.CatalogError && e.code === "syntax");
+  assert.throws(() => Catalog.fromJson('{"product": "p", "display_name": "P", "extra": 1}'), (e) => e instanceof licman.CatalogError);
+  assert.equal(Catalog.fromToml, undefined, "the package reads catalogs as JSON only");
   assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { revocations: "garbage" }), licman.InvalidRevocationList);
   assert.equal(new RouteTable(catalog).target("/" + "a/".repeat(100_000) + "b"), "licensed");
 });
 
-const catalogText = readFileSync(join(root, "examples/catalogs/netaudit.toml"), "utf8");
+const catalogJson = JSON.parse(readFileSync(join(root, "examples/catalogs/netaudit.json"), "utf8"));
 const vector = (name) => JSON.parse(readFileSync(join(vectorsDir, name), "utf8")).input;
 const DAY = 86_400_000;
 
@@ -219,7 +222,7 @@ test("route options: the catalog's, overrides, unlisted paths and the path contr
     return true;
   });
   assert.equal(folding.authorize("/Login", null), "public");
-  const listed = Catalog.fromToml(catalogText.replace("[routes]\n", '[routes]\ncase = "fold_ascii"\nunmatched = "deny"\n'));
+  const listed = Catalog.fromJson(JSON.stringify({ ...catalogJson, routes: { ...catalogJson.routes, case: "fold_ascii", unmatched: "deny" } }));
   assert.deepEqual(new RouteTable(listed).options, { case: "fold_ascii", unmatched: "deny" });
   assert.deepEqual(new RouteTable(listed, { case: "exact" }).options, { case: "exact", unmatched: "deny" });
   assert.throws(() => new RouteTable(catalog, { case: "insensitive" }), RangeError);

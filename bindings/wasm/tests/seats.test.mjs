@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname, "../../..");
 const pkg = resolve(root, process.env.LICMAN_PKG ?? "target/wasm-pkg");
-const seatsUrl = pathToFileURL(resolve(pkg, "seats.js")).href;
+const seatsUrl = pathToFileURL(resolve(pkg, "seats.mjs")).href;
 const { CapacityExceeded, Lease, LeaseLost, SeatError, SeatServerUnreachable } = await import(seatsUrl);
 const binary = process.env.LICMAN_SEATS_BIN;
 

@@ -25,7 +25,7 @@ import { licensed, requestPath, type RequestLike } from "licman/express";
 import { CapacityExceeded, Lease, type LeaseInfo, LeaseLost } from "licman/seats";
 
 export function gate(catalogText: string, publicKey: string, key: string, path: string): { status: number; body: unknown } {
-  const catalog: Catalog = Catalog.fromToml(catalogText);
+  const catalog: Catalog = Catalog.fromJson(catalogText);
   const options: VerifyOptions = { now: new Date(), policy: "enforce", fingerprints: [] };
   const license: License = new KeyRing([publicKey]).verify(key, catalog, options);
   const status: Status = license.status(new Date());

@@ -88,6 +88,7 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
+#[cfg(feature = "toml")]
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -96,30 +97,44 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 impl Catalog {
-    /// Parses and validates a catalog in TOML.
+    /// Parses and validates a catalog in TOML (the `toml` feature, on by
+    /// default).
     ///
     /// ```
     /// use licman_core::{Catalog, CatalogError};
     /// let err = Catalog::from_toml("product = ").unwrap_err();
     /// assert!(matches!(err, CatalogError::Syntax { line: 1, .. }));
     /// ```
+    #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Catalog, CatalogError> {
+        Catalog::from_definition(CatalogDefinition::from_toml(text)?)
+    }
+
+    /// Parses and validates a catalog in JSON: the same fields as the TOML
+    /// form (`licman-keygen catalog export --json` writes it), with unknown
+    /// fields refused the same way.
+    ///
+    /// ```
+    /// use licman_core::{Catalog, CatalogError};
+    /// let json = r#"{"product": "p", "display_name": "P", "modules": [{"id": 0, "name": "m", "display_name": "M"}]}"#;
+    /// assert_eq!(Catalog::from_json(json)?.product(), "p");
+    /// let err = Catalog::from_json("{\n  \"product\": 1\n}").unwrap_err();
+    /// assert!(matches!(err, CatalogError::Syntax { line: 2, .. }));
+    /// # Ok::<(), CatalogError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
         if text.len() > MAX_CATALOG_TEXT_LEN {
             return Err(CatalogError::TooLarge {
                 len: text.len(),
                 max: MAX_CATALOG_TEXT_LEN,
             });
         }
-        let definition: CatalogDefinition = toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map_or((0, 0), |span| line_column(text, span.start));
-            CatalogError::Syntax {
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }
-        })?;
+        let definition: CatalogDefinition =
+            serde_json::from_str(text).map_err(|e| CatalogError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
         Catalog::from_definition(definition)
     }
 
@@ -606,5 +621,38 @@ mod tests {
         assert_eq!(u.modules().len(), 2);
         assert_eq!(u.quotas()[&QuotaId(1)], QuotaLimit::Unlimited);
         assert_eq!(c.module(ModuleId(1)).unwrap().aliases(), ["alpha"]);
+    }
+}
+
+impl CatalogDefinition {
+    /// Parses a catalog's TOML into its definition, unvalidated (the `toml`
+    /// feature): [`Catalog::from_definition`] validates it. For tools that
+    /// convert a catalog (`licman-keygen catalog export` writes its JSON).
+    ///
+    /// ```
+    /// use licman_core::{Catalog, CatalogDefinition};
+    /// let definition = CatalogDefinition::from_toml("product = \"p\"\ndisplay_name = \"P\"")?;
+    /// let json = serde_json::to_string(&definition).unwrap();
+    /// assert_eq!(Catalog::from_json(&json)?.product(), "p");
+    /// # Ok::<(), licman_core::CatalogError>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml(text: &str) -> Result<CatalogDefinition, CatalogError> {
+        if text.len() > MAX_CATALOG_TEXT_LEN {
+            return Err(CatalogError::TooLarge {
+                len: text.len(),
+                max: MAX_CATALOG_TEXT_LEN,
+            });
+        }
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_column(text, span.start));
+            CatalogError::Syntax {
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })
     }
 }

@@ -1,9 +1,11 @@
-//! `licman-keygen catalog check`: validates a product catalog.
+//! `licman-keygen catalog check`: validates a product catalog;
+//! `licman-keygen catalog export`: writes it as JSON (for the WebAssembly
+//! package, which reads catalogs as JSON only).
 
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use licman_core::{Catalog, QuotaLimit, Tier};
+use licman_core::{Catalog, CatalogDefinition, QuotaLimit, Tier};
 use serde_json::json;
 
 use super::Output;
@@ -17,6 +19,20 @@ pub enum CatalogCommand {
         after_help = "Examples:\n  licman-keygen catalog check examples/catalogs/netaudit.toml\n  licman-keygen catalog check netaudit.toml --json"
     )]
     Check(CheckArgs),
+    /// Write a catalog as JSON (after checking it): the form
+    /// `Catalog.fromJson` reads in the WebAssembly package and
+    /// `licman_catalog_from_json` in C.
+    #[command(
+        after_help = "Examples:\n  licman-keygen catalog export examples/catalogs/netaudit.toml > netaudit.json"
+    )]
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The catalog (TOML).
+    #[arg(value_name = "CATALOG.toml")]
+    catalog: PathBuf,
 }
 
 #[derive(clap::Args, Debug)]
@@ -29,15 +45,40 @@ pub struct CheckArgs {
 pub fn run(command: &CatalogCommand, out: Output) -> Result<()> {
     match command {
         CatalogCommand::Check(args) => check(args, out),
+        CatalogCommand::Export(args) => export(args),
     }
+}
+
+/// The catalog's definition as pretty JSON, once it validates.
+fn export(args: &ExportArgs) -> Result<()> {
+    let path = &args.catalog;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::io("cannot read catalog", path, &e))?;
+    let invalid = |e: licman_core::CatalogError| {
+        CliError::failure(e.code(), format!("{}: {e}", path.display()))
+    };
+    let definition = CatalogDefinition::from_toml(&text).map_err(invalid)?;
+    Catalog::from_definition(definition.clone()).map_err(invalid)?;
+    let json = serde_json::to_string_pretty(&definition)
+        .map_err(|e| CliError::failure("export_failed", format!("{}: {e}", path.display())))?;
+    outln!("{json}");
+    Ok(())
 }
 
 fn check(args: &CheckArgs, out: Output) -> Result<()> {
     let path = &args.catalog;
     let text =
         std::fs::read_to_string(path).map_err(|e| CliError::io("cannot read catalog", path, &e))?;
-    let catalog = Catalog::from_toml(&text)
-        .map_err(|e| CliError::failure(e.code(), format!("{}: {e}", path.display())))?;
+    let json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if json {
+        Catalog::from_json(&text)
+    } else {
+        Catalog::from_toml(&text)
+    };
+    let catalog =
+        parsed.map_err(|e| CliError::failure(e.code(), format!("{}: {e}", path.display())))?;
     match out {
         Output::Json => render_json(&catalog),
         Output::Text => render_text(path, &catalog),
