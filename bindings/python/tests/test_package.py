@@ -32,3 +32,18 @@ def test_the_wheel_is_abi3_for_linux() -> None:
     tags = [line.split(": ", 1)[1] for line in wheel.splitlines() if line.startswith("Tag: ")]
     assert tags and all("-abi3-" in t and "manylinux" in t for t in tags), tags
     assert any(f.name == "py.typed" for f in dist.files or [])
+
+
+def test_a_catalog_reads_from_json_as_from_toml() -> None:
+    from conftest import CATALOG_PATH
+
+    from_toml = licman.Catalog.load(CATALOG_PATH)
+    json_path = CATALOG_PATH.with_suffix(".json")
+    from_json = licman.Catalog.load(json_path)
+    assert from_json.modules == from_toml.modules and from_json.tiers == from_toml.tiers
+    assert licman.Catalog.from_json(json_path.read_text()).product == "netaudit"
+    import pytest
+
+    with pytest.raises(licman.CatalogError) as bad:
+        licman.Catalog.from_json('{"product": 1}')
+    assert bad.value.code == "syntax"
