@@ -472,6 +472,39 @@ impl Catalog {
     }
 }
 
+impl CatalogDefinition {
+    /// Parses a catalog's TOML into its definition, unvalidated (the `toml`
+    /// feature): [`Catalog::from_definition`] validates it. For tools that
+    /// convert a catalog (`licman-keygen catalog export` writes its JSON).
+    ///
+    /// ```
+    /// use licman_core::{Catalog, CatalogDefinition};
+    /// let definition = CatalogDefinition::from_toml("product = \"p\"\ndisplay_name = \"P\"")?;
+    /// let json = serde_json::to_string(&definition).unwrap();
+    /// assert_eq!(Catalog::from_json(&json)?.product(), "p");
+    /// # Ok::<(), licman_core::CatalogError>(())
+    /// ```
+    #[cfg(feature = "toml")]
+    pub fn from_toml(text: &str) -> Result<CatalogDefinition, CatalogError> {
+        if text.len() > MAX_CATALOG_TEXT_LEN {
+            return Err(CatalogError::TooLarge {
+                len: text.len(),
+                max: MAX_CATALOG_TEXT_LEN,
+            });
+        }
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((0, 0), |span| line_column(text, span.start));
+            CatalogError::Syntax {
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -621,38 +654,5 @@ mod tests {
         assert_eq!(u.modules().len(), 2);
         assert_eq!(u.quotas()[&QuotaId(1)], QuotaLimit::Unlimited);
         assert_eq!(c.module(ModuleId(1)).unwrap().aliases(), ["alpha"]);
-    }
-}
-
-impl CatalogDefinition {
-    /// Parses a catalog's TOML into its definition, unvalidated (the `toml`
-    /// feature): [`Catalog::from_definition`] validates it. For tools that
-    /// convert a catalog (`licman-keygen catalog export` writes its JSON).
-    ///
-    /// ```
-    /// use licman_core::{Catalog, CatalogDefinition};
-    /// let definition = CatalogDefinition::from_toml("product = \"p\"\ndisplay_name = \"P\"")?;
-    /// let json = serde_json::to_string(&definition).unwrap();
-    /// assert_eq!(Catalog::from_json(&json)?.product(), "p");
-    /// # Ok::<(), licman_core::CatalogError>(())
-    /// ```
-    #[cfg(feature = "toml")]
-    pub fn from_toml(text: &str) -> Result<CatalogDefinition, CatalogError> {
-        if text.len() > MAX_CATALOG_TEXT_LEN {
-            return Err(CatalogError::TooLarge {
-                len: text.len(),
-                max: MAX_CATALOG_TEXT_LEN,
-            });
-        }
-        toml::from_str(text).map_err(|e| {
-            let (line, column) = e
-                .span()
-                .map_or((0, 0), |span| line_column(text, span.start));
-            CatalogError::Syntax {
-                line,
-                column,
-                message: e.message().trim().to_string(),
-            }
-        })
     }
 }
