@@ -13,8 +13,8 @@ pkg=target/wasm-pkg
 size=$(stat -c %s "$pkg/licman_wasm_bg.wasm")
 # The goal is 200,000 bytes; this guard catches regressions from today's
 # size (see docs/PERFORMANCE.md).
-if [ "$size" -gt 380000 ]; then
-  echo "error: the .wasm is $size bytes, over the 380,000-byte regression guard" >&2
+if [ "$size" -gt 390000 ]; then
+  echo "error: the .wasm is $size bytes, over the 390,000-byte regression guard" >&2
   exit 1
 fi
 

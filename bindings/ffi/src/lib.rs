@@ -688,6 +688,24 @@ impl License {
         groups.set_group_named(group, modules).map(|_| ())
     }
 
+    /// The id of a module by name or alias (`UnknownName` otherwise): for a
+    /// binding that resolves a name once and checks by id after.
+    pub fn module_id_of(&self, name: &str) -> Result<u8, LicmanError> {
+        Ok(self.inner.catalog().require_module(name)?.0)
+    }
+
+    /// The id of a quota by name (`UnknownName` otherwise).
+    pub fn quota_id_of(&self, name: &str) -> Result<u8, LicmanError> {
+        Ok(self.inner.catalog().require_quota(name)?.0)
+    }
+
+    /// [`check_quota`](Self::check_quota) by the quota's id.
+    pub fn check_quota_id(&self, id: u8, current: u64, requested: u64) -> Result<(), LicmanError> {
+        Ok(self
+            .inner
+            .check_quota(licman_core::QuotaId(id), current, requested)?)
+    }
+
     /// The modules a group grants; an unknown group is `UnknownName`.
     pub fn group_modules(&self, group: &str) -> Result<Vec<String>, LicmanError> {
         let groups = self.groups();

@@ -20,5 +20,31 @@ export function install(raw) {
       ? this.authorizeUnlicensed(path, options)
       : authorize.call(this, path, license, options);
   };
+  // By-name checks resolve a name to its id once per license (the catalog
+  // never changes), then check by id: no string crosses into WebAssembly
+  // and no count is checked by a call back into JS. Unknown names, bigints
+  // and wrong types take the checked path, which throws as before.
+  const ids = Symbol("licman ids");
+  const idOf = (license, kind, name, resolve) => {
+    const table = (license[ids] ??= { module: new Map(), quota: new Map() })[kind];
+    let id = table.get(name);
+    if (id === undefined) {
+      id = resolve.call(license, name);
+      if (table.size < 1024) table.set(name, id); // names from requests cannot grow it without bound
+    }
+    return id;
+  };
+  const { hasModule, hasModuleId, moduleIdOf, checkQuota, checkQuotaById, quotaIdOf } = raw.License.prototype;
+  const isCount = (n) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0;
+  raw.License.prototype.hasModule = function (name) {
+    if (typeof name !== "string") return hasModule.call(this, name);
+    return hasModuleId.call(this, idOf(this, "module", name, moduleIdOf));
+  };
+  raw.License.prototype.checkQuota = function (quota, current, requested = 1) {
+    if (typeof quota !== "string" || !isCount(current) || !isCount(requested)) {
+      return checkQuota.call(this, quota, current, requested);
+    }
+    return checkQuotaById.call(this, idOf(this, "quota", quota, quotaIdOf), current, requested);
+  };
   return raw;
 }

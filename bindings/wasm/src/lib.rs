@@ -566,6 +566,52 @@ impl License {
         self.inner.has_module_id(id)
     }
 
+    /// The id of a module by name or alias (`UnknownName` otherwise): the
+    /// JS glue resolves a name once, then `hasModule` checks by id.
+    #[wasm_bindgen(js_name = moduleIdOf)]
+    pub fn module_id_of(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<u8, JsValue> {
+        self.inner
+            .module_id_of(&text(&name, "name")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// The id of a quota by name (`UnknownName` otherwise).
+    #[wasm_bindgen(js_name = quotaIdOf)]
+    pub fn quota_id_of(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<u8, JsValue> {
+        self.inner
+            .quota_id_of(&text(&name, "quota")?)
+            .map_err(|e| to_js(&e))
+    }
+
+    /// `checkQuota` by id with counts the JS glue has checked are safe
+    /// integers (checked again here, without a call into JS).
+    #[wasm_bindgen(js_name = checkQuotaById)]
+    pub fn check_quota_by_id(&self, id: u8, current: f64, requested: f64) -> Result<(), JsValue> {
+        let count = |n: f64, what: &str| -> Result<u64, JsValue> {
+            if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // checked above
+                Ok(n as u64)
+            } else {
+                Err(range_error(&format!(
+                    "{what} must be a non-negative safe integer"
+                )))
+            }
+        };
+        self.inner
+            .check_quota_id(
+                id,
+                count(current, "current")?,
+                count(requested, "requested")?,
+            )
+            .map_err(|e| to_js(&e))
+    }
+
     /// Throws `ModuleNotLicensed` (403) unless the module is licensed.
     #[wasm_bindgen(js_name = checkModule)]
     pub fn check_module(

@@ -288,3 +288,38 @@ test("policies: advisory checks refuse a revoked license, report_only does not",
   assert.deepEqual(reportOnly.problems, ["revoked"]);
   assert.equal(reportOnly.checkValid(now), "active");
 });
+
+test("by-name checks through the glue's id cache agree with checks by id and the checked path", () => {
+  const catalogModules = catalogJson.modules;
+  for (const tier of ["starter", "professional", "enterprise"]) {
+    const lic = license(tier);
+    for (const m of catalogModules) {
+      for (const name of [m.name, ...(m.aliases ?? [])]) {
+        for (let round = 0; round < 2; round++) {
+          assert.equal(lic.hasModule(name), lic.hasModuleId(m.id), `${tier} ${name}`);
+          assert.equal(lic.hasModule(name), lic.modules.includes(m.name), `${tier} ${name}`);
+        }
+      }
+    }
+    for (let round = 0; round < 2; round++) {
+      assert.throws(() => lic.hasModule("warp_drive"), licman.UnknownName, "an unknown name is not cached");
+      assert.throws(() => lic.checkQuota("warp_drive", 1), licman.UnknownName);
+    }
+    const limit = lic.quotaLimit("devices");
+    if (limit !== null) {
+      lic.checkQuota("devices", limit - 1);
+      lic.checkQuota("devices", limit - 1, 1);
+      assert.throws(() => lic.checkQuota("devices", limit, 1), licman.QuotaExceeded);
+      assert.throws(() => lic.checkQuota("devices", BigInt(limit), 1n), licman.QuotaExceeded, "bigints take the checked path");
+      lic.checkQuota("devices", BigInt(limit - 1));
+    }
+    assert.throws(() => lic.checkQuota("devices", -1), RangeError);
+    assert.throws(() => lic.checkQuota("devices", 0.5), RangeError);
+    assert.throws(() => lic.checkQuota("devices", "3"), TypeError);
+    assert.throws(() => lic.hasModule(7), TypeError);
+  }
+  // The cache is bounded: names beyond 1024 are still answered.
+  const lic = license("enterprise");
+  for (let i = 0; i < 1100; i++) assert.throws(() => lic.hasModule(`m${i}`), licman.UnknownName);
+  assert.equal(lic.hasModule("devices"), true);
+});
