@@ -3,8 +3,8 @@
 # bindings/python/package.sh, install each into a fresh virtual environment
 # (the sdist builds from source there), and run pytest (vectors, scenarios,
 # bad inputs, threads, the example gateway, the FastAPI/Django/Flask
-# adapters, the lease client against a real seat server, the package's
-# metadata), mypy --strict over the package, the
+# adapters, the lease client against a real seat server, the embedded
+# seat store on SQLite and PostgreSQL, the package's metadata), mypy --strict over the package, the
 # tests and the examples, and stubtest against the compiled module.
 set -euo pipefail
 cd "$(dirname "$0")/.."

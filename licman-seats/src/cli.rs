@@ -777,9 +777,35 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         Cmd::Serve(args) => return crate::server::serve(&cli.db, args),
         _ => {}
     }
+    let mut store = Store::open(&cli.db)?;
+    run_on(&mut store, cli)
+}
+
+/// Runs a parsed command line on a store that is already open (`cli.db`
+/// is not read): how a host that embeds the store runs the CLI's commands
+/// (the Python binding's `licman.seats.Store`), with the same JSON. The
+/// store first catches up with what other writers appended, so a
+/// long-lived store answers reads as a fresh process would. `serve`,
+/// `token` and `site-key` run from the command line only.
+///
+/// ```
+/// use clap::Parser as _;
+/// use licman_seats::{cli::{run_on, Cli}, store::Store};
+/// let dir = tempfile::tempdir()?;
+/// let mut store = Store::open(dir.path().join("seats.db").to_str().unwrap())?;
+/// let cli = Cli::try_parse_from(["licman-seats", "pool", "create", "--name", "CAD", "--vendor", "A", "--capacity", "2"])?;
+/// assert!(run_on(&mut store, &cli)?.json["id"].is_string());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn run_on(store: &mut Store, cli: &Cli) -> Result<Output, Failure> {
+    if matches!(cli.command, Cmd::SiteKey(_) | Cmd::Token(_) | Cmd::Serve(_)) {
+        return Err(Failure::invalid(
+            "serve, token and site-key run from the command line only",
+        ));
+    }
+    store.catch_up()?;
     let at = cli.at.as_deref().map(parse_time).transpose()?;
     let actor = cli.actor.clone().unwrap_or_else(os_user);
-    let mut store = Store::open(&cli.db)?;
     let now = match at {
         Some(at) => at,
         None => store.now()?,
@@ -797,7 +823,7 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
         site_key: cli.site_key.as_deref(),
         revocations: &revocations,
     };
-    execute(&mut store, &cli.command, &cx)
+    execute(store, &cli.command, &cx)
 }
 
 /// Runs one command on an open store: the CLI's work, and the server's

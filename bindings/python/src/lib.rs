@@ -13,6 +13,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+mod seats;
+use seats::SeatStore;
+
 use licman_core::{
     Denial, GroupError, NameKind, QuotaLimit, StoredItem, Timestamp, UnknownName,
     UnverifiedRevocationList, plan_storage_cleanup as core_cleanup,
@@ -1145,8 +1148,8 @@ fn denial_codes() -> Vec<&'static str> {
 mod _native {
     #[pymodule_export]
     use super::{
-        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable, denial_codes,
-        error_codes, plan_storage_cleanup,
+        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable, SeatStore,
+        denial_codes, error_codes, plan_storage_cleanup,
     };
 
     #[pymodule_init]

@@ -13,6 +13,7 @@ __all__ = [
     "License",
     "RevocationList",
     "RouteTable",
+    "SeatStore",
     "__version__",
     "denial_codes",
     "error_codes",
@@ -192,6 +193,15 @@ class RouteTable:
         superuser: bool = False,
         now: Optional[datetime] = None,
     ) -> str: ...
+
+@final
+class SeatStore:
+    """The embedded seat store of licman-seats (SQLite path or postgres:// URL)."""
+
+    def __new__(cls, location: str) -> SeatStore: ...
+    def run(self, args: list[str]) -> str: ...
+    @property
+    def location(self) -> str: ...
 
 def plan_storage_cleanup(items: Iterable[tuple[str, int, datetime]], limit_bytes: Optional[int]) -> dict[str, Any]: ...
 def error_codes() -> list[str]: ...

@@ -1,4 +1,17 @@
-"""Floating seats from a ``licman-seats serve``: a lease held while a product runs.
+"""Seats: a lease from a ``licman-seats serve`` held while a product runs, and the seat store embedded.
+
+**The embedded store** (:class:`Store`) is licman-seats itself, on a SQLite
+file or a PostgreSQL URL: it runs the CLI's commands and answers with the
+same JSON-shaped results (dicts and lists) as ``licman-seats --json`` and
+the server::
+
+    store = licman.seats.Store("seats.db", actor="it-team")
+    pool = store.run("pool", "create", name="CAD", vendor="Autodesk", capacity=5, cost="12.50")
+    store.run("user", "add", "ada", email="ada@example.com")
+    seat = store.run("assign", "CAD", "ada")
+    store.run("assignments", pool="CAD")["items"]
+
+**The lease client** (:class:`Lease`) holds a floating seat of a server:
 
 >>> from licman.seats import Lease, CapacityExceeded                       # doctest: +SKIP
 >>> with Lease("http://seats.internal:8080", token, pool="CAD", holder="ws-17") as lease:  # doctest: +SKIP
@@ -36,9 +49,10 @@ from types import TracebackType
 from typing import Any, Callable, Optional
 
 from ._errors import LicmanError
+from ._native import SeatStore as _SeatStore
 from ._native import __version__
 
-__all__ = ["CapacityExceeded", "LeaseInfo", "Lease", "LeaseLost", "SeatError", "SeatServerUnreachable"]
+__all__ = ["CapacityExceeded", "LeaseInfo", "Lease", "LeaseLost", "SeatError", "SeatServerUnreachable", "Store"]
 
 USER_AGENT = f"licman-python/{__version__}"
 
@@ -324,6 +338,103 @@ class Lease:
 
 def _quote(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
+
+
+# ------------------------------------------------------------ the store
+
+
+def _failure(code: str, message: str, http_status: int, details_json: str) -> SeatError:
+    """The exception for a failure of the embedded store (called by the native module)."""
+    try:
+        details = json.loads(details_json)
+    except ValueError:
+        details = {}
+    kind = CapacityExceeded if code == "capacity_exceeded" else SeatError
+    return kind(code, message, http_status, details if isinstance(details, dict) else {})
+
+
+def _flags(options: dict[str, Any]) -> list[str]:
+    args: list[str] = []
+    for key, value in options.items():
+        flag = "--" + key.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            args.append(flag)
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                args += [flag, str(item)]
+        elif isinstance(value, datetime):
+            if value.tzinfo is None:
+                raise ValueError(f"{key}: a naive datetime would be a guess; give it a time zone")
+            args += [flag, value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")]
+        else:
+            args += [flag, str(value)]
+    return args
+
+
+class Store:
+    """The seat store of licman-seats, embedded: a SQLite file (created,
+    mode 0600, if missing) or a ``postgres://`` URL.
+
+    :meth:`run` runs one ``licman-seats`` command: positional words as
+    given, keyword options as ``--flags`` (``max_borrow_days=3`` is
+    ``--max-borrow-days 3``, ``True`` a bare flag, a list repeats the flag,
+    an aware ``datetime`` its RFC 3339 time). It answers the command's
+    ``--json`` result as Python objects; a refusal raises :class:`SeatError`
+    (``code``, ``message``, ``http_status``, ``details``), or
+    :class:`CapacityExceeded`. ``actor`` is who acts in the audit trail
+    (default: the OS user); ``site_key`` the file that seals pool secrets.
+    Commands on one store run one at a time; stores in several threads or
+    processes on one database take turns on its write lock, exactly as CLI
+    processes and servers do.
+    """
+
+    def __init__(self, location: str, *, actor: Optional[str] = None, site_key: Optional[str] = None) -> None:
+        self._native = _SeatStore(str(location))
+        self.actor = actor
+        self.site_key = site_key
+
+    @property
+    def location(self) -> str:
+        """The path or URL the store was opened with."""
+        return self._native.location
+
+    def run(self, *command: str, at: Optional[datetime] = None, **options: Any) -> Any:
+        """Runs ``licman-seats [--actor A] [--at T] COMMAND… --option value…`` here."""
+        globals_: list[str] = []
+        if self.actor is not None:
+            globals_ += ["--actor", self.actor]
+        if self.site_key is not None:
+            globals_ += ["--site-key", str(self.site_key)]
+        globals_ += _flags({"at": at})
+        words = [str(word) for word in command]
+        return json.loads(self._native.run(globals_ + words + _flags(options)))
+
+    # The commands a host calls most, by name (each is `run` with its words).
+
+    def pools(self, **options: Any) -> Any:
+        """``licman-seats pool list``: a page of pools."""
+        return self.run("pool", "list", **options)
+
+    def assign(self, pool: str, user: str, **options: Any) -> Any:
+        """``licman-seats assign POOL USER``: the new assignment."""
+        return self.run("assign", pool, user, **options)
+
+    def checkout(self, pool: str, holder: str, **options: Any) -> Any:
+        """``licman-seats lease checkout POOL HOLDER``: the lease (the same holder's live one)."""
+        return self.run("lease", "checkout", pool, holder, **options)
+
+    def analytics(self, **options: Any) -> Any:
+        """``licman-seats analytics``: utilization, spend, expirations and recommendations."""
+        return self.run("analytics", **options)
+
+    def verify_audit(self) -> Any:
+        """``licman-seats audit verify``: the hash chain checked from the first event."""
+        return self.run("audit", "verify")
+
+    def __repr__(self) -> str:
+        return f"<licman.seats.Store {self.location!r}>"
 
 
 # Leases open at interpreter exit are released (a process that forgot
