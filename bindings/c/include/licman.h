@@ -74,8 +74,9 @@
 #define LICMAN_TARGET_LICENSED 1
 
 // A route target code: no route covers the path and the table denies
-// such paths (only [`licman_route_table_authorize_code`] never answers
-// it: such a path is refused).
+// such paths. [`licman_route_table_authorize_code`] never answers it (it
+// refuses such a path with `unlisted_path`); it is defined so that every
+// route target has a code.
 #define LICMAN_TARGET_UNLISTED 2
 
 // A route target code: `LICMAN_TARGET_MODULE + id` needs the module with

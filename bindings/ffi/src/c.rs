@@ -1059,8 +1059,9 @@ pub const LICMAN_TARGET_PUBLIC: i32 = 0;
 /// A route target code: needs a valid license, no particular module.
 pub const LICMAN_TARGET_LICENSED: i32 = 1;
 /// A route target code: no route covers the path and the table denies
-/// such paths (only [`licman_route_table_authorize_code`] never answers
-/// it: such a path is refused).
+/// such paths. [`licman_route_table_authorize_code`] never answers it (it
+/// refuses such a path with `unlisted_path`); it is defined so that every
+/// route target has a code.
 pub const LICMAN_TARGET_UNLISTED: i32 = 2;
 /// A route target code: `LICMAN_TARGET_MODULE + id` needs the module with
 /// that id (0 to 255).

@@ -13,8 +13,16 @@ import dev.licman.PathCase
 import dev.licman.UnmatchedPath
 import dev.licman.User
 import dev.licman.VerifyOptions
+import dev.licman.LicenseStatus
+import dev.licman.checkValidAt
 import dev.licman.checks
+import dev.licman.expiresAt
 import dev.licman.gate
+import dev.licman.issuedAt
+import dev.licman.lastSeen
+import dev.licman.statusAt
+import dev.licman.verifiedStatusEnum
+import dev.licman.verifyOptions
 import java.io.File
 import java.time.Instant
 import java.util.concurrent.CountDownLatch
@@ -90,6 +98,31 @@ fun runPerCall(root: File) {
             }
         }
     }
+
+    // Instant, Duration and the status enum for the generated API.
+    val typed = ring.verify(fixtures["licenses"].obj()["starter"] as String, catalog, verifyOptions(now = now))
+    check(typed.lastSeen == now && typed.expiresAt == null && !typed.issuedAt.isAfter(now)) { "times ${typed.lastSeen} ${typed.issuedAt}" }
+    check(typed.statusAt(now) == LicenseStatus.ACTIVE && typed.verifiedStatusEnum == LicenseStatus.ACTIVE) { "status" }
+    check(typed.checkValidAt(now.plusSeconds(60)) == LicenseStatus.ACTIVE) { "checkValidAt" }
+    check(LicenseStatus.entries.all { LicenseStatus.of(it.code) == it }) { "status codes" }
+    check(runCatching { LicenseStatus.of("sparkling") }.exceptionOrNull() is IllegalArgumentException) { "an unknown status" }
+    check(runCatching { verifyOptions(now = Instant.ofEpochSecond(-1)) }.exceptionOrNull() is IllegalArgumentException) { "before 1970" }
+    typed.destroy()
+
+    // One copy of the native library serves the generated API and the per-call path.
+    // (JNA extracts the JAR's library to a temporary file: every such file mapped must be that one.)
+    val maps = File("/proc/self/maps")
+    if (maps.exists()) {
+        // The instance Native.register(cls, name) uses: cached by name and the class loader.
+        val options = mapOf(com.sun.jna.Library.OPTION_CLASSLOADER to License::class.java.classLoader)
+        val library = com.sun.jna.NativeLibrary.getInstance("licman_ffi", options).file?.canonicalPath
+        val mapped = maps.readLines().mapNotNull { line ->
+            line.indexOf('/').takeIf { it >= 0 }?.let { line.substring(it).removeSuffix(" (deleted)") }
+        }.toSet()
+        val copies = mapped.filter { it == library || ("/jna" in it && it.endsWith(".tmp")) || it.endsWith("liblicman_ffi.so") }.toSet()
+        check(library != null && copies == setOf(library)) { "native library copies loaded: $copies (JNA's: $library)" }
+    }
+    check(runCatching { User(listOf("ops\u0000admins")) }.exceptionOrNull() is IllegalArgumentException) { "a NUL in a group" }
 
     // Closed objects refuse calls; closing while other threads call is safe.
     val license = licenses.getValue("professional")

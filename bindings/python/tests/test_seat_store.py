@@ -109,8 +109,14 @@ def test_refusals_are_typed_and_carry_their_fields(location: str) -> None:
     with pytest.raises(ValueError):
         store.run("pool", "list", db="elsewhere.db")
     with pytest.raises(SeatError) as server_only:
-        store.run("serve", "--tokens", "t.toml")
+        store.run("serve", tokens="t.toml")
     assert server_only.value.code == "invalid_value"
+    with pytest.raises(ValueError):
+        store.assign("CAD", "--actor=root")  # a word may not smuggle in an option
+    # A value that starts with '-' stays a value; from_ is --from.
+    odd = store.run("pool", "create", name="P2", vendor="V", capacity=1, notes="-1 is not a flag")
+    assert odd["notes"] == "-1 is not a flag"
+    assert store.run("audit", from_="2020-01-01", limit=1)["limit"] == 1
     # Nothing refused reached the trail.
     assert store.run("assignments", pool="CAD")["total"] == 1
     assert store.verify_audit()["ok"] is True

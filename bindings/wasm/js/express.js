@@ -11,8 +11,9 @@
 //   app.use(licensed(guard, { identity: (req) => req.user ? { groups: req.user.groups } : null }));
 //
 // The path checked is the request target up to its query
-// (`req.originalUrl`), before Express decodes anything, so the core sees
-// every escape the client sent; a target that is not a path
+// (`req.originalUrl`, and `req.url` too if a middleware before this one
+// rewrote it), before Express decodes anything, so the core sees every
+// escape the client sent; a target that is not a path
 // (`GET http://host/x`, `GET *`) breaks the path contract and is refused
 // with 400. Express matches routes without regard to case unless told
 // otherwise, so the middleware matches the catalog's routes folding ASCII
@@ -45,7 +46,12 @@ export function licensed(guard, { identity = null } = {}) {
       }
     };
     const decide = (user) => {
-      req.licman = { needs: guard.authorize(requestPath(req.originalUrl ?? req.url), user ?? null) };
+      // The target as sent, and the one Express routes on if a middleware
+      // before this one rewrote req.url: both must pass.
+      const sent = requestPath(req.originalUrl ?? req.url);
+      const routed = requestPath(req.url);
+      const needs = guard.authorize(sent, user ?? null);
+      req.licman = { needs: routed === sent ? needs : guard.authorize(routed, user ?? null) };
     };
     let user;
     try {

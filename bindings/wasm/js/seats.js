@@ -98,6 +98,7 @@ class Api {
           "user-agent": `licman-js/${VERSION}`,
         },
         body: JSON.stringify(body),
+        redirect: "error", // never send the token on to wherever a redirect points
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
@@ -151,6 +152,8 @@ export class Lease {
   #api;
   #timer = null;
   #closed = false;
+  #ttlMs = 0; // from the server's own times: no local clock is compared with the server's
+  #heldUntil = 0; // performance.now() when the lease runs out without another heartbeat
 
   constructor({ server, token, pool, holder, ttlSeconds, heartbeatEvery, onLost, timeoutMs = 30_000, fetch } = {}) {
     if (typeof pool !== "string" || pool === "" || typeof holder !== "string" || holder === "") {
@@ -183,6 +186,8 @@ export class Lease {
     const body = { pool: this.pool, holder: this.holder };
     if (this.ttlSeconds !== undefined) body.ttl_seconds = this.ttlSeconds;
     this.info = leaseInfo(await this.#api.post("/leases", body));
+    this.#ttlMs = Math.max(1000, this.info.expiresAt.getTime() - this.info.checkedOutAt.getTime());
+    this.#heldUntil = performance.now() + this.#ttlMs;
     openLeases.add(this);
     installExitHook();
     this.#schedule();
@@ -190,8 +195,8 @@ export class Lease {
 
   #schedule() {
     if (this.#closed || this.lost !== null) return;
-    const left = this.info.expiresAt.getTime() - Date.now();
-    const delay = this.heartbeatEvery ?? Math.max(1000, left / 3);
+    // setTimeout fires at once for delays over 2^31 - 1 ms: cap them.
+    const delay = Math.min(this.heartbeatEvery ?? Math.max(1000, this.#ttlMs / 3), 2_147_483_647);
     this.#timer = setTimeout(() => this.#beat(), delay);
     this.#timer.unref?.();
   }
@@ -200,8 +205,8 @@ export class Lease {
     try {
       await this.heartbeat();
     } catch (e) {
-      if (!(e instanceof SeatError) || this.lost !== null) return;
-      if (this.info.expiresAt.getTime() <= Date.now()) {
+      if (!(e instanceof SeatError) || this.lost !== null || this.#closed) return;
+      if (performance.now() >= this.#heldUntil) {
         this.#lose(new LeaseLost("lease_expired", `the lease ran out before a heartbeat got through: ${e.message}`, 0));
         return;
       }
@@ -213,20 +218,26 @@ export class Lease {
   /** Sends one heartbeat now (the timer does this by itself). */
   async heartbeat() {
     const id = this.id;
+    const sent = performance.now();
+    let answer;
     try {
-      this.info = leaseInfo(await this.#api.post(`/leases/${encodeURIComponent(id)}/heartbeat`));
+      answer = leaseInfo(await this.#api.post(`/leases/${encodeURIComponent(id)}/heartbeat`));
     } catch (e) {
       if (e instanceof SeatError && LOST.has(e.code)) {
         this.#lose(new LeaseLost(e.code, `the seat was lost: ${e.message}`, e.httpStatus, e.details));
       }
       throw e;
     }
+    if (!this.#closed) { // a heartbeat answered after close() changes nothing
+      this.info = answer;
+      this.#heldUntil = sent + this.#ttlMs;
+    }
     this.heartbeats += 1;
-    return this.info;
+    return answer;
   }
 
   #lose(lost) {
-    if (this.lost !== null) return;
+    if (this.lost !== null || this.#closed) return;
     this.lost = lost;
     openLeases.delete(this);
     clearTimeout(this.#timer);
@@ -243,6 +254,8 @@ export class Lease {
     try {
       this.info = leaseInfo(await this.#api.post(`/leases/${encodeURIComponent(this.info.id)}/release`));
     } catch (e) {
+      // Unanswered: the seat frees itself when its TTL passes.
+      if (e instanceof SeatServerUnreachable) return;
       if (!(e instanceof SeatError && LOST.has(e.code))) throw e;
     }
   }

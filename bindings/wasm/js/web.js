@@ -3,7 +3,7 @@
 // verification threw, the signed-in user's groups). The decision is the
 // core's route check; this only keeps the license's error and fills in the
 // user. See express.js.
-import { AccessDenied, InvalidLicense, UnknownName } from "./errors.js";
+import { InvalidLicense, UnknownName } from "./errors.js";
 
 // The entries (node.mjs, bundler.mjs) make the class with their RouteTable.
 export function makeGuard(RouteTable) {
@@ -21,6 +21,8 @@ export function makeGuard(RouteTable) {
       this.license = license instanceof InvalidLicense || license === null || license === undefined ? null : license;
       this.licenseError = license instanceof InvalidLicense ? license : null;
       this.checksGroups = groups !== null && groups !== undefined;
+      // An identity's groups the table does not define grant nothing and are left out.
+      this.groupNames = new Set(this.checksGroups ? Object.keys(groups) : []);
       if (this.checksGroups && this.license !== null) {
         const known = new Set(catalog.modules);
         const licensed = new Set(this.license.modules);
@@ -70,20 +72,10 @@ export function makeGuard(RouteTable) {
       const options = now === undefined ? {} : { now };
       if (this.checksGroups) {
         // [] and never undefined for an anonymous request: undefined skips the user check.
-        options.userGroups = identity ? [...(identity.groups ?? [])] : [];
+        options.userGroups = identity ? [...(identity.groups ?? [])].filter((g) => this.groupNames.has(g)) : [];
         options.superuser = Boolean(identity?.superuser);
       }
-      try {
-        return this.routes.authorize(path, this.license, options);
-      } catch (e) {
-        if (e instanceof UnknownName && e.kind === "group") {
-          // A group the table does not define grants nothing.
-          const message = `User does not have access to this path: ${e.message}`;
-          throw new AccessDenied("access_denied", message, 403,
-            JSON.stringify({ error: "Access denied", message, action: "contact_admin" }));
-        }
-        throw e;
-      }
+      return this.routes.authorize(path, this.license, options);
     }
   };
 }

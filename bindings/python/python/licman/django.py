@@ -21,7 +21,7 @@ authentication) to its groups::
         return Identity(groups=tuple(user.groups.values_list("name", flat=True)), superuser=user.is_superuser)
 
 The path checked is ``request.path_info``: the path Django's URL resolver
-matches (without ``SCRIPT_NAME``).
+matches (without ``SCRIPT_NAME``), escaped again as it was sent.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.module_loading import import_string
 
 from ._errors import Denial
-from .web import Guard, Identity
+from .web import Guard, Identity, path_as_sent
 
 __all__ = ["LicenseMiddleware", "denial_response"]
 
@@ -75,7 +75,7 @@ class LicenseMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = self.identity(request) if self.identity is not None else None
         try:
-            self.guard.authorize(request.path_info, user)
+            self.guard.authorize(path_as_sent(request.path_info), user)
         except Denial as denial:
             return denial_response(denial)
         return self.get_response(request)

@@ -32,23 +32,25 @@ from typing import Any, Callable, Optional, Union
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._errors import Denial
-from .web import Guard, Identity
+from .web import Guard, Identity, path_as_sent
 
 __all__ = ["LicenseMiddleware", "add_exception_handler", "denial_handler", "require_license", "route_path"]
 
-IdentityOfRequest = Callable[[Request], Union[Optional[Identity], Awaitable[Optional[Identity]]]]
+IdentityOfRequest = Callable[[HTTPConnection], Union[Optional[Identity], Awaitable[Optional[Identity]]]]
 
 
 def route_path(scope: Scope) -> str:
-    """The path the application routes on: ``scope["path"]`` without ``root_path``."""
+    """The path the application routes on (``scope["path"]`` without
+    ``root_path``), escaped again as it was sent (:func:`licman.web.path_as_sent`)."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
-        return path[len(root):] or "/"
-    return path
+        path = path[len(root):] or "/"
+    return path_as_sent(path)
 
 
 def require_license(guard: Guard, identity: Optional[Callable[..., Any]] = None) -> Callable[..., Awaitable[str]]:
@@ -86,7 +88,8 @@ def add_exception_handler(app: FastAPI) -> None:
 class LicenseMiddleware:
     """An ASGI middleware checking every HTTP request before any routing.
 
-    ``identity`` takes the request and returns (or awaits to) the user's
+    ``identity`` takes the connection (a Starlette ``HTTPConnection``: HTTP
+    requests and websockets) and returns (or awaits to) the user's
     :class:`~licman.web.Identity`, or ``None``.
     """
 
@@ -101,7 +104,7 @@ class LicenseMiddleware:
             return
         user: Optional[Identity] = None
         if self.identity is not None:
-            found = self.identity(Request(scope))
+            found = self.identity(HTTPConnection(scope))
             user = await found if inspect.isawaitable(found) else found
         try:
             self.guard.authorize(route_path(scope), user)

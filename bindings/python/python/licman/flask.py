@@ -25,7 +25,7 @@ from typing import Callable, Optional
 from flask import Flask, Response, jsonify, request
 
 from ._errors import Denial
-from .web import Guard, Identity
+from .web import Guard, Identity, path_as_sent
 
 __all__ = ["Licman", "denial_response"]
 
@@ -64,7 +64,7 @@ class Licman:
             raise RuntimeError("licman.flask.Licman has no guard")
         user = self.identity() if self.identity is not None else None
         try:
-            guard.authorize(request.path, user)
+            guard.authorize(path_as_sent(request.path), user)
         except Denial as denial:
             return denial_response(denial)
         return None

@@ -39,6 +39,7 @@ from __future__ import annotations
 import atexit
 import json
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -142,6 +143,17 @@ class LeaseInfo:
             raise SeatServerUnreachable("bad_response", f"the server's lease is not a lease: {e}", 0) from None
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Refuses to follow a redirect: urllib would send the bearer token to
+    wherever it points."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class _Api:
     def __init__(self, server: str, token: str, timeout: float) -> None:
         parsed = urllib.parse.urlsplit(server)
@@ -166,11 +178,11 @@ class _Api:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout) as response:
                 answer = json.load(response)
         except urllib.error.HTTPError as e:
             raise self._refusal(e) from None
-        except (OSError, ValueError) as e:  # URLError is an OSError; ValueError: not JSON
+        except (OSError, ValueError, RecursionError) as e:  # URLError is an OSError; ValueError: not JSON
             raise SeatServerUnreachable("unreachable", f"the seat server does not answer: {e}", 0) from None
         if not isinstance(answer, dict):
             raise SeatServerUnreachable("bad_response", "the seat server's answer is not a JSON object", 0)
@@ -180,7 +192,7 @@ class _Api:
     def _refusal(e: urllib.error.HTTPError) -> SeatError:
         try:
             error = json.load(e).get("error", {})
-        except (ValueError, AttributeError, OSError):
+        except (ValueError, AttributeError, OSError, RecursionError):
             error = {}
         if not isinstance(error, dict):
             error = {}
@@ -227,6 +239,8 @@ class Lease:
         self.info: Optional[LeaseInfo] = None
         self.lost: Optional[LeaseLost] = None
         self.heartbeats = 0
+        self._ttl = 0.0  # seconds, from the server's own times (no local clock compared with the server's)
+        self._held_until = 0.0  # time.monotonic() when the lease runs out without another heartbeat
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -241,6 +255,8 @@ class Lease:
         if self.ttl_seconds is not None:
             body["ttl_seconds"] = self.ttl_seconds
         self.info = LeaseInfo.from_json(self._api.post("/leases", body))
+        self._ttl = max(1.0, (self.info.expires_at - self.info.checked_out_at).total_seconds())
+        self._held_until = time.monotonic() + self._ttl
         _open_leases.add(self)
         self._thread = threading.Thread(target=self._beat, name=f"licman-lease-{self.info.id}", daemon=True)
         self._thread.start()
@@ -261,6 +277,8 @@ class Lease:
         if self.lost is None:
             try:
                 self.info = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/release"))
+            except SeatServerUnreachable:
+                pass  # the seat frees itself when its TTL passes
             except SeatError as e:
                 if e.code not in _LOST:
                     raise
@@ -285,31 +303,33 @@ class Lease:
 
     def check(self) -> None:
         """Raises :class:`LeaseLost` if the seat is no longer held."""
-        if self.lost is not None:
-            raise self.lost
+        lost = self.lost
+        if lost is not None:
+            # A fresh exception each time (one shared object would collect every caller's traceback).
+            raise LeaseLost(lost.code, lost.message, lost.http_status, lost.details)
 
     def heartbeat(self) -> LeaseInfo:
         """Sends one heartbeat now (the background thread does this by itself)."""
         info = self.info
         if info is None:
             raise RuntimeError("the lease is not open")
+        sent = time.monotonic()
         try:
-            self.info = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/heartbeat"))
+            answer = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/heartbeat"))
         except SeatError as e:
-            if e.code in _LOST:
+            if e.code in _LOST and not self._stop.is_set():
                 self._lose(LeaseLost(e.code, f"the seat was lost: {e.message}", e.http_status, e.details))
             raise
+        if not self._stop.is_set():  # a heartbeat answered after close() changes nothing
+            self.info = answer
+            self._held_until = sent + self._ttl
         self.heartbeats += 1
-        return self.info
+        return answer
 
     def _next_beat(self) -> float:
         if self.heartbeat_every is not None:
             return self.heartbeat_every
-        info = self.info
-        if info is None:
-            return 1.0
-        left = (info.expires_at - datetime.now(timezone.utc)).total_seconds()
-        return max(1.0, left / 3)
+        return max(1.0, self._ttl / 3)
 
     def _beat(self) -> None:
         while not self._stop.wait(self._next_beat()):
@@ -318,17 +338,16 @@ class Lease:
             except LeaseLost:
                 return
             except SeatError as e:
-                if self.lost is not None:
+                if self.lost is not None or self._stop.is_set():
                     return
-                info = self.info
-                if info is not None and info.expires_at <= datetime.now(timezone.utc):
+                if time.monotonic() >= self._held_until:
                     self._lose(LeaseLost("lease_expired", f"the lease ran out before a heartbeat got through: {e}", 0))
                     return
                 # A busy or unreachable server: try again at the next beat.
 
     def _lose(self, lost: LeaseLost) -> None:
         with self._lock:
-            if self.lost is not None:
+            if self.lost is not None or self._stop.is_set():
                 return
             self.lost = lost
         _open_leases.discard(self)
@@ -353,23 +372,28 @@ def _failure(code: str, message: str, http_status: int, details_json: str) -> Se
     return kind(code, message, http_status, details if isinstance(details, dict) else {})
 
 
+def _option_value(key: str, value: Any) -> str:
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"{key}: a naive datetime would be a guess; give it a time zone")
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
 def _flags(options: dict[str, Any]) -> list[str]:
+    """``--flag=value`` words (the ``=`` keeps a value that starts with
+    ``-`` a value); a trailing ``_`` is dropped (``from_=`` is ``--from``)."""
     args: list[str] = []
     for key, value in options.items():
-        flag = "--" + key.replace("_", "-")
+        flag = "--" + key.rstrip("_").replace("_", "-")
         if value is None or value is False:
             continue
         if value is True:
             args.append(flag)
         elif isinstance(value, (list, tuple, set, frozenset)):
-            for item in value:
-                args += [flag, str(item)]
-        elif isinstance(value, datetime):
-            if value.tzinfo is None:
-                raise ValueError(f"{key}: a naive datetime would be a guess; give it a time zone")
-            args += [flag, value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")]
+            args += [f"{flag}={_option_value(key, item)}" for item in value]
         else:
-            args += [flag, str(value)]
+            args.append(f"{flag}={_option_value(key, value)}")
     return args
 
 
@@ -387,7 +411,9 @@ class Store:
     (default: the OS user); ``site_key`` the file that seals pool secrets.
     Commands on one store run one at a time; stores in several threads or
     processes on one database take turns on its write lock, exactly as CLI
-    processes and servers do.
+    processes and servers do. As on the command line, options not given
+    fall back to ``LICMAN_SEATS_ACTOR``, ``LICMAN_SEATS_KEY`` and
+    ``LICMAN_SEATS_REVOCATIONS`` when they are set.
     """
 
     def __init__(self, location: str, *, actor: Optional[str] = None, site_key: Optional[str] = None) -> None:
@@ -409,6 +435,9 @@ class Store:
             globals_ += ["--site-key", str(self.site_key)]
         globals_ += _flags({"at": at})
         words = [str(word) for word in command]
+        for word in words:
+            if word.startswith("-"):
+                raise ValueError(f"{word!r}: options go as keyword arguments, and a name may not start with '-'")
         return json.loads(self._native.run(globals_ + words + _flags(options)))
 
     # The commands a host calls most, by name (each is `run` with its words).

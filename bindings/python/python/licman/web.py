@@ -19,15 +19,26 @@ session, a verified token), never from a header the client sends.
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional, Union
 
-from ._errors import AccessDenied, Denial, InvalidLicense, UnknownName
+from ._errors import Denial, InvalidLicense, UnknownName
 from ._native import Catalog, GroupAccess, KeyRing, License, RouteTable
 
-__all__ = ["Guard", "Identity", "denial_response"]
+__all__ = ["Guard", "Identity", "denial_response", "path_as_sent"]
+
+
+def path_as_sent(decoded_path: str) -> str:
+    """A decoded request path (what Starlette, Django and Werkzeug route on)
+    escaped again, for the check: the core reads a path as it is sent, so
+    a ``?``, ``#``, ``;``, ``%`` or non-ASCII character that was escaped in
+    the request must reach it escaped (it refuses such escapes with 400)
+    rather than raw (where ``/%3Fx``, decoded to ``/?x``, would be read as
+    ``/``). Characters a path may carry raw stay as they are."""
+    return urllib.parse.quote(decoded_path, safe="/!$&'()*+,=:@")
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,9 @@ class Guard:
     may use). With it, a request without an :class:`Identity` has no groups
     and reaches no module (deny by default); a module the table names but
     the license does not grant is left out of the group, since a user's
-    modules are licensed ∩ granted. Without it, only the license is checked.
+    modules are licensed ∩ granted. An identity's groups that the table does
+    not define grant nothing and are left out (a user's directory groups
+    need not all be in it). Without a table, only the license is checked.
     """
 
     def __init__(
@@ -67,6 +80,7 @@ class Guard:
         self.license: Optional[License] = license if isinstance(license, License) else None
         self.license_error: Optional[InvalidLicense] = license if isinstance(license, InvalidLicense) else None
         self.checks_groups = groups is not None
+        self.group_names = frozenset(groups) if groups is not None else frozenset()
         if groups is not None and self.license is not None:
             access = GroupAccess(self.license)
             known = set(catalog.modules)
@@ -104,23 +118,17 @@ class Guard:
         """What ``path`` needs if the request may go on (``public``,
         ``licensed`` or the module's name); else raises the
         :class:`~licman.Denial` (402, 403 or 400) to answer with."""
-        if self.license is None and self.license_error is not None and self.routes.target(path) != "public":
-            raise self.license_error
+        error = self.license_error
+        if self.license is None and error is not None and self.routes.target(path) != "public":
+            # A fresh exception each time: one shared object would collect every request's traceback.
+            raise type(error)(error.code, error.message, error.http_status, error.action, error.body_json)
         groups: Optional[list[str]] = None
         superuser = False
         if self.checks_groups:
             # [] and never None for an anonymous request: None skips the user check.
-            groups = list(identity.groups) if identity is not None else []
+            groups = [g for g in identity.groups if g in self.group_names] if identity is not None else []
             superuser = identity is not None and identity.superuser
-        try:
-            return self.routes.authorize(path, self.license, groups, superuser=superuser, now=now)
-        except UnknownName as unknown:
-            if unknown.kind != "group":
-                raise
-            # A group the table does not define grants nothing.
-            message = f"User does not have access to this path: {unknown.message}"
-            body = {"error": "Access denied", "message": message, "action": "contact_admin"}
-            raise AccessDenied("access_denied", message, 403, "contact_admin", json.dumps(body)) from None
+        return self.routes.authorize(path, self.license, groups, superuser=superuser, now=now)
 
 
 def denial_response(denial: Denial) -> tuple[int, dict[str, Any]]:

@@ -200,6 +200,11 @@ class User @JvmOverloads constructor(groups: Collection<String>, val superuser: 
     /** The user's groups. */
     val groups: List<String> = groups.toList()
 
+    init {
+        // The names cross as one buffer of NUL-terminated names: a NUL inside one would split it.
+        require(this.groups.none { '\u0000' in it }) { "a group name may not contain NUL" }
+    }
+
     internal val encoded: ByteArray = buildString { for (g in this@User.groups) append(g).append('\u0000') }.toByteArray(Charsets.UTF_8)
 
     override fun toString(): String = "User(groups=$groups, superuser=$superuser)"

@@ -168,7 +168,11 @@ class Lease private constructor(
     val id: String get() = info.id
 
     private val lock = Any()
-    private var closed = false
+    @Volatile private var closed = false
+
+    // From the server's own times: no local clock is compared with the server's.
+    private val ttl: Duration = Duration.between(first.checkedOutAt, first.expiresAt).let { if (it.seconds < 1) Duration.ofSeconds(1) else it }
+    @Volatile private var heldUntil: Long = System.nanoTime() + ttl.toNanos()
     private val timer: ScheduledExecutorService = Executors.newSingleThreadScheduledExecutor { runnable ->
         Thread(runnable, "licman-lease-${first.id}").apply { isDaemon = true }
     }
@@ -187,22 +191,25 @@ class Lease private constructor(
 
     /** Sends one heartbeat now (the daemon thread does this by itself). */
     fun heartbeat(): LeaseInfo {
+        val sent = System.nanoTime()
         val answer = try {
-            api.post("/leases/${segment(id)}/heartbeat")
+            LeaseInfo.of(api.post("/leases/${segment(id)}/heartbeat"))
         } catch (e: SeatException) {
             if (e.code in LOST) lose(LeaseLost(e.code, "the seat was lost: ${e.message}", e.httpStatus, e.details))
             throw e
         }
-        info = LeaseInfo.of(answer)
+        if (!closed) { // a heartbeat answered after close() changes nothing
+            info = answer
+            heldUntil = sent + ttl.toNanos()
+        }
         heartbeats++
-        return info
+        return answer
     }
 
     private fun schedule() {
         synchronized(lock) {
             if (closed || lost != null) return
-            val delay = heartbeatEvery?.toMillis()
-                ?: maxOf(1000L, Duration.between(Instant.now(), info.expiresAt).toMillis() / 3)
+            val delay = heartbeatEvery?.toMillis() ?: maxOf(1000L, ttl.toMillis() / 3)
             next = timer.schedule({ beat() }, delay, TimeUnit.MILLISECONDS)
         }
     }
@@ -210,9 +217,9 @@ class Lease private constructor(
     private fun beat() {
         try {
             heartbeat()
-        } catch (e: SeatException) {
-            if (lost != null) return
-            if (!info.expiresAt.isAfter(Instant.now())) {
+        } catch (e: Exception) { // a refusal, or anything unexpected: never end the heartbeats silently
+            if (lost != null || closed) return
+            if (System.nanoTime() - heldUntil >= 0) {
                 lose(LeaseLost("lease_expired", "the lease ran out before a heartbeat got through: ${e.message}", 0))
                 return
             }
@@ -223,7 +230,7 @@ class Lease private constructor(
 
     private fun lose(why: LeaseLost) {
         synchronized(lock) {
-            if (lost != null) return
+            if (lost != null || closed) return
             lost = why
         }
         onLost?.invoke(why)
@@ -249,6 +256,8 @@ class Lease private constructor(
         if (lost != null) return
         try {
             info = LeaseInfo.of(api.post("/leases/${segment(id)}/release"))
+        } catch (_: SeatServerUnreachable) {
+            // unanswered: the seat frees itself when its TTL passes
         } catch (e: SeatException) {
             if (e.code !in LOST) throw e
         }
@@ -290,6 +299,7 @@ class Lease private constructor(
 /** A small JSON reader and string quoter for the seat server's answers. */
 internal class JsonReader(private val text: String) {
     private var i = 0
+    private var depth = 0
 
     fun read(): Any? {
         val value = value()
@@ -305,14 +315,19 @@ internal class JsonReader(private val text: String) {
     private fun value(): Any? {
         space()
         return when (val c = peek()) {
-            '{' -> obj()
-            '[' -> arr()
+            '{' -> nested { obj() }
+            '[' -> nested { arr() }
             '"' -> str()
             't' -> word("true", true)
             'f' -> word("false", false)
             'n' -> word("null", null)
             else -> if (c == '-' || c.isDigit()) num() else throw IllegalArgumentException("unexpected '$c' at $i")
         }
+    }
+
+    private inline fun <T> nested(read: () -> T): T {
+        require(++depth <= 32) { "nested deeper than 32 at $i" }
+        return read().also { depth-- }
     }
 
     private fun word(w: String, v: Any?): Any? {
@@ -379,7 +394,9 @@ internal class JsonReader(private val text: String) {
                         't' -> out.append('\t')
                         'u' -> {
                             require(i + 4 <= text.length) { "bad escape at $i" }
-                            out.append(text.substring(i, i + 4).toIntOrNull(16)?.toChar() ?: throw IllegalArgumentException("bad escape at $i"))
+                            val hex = text.substring(i, i + 4)
+                            require(hex.all { it in '0'..'9' || it in 'a'..'f' || it in 'A'..'F' }) { "bad escape at $i" }
+                            out.append(hex.toInt(16).toChar())
                             i += 4
                         }
                         else -> throw IllegalArgumentException("bad escape at $i")
