@@ -176,6 +176,11 @@ impl SealedKey {
         File::open(path)
             .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
             .map_err(|e| CliError::io("cannot read secret key", path, &e))?;
+        SealedKey::parse(&text, path)
+    }
+
+    /// Parses a secret key file's text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<SealedKey> {
         let mut lines = text
             .lines()
             .map(str::trim)
@@ -306,11 +311,26 @@ impl SealedKey {
     }
 }
 
-/// Where a passphrase comes from: `LICMAN_PASSPHRASE`, `--passphrase-file`,
-/// or a no-echo prompt on a terminal.
-#[derive(Clone, Debug, Default)]
+/// Where a passphrase comes from: a file (`--passphrase-file`), else an
+/// environment variable (`LICMAN_PASSPHRASE`), else a no-echo prompt on a
+/// terminal.
+#[derive(Clone, Debug)]
 pub struct PassphraseSource {
     pub file: Option<PathBuf>,
+    /// The environment variable read when no file is given.
+    pub variable: &'static str,
+    /// The prompt, without the colon.
+    pub prompt: &'static str,
+}
+
+impl Default for PassphraseSource {
+    fn default() -> Self {
+        PassphraseSource {
+            file: None,
+            variable: "LICMAN_PASSPHRASE",
+            prompt: "Passphrase",
+        }
+    }
 }
 
 impl PassphraseSource {
@@ -321,18 +341,24 @@ impl PassphraseSource {
                     .map_err(|e| CliError::io("cannot read passphrase file", path, &e))?,
             );
             Zeroizing::new(text.lines().next().unwrap_or_default().to_string())
-        } else if let Ok(value) = std::env::var("LICMAN_PASSPHRASE") {
+        } else if let Ok(value) = std::env::var(self.variable) {
             Zeroizing::new(value)
         } else if std::io::stdin().is_terminal() {
-            let first =
-                Zeroizing::new(rpassword::prompt_password("Passphrase: ").map_err(|e| {
+            let first = Zeroizing::new(
+                rpassword::prompt_password(format!("{}: ", self.prompt)).map_err(|e| {
                     CliError::failure("passphrase", format!("cannot read the passphrase: {e}"))
-                })?);
+                })?,
+            );
             if confirm {
                 let again = Zeroizing::new(
-                    rpassword::prompt_password("Passphrase (again): ").map_err(|e| {
-                        CliError::failure("passphrase", format!("cannot read the passphrase: {e}"))
-                    })?,
+                    rpassword::prompt_password(format!("{} (again): ", self.prompt)).map_err(
+                        |e| {
+                            CliError::failure(
+                                "passphrase",
+                                format!("cannot read the passphrase: {e}"),
+                            )
+                        },
+                    )?,
                 );
                 if *first != *again {
                     return Err(CliError::failure(
@@ -345,7 +371,10 @@ impl PassphraseSource {
         } else {
             return Err(CliError::failure(
                 "passphrase",
-                "no passphrase: set LICMAN_PASSPHRASE, pass --passphrase-file, or run in a terminal",
+                format!(
+                    "no passphrase: set {}, pass its file option, or run in a terminal",
+                    self.variable
+                ),
             ));
         };
         if passphrase.is_empty() {

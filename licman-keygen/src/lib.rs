@@ -17,6 +17,14 @@ macro_rules! outln {
     }};
 }
 
+/// `print!` that never panics (see `outln!`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 mod commands;
 mod dates;
 mod error;
@@ -26,7 +34,7 @@ mod ledger;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, Parser};
 
 use crate::commands::{Command, Output};
 use crate::error::{CliError, Exit};
@@ -48,8 +56,9 @@ Exit codes:
   9  clock problem (issued in the future, clock turned back)
 
 Environment:
-  LICMAN_PASSPHRASE  passphrase of the secret key (else --passphrase-file, else a prompt)
-  LICMAN_LEDGER      ledger file (default ./licman-ledger.db)";
+  LICMAN_PASSPHRASE      passphrase of the secret key (else --passphrase-file, else a prompt)
+  LICMAN_NEW_PASSPHRASE  the new passphrase of `passphrase` (else --new-passphrase-file, else a prompt)
+  LICMAN_LEDGER          ledger file (default ./licman-ledger.db)";
 
 #[derive(Parser, Debug)]
 #[command(name = "licman-keygen", version, about = ABOUT, after_help = EXIT_CODES)]
@@ -72,6 +81,33 @@ pub fn run_cli() -> ExitCode {
         }
     };
     let out = Output::from_flag(cli.json);
+    // What is generated from the clap definitions themselves.
+    match &cli.command {
+        Command::Completions(args) => {
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "licman-keygen",
+                &mut std::io::stdout(),
+            );
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(Cli::command());
+            let mut roff = Vec::new();
+            return match page.render(&mut roff) {
+                Ok(()) => {
+                    out!("{}", String::from_utf8_lossy(&roff));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => report(
+                    &CliError::failure("man", format!("cannot render the manual page: {e}")),
+                    out,
+                ),
+            };
+        }
+        _ => {}
+    }
     match commands::run(&cli.command, out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => report(&e, out),

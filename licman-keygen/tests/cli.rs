@@ -2338,3 +2338,114 @@ fn a_running_batch_keeps_its_pending_rows_until_it_dies() {
         .json();
     assert!(!unconfirmed.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn pubkey_prints_the_public_key_of_a_secret_key() {
+    let env = Env::new();
+    env.keypair("k");
+    let written = fs::read_to_string(env.path("keys/k.pub")).unwrap();
+    let key_line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("lmpk1_"))
+            .unwrap()
+            .to_string()
+    };
+    let printed = env.ok(&["pubkey", "keys/k.secret"]).stdout;
+    assert_eq!(key_line(&printed), key_line(&written));
+    let json = env.ok(&["pubkey", "keys/k.secret", "--json"]).json();
+    assert_eq!(json["public_key"], key_line(&written));
+    env.ok(&["pubkey", "keys/k.secret", "--out", "again.pub"]);
+    assert_eq!(
+        key_line(&fs::read_to_string(env.path("again.pub")).unwrap()),
+        key_line(&written)
+    );
+    // Never overwritten silently; a public key is not a secret key.
+    refused(
+        &env,
+        &["pubkey", "keys/k.secret", "--out", "again.pub"],
+        1,
+        "exists",
+    );
+    refused(&env, &["pubkey", "keys/k.pub"], 1, "this is a public key");
+}
+
+#[test]
+fn passphrase_reseals_the_same_key_and_a_wrong_one_changes_nothing() {
+    let env = Env::new();
+    let fast = ["--kdf-memory-mib", "8", "--kdf-iterations", "1"];
+    let mut args = vec!["keypair", "--out-dir", "keys", "--name", "k"];
+    args.extend_from_slice(&fast);
+    env.ok(&args);
+    let key_id = |env: &Env, pass: &str| -> Out {
+        env.run_with(&["pubkey", "keys/k.secret", "--json"], None, Some(pass))
+    };
+    let before = key_id(&env, PASSPHRASE).json()["key_id"].clone();
+    fs::write(env.path("new.txt"), "a new passphrase\n").unwrap();
+    let mut change = vec![
+        "passphrase",
+        "keys/k.secret",
+        "--new-passphrase-file",
+        "new.txt",
+    ];
+    change.extend_from_slice(&fast);
+    // The wrong current passphrase: refused, the file unchanged.
+    refused_with(&env, &change, None, Some("wrong"), 1, "wrong passphrase");
+    env.ok(&change);
+    assert_eq!(key_id(&env, "a new passphrase").json()["key_id"], before);
+    assert_eq!(
+        key_id(&env, PASSPHRASE).code,
+        1,
+        "the old passphrase no longer opens it"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(env.path("keys/k.secret"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // Issuing still works with the key under its new passphrase.
+    let out = env.run_with(
+        &[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "c",
+            "--valid-for",
+            "1y",
+        ],
+        None,
+        Some("a new passphrase"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn completions_and_the_manual_page_come_from_the_clap_definitions() {
+    let env = Env::new();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = env.ok(&["completions", shell]).stdout;
+        assert!(
+            out.contains("licman-keygen") && out.contains("passphrase"),
+            "{shell}"
+        );
+    }
+    refused(&env, &["completions", "tcsh"], 2, "invalid value");
+    let man = env.ok(&["man"]).stdout;
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH"),
+        "{}",
+        &man[..man.len().min(200)]
+    );
+    assert!(man.contains("licman\\-keygen") && man.contains("pubkey"));
+    // Allowed values are listed for enum options.
+    let help = env.ok(&["completions", "--help"]).stdout;
+    assert!(help.contains("bash") && help.contains("zsh"), "{help}");
+}

@@ -11,6 +11,7 @@ mod describe;
 mod inspect;
 pub mod issue;
 mod keypair;
+mod keys;
 pub mod ledger;
 mod revoke;
 mod shared;
@@ -93,6 +94,41 @@ Examples:
     /// Query, export, import and audit the ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
+
+    /// Print the public key of a secret key file (or write it with --out).
+    #[command(after_help = "\
+Examples:
+  licman-keygen pubkey keys/netaudit-2026.secret
+  licman-keygen pubkey keys/netaudit-2026.secret --out keys/netaudit-2026.pub --force")]
+    Pubkey(keys::PubkeyArgs),
+
+    /// Change a secret key file's passphrase (the key stays the same; the file is replaced atomically).
+    #[command(after_help = "\
+Examples:
+  licman-keygen passphrase keys/netaudit-2026.secret
+  LICMAN_PASSPHRASE=old LICMAN_NEW_PASSPHRASE=new licman-keygen passphrase keys/netaudit-2026.secret")]
+    Passphrase(keys::PassphraseArgs),
+
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  licman-keygen completions bash > /etc/bash_completion.d/licman-keygen
+  licman-keygen completions zsh > \"${fpath[1]}/_licman-keygen\"")]
+    Completions(CompletionsArgs),
+
+    /// Print the manual page (roff).
+    #[command(after_help = "\
+Examples:
+  licman-keygen man > licman-keygen.1 && man ./licman-keygen.1")]
+    Man,
+}
+
+/// `completions SHELL`.
+#[derive(clap::Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Runs a subcommand.
@@ -105,5 +141,9 @@ pub fn run(command: &Command, out: Output) -> Result<()> {
         Command::Verify(args) => verify::run(args, out),
         Command::Revoke(args) => revoke::run(args, out),
         Command::Ledger(command) => ledger::run(command, out),
+        Command::Pubkey(args) => keys::pubkey(args, out),
+        Command::Passphrase(args) => keys::passphrase(args, out),
+        // Generated from the clap definitions, in lib.rs.
+        Command::Completions(_) | Command::Man => Ok(()),
     }
 }

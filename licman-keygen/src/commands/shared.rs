@@ -22,6 +22,7 @@ impl PassphraseArg {
     pub fn source(&self) -> PassphraseSource {
         PassphraseSource {
             file: self.passphrase_file.clone(),
+            ..PassphraseSource::default()
         }
     }
 }
