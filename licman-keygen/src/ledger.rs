@@ -38,7 +38,7 @@ mod status;
 pub use records::{CSV_COLUMNS, Filter, Record};
 pub use status::{LicenseStatus, State};
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const MIGRATIONS: &[&str] = &[
     // Version 1.
@@ -113,6 +113,17 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX licenses_source ON licenses (source_path, source_row)
         WHERE source_row IS NOT NULL AND state <> 'void';
     ALTER TABLE revocation_lists ADD COLUMN armored TEXT;
+    ",
+    // Version 3: which license renewed or reissued which (`renew`,
+    // `reissue`); a license is replaced at most once by each.
+    r"
+    CREATE TABLE license_links (
+        old_id TEXT NOT NULL REFERENCES licenses (license_id),
+        new_id TEXT NOT NULL UNIQUE REFERENCES licenses (license_id),
+        kind   TEXT NOT NULL CHECK (kind IN ('renewal', 'reissue')),
+        at     INTEGER NOT NULL
+    );
+    CREATE INDEX license_links_old ON license_links (old_id);
     ",
 ];
 
@@ -518,6 +529,63 @@ impl Ledger {
         append_audit(&tx, command, "issued license", &[id], details)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Marks a pending license `issued` as the renewal or reissue of
+    /// `old_id`, in one transaction with the link, the audit entry and (with
+    /// `revoke_old`) the old license's revocation, which the next
+    /// revocation list (`revoke`) then carries.
+    pub fn mark_replacement(
+        &mut self,
+        license_id: LicenseId,
+        old_id: &str,
+        kind: &str,
+        revoke_old: Option<(&str, &str)>,
+        now: Timestamp,
+        details: &serde_json::Value,
+    ) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let id = license_id.to_string();
+        set_state(&tx, &id, State::Pending, State::Issued)?;
+        tx.execute(
+            "INSERT INTO license_links (old_id, new_id, kind, at) VALUES (?1, ?2, ?3, ?4)",
+            params![old_id, id, kind, secs(now)],
+        )?;
+        if let Some((product, reason)) = revoke_old {
+            let serial = Ledger::next_serial(&tx, product)?;
+            insert_revocation(&tx, old_id, product, now, Some(reason), serial)?;
+        }
+        let action = if kind == "renewal" {
+            "renewed license"
+        } else {
+            "reissued license"
+        };
+        append_audit(&tx, kind, action, &[old_id.to_string(), id], details)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A recorded license's key text and state (`None`: not in the ledger).
+    pub fn recorded_key(&self, license_id: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT key, state FROM licenses WHERE license_id = ?1",
+                [license_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The licenses that replaced `license_id` (renewals and reissues).
+    pub fn replacements(&self, license_id: &str) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT new_id, kind FROM license_links WHERE old_id = ?1 ORDER BY at, new_id",
+        )?;
+        let rows = stmt
+            .query_map([license_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
     }
 
     /// Marks a pending license `void` (it could not be output).

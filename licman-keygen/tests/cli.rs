@@ -2449,3 +2449,230 @@ fn completions_and_the_manual_page_come_from_the_clap_definitions() {
     let help = env.ok(&["completions", "--help"]).stdout;
     assert!(help.contains("bash") && help.contains("zsh"), "{help}");
 }
+
+#[test]
+fn renew_and_reissue_replace_a_license_from_the_ledger() {
+    let env = Env::new();
+    env.keypair("k");
+    let issue = env.ok(&[
+        "issue",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--tier",
+        "starter",
+        "--customer",
+        "acme",
+        "--email",
+        "it@acme.example",
+        "--expires",
+        "2030-01-01",
+        "--meta",
+        "region=eu",
+        "--format",
+        "json",
+    ]);
+    let old = issue.json();
+    let old_id = old["license_id"].as_str().unwrap().to_string();
+
+    // Renew for a year: from the old expiry, same customer and metadata.
+    let renewed = env.ok(&[
+        "renew",
+        &old_id,
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "1y",
+        "--format",
+        "json",
+        "--out",
+        "renewed.json",
+    ]);
+    let report = env.run(&[
+        "--json",
+        "renew",
+        &old_id,
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "1y",
+    ]);
+    assert_eq!(report.code, 1, "{}", renewed.stderr);
+    let new: Value =
+        serde_json::from_str(&fs::read_to_string(env.path("renewed.json")).unwrap()).unwrap();
+    let claims = &new["claims"];
+    assert_eq!(claims["customer"]["id"], "acme");
+    assert_eq!(claims["metadata"]["region"], "eu");
+    assert_eq!(claims["tier"], "starter");
+    assert_ne!(new["license_id"], old["license_id"]);
+    assert!(
+        claims["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2031-01-01"),
+        "{claims}"
+    );
+    // The new one verifies; a second renewal of the old one is refused (it was replaced).
+    fs::write(env.path("renewed.lic"), new["key"].as_str().unwrap()).unwrap();
+    env.ok(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        CATALOG,
+        "renewed.lic",
+    ]);
+    let again: Value = report.json();
+    assert_eq!(again["error"]["code"], "already_replaced", "{again}");
+
+    // Reissue the renewal in a higher tier, revoking it: the diff says what moved.
+    let new_id = new["license_id"].as_str().unwrap().to_string();
+    let up = env
+        .ok(&[
+            "--json",
+            "reissue",
+            &new_id,
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "professional",
+            "--revoke-old",
+            "--out",
+            "pro.lic",
+        ])
+        .json();
+    assert_eq!(up["kind"], "reissue");
+    assert_eq!(up["change"]["tier_from"], "starter");
+    assert_eq!(up["change"]["tier_to"], "professional");
+    assert!(
+        up["change"]["modules_added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "scheduled_audits"),
+        "{up}"
+    );
+    assert_eq!(
+        up["change"]["expires_from"], up["change"]["expires_to"],
+        "a reissue keeps the dates"
+    );
+    let listed = env
+        .ok(&["--json", "ledger", "list", "--status", "revoked"])
+        .stdout;
+    assert!(listed.contains(&new_id), "{listed}");
+    // The next revocation list carries the revoked renewal.
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &old_id,
+        "--out",
+        "revoked.lrl",
+    ]);
+    let verdict = env.run(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        CATALOG,
+        "--revocations",
+        "revoked.lrl",
+        "renewed.lic",
+    ]);
+    assert_eq!(verdict.code, 7, "{}{}", verdict.stdout, verdict.stderr);
+    // The audit log records the links.
+    let audit = env.ok(&["ledger", "audit"]).stdout;
+    assert!(
+        audit.contains("renewed license") && audit.contains("reissued license"),
+        "{audit}"
+    );
+    // Unknown ids, a perpetual license, and a ledger row that does not verify are refused.
+    refused(
+        &env,
+        &[
+            "renew",
+            "00000000-0000-4000-8000-000000000000",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--for",
+            "1y",
+        ],
+        1,
+        "not in the ledger",
+    );
+    let perpetual = env
+        .ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "p",
+            "--perpetual",
+            "--format",
+            "json",
+        ])
+        .json();
+    let pid = perpetual["license_id"].as_str().unwrap().to_string();
+    refused(
+        &env,
+        &[
+            "renew",
+            &pid,
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--for",
+            "1y",
+        ],
+        2,
+        "perpetual",
+    );
+    env.keypair("other");
+    refused(
+        &env,
+        &[
+            "reissue",
+            &pid,
+            "--secret-key",
+            "keys/other.secret",
+            "--catalog",
+            CATALOG,
+            "--add-module",
+            "scheduled_audits",
+        ],
+        1,
+        "does not verify",
+    );
+    let with_old_key = env.ok(&[
+        "reissue",
+        &pid,
+        "--secret-key",
+        "keys/other.secret",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        CATALOG,
+        "--add-module",
+        "scheduled_audits",
+    ]);
+    assert!(
+        with_old_key.stderr.contains("+ module scheduled_audits"),
+        "{}",
+        with_old_key.stderr
+    );
+}

@@ -13,6 +13,7 @@ pub mod issue;
 mod keypair;
 mod keys;
 pub mod ledger;
+mod renew;
 mod revoke;
 mod shared;
 mod verify;
@@ -95,6 +96,23 @@ Examples:
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
 
+    /// Renew a license from the ledger: a new license, same customer and binding, a later expiry.
+    #[command(after_help = "\
+Examples:
+  licman-keygen renew 0f8fad5b-d9cb-469f-a165-70867728950e --secret-key keys/k.secret --catalog netaudit.toml --for 1y
+  licman-keygen renew 0f8fad5b-d9cb-469f-a165-70867728950e --secret-key keys/new.secret --public-key keys/old.pub \\
+      --catalog netaudit.toml --until 2028-06-30 --revoke-old --out acme-2028.lic")]
+    Renew(Box<renew::RenewArgs>),
+
+    /// Reissue a license from the ledger with another tier, modules or quotas (same dates, customer, binding).
+    #[command(after_help = "\
+Examples:
+  licman-keygen reissue 0f8fad5b-d9cb-469f-a165-70867728950e --secret-key keys/k.secret --catalog netaudit.toml \\
+      --tier enterprise --revoke-old
+  licman-keygen reissue 0f8fad5b-d9cb-469f-a165-70867728950e --secret-key keys/k.secret --catalog netaudit.toml \\
+      --add-module scheduled_audits --quota devices=50")]
+    Reissue(Box<renew::ReissueArgs>),
+
     /// Print the public key of a secret key file (or write it with --out).
     #[command(after_help = "\
 Examples:
@@ -141,6 +159,8 @@ pub fn run(command: &Command, out: Output) -> Result<()> {
         Command::Verify(args) => verify::run(args, out),
         Command::Revoke(args) => revoke::run(args, out),
         Command::Ledger(command) => ledger::run(command, out),
+        Command::Renew(args) => renew::renew(args, out),
+        Command::Reissue(args) => renew::reissue(args, out),
         Command::Pubkey(args) => keys::pubkey(args, out),
         Command::Passphrase(args) => keys::passphrase(args, out),
         // Generated from the clap definitions, in lib.rs.

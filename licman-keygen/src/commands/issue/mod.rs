@@ -17,7 +17,7 @@ use crate::keyfile;
 use crate::ledger::{self, Ledger};
 
 mod batch;
-mod request;
+pub(crate) mod request;
 mod results;
 
 pub use batch::fuzz_batch;
@@ -182,7 +182,7 @@ fn issue_one(args: &Args, catalog: &Catalog, out: Output) -> Result<()> {
 }
 
 /// The license to its file, or to standard output.
-fn write_license(path: Option<&Path>, text: &str, force: bool) -> Result<()> {
+pub(crate) fn write_license(path: Option<&Path>, text: &str, force: bool) -> Result<()> {
     match path {
         Some(path) => keyfile::write_atomic(path, text.as_bytes(), 0o644, force),
         None => {
@@ -208,7 +208,11 @@ fn render_issued(license: &VerifiedLicense, output: &str, out: Output) {
 
 /// Signs, then verifies the result with the public key before anything is
 /// printed or recorded.
-fn sign_and_verify(key: &SigningKey, claims: &Claims, now: Timestamp) -> Result<VerifiedLicense> {
+pub(crate) fn sign_and_verify(
+    key: &SigningKey,
+    claims: &Claims,
+    now: Timestamp,
+) -> Result<VerifiedLicense> {
     let issued = key
         .issue(claims)
         .map_err(|e| CliError::failure("issue", format!("cannot issue: {e}")))?;

@@ -33,6 +33,11 @@ pub struct Request {
     pub bind: Vec<String>,
     pub bind_policy: String,
     pub meta: Vec<String>,
+    /// Modules to start from instead of the tier's (a reissue keeps the
+    /// old license's), before `add_modules` and `remove_modules`.
+    pub base_modules: Option<ModuleSet>,
+    /// Quotas to start from instead of the tier's, before `quotas`.
+    pub base_quotas: Option<BTreeMap<QuotaId, QuotaLimit>>,
 }
 
 impl Request {
@@ -53,6 +58,8 @@ impl Request {
             bind: a.bind.clone(),
             bind_policy: a.bind_policy.clone(),
             meta: a.meta.clone(),
+            base_modules: None,
+            base_quotas: None,
         }
     }
 }
@@ -124,7 +131,7 @@ fn modules(catalog: &Catalog, tier: &Tier, r: &Request) -> Result<ModuleSet> {
             .require_module(name)
             .map_err(|e| usage(e.to_string()))
     };
-    let mut modules = *tier.modules();
+    let mut modules = r.base_modules.unwrap_or(*tier.modules());
     for name in &r.add_modules {
         modules.insert(id(name)?);
     }
@@ -136,7 +143,10 @@ fn modules(catalog: &Catalog, tier: &Tier, r: &Request) -> Result<ModuleSet> {
 
 /// The tier's quotas, with the `NAME=N|unlimited` overrides.
 fn quotas(catalog: &Catalog, tier: &Tier, r: &Request) -> Result<BTreeMap<QuotaId, QuotaLimit>> {
-    let mut quotas = tier.quotas().clone();
+    let mut quotas = r
+        .base_quotas
+        .clone()
+        .unwrap_or_else(|| tier.quotas().clone());
     for spec in &r.quotas {
         let malformed = || {
             usage(format!(
