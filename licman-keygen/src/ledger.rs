@@ -211,6 +211,18 @@ pub struct IssuedRow {
 
 /// The latest revocation list of a product, as the ledger holds it.
 #[derive(Clone, Debug)]
+/// See [`Ledger::health`].
+pub struct Health {
+    pub pending: u64,
+    pub unconfirmed: u64,
+    pub running_batches: u64,
+    pub interrupted_batches: u64,
+    /// Each product's newest list: its serial and issue time.
+    pub lists: Vec<(String, u64, Timestamp)>,
+    /// Revocations by product that no signed list carries yet.
+    pub unpublished: Vec<(String, u64)>,
+}
+
 pub struct StoredList {
     pub product: String,
     pub serial: u64,
@@ -586,6 +598,53 @@ impl Ledger {
             .query_map([license_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         Ok(rows)
+    }
+
+    /// What `doctor` reads: unfinished rows and batches, and each
+    /// product's newest revocation list and the revocations no list carries yet.
+    pub fn health(&self) -> Result<Health> {
+        let count = |sql: &str| -> Result<u64> {
+            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        let pending = count("SELECT COUNT(*) FROM licenses WHERE state = 'pending'")?;
+        let unconfirmed = count("SELECT COUNT(*) FROM licenses WHERE state = 'unconfirmed'")?;
+        let running_batches = count("SELECT COUNT(*) FROM batches WHERE state = 'running'")?;
+        let interrupted_batches =
+            count("SELECT COUNT(*) FROM batches WHERE state = 'interrupted'")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT product, MAX(serial), MAX(issued_at) FROM revocation_lists GROUP BY product ORDER BY product",
+        )?;
+        let lists = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                    ts(r.get(2)?),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = self.conn.prepare(
+            "SELECT r.product, COUNT(*) FROM revocations r
+             WHERE r.list_serial > COALESCE((SELECT MAX(serial) FROM revocation_lists l WHERE l.product = r.product), 0)
+             GROUP BY r.product ORDER BY r.product",
+        )?;
+        let unpublished = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Health {
+            pending,
+            unconfirmed,
+            running_batches,
+            interrupted_batches,
+            lists,
+            unpublished,
+        })
     }
 
     /// Marks a pending license `void` (it could not be output).

@@ -2676,3 +2676,106 @@ fn renew_and_reissue_replace_a_license_from_the_ledger() {
         with_old_key.stderr
     );
 }
+
+#[test]
+fn doctor_reports_modes_unfinished_work_expiries_and_lists() {
+    let env = Env::new();
+    env.keypair("k");
+    // An unencrypted key is a warning; the first run has no problem.
+    env.ok(&[
+        "issue",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--tier",
+        "starter",
+        "--customer",
+        "soon",
+        "--valid-for",
+        "5d",
+    ]);
+    let report = env.ok(&["--json", "doctor"]).json();
+    assert_eq!(report["status"], "warning", "{report}");
+    let findings = report["findings"].as_array().unwrap();
+    let has = |check: &str, level: &str, needle: &str| {
+        findings.iter().any(|f| {
+            f["check"] == check
+                && f["level"] == level
+                && f["message"].as_str().unwrap().contains(needle)
+        })
+    };
+    assert!(has("key_encrypted", "warning", "not encrypted"), "{report}");
+    assert!(
+        has(
+            "expiring",
+            "warning",
+            "1 license(s) expire within 7 days: soon"
+        ),
+        "{report}"
+    );
+    assert!(has("unfinished", "ok", "no unfinished"), "{report}");
+    // A revocation recorded by --revoke-old but in no signed list yet.
+    let id = env.ok(&["--json", "ledger", "list"]).json()[0]["license_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.ok(&[
+        "renew",
+        &id,
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "30d",
+        "--revoke-old",
+        "--out",
+        "r.lic",
+    ]);
+    let report = env.ok(&["--json", "doctor", "--max-list-age", "1d"]).json();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "unpublished_revocations"),
+        "{report}"
+    );
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &id,
+        "--out",
+        "l.lrl",
+    ]);
+    let report = env.ok(&["--json", "doctor"]).json();
+    let findings = report["findings"].as_array().unwrap();
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["check"] == "unpublished_revocations"),
+        "{report}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["check"] == "revocation_list" && f["level"] == "ok"),
+        "{report}"
+    );
+    // A secret key others can read is a problem: exit 1.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        fs::set_permissions(env.path("keys/k.secret"), fs::Permissions::from_mode(0o644)).unwrap();
+        let out = env.run(&["doctor"]);
+        assert_eq!(out.code, 1, "{}", out.stdout);
+        assert!(
+            out.stdout.contains("PROBLEM") && out.stdout.contains("chmod 600"),
+            "{}",
+            out.stdout
+        );
+    }
+}

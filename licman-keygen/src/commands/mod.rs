@@ -8,6 +8,7 @@ use crate::error::Result;
 
 mod catalog;
 mod describe;
+mod doctor;
 mod inspect;
 pub mod issue;
 mod keypair;
@@ -113,6 +114,15 @@ Examples:
       --add-module scheduled_audits --quota devices=50")]
     Reissue(Box<renew::ReissueArgs>),
 
+    /// Check the operator's setup: key file modes, the ledger, unfinished work, expiries, revocation lists.
+    #[command(after_help = "\
+Exits 1 when it finds a problem (a readable secret key or ledger, a damaged key file); warnings alone exit 0.
+
+Examples:
+  licman-keygen doctor
+  licman-keygen doctor --keys keys --ledger licman-ledger.db --max-list-age 7d --json")]
+    Doctor(doctor::Args),
+
     /// Print the public key of a secret key file (or write it with --out).
     #[command(after_help = "\
 Examples:
@@ -161,6 +171,7 @@ pub fn run(command: &Command, out: Output) -> Result<()> {
         Command::Ledger(command) => ledger::run(command, out),
         Command::Renew(args) => renew::renew(args, out),
         Command::Reissue(args) => renew::reissue(args, out),
+        Command::Doctor(args) => doctor::run(args, out),
         Command::Pubkey(args) => keys::pubkey(args, out),
         Command::Passphrase(args) => keys::passphrase(args, out),
         // Generated from the clap definitions, in lib.rs.
