@@ -1,5 +1,5 @@
 # The two commands a newcomer needs (see README.md).
-.PHONY: demo test bench-seats bench-bindings install
+.PHONY: demo test bench-seats bench-bindings bench-keygen install
 
 demo:
 	cargo run --example quickstart
@@ -11,6 +11,10 @@ test:
 # (docs/PERFORMANCE.md, "The seat store").
 bench-seats:
 	bash .ci/bench-seats.sh
+
+# issue --batch of 10,000 rows beside the sign+verify floor (docs/PERFORMANCE.md).
+bench-keygen:
+	bash .ci/bench-keygen.sh
 
 # Per-call figures of every binding in one run (docs/PERFORMANCE.md "Bindings").
 bench-bindings:

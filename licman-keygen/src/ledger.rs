@@ -147,8 +147,14 @@ pub fn default_path(explicit: Option<&Path>) -> PathBuf {
 }
 
 /// The operating-system user, for the audit log: `USER`/`LOGNAME`, else the
-/// process's uid looked up in `/etc/passwd`, else `uid:N`.
+/// process's uid looked up in `/etc/passwd`, else `uid:N`. Looked up once
+/// per process (a batch audits every license).
 pub fn os_user() -> String {
+    static USER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    USER.get_or_init(look_up_os_user).clone()
+}
+
+fn look_up_os_user() -> String {
     if let Some(name) = ["USER", "LOGNAME"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
@@ -528,6 +534,72 @@ impl Ledger {
         Ok(())
     }
 
+    /// [`record_pending`](Self::record_pending) for many licenses in one
+    /// transaction (a batch's chunk): all recorded, or none.
+    pub fn record_pending_many(
+        &mut self,
+        licenses: &[(&VerifiedLicense, Option<BatchRow<'_>>)],
+        output: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        if licenses.is_empty() {
+            return Ok(());
+        }
+        self.hold_run_lock()?;
+        let tx = self.conn.transaction()?;
+        for (license, batch) in licenses {
+            if let Some(b) = batch {
+                let taken: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT license_id FROM licenses
+                         WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
+                    )?
+                    .query_row(params![b.source_path, b.source_row, State::Void], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                if let Some(id) = taken {
+                    return Err(CliError::failure(
+                        "already_issued",
+                        format!(
+                            "row {} of {} was issued meanwhile by another run (license {id})",
+                            b.row, b.source_path
+                        ),
+                    ));
+                }
+            }
+            insert_license(
+                &tx,
+                license,
+                State::Pending,
+                Some(output),
+                batch.as_ref(),
+                now,
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// [`mark_issued`](Self::mark_issued) for many licenses in one transaction.
+    pub fn mark_issued_many(
+        &mut self,
+        licenses: &[(LicenseId, serde_json::Value)],
+        command: &str,
+    ) -> Result<()> {
+        if licenses.is_empty() {
+            return Ok(());
+        }
+        let tx = self.conn.transaction()?;
+        for (license_id, details) in licenses {
+            let id = license_id.to_string();
+            set_state(&tx, &id, State::Pending, State::Issued)?;
+            append_audit(&tx, command, "issued license", &[id], details)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Marks a pending license `issued` (after it was output) and audits it.
     pub fn mark_issued(
         &mut self,
@@ -784,10 +856,10 @@ impl Ledger {
 
 /// Moves a license from state `from` to `to` (nothing if it is not in `from`).
 fn set_state(conn: &Connection, license_id: &str, from: State, to: State) -> Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE licenses SET state = :to WHERE license_id = :id AND state = :from",
-        named_params! { ":to": to, ":id": license_id, ":from": from },
-    )?;
+    )?
+    .execute(named_params! { ":to": to, ":id": license_id, ":from": from })?;
     Ok(())
 }
 
@@ -799,10 +871,10 @@ pub fn append_audit(
     details: &serde_json::Value,
 ) -> Result<()> {
     let now = dates::now()?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit (at, os_user, command, action, ids, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![secs(now), os_user(), command, action, serde_json::to_string(ids).unwrap_or_default(), details.to_string()],
-    )?;
+    )?
+    .execute(params![secs(now), os_user(), command, action, serde_json::to_string(ids).unwrap_or_default(), details.to_string()])?;
     Ok(())
 }
 
@@ -815,12 +887,13 @@ pub fn insert_license(
     now: Timestamp,
 ) -> Result<()> {
     let c = license.claims();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO licenses (license_id, customer_id, customer_name, email, tier, product, key_id, issued_at,
             starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at,
             source_path, source_row)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-        params![
+    )?
+    .execute(params![
             c.license_id.to_string(),
             c.customer.id,
             c.customer.name,
@@ -842,8 +915,7 @@ pub fn insert_license(
             secs(now),
             batch.map(|b| b.source_path),
             batch.map(|b| b.source_row),
-        ],
-    )?;
+        ])?;
     Ok(())
 }
 

@@ -1,11 +1,19 @@
 //! `licman-keygen issue --batch`: a license per row of a CSV file, with a
 //! results CSV, resumable through the ledger's record of each row.
+//!
+//! Rows go in chunks: the chunk's licenses are signed (and verified) on
+//! every core, recorded `pending` in one ledger transaction, written to the
+//! results file and synced, then marked `issued` in one transaction. The
+//! crash guarantee is the single row's, per chunk: a license is recorded
+//! before it is output and marked issued only after, so a killed run
+//! leaves pending rows that recovery settles by reading the output (none
+//! output but missing from the ledger, none issued but not output).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::Path;
 
-use licman_core::{Catalog, SigningKey, Timestamp};
+use licman_core::{Catalog, SigningKey, Timestamp, VerifiedLicense};
 use serde_json::json;
 
 use super::request::{BATCH_COLUMNS, Request, claims_for, row_request};
@@ -45,12 +53,17 @@ pub fn run(args: &Args, catalog: &Catalog, path: &Path, out: Output) -> Result<(
     if let Some(l) = ledger.as_mut() {
         l.start_batch(&batch_id, &source, &output, now)?;
     }
-    let mut batch = Batch {
+    let defaults = Request::from_args(args);
+    let signer = Signer {
         catalog,
         key: &key,
+        defaults: &defaults,
+        headers: &headers,
+        now,
+    };
+    let mut batch = Batch {
         ledger,
         results,
-        defaults: Request::from_args(args),
         headers: &headers,
         batch_id,
         source,
@@ -60,11 +73,103 @@ pub fn run(args: &Args, catalog: &Catalog, path: &Path, out: Output) -> Result<(
         out,
         tally: Tally::default(),
     };
-    for (index, (row, identity)) in rows.iter().zip(&identities).enumerate() {
-        let done = identity.as_ref().and_then(|id| done.get(id));
-        batch.row(index + 1, row, identity.as_deref(), done)?;
-    }
+    let items: Vec<Item<'_>> = rows
+        .iter()
+        .zip(&identities)
+        .enumerate()
+        .map(|(index, (row, identity))| Item {
+            row_no: index + 1,
+            row,
+            identity: identity.as_deref(),
+            done: identity.as_ref().and_then(|id| done.get(id)),
+        })
+        .collect();
+    // A chunk is signed while the one before it is recorded and written.
+    let chunks: Vec<&[Item<'_>]> = items.chunks(CHUNK).collect();
+    std::thread::scope(|scope| -> Result<()> {
+        let signer = &signer;
+        let mut next = chunks
+            .first()
+            .map(|c| scope.spawn(move || signer.sign_all(c)));
+        for (k, chunk) in chunks.iter().enumerate() {
+            let signed = next
+                .take()
+                .map(|h| h.join().unwrap_or_default())
+                .unwrap_or_default();
+            next = chunks
+                .get(k + 1)
+                .map(|c| scope.spawn(move || signer.sign_all(c)));
+            batch.record(chunk, signed)?;
+        }
+        Ok(())
+    })?;
     batch.finish()
+}
+
+/// Rows per chunk: one ledger transaction and one sync of the results each.
+const CHUNK: usize = 500;
+
+/// A row of the batch file and what the ledger knows of it.
+struct Item<'r> {
+    /// 1 = the first row after the header.
+    row_no: usize,
+    row: &'r CsvRow,
+    identity: Option<&'r str>,
+    /// The license it already has (`--resume` skips it).
+    done: Option<&'r IssuedRow>,
+}
+
+/// What signing needs, shared by the signing threads.
+struct Signer<'a> {
+    catalog: &'a Catalog,
+    key: &'a SigningKey,
+    defaults: &'a Request,
+    headers: &'a [String],
+    now: Timestamp,
+}
+
+impl Signer<'_> {
+    fn sign(&self, row: &CsvRow) -> Result<(Request, VerifiedLicense)> {
+        row.as_ref()
+            .map_err(|e| CliError::usage(format!("malformed CSV: {e}")))
+            .and_then(|r| row_request(self.defaults, self.headers, r))
+            .and_then(|req| claims_for(self.catalog, &req, self.now).map(|c| (req, c)))
+            .and_then(|(req, c)| sign_and_verify(self.key, &c, self.now).map(|l| (req, l)))
+    }
+
+    /// The licenses of a chunk's rows (`None` for rows already done), in
+    /// order, signed on every core.
+    fn sign_all(&self, items: &[Item<'_>]) -> Vec<Option<Result<(Request, VerifiedLicense)>>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 16);
+        let per_thread = items.len().div_ceil(threads).max(1);
+        let sign = |part: &[Item<'_>]| -> Vec<Option<Result<(Request, VerifiedLicense)>>> {
+            part.iter()
+                .map(|item| item.done.is_none().then(|| self.sign(item.row)))
+                .collect()
+        };
+        if threads == 1 || items.len() < 2 {
+            return sign(items);
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = items
+                .chunks(per_thread)
+                .map(|part| scope.spawn(move || sign(part)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Some(Err(CliError::failure(
+                            "issue",
+                            "a signing thread failed",
+                        )))]
+                    })
+                })
+                .collect()
+        })
+    }
 }
 
 /// The header (trimmed, checked) and the rows of a batch file.
@@ -162,12 +267,8 @@ struct Tally {
 
 /// A batch under way.
 struct Batch<'a> {
-    catalog: &'a Catalog,
-    key: &'a SigningKey,
     ledger: Option<Ledger>,
     results: Results,
-    /// The command line's options, for empty cells.
-    defaults: Request,
     headers: &'a [String],
     batch_id: String,
     /// The batch file, as the ledger records it.
@@ -181,26 +282,70 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Row `row_no` (1 = the first after the header): skipped if `done`
-    /// (the license it already has), else issued.
-    fn row(
+    /// A chunk of rows and their licenses (signed by [`Signer::sign_all`]):
+    /// recorded pending in one transaction, written and synced, marked
+    /// issued in one transaction.
+    fn record(
         &mut self,
-        row_no: usize,
-        row: &CsvRow,
-        identity: Option<&str>,
-        done: Option<&IssuedRow>,
+        items: &[Item<'_>],
+        signed: Vec<Option<Result<(Request, VerifiedLicense)>>>,
     ) -> Result<()> {
-        let line = row
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(row_no + 1, |p| usize::try_from(p.line()).unwrap_or(0));
-        match done {
-            // --resume (checked before the batch started): this row has its license.
-            Some(before) => self.skip(row_no, line, row, before)?,
-            None => self.issue(row_no, line, row, identity)?,
+        if signed.len() != items.len() {
+            return Err(CliError::failure("issue", "a signing thread failed"));
         }
-        self.progress.inc(1);
+        if let Some(l) = self.ledger.as_mut() {
+            let pending: Vec<(&VerifiedLicense, Option<BatchRow<'_>>)> = items
+                .iter()
+                .zip(&signed)
+                .filter_map(|(item, s)| match s {
+                    Some(Ok((_, license))) => Some((
+                        license,
+                        item.identity.map(|source_row| BatchRow {
+                            batch_id: &self.batch_id,
+                            row: item.row_no as u64,
+                            source_path: &self.source,
+                            source_row,
+                        }),
+                    )),
+                    _ => None,
+                })
+                .collect();
+            l.record_pending_many(&pending, &self.output, self.now)?;
+        }
+        let mut issued = Vec::new();
+        for (item, s) in items.iter().zip(&signed) {
+            let line = item
+                .row
+                .as_ref()
+                .ok()
+                .and_then(|r| r.position())
+                .map_or(item.row_no + 1, |p| usize::try_from(p.line()).unwrap_or(0));
+            match (item.done, s) {
+                // --resume (checked before the batch started): this row has its license.
+                (Some(before), _) => self.skip(item.row_no, line, item.row, before)?,
+                (None, Some(Ok((req, license)))) => {
+                    let id = license.license_id();
+                    self.results.row([
+                        &item.row_no.to_string(),
+                        req.customer.as_deref().unwrap_or(""),
+                        "issued",
+                        &id.to_string(),
+                        &license.to_compact(),
+                        "",
+                    ])?;
+                    let details = json!({ "batch": self.batch_id, "row": item.row_no, "customer": req.customer, "tier": req.tier });
+                    issued.push((id, details));
+                }
+                (None, Some(Err(e))) => self.fail(item.row_no, line, item.row, &e.message)?,
+                (None, None) => return Err(CliError::failure("issue", "a row was not signed")),
+            }
+            self.progress.inc(1);
+        }
+        self.results.sync()?;
+        if let Some(l) = self.ledger.as_mut() {
+            l.mark_issued_many(&issued, "issue --batch")?;
+        }
+        self.tally.issued += issued.len();
         Ok(())
     }
 
@@ -233,49 +378,6 @@ impl Batch<'_> {
         self.tally
             .skipped
             .push(json!({ "row": row_no, "line": line, "license_id": before.license_id }));
-        Ok(())
-    }
-
-    fn issue(
-        &mut self,
-        row_no: usize,
-        line: usize,
-        row: &CsvRow,
-        identity: Option<&str>,
-    ) -> Result<()> {
-        let outcome = row
-            .as_ref()
-            .map_err(|e| CliError::usage(format!("malformed CSV: {e}")))
-            .and_then(|r| row_request(&self.defaults, self.headers, r))
-            .and_then(|req| claims_for(self.catalog, &req, self.now).map(|c| (req, c)))
-            .and_then(|(req, c)| sign_and_verify(self.key, &c, self.now).map(|l| (req, l)));
-        let (req, license) = match outcome {
-            Ok(issued) => issued,
-            Err(e) => return self.fail(row_no, line, row, &e.message),
-        };
-        let id = license.license_id();
-        if let Some(l) = self.ledger.as_mut() {
-            let from = identity.map(|source_row| BatchRow {
-                batch_id: &self.batch_id,
-                row: row_no as u64,
-                source_path: &self.source,
-                source_row,
-            });
-            l.record_pending(&license, &self.output, from.as_ref(), self.now)?;
-        }
-        self.results.row([
-            &row_no.to_string(),
-            req.customer.as_deref().unwrap_or(""),
-            "issued",
-            &id.to_string(),
-            &license.to_compact(),
-            "",
-        ])?;
-        if let Some(l) = self.ledger.as_mut() {
-            let details = json!({ "batch": self.batch_id, "row": row_no, "customer": req.customer, "tier": req.tier });
-            l.mark_issued(id, "issue --batch", &details)?;
-        }
-        self.tally.issued += 1;
         Ok(())
     }
 

@@ -1,5 +1,5 @@
-//! The results CSV of a batch: a row per input row, synced as it is
-//! written.
+//! The results CSV of a batch: a row per input row, synced after each
+//! chunk of rows (before the ledger marks them issued).
 
 use std::fs::File;
 use std::io::Write;
@@ -10,7 +10,9 @@ use crate::escape;
 use crate::keyfile;
 
 pub struct Results {
-    writer: csv::Writer<Box<dyn Write>>,
+    /// Formats rows into memory; [`sync`](Self::sync) writes them out whole.
+    writer: csv::Writer<Vec<u8>>,
+    sink: Box<dyn Write>,
     file: Option<File>,
 }
 
@@ -27,34 +29,51 @@ impl Results {
             }
             None => (Box::new(std::io::stdout()), None),
         };
-        let mut writer = csv::WriterBuilder::new().flexible(false).from_writer(sink);
+        let mut writer = csv::WriterBuilder::new()
+            .flexible(false)
+            .from_writer(Vec::new());
         writer
             .write_record(["row", "customer_id", "status", "license_id", "key", "error"])
             .map_err(csv_io)?;
-        let mut results = Results { writer, file };
+        let mut results = Results { writer, sink, file };
         results.sync()?;
         Ok(results)
     }
 
-    /// One row, its cells quoted against formulas (escape::csv_cell).
+    /// One row, its cells quoted against formulas (escape::csv_cell);
+    /// written for good by the next [`sync`](Self::sync).
     pub fn row(&mut self, fields: [&str; 6]) -> Result<()> {
         self.writer
             .write_record(fields.map(escape::csv_cell).iter().map(|c| c.as_bytes()))
-            .map_err(csv_io)?;
-        self.sync()
+            .map_err(csv_io)
     }
 
-    /// Flushes to the OS and, for a file, to the disk.
-    fn sync(&mut self) -> Result<()> {
-        self.writer
-            .flush()
-            .map_err(|e| CliError::failure("io", format!("cannot write results: {e}")))?;
+    /// Writes the rows so far in one write (whole lines: a run killed
+    /// meanwhile leaves no row cut in two), flushes to the OS and, for a
+    /// file, to the disk.
+    pub fn sync(&mut self) -> Result<()> {
+        let failed =
+            |e: std::io::Error| CliError::failure("io", format!("cannot write results: {e}"));
+        let rows = std::mem::replace(&mut self.writer, formatter())
+            .into_inner()
+            .map_err(|e| failed(e.into_error()))?;
+        self.sink
+            .write_all(&rows)
+            .and_then(|()| self.sink.flush())
+            .map_err(failed)?;
         if let Some(f) = &self.file {
             f.sync_data()
                 .map_err(|e| CliError::failure("io", format!("cannot write results: {e}")))?;
         }
         Ok(())
     }
+}
+
+/// A CSV writer into memory.
+fn formatter() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .flexible(false)
+        .from_writer(Vec::new())
 }
 
 /// Creates the results file: customers' keys, private (0600 on unix).
