@@ -115,15 +115,18 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE revocation_lists ADD COLUMN armored TEXT;
     ",
     // Version 3: which license renewed or reissued which (`renew`,
-    // `reissue`); a license is replaced at most once by each.
+    // `reissue`): a license is replaced at most once. The link is written
+    // with the new license's pending row; `revoke_old` is carried out when
+    // the new license is marked issued (or by recovery), undone with it
+    // when it is void.
     r"
     CREATE TABLE license_links (
-        old_id TEXT NOT NULL REFERENCES licenses (license_id),
-        new_id TEXT NOT NULL UNIQUE REFERENCES licenses (license_id),
-        kind   TEXT NOT NULL CHECK (kind IN ('renewal', 'reissue')),
-        at     INTEGER NOT NULL
+        old_id     TEXT NOT NULL UNIQUE REFERENCES licenses (license_id),
+        new_id     TEXT NOT NULL UNIQUE REFERENCES licenses (license_id),
+        kind       TEXT NOT NULL CHECK (kind IN ('renewal', 'reissue')),
+        revoke_old INTEGER NOT NULL CHECK (revoke_old IN (0, 1)),
+        at         INTEGER NOT NULL
     );
-    CREATE INDEX license_links_old ON license_links (old_id);
     ",
 ];
 
@@ -316,6 +319,54 @@ impl Ledger {
         Ok(ledger)
     }
 
+    /// Opens an existing ledger to read only: no migration, no recovery,
+    /// nothing written (`doctor`). `None` if there is no file.
+    pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| {
+                CliError::failure(
+                    "ledger",
+                    format!("cannot open ledger {}: {e}", path.display()),
+                )
+            })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let version: i64 = conn
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or(0);
+        if version > SCHEMA_VERSION {
+            return Err(CliError::failure(
+                "ledger",
+                format!(
+                    "ledger {} has schema version {version}; this licman-keygen knows {SCHEMA_VERSION}: upgrade licman-keygen",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(Some(Ledger {
+            conn,
+            path: path.to_path_buf(),
+            run_lock: None,
+        }))
+    }
+
+    /// Whether the ledger has the table of renewals and reissues (schema 3).
+    pub fn has_links(&self) -> bool {
+        self.conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'license_links'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .is_ok_and(|n| n == 1)
+    }
+
     /// Takes the shared run lock (once per ledger): from now until this
     /// ledger is dropped, no other process resolves this run's pending
     /// licenses.
@@ -427,18 +478,36 @@ impl Ledger {
             .collect::<rusqlite::Result<_>>()?
         };
         let mut resolved = 0;
+        // Each output file is read once (a killed batch leaves a chunk of rows pending).
+        let mut outputs: HashMap<String, Option<String>> = HashMap::new();
+        let now = dates::now()?;
         for Pending { id, key, output } in pending {
             let state = match output.as_deref() {
                 None | Some("-") => State::Unconfirmed,
-                Some(file) => match std::fs::read_to_string(file) {
-                    Ok(text) if text.contains(&key) => State::Issued,
-                    _ => State::Void,
-                },
+                Some(file) => {
+                    let text = outputs
+                        .entry(file.to_string())
+                        .or_insert_with(|| std::fs::read_to_string(file).ok());
+                    match text {
+                        Some(text) if text.contains(&key) => State::Issued,
+                        _ => State::Void,
+                    }
+                }
             };
             tx.execute(
                 "UPDATE licenses SET state = ?1 WHERE license_id = ?2",
                 params![state, id],
             )?;
+            // A renewal or reissue: carried out if its license was output, else undone.
+            if has_links_in(&tx) {
+                if state == State::Void {
+                    drop_link(&tx, &id)?;
+                } else {
+                    carry_out_link(&tx, &id, now)
+                        .map(|_| ())
+                        .or_else(|e| if e.code == "no_link" { Ok(()) } else { Err(e) })?;
+                }
+            }
             append_audit(
                 &tx,
                 "recover",
@@ -615,36 +684,62 @@ impl Ledger {
         Ok(())
     }
 
-    /// Marks a pending license `issued` as the renewal or reissue of
-    /// `old_id`, in one transaction with the link, the audit entry and (with
-    /// `revoke_old`) the old license's revocation, which the next
-    /// revocation list (`revoke`) then carries.
+    /// Records the renewal or reissue of `old_id` as pending, with its link,
+    /// in one transaction: refused if `old_id` was replaced already (also by
+    /// a run at the same moment: the link's `old_id` is unique).
+    pub fn record_pending_replacement(
+        &mut self,
+        license: &VerifiedLicense,
+        output: &str,
+        old_id: &str,
+        kind: &str,
+        revoke_old: bool,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.hold_run_lock()?;
+        let tx = self.conn.transaction()?;
+        let taken: Option<String> = tx
+            .query_row(
+                "SELECT new_id FROM license_links WHERE old_id = ?1",
+                [old_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(new_id) = taken {
+            return Err(CliError::failure(
+                "already_replaced",
+                format!(
+                    "license {old_id} was already replaced by {new_id}: replace the newest instead"
+                ),
+            ));
+        }
+        insert_license(&tx, license, State::Pending, Some(output), None, now)?;
+        tx.execute(
+            "INSERT INTO license_links (old_id, new_id, kind, revoke_old, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![old_id, license.license_id().to_string(), kind, i64::from(revoke_old), secs(now)],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks a pending renewal or reissue `issued` (after it was output),
+    /// with the old license's revocation if its link asks for one, and
+    /// audits it, in one transaction.
     pub fn mark_replacement(
         &mut self,
         license_id: LicenseId,
-        old_id: &str,
-        kind: &str,
-        revoke_old: Option<(&str, &str)>,
-        now: Timestamp,
         details: &serde_json::Value,
     ) -> Result<()> {
         let tx = self.conn.transaction()?;
         let id = license_id.to_string();
         set_state(&tx, &id, State::Pending, State::Issued)?;
-        tx.execute(
-            "INSERT INTO license_links (old_id, new_id, kind, at) VALUES (?1, ?2, ?3, ?4)",
-            params![old_id, id, kind, secs(now)],
-        )?;
-        if let Some((product, reason)) = revoke_old {
-            let serial = Ledger::next_serial(&tx, product)?;
-            insert_revocation(&tx, old_id, product, now, Some(reason), serial)?;
-        }
+        let (old_id, kind) = carry_out_link(&tx, &id, dates::now()?)?;
         let action = if kind == "renewal" {
             "renewed license"
         } else {
             "reissued license"
         };
-        append_audit(&tx, kind, action, &[old_id.to_string(), id], details)?;
+        append_audit(&tx, &kind, action, &[old_id, id], details)?;
         tx.commit()?;
         Ok(())
     }
@@ -659,6 +754,16 @@ impl Ledger {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?)
+    }
+
+    /// Whether a license is revoked in the ledger.
+    pub fn is_revoked(&self, license_id: &str) -> Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM revocations WHERE license_id = ?1",
+            [license_id],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
     }
 
     /// The licenses that replaced `license_id` (renewals and reissues).
@@ -699,6 +804,7 @@ impl Ledger {
         let mut stmt = self.conn.prepare(
             "SELECT r.product, COUNT(*) FROM revocations r
              WHERE r.list_serial > COALESCE((SELECT MAX(serial) FROM revocation_lists l WHERE l.product = r.product), 0)
+                OR NOT EXISTS (SELECT 1 FROM revocation_lists l WHERE l.product = r.product)
              GROUP BY r.product ORDER BY r.product",
         )?;
         let unpublished = stmt
@@ -719,14 +825,15 @@ impl Ledger {
         })
     }
 
-    /// Marks a pending license `void` (it could not be output).
+    /// Marks a pending license `void` (it could not be output), and drops
+    /// the renewal or reissue link it had.
     pub fn mark_void(&mut self, license_id: LicenseId) -> Result<()> {
-        set_state(
-            &self.conn,
-            &license_id.to_string(),
-            State::Pending,
-            State::Void,
-        )
+        let tx = self.conn.transaction()?;
+        let id = license_id.to_string();
+        set_state(&tx, &id, State::Pending, State::Void)?;
+        drop_link(&tx, &id)?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The product of a recorded license.
@@ -855,6 +962,57 @@ impl Ledger {
 }
 
 /// Moves a license from state `from` to `to` (nothing if it is not in `from`).
+fn has_links_in(conn: &Connection) -> bool {
+    conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'license_links'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .is_ok_and(|n| n == 1)
+}
+
+/// The link of a new license: its old license and kind; the old license's
+/// revocation recorded (for the next list) if the link asks for it.
+/// `no_link` if the license replaces nothing.
+fn carry_out_link(tx: &Transaction<'_>, new_id: &str, now: Timestamp) -> Result<(String, String)> {
+    let link: Option<(String, String, i64)> = tx
+        .query_row(
+            "SELECT old_id, kind, revoke_old FROM license_links WHERE new_id = ?1",
+            [new_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((old_id, kind, revoke_old)) = link else {
+        return Err(CliError::failure(
+            "no_link",
+            format!("license {new_id} replaces nothing"),
+        ));
+    };
+    if revoke_old == 1 {
+        let product: String = tx.query_row(
+            "SELECT product FROM licenses WHERE license_id = ?1",
+            [&old_id],
+            |r| r.get(0),
+        )?;
+        let serial = Ledger::next_serial(tx, &product)?;
+        let reason = if kind == "renewal" {
+            "renewed"
+        } else {
+            "reissued"
+        };
+        insert_revocation(tx, &old_id, &product, now, Some(reason), serial)?;
+    }
+    Ok((old_id, kind))
+}
+
+/// Drops the link of a new license that was never output.
+fn drop_link(conn: &Connection, new_id: &str) -> Result<()> {
+    if has_links_in(conn) {
+        conn.execute("DELETE FROM license_links WHERE new_id = ?1", [new_id])?;
+    }
+    Ok(())
+}
+
 fn set_state(conn: &Connection, license_id: &str, from: State, to: State) -> Result<()> {
     conn.prepare_cached(
         "UPDATE licenses SET state = :to WHERE license_id = :id AND state = :from",

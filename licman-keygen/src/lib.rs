@@ -84,12 +84,15 @@ pub fn run_cli() -> ExitCode {
     // What is generated from the clap definitions themselves.
     match &cli.command {
         Command::Completions(args) => {
+            // Into memory first: clap_complete panics on a closed pipe.
+            let mut script = Vec::new();
             clap_complete::generate(
                 args.shell,
                 &mut Cli::command(),
                 "licman-keygen",
-                &mut std::io::stdout(),
+                &mut script,
             );
+            out!("{}", String::from_utf8_lossy(&script));
             return ExitCode::SUCCESS;
         }
         Command::Man => {

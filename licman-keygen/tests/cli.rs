@@ -2681,6 +2681,93 @@ fn renew_and_reissue_replace_a_license_from_the_ledger() {
         "{}",
         with_old_key.stderr
     );
+    // A renewal that could not be written leaves no link: the license can be renewed again.
+    let fresh = env
+        .ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "f",
+            "--valid-for",
+            "1y",
+            "--format",
+            "json",
+        ])
+        .json();
+    let fid = fresh["license_id"].as_str().unwrap().to_string();
+    let out = env.run(&[
+        "renew",
+        &fid,
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "1y",
+        "--out",
+        "no-such-dir/x.lic",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    env.ok(&[
+        "renew",
+        &fid,
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "1y",
+        "--out",
+        "f2.lic",
+    ]);
+    // A revoked license is not renewed.
+    let gone = env
+        .ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "g",
+            "--valid-for",
+            "1y",
+            "--format",
+            "json",
+        ])
+        .json();
+    let gid = gone["license_id"].as_str().unwrap().to_string();
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--license-id",
+        &gid,
+        "--out",
+        "g.lrl",
+    ]);
+    refused(
+        &env,
+        &[
+            "renew",
+            &gid,
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--for",
+            "1y",
+        ],
+        1,
+        "is revoked",
+    );
 }
 
 #[test]
@@ -2770,6 +2857,29 @@ fn doctor_reports_modes_unfinished_work_expiries_and_lists() {
             .iter()
             .any(|f| f["check"] == "revocation_list" && f["level"] == "ok"),
         "{report}"
+    );
+    // The renewed (and revoked) license no longer counts as expiring.
+    let report = env.ok(&["--json", "doctor"]).json();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["check"] == "expiring"
+                && f["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("0 license(s) expire within 7 days")),
+        "{report}"
+    );
+    // A ledger that cannot be read is a problem, reported beside the rest.
+    fs::create_dir(env.path("not-a-ledger")).unwrap();
+    let out = env.run(&["doctor", "--ledger", "not-a-ledger"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("PROBLEM") && out.stdout.contains("keys/k.secret"),
+        "{}",
+        out.stdout
     );
     // A secret key others can read is a problem: exit 1.
     #[cfg(unix)]

@@ -111,7 +111,19 @@ fn check_keys(paths: &[PathBuf], findings: &mut Vec<Finding>) {
 }
 
 fn check_ledger(path: &Path, max_list_age: Duration, findings: &mut Vec<Finding>) -> Result<()> {
-    let Some(ledger) = Ledger::open_existing(path)? else {
+    // Read only: a diagnosis migrates nothing and resolves nothing.
+    let ledger = match Ledger::open_read_only(path) {
+        Ok(ledger) => ledger,
+        Err(e) => {
+            findings.push(Finding {
+                check: "ledger",
+                level: Level::Problem,
+                message: e.message,
+            });
+            return Ok(());
+        }
+    };
+    let Some(ledger) = ledger else {
         findings.push(Finding {
             check: "ledger",
             level: Level::Warning,

@@ -78,7 +78,10 @@ pub struct PassphraseArgs {
 /// before it replaces the old one with a rename, so a crash leaves one of
 /// the two whole.
 pub fn passphrase(args: &PassphraseArgs, out: Output) -> Result<()> {
-    let path = &args.secret_key;
+    // The file itself: replacing a symbolic link would leave the key under
+    // the old passphrase where the link points.
+    let path = &std::fs::canonicalize(&args.secret_key)
+        .map_err(|e| CliError::io("cannot read secret key", &args.secret_key, &e))?;
     let key = keyfile::load_signing_key(path, &args.passphrase.source())?;
     let new = PassphraseSource {
         file: args.new_passphrase_file.clone(),

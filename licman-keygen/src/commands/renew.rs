@@ -125,6 +125,15 @@ fn load_old(
             ),
         ));
     }
+    if ledger.is_revoked(&c.license_id)? {
+        return Err(CliError::failure(
+            "revoked",
+            format!(
+                "license {} is revoked: issue a new license instead of replacing it",
+                c.license_id
+            ),
+        ));
+    }
     if state != "issued" {
         return Err(CliError::failure(
             "not_issued",
@@ -205,11 +214,17 @@ fn replace(
         CliError::failure("catalog", format!("the new license and the catalog: {e}"))
     })?;
     let change = LicenseChange::between(&old.entitlements, &new_entitlements);
-    let output = c
-        .out
-        .as_ref()
-        .map_or_else(|| "-".to_string(), |p| p.display().to_string());
-    ledger.record_pending(&license, &output, None, now)?;
+    // As the ledger records it: absolute, so recovery finds it from anywhere.
+    let output = c.out.as_ref().map_or_else(
+        || "-".to_string(),
+        |p| {
+            std::path::absolute(p)
+                .unwrap_or_else(|_| p.clone())
+                .display()
+                .to_string()
+        },
+    );
+    ledger.record_pending_replacement(&license, &output, &c.license_id, kind, c.revoke_old, now)?;
     let text = license_text(&license, Some(&catalog), c.format);
     if let Err(e) = write_license(c.out.as_deref(), &text, c.force) {
         ledger.mark_void(license.license_id())?;
@@ -221,22 +236,7 @@ fn replace(
         "tier": claims.tier, "expires_at": claims.expires_at.map(|e| e.to_string()), "revoke_old": c.revoke_old,
         "change": diff, "output": output,
     });
-    let revoke = c.revoke_old.then_some((
-        claims.product.as_str(),
-        if kind == "renewal" {
-            "renewed"
-        } else {
-            "reissued"
-        },
-    ));
-    ledger.mark_replacement(
-        license.license_id(),
-        &c.license_id,
-        kind,
-        revoke,
-        now,
-        &details,
-    )?;
+    ledger.mark_replacement(license.license_id(), &details)?;
     match out {
         Output::Json => outln!(
             "{}",
@@ -384,7 +384,6 @@ pub fn renew(args: &RenewArgs, out: Output) -> Result<()> {
             };
             let base = claims_for(catalog, &request, now)?;
             let mut claims = successor(&old.claims, base);
-            claims.starts_at = old.claims.starts_at.min(now);
             claims.expires_at = Some(expires);
             claims
                 .validate()

@@ -173,12 +173,17 @@ impl Ledger {
     }
 
     /// Issued, unrevoked licenses expiring in `[now, now + within]`, soonest
-    /// first.
+    /// first; a license already renewed or reissued is not listed.
     pub fn expiring(&self, within: Duration, now: Timestamp) -> Result<Vec<Record>> {
+        let replaced = if self.has_links() {
+            "AND l.license_id NOT IN (SELECT old_id FROM license_links)"
+        } else {
+            ""
+        };
         let mut stmt = self.conn.prepare(&format!(
             "{SELECT_RECORDS}
              WHERE l.state = :issued AND r.revoked_at IS NULL
-               AND l.expires_at BETWEEN :now AND :end
+               AND l.expires_at BETWEEN :now AND :end {replaced}
              ORDER BY l.expires_at, l.issued_at, l.license_id"
         ))?;
         let params = named_params! {

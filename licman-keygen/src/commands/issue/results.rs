@@ -48,9 +48,9 @@ impl Results {
             .map_err(csv_io)
     }
 
-    /// Writes the rows so far in one write (whole lines: a run killed
-    /// meanwhile leaves no row cut in two), flushes to the OS and, for a
-    /// file, to the disk.
+    /// Writes the rows so far in one write, flushes to the OS and, for a
+    /// file, to the disk. (A run killed during the write can leave its last
+    /// line cut; recovery then finds that license's key missing and voids it.)
     pub fn sync(&mut self) -> Result<()> {
         let failed =
             |e: std::io::Error| CliError::failure("io", format!("cannot write results: {e}"));
