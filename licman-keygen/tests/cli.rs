@@ -2895,3 +2895,66 @@ fn doctor_reports_modes_unfinished_work_expiries_and_lists() {
         );
     }
 }
+
+#[test]
+fn help_shows_the_environment_variables_and_allowed_values() {
+    let env = Env::new();
+    for (command, variables) in [
+        ("issue", &["LICMAN_LEDGER", "LICMAN_PASSPHRASE"][..]),
+        ("keypair", &["LICMAN_LEDGER", "LICMAN_PASSPHRASE"][..]),
+        ("revoke", &["LICMAN_LEDGER", "LICMAN_PASSPHRASE"][..]),
+        ("renew", &["LICMAN_LEDGER", "LICMAN_PASSPHRASE"][..]),
+        (
+            "passphrase",
+            &["LICMAN_PASSPHRASE", "LICMAN_NEW_PASSPHRASE"][..],
+        ),
+        ("doctor", &["LICMAN_LEDGER"][..]),
+    ] {
+        let help = env
+            .ok(&[command, "--help"])
+            .stdout
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        for variable in variables {
+            assert!(
+                help.contains(&format!("[env: {variable}")),
+                "{command} --help lacks {variable}"
+            );
+        }
+    }
+    let help = env.ok(&["issue", "--help"]).stdout;
+    assert!(
+        help.contains("Possible values:")
+            && help.contains("- compact:")
+            && help.contains("- armored:"),
+        "{help}"
+    );
+    // --no-ledger wins over LICMAN_LEDGER (an --ledger from the environment is no conflict).
+    env.keypair("k");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_licman-keygen"));
+    let out = cmd
+        .args([
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "c",
+            "--perpetual",
+            "--no-ledger",
+        ])
+        .current_dir(env.dir.path())
+        .env("LICMAN_LEDGER", "from-env.db")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!env.path("from-env.db").exists());
+}

@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=16))]
     kdf_iterations: u32,
     /// Record the new key in this ledger's audit log (if the ledger exists or is named).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
     ledger: Option<PathBuf>,
 }
 

@@ -61,8 +61,8 @@ pub struct PassphraseArgs {
     /// The current passphrase's file (else LICMAN_PASSPHRASE, else a prompt).
     #[command(flatten)]
     passphrase: PassphraseArg,
-    /// The new passphrase: the first line of this file (else
-    /// LICMAN_NEW_PASSPHRASE, else a prompt, asked twice).
+    /// The new passphrase: the first line of this file (else from the
+    /// environment [env: LICMAN_NEW_PASSPHRASE], else a prompt, asked twice).
     #[arg(long, value_name = "FILE")]
     new_passphrase_file: Option<PathBuf>,
     /// Argon2id memory cost of the new sealing, in MiB.

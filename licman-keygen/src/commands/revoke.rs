@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long)]
     product: Option<String>,
     /// The ledger (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
     ledger: Option<PathBuf>,
     /// Where to write the signed revocation list.
     #[arg(long, value_name = "FILE")]

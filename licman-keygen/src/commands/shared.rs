@@ -12,7 +12,8 @@ use crate::keyfile::PassphraseSource;
 /// `--passphrase-file`, for the commands that open or seal a secret key.
 #[derive(clap::Args, Debug)]
 pub struct PassphraseArg {
-    /// Read the passphrase from the first line of this file.
+    /// Read the passphrase from the first line of this file (else from the
+    /// environment [env: LICMAN_PASSPHRASE], else a prompt).
     #[arg(long, value_name = "FILE")]
     passphrase_file: Option<PathBuf>,
 }

@@ -96,9 +96,10 @@ pub struct Args {
     #[arg(long)]
     force: bool,
     /// The ledger to record in (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", conflicts_with = "no_ledger")]
+    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
     ledger: Option<PathBuf>,
-    /// Do not record the license in a ledger.
+    /// Do not record the license in a ledger (whatever --ledger or
+    /// LICMAN_LEDGER say).
     #[arg(long)]
     no_ledger: bool,
 }

@@ -59,7 +59,7 @@ pub enum LedgerCommand {
 #[derive(clap::Args, Debug)]
 pub struct LedgerPath {
     /// The ledger (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
     ledger: Option<PathBuf>,
 }
 
