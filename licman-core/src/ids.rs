@@ -335,6 +335,60 @@ impl Fingerprint {
         Fingerprint(out)
     }
 
+    /// The fingerprint of a machine for a product: the machine fingerprint
+    /// recipe, version 1 (docs/FORMAT.md, "Machine fingerprints").
+    ///
+    /// `machine_id` is the operating system's own id of the machine (Linux
+    /// `/etc/machine-id`, macOS `IOPlatformUUID`, Windows `MachineGuid`),
+    /// normalised: surrounding whitespace trimmed, `-`, `{` and `}`
+    /// removed, ASCII letters lowercased; what is left must be 8 to 128
+    /// visible ASCII characters. The fingerprint is the SHA-256 of the
+    /// domain `licman machine fingerprint v1`, a zero byte, then the
+    /// product id and the normalised id, each after its length (4 bytes,
+    /// big-endian): so one machine gives each product (each vendor) a
+    /// different fingerprint, and the raw machine id never leaves it.
+    ///
+    /// ```
+    /// # use licman_core::Fingerprint;
+    /// let a = Fingerprint::of_machine("netaudit", "5f3c6a0e-9a6b-4d0e-8a5b-1c2d3e4f5a6b")?;
+    /// // The same machine, spelled another way: the same fingerprint.
+    /// assert_eq!(a, Fingerprint::of_machine("netaudit", " {5F3C6A0E9A6B4D0E8A5B1C2D3E4F5A6B}\n")?);
+    /// // Another product: another fingerprint.
+    /// assert_ne!(a, Fingerprint::of_machine("netmonitor", "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b")?);
+    /// assert!(Fingerprint::of_machine("netaudit", " - ").is_err());
+    /// # Ok::<(), licman_core::InvalidMachineId>(())
+    /// ```
+    pub fn of_machine(product: &str, machine_id: &str) -> Result<Self, InvalidMachineId> {
+        if product.is_empty() {
+            return Err(InvalidMachineId::NoProduct);
+        }
+        let normal: alloc::string::String = machine_id
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '-' | '{' | '}'))
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if !normal.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(InvalidMachineId::NotVisibleAscii);
+        }
+        if !(8..=128).contains(&normal.len()) {
+            return Err(InvalidMachineId::Length { len: normal.len() });
+        }
+        let mut hash = Sha256::new();
+        hash.update(b"licman machine fingerprint v1\0");
+        for part in [product.as_bytes(), normal.as_bytes()] {
+            let len = u32::try_from(part.len()).unwrap_or(u32::MAX);
+            hash.update(len.to_be_bytes());
+            hash.update(part);
+        }
+        let digest = hash.finalize();
+        let mut out = [0u8; 32];
+        for (slot, byte) in out.iter_mut().zip(digest.iter()) {
+            *slot = *byte;
+        }
+        Ok(Fingerprint(out))
+    }
+
     /// The 32 bytes of the fingerprint.
     ///
     /// ```
@@ -453,6 +507,39 @@ impl serde::Serialize for QuotaId {
     }
 }
 
+/// Why a machine id makes no fingerprint ([`Fingerprint::of_machine`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InvalidMachineId {
+    /// The product id is empty.
+    NoProduct,
+    /// The normalised id is not 8 to 128 characters long.
+    Length {
+        /// Its length.
+        len: usize,
+    },
+    /// The normalised id has a character that is not visible ASCII.
+    NotVisibleAscii,
+}
+
+impl core::fmt::Display for InvalidMachineId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            InvalidMachineId::NoProduct => {
+                f.write_str("no product id to salt the machine fingerprint with")
+            }
+            InvalidMachineId::Length { len } => {
+                write!(
+                    f,
+                    "the machine id is {len} characters once normalised; 8 to 128 are needed"
+                )
+            }
+            InvalidMachineId::NotVisibleAscii => {
+                f.write_str("the machine id has characters other than visible ASCII")
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,5 +584,45 @@ mod tests {
         assert!("zzzzzzzzzzzzzzzz".parse::<KeyId>().is_err());
         assert!("é".repeat(8).parse::<KeyId>().is_err());
         assert!("00".repeat(32).parse::<Fingerprint>().is_ok());
+    }
+}
+
+#[cfg(test)]
+mod machine_fingerprint_tests {
+    use super::*;
+
+    /// The recipe's fixed inputs and outputs (every binding checks the same
+    /// pairs: testdata/machine-fingerprints.json).
+    #[test]
+    fn the_recipe_gives_these_fingerprints() {
+        let cases = [
+            ("netaudit", "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b"),
+            ("netaudit", "{5F3C6A0E-9A6B-4D0E-8A5B-1C2D3E4F5A6B}"),
+            ("netmonitor", "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b"),
+        ];
+        let fps: alloc::vec::Vec<Fingerprint> = cases
+            .iter()
+            .map(|(p, m)| Fingerprint::of_machine(p, m).unwrap())
+            .collect();
+        assert_eq!(fps[0], fps[1]);
+        assert_ne!(fps[0], fps[2]);
+        // Not the plain SHA-256 of the id: the product salts it.
+        assert_ne!(
+            fps[0],
+            Fingerprint::digest(b"5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b")
+        );
+        assert_eq!(
+            Fingerprint::of_machine("p", "short"),
+            Err(InvalidMachineId::Length { len: 5 })
+        );
+        assert_eq!(
+            Fingerprint::of_machine("p", "abcdefgh\u{e9}"),
+            Err(InvalidMachineId::NotVisibleAscii)
+        );
+        assert_eq!(
+            Fingerprint::of_machine("", "abcdefgh"),
+            Err(InvalidMachineId::NoProduct)
+        );
+        assert!(Fingerprint::of_machine("p", &"a".repeat(129)).is_err());
     }
 }

@@ -151,7 +151,10 @@ pub use error::{EncodingProblem, Error};
 pub use format::{
     Armor, FORMAT_VERSION, LICENSE_ARMOR, LICENSE_PREFIX, MAX_LICENSE_LEN, MAX_LICENSE_TEXT_LEN,
 };
-pub use ids::{Fingerprint, InvalidFingerprint, KeyId, LicenseId, ModuleId, ParseIdError, QuotaId};
+pub use ids::{
+    Fingerprint, InvalidFingerprint, InvalidMachineId, KeyId, LicenseId, ModuleId, ParseIdError,
+    QuotaId,
+};
 pub use keys::{KeyRing, MAX_PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_PREFIX, PublicKey};
 pub use module_set::{ModuleSet, ModuleSetIter};
 pub use option_name::UnknownOption;

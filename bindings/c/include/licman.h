@@ -474,6 +474,26 @@ int32_t licman_route_table_authorize_code(const struct LicmanRouteTable *routes,
                                           uint64_t now_unix,
                                           struct LicmanError **error);
 
+// The fingerprint of the machine whose operating-system id is
+// `machine_id`, for `product` (64 hex digits; the recipe of
+// `licman_core::Fingerprint::of_machine`). Free with
+// [`licman_string_free`]; NULL with `invalid_machine_id` otherwise.
+//
+// # Safety
+// `product` and `machine_id` are NUL-terminated strings; `error` NULL or writable.
+char *licman_machine_fingerprint_of(const char *product,
+                                    const char *machine_id,
+                                    struct LicmanError **error);
+
+// This machine's fingerprint for `product` (its operating-system id read
+// by the library: Linux `/etc/machine-id`, macOS `IOPlatformUUID`, Windows
+// `MachineGuid`). Free with [`licman_string_free`]; NULL with
+// `no_machine_id` where none can be read.
+//
+// # Safety
+// `product` is a NUL-terminated string; `error` NULL or writable.
+char *licman_machine_fingerprint(const char *product, struct LicmanError **error);
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

@@ -616,6 +616,41 @@ static void run_span_functions(const char *root) {
     cJSON_Delete(fixtures);
 }
 
+/* The machine fingerprint recipe on the fixed inputs of
+   testdata/fixtures/machine-fingerprints.json. */
+static void run_machine_fingerprints(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/testdata/fixtures/machine-fingerprints.json", root);
+    char *text = read_file(path);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *item = NULL;
+    int n = 0;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "valid")) {
+        LicmanError *error = NULL;
+        char *fp = licman_machine_fingerprint_of(cJSON_GetStringValue(cJSON_GetObjectItem(item, "product")),
+                                                 cJSON_GetStringValue(cJSON_GetObjectItem(item, "machine_id")), &error);
+        CHECK(fp && strcmp(fp, cJSON_GetStringValue(cJSON_GetObjectItem(item, "fingerprint"))) == 0, "fingerprint %d", n);
+        licman_string_free(fp);
+        licman_error_free(error);
+        n++;
+    }
+    CHECK(n >= 5, "fingerprint cases");
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "invalid")) {
+        LicmanError *error = NULL;
+        char *fp = licman_machine_fingerprint_of(cJSON_GetStringValue(cJSON_GetObjectItem(item, "product")),
+                                                 cJSON_GetStringValue(cJSON_GetObjectItem(item, "machine_id")), &error);
+        CHECK(!fp && refused_with(&error, "invalid_machine_id", 0), "an invalid machine id is refused");
+    }
+    /* This machine: a fingerprint, or a clear "no machine id" in a container without one. */
+    LicmanError *error = NULL;
+    char *mine = licman_machine_fingerprint("netaudit", &error);
+    CHECK((mine && strlen(mine) == 64) || (error && strcmp(error->code, "no_machine_id") == 0), "this machine");
+    licman_string_free(mine);
+    licman_error_free(error);
+    cJSON_Delete(doc);
+}
+
 int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : ".";
     run_vectors(root);
@@ -623,6 +658,7 @@ int main(int argc, char **argv) {
     run_route_options(root);
     run_clock_and_revocations(root);
     run_span_functions(root);
+    run_machine_fingerprints(root);
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

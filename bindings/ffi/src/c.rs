@@ -1276,6 +1276,54 @@ impl RouteTable {
     }
 }
 
+// ------------------------------------------------------ machine fingerprints
+
+/// The fingerprint of the machine whose operating-system id is
+/// `machine_id`, for `product` (64 hex digits; the recipe of
+/// `licman_core::Fingerprint::of_machine`). Free with
+/// [`licman_string_free`]; NULL with `invalid_machine_id` otherwise.
+///
+/// # Safety
+/// `product` and `machine_id` are NUL-terminated strings; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_machine_fingerprint_of(
+    product: *const c_char,
+    machine_id: *const c_char,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let fp = crate::machine_fingerprint_of(
+                text(product, "product")?.to_string(),
+                text(machine_id, "machine_id")?.to_string(),
+            )?;
+            Ok(c_string(&fp))
+        })
+    }
+}
+
+/// This machine's fingerprint for `product` (its operating-system id read
+/// by the library: Linux `/etc/machine-id`, macOS `IOPlatformUUID`, Windows
+/// `MachineGuid`). Free with [`licman_string_free`]; NULL with
+/// `no_machine_id` where none can be read.
+///
+/// # Safety
+/// `product` is a NUL-terminated string; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_machine_fingerprint(
+    product: *const c_char,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let fp = crate::machine_fingerprint(text(product, "product")?.to_string())?;
+            Ok(c_string(&fp))
+        })
+    }
+}
+
 #[cfg(test)]
 mod version_tests {
     use super::*;

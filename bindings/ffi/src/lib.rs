@@ -1111,3 +1111,103 @@ impl RouteTable {
         )?)
     }
 }
+
+// ------------------------------------------------------- machine fingerprints
+
+fn machine_id_error(code: &str, description: String) -> LicmanError {
+    LicmanError::InvalidArgument {
+        code: code.into(),
+        description,
+    }
+}
+
+/// The fingerprint of the machine whose operating-system id is
+/// `machine_id`, for `product` (the recipe of `Fingerprint::of_machine`:
+/// normalised, salted with the product id, SHA-256), as 64 hex digits. For
+/// tests with fixed inputs, and for tools that read the id themselves.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn machine_fingerprint_of(product: String, machine_id: String) -> Result<String, LicmanError> {
+    Fingerprint::of_machine(&product, &machine_id)
+        .map(|f| f.to_string())
+        .map_err(|e| machine_id_error("invalid_machine_id", e.to_string()))
+}
+
+/// The operating system's id of this machine: Linux `/etc/machine-id` (or
+/// `/var/lib/dbus/machine-id`), macOS `IOPlatformUUID` (`ioreg`), Windows
+/// `MachineGuid` (the registry, through `reg query`). `no_machine_id` where
+/// none can be read (a container without one, WebAssembly).
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn machine_id() -> Result<String, LicmanError> {
+    host::machine_id().ok_or_else(|| {
+        machine_id_error(
+            "no_machine_id",
+            "this system has no machine id to read (Linux /etc/machine-id, macOS IOPlatformUUID, Windows MachineGuid)"
+                .into(),
+        )
+    })
+}
+
+/// This machine's fingerprint for `product`: [`machine_fingerprint_of`]
+/// with [`machine_id`]. What a product puts in an activation request, and
+/// what it passes to `verify` as the machine's fingerprint.
+#[cfg_attr(feature = "uniffi", uniffi::export)]
+pub fn machine_fingerprint(product: String) -> Result<String, LicmanError> {
+    machine_fingerprint_of(product, machine_id()?)
+}
+
+/// Reading the machine id: the host side, outside the core.
+mod host {
+    /// The machine id, trimmed; `None` if there is none to read.
+    pub(crate) fn machine_id() -> Option<String> {
+        let id = read()?;
+        let id = id.trim().to_string();
+        (!id.is_empty()).then_some(id)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn read() -> Option<String> {
+        ["/etc/machine-id", "/var/lib/dbus/machine-id"]
+            .iter()
+            .find_map(|path| {
+                std::fs::read_to_string(path)
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+            })
+    }
+
+    #[cfg(target_os = "macos")]
+    fn read() -> Option<String> {
+        let out = std::process::Command::new("ioreg")
+            .args(["-rd1", "-c", "IOPlatformExpertDevice"])
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        text.lines()
+            .find(|l| l.contains("IOPlatformUUID"))
+            .and_then(|l| l.split('"').nth(3))
+            .map(str::to_string)
+    }
+
+    #[cfg(target_os = "windows")]
+    fn read() -> Option<String> {
+        let out = std::process::Command::new("reg")
+            .args([
+                "query",
+                r"HKLM\SOFTWARE\Microsoft\Cryptography",
+                "/v",
+                "MachineGuid",
+            ])
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?;
+        text.lines()
+            .find(|l| l.contains("MachineGuid"))
+            .and_then(|l| l.split_whitespace().last())
+            .map(str::to_string)
+    }
+
+    #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+    fn read() -> Option<String> {
+        None
+    }
+}

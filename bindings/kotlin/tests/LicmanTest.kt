@@ -373,6 +373,29 @@ fun main(args: Array<String>) {
     runClockAndRevocations(root)
     runPerCall(root)
     runSeats(root)
+    runMachineFingerprints(root)
     println("$checks checks, $failures failures")
     if (failures > 0) kotlin.system.exitProcess(1)
+}
+
+/** The machine fingerprint recipe on the fixed inputs every binding checks. */
+fun runMachineFingerprints(root: File) {
+    val cases = Json(File(root, "testdata/fixtures/machine-fingerprints.json").readText()).parse().obj()
+    for (c in cases["valid"].list().map { it.obj() }) {
+        val fp = dev.licman.machineFingerprintOf(c["product"] as String, c["machine_id"] as String)
+        check(fp == c["fingerprint"]) { "fingerprint of ${c["about"]}: $fp" }
+    }
+    for (c in cases["invalid"].list().map { it.obj() }) {
+        val e = refused<LicmanException.InvalidArgument>("machine id ${c["machine_id"]}") {
+            dev.licman.machineFingerprintOf(c["product"] as String, c["machine_id"] as String)
+        }
+        check(e == null || e.code == c["error"]) { "code ${e?.code}" }
+    }
+    try {
+        val mine = dev.licman.machineFingerprint("netaudit")
+        check(mine == dev.licman.machineFingerprintOf("netaudit", dev.licman.machineId())) { "this machine" }
+    } catch (e: LicmanException.InvalidArgument) {
+        check(e.code == "no_machine_id") { "no machine id: ${e.code}" }
+    }
+    println("machine fingerprints: done")
 }

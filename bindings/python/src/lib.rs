@@ -1095,6 +1095,38 @@ impl RouteTable {
     }
 }
 
+// ------------------------------------------------------ machine fingerprints
+
+/// The fingerprint of the machine whose operating-system id is
+/// `machine_id`, for `product` (64 hex digits): the recipe of
+/// `licman_core::Fingerprint::of_machine`.
+#[pyfunction]
+fn machine_fingerprint_of(py: Python<'_>, product: String, machine_id: String) -> PyResult<String> {
+    licman_ffi::machine_fingerprint_of(product, machine_id).map_err(|e| py_err(py, e))
+}
+
+/// This machine's fingerprint for `product` (the operating system's id,
+/// read by the library).
+#[pyfunction]
+fn machine_fingerprint(py: Python<'_>, product: String) -> PyResult<String> {
+    licman_ffi::machine_fingerprint(product).map_err(|e| machine_err(py, e))
+}
+
+/// The operating system's id of this machine.
+#[pyfunction]
+fn machine_id(py: Python<'_>) -> PyResult<String> {
+    licman_ffi::machine_id().map_err(|e| machine_err(py, e))
+}
+
+/// A machine without an id to read is the environment's: `OSError`.
+fn machine_err(py: Python<'_>, e: LicmanError) -> PyErr {
+    if e.code() == "no_machine_id" {
+        pyo3::exceptions::PyOSError::new_err(e.description().to_string())
+    } else {
+        py_err(py, e)
+    }
+}
+
 // ----------------------------------------------------------------- storage
 
 /// Which stored items to delete to fit `limit_bytes` (`None`: unlimited):
@@ -1149,7 +1181,8 @@ mod _native {
     #[pymodule_export]
     use super::{
         Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable, SeatStore,
-        denial_codes, error_codes, plan_storage_cleanup,
+        denial_codes, error_codes, machine_fingerprint, machine_fingerprint_of, machine_id,
+        plan_storage_cleanup,
     };
 
     #[pymodule_init]

@@ -7,4 +7,5 @@ import { makeGuard } from "./web.js";
 
 export const { Catalog, KeyRing, License, RouteTable } = install(raw);
 export const Guard = makeGuard(RouteTable);
+export { machineId, machineFingerprint, machineFingerprintOf } from "./machine.js";
 export * from "./errors.js";

@@ -64,3 +64,10 @@ export declare class Guard {
   /** What `path` needs ("public", "licensed" or the module); throws the Denial otherwise. */
   authorize(path: string, identity?: Identity | null, options?: { now?: Date }): string;
 }
+
+/** The fingerprint of the machine whose operating-system id is `machineId`, for `product` (64 hex digits). */
+export declare function machineFingerprintOf(product: string, machineId: string): string;
+/** This machine's fingerprint for `product` (Node; throws `InvalidArgument` `no_machine_id` in browsers). */
+export declare function machineFingerprint(product: string): string;
+/** The operating system's id of this machine (Node only). */
+export declare function machineId(): string;

@@ -4,9 +4,15 @@
 import init, * as raw from "./licman_wasm_web.js";
 import { install } from "./glue.js";
 import { makeGuard } from "./web.js";
+import { InvalidArgument } from "./errors.js";
 
 await init({ module_or_path: new URL("./licman_wasm_bg.wasm", import.meta.url) });
 
 export const { Catalog, KeyRing, License, RouteTable } = install({ ...raw });
 export const Guard = makeGuard(RouteTable);
+export const machineFingerprintOf = raw.machineFingerprintOf;
+/** Browsers have no machine id: a fingerprint needs the id (`machineFingerprintOf`). */
+export function machineFingerprint() {
+  throw new InvalidArgument("no_machine_id", "a browser has no machine id to read: use machineFingerprintOf(product, id)");
+}
 export * from "./errors.js";

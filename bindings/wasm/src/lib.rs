@@ -54,6 +54,19 @@ fn to_js(e: &LicmanError) -> JsValue {
         })
 }
 
+/// The fingerprint of the machine whose operating-system id is
+/// `machineId`, for `product` (64 hex digits): the recipe of
+/// `Fingerprint::of_machine`. The package's `machineFingerprint(product)`
+/// reads the id in Node and calls this.
+#[wasm_bindgen(js_name = machineFingerprintOf)]
+pub fn machine_fingerprint_of(
+    #[wasm_bindgen(unchecked_param_type = "string")] product: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] machine_id: JsValue,
+) -> Result<String, JsValue> {
+    licman_ffi::machine_fingerprint_of(text(&product, "product")?, text(&machine_id, "machineId")?)
+        .map_err(|e| to_js(&e))
+}
+
 /// Every code of a license error (kind `invalid_license`), as the core
 /// declares them: what the error classes of `errors.js` are checked against.
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "string[]")]

@@ -323,3 +323,18 @@ test("by-name checks through the glue's id cache agree with checks by id and the
   for (let i = 0; i < 1100; i++) assert.throws(() => lic.hasModule(`m${i}`), licman.UnknownName);
   assert.equal(lic.hasModule("devices"), true);
 });
+
+test("the machine fingerprint recipe on the fixed inputs, and this machine", () => {
+  const cases = JSON.parse(readFileSync(join(root, "testdata/fixtures/machine-fingerprints.json"), "utf8"));
+  for (const c of cases.valid) assert.equal(licman.machineFingerprintOf(c.product, c.machine_id), c.fingerprint, c.about);
+  for (const c of cases.invalid) {
+    assert.throws(() => licman.machineFingerprintOf(c.product, c.machine_id), (e) => e instanceof licman.LicmanError && e.code === c.error);
+  }
+  try {
+    const mine = licman.machineFingerprint("netaudit");
+    assert.equal(mine, licman.machineFingerprintOf("netaudit", licman.machineId()));
+    assert.notEqual(mine, licman.machineFingerprint("netmonitor"));
+  } catch (e) {
+    assert.equal(e.code, "no_machine_id");
+  }
+});

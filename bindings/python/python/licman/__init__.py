@@ -38,6 +38,9 @@ from ._native import (
     RevocationList,
     RouteTable,
     __version__,
+    machine_fingerprint,
+    machine_fingerprint_of,
+    machine_id,
     plan_storage_cleanup,
 )
 
@@ -70,5 +73,8 @@ __all__ = [
     "UnlistedPath",
     "WrongMachine",
     "__version__",
+    "machine_fingerprint",
+    "machine_fingerprint_of",
+    "machine_id",
     "plan_storage_cleanup",
 ]
