@@ -189,8 +189,8 @@ void licman_error_free(struct LicmanError *error);
 // `s` is NULL or a string returned by this library and not yet freed.
 void licman_string_free(char *s);
 
-// Parses and validates a catalog in JSON (`licman-keygen catalog export
-// --json`). Free with [`licman_catalog_free`].
+// Parses and validates a catalog in JSON (`licman-keygen catalog
+// export`). Free with [`licman_catalog_free`].
 //
 // # Safety
 // `json` is a NUL-terminated string; `error` is NULL or writable.

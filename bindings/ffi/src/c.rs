@@ -388,8 +388,14 @@ pub unsafe extern "C" fn licman_string_free(s: *mut c_char) {
     }
 }
 
-/// Parses and validates a catalog in JSON (`licman-keygen catalog export
-/// --json`). Free with [`licman_catalog_free`].
+/// A catalog handle: the catalog with its route table.
+fn catalog_handle(inner: Arc<Catalog>) -> *mut LicmanCatalog {
+    let routes = RouteTable::new(inner.clone());
+    Box::into_raw(Box::new(LicmanCatalog { inner, routes }))
+}
+
+/// Parses and validates a catalog in JSON (`licman-keygen catalog
+/// export`). Free with [`licman_catalog_free`].
 ///
 /// # Safety
 /// `json` is a NUL-terminated string; `error` is NULL or writable.
@@ -401,9 +407,9 @@ pub unsafe extern "C" fn licman_catalog_from_json(
     // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
     unsafe {
         guard(error, ptr::null_mut(), || {
-            let inner = Catalog::from_json(text(json, "json")?.to_string())?;
-            let routes = RouteTable::new(inner.clone());
-            Ok(Box::into_raw(Box::new(LicmanCatalog { inner, routes })))
+            Ok(catalog_handle(Catalog::from_json(
+                text(json, "json")?.to_string(),
+            )?))
         })
     }
 }
@@ -421,9 +427,9 @@ pub unsafe extern "C" fn licman_catalog_from_toml(
     // SAFETY: the caller upholds this function's `# Safety` contract; handles and strings are checked for NULL before use.
     unsafe {
         guard(error, ptr::null_mut(), || {
-            let inner = Catalog::from_toml(text(toml, "toml")?.to_string())?;
-            let routes = RouteTable::new(inner.clone());
-            Ok(Box::into_raw(Box::new(LicmanCatalog { inner, routes })))
+            Ok(catalog_handle(Catalog::from_toml(
+                text(toml, "toml")?.to_string(),
+            )?))
         })
     }
 }

@@ -334,7 +334,7 @@ impl Catalog {
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl Catalog {
     /// Parses and validates a catalog in JSON (`licman-keygen catalog
-    /// export --json` writes it from the TOML).
+    /// export` writes it from the TOML).
     #[cfg_attr(feature = "uniffi", uniffi::constructor)]
     pub fn from_json(text: String) -> Result<Arc<Catalog>, LicmanError> {
         Ok(Arc::new(Catalog {

@@ -300,7 +300,7 @@ impl Catalog {
     }
 
     /// Parses and validates a catalog in JSON (`licman-keygen catalog
-    /// export --json`).
+    /// export`).
     #[staticmethod]
     fn from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Catalog> {
         let text = text

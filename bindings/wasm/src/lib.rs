@@ -233,7 +233,7 @@ impl Catalog {
 #[wasm_bindgen]
 impl Catalog {
     /// Parses and validates a catalog in JSON (`licman-keygen catalog
-    /// export --json` writes it from the TOML).
+    /// export` writes it from the TOML).
     #[wasm_bindgen(js_name = fromJson)]
     pub fn from_json(text: JsValue) -> Result<Catalog, JsValue> {
         let text = self::text(&text, "the catalog text")?;

@@ -111,7 +111,7 @@ impl Catalog {
     }
 
     /// Parses and validates a catalog in JSON: the same fields as the TOML
-    /// form (`licman-keygen catalog export --json` writes it), with unknown
+    /// form (`licman-keygen catalog export` writes it), with unknown
     /// fields refused the same way.
     ///
     /// ```
