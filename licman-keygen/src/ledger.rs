@@ -576,29 +576,7 @@ impl Ledger {
     ) -> Result<()> {
         self.hold_run_lock()?;
         let tx = self.conn.transaction()?;
-        if let Some(b) = batch {
-            // issue::run_batch checked the whole file before it started; a
-            // run of the same file since then may have issued this row. (The
-            // unique index licenses_source refuses it in any case.)
-            let taken: Option<String> = tx
-                .query_row(
-                    "SELECT license_id FROM licenses
-                     WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
-                    params![b.source_path, b.source_row, State::Void],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            if let Some(id) = taken {
-                return Err(CliError::failure(
-                    "already_issued",
-                    format!(
-                        "row {} of {} was issued meanwhile by another run (license {id})",
-                        b.row, b.source_path
-                    ),
-                ));
-            }
-        }
-        insert_license(&tx, license, State::Pending, Some(output), batch, now)?;
+        insert_pending(&tx, license, batch, output, now)?;
         tx.commit()?;
         Ok(())
     }
@@ -617,34 +595,7 @@ impl Ledger {
         self.hold_run_lock()?;
         let tx = self.conn.transaction()?;
         for (license, batch) in licenses {
-            if let Some(b) = batch {
-                let taken: Option<String> = tx
-                    .prepare_cached(
-                        "SELECT license_id FROM licenses
-                         WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
-                    )?
-                    .query_row(params![b.source_path, b.source_row, State::Void], |r| {
-                        r.get(0)
-                    })
-                    .optional()?;
-                if let Some(id) = taken {
-                    return Err(CliError::failure(
-                        "already_issued",
-                        format!(
-                            "row {} of {} was issued meanwhile by another run (license {id})",
-                            b.row, b.source_path
-                        ),
-                    ));
-                }
-            }
-            insert_license(
-                &tx,
-                license,
-                State::Pending,
-                Some(output),
-                batch.as_ref(),
-                now,
-            )?;
+            insert_pending(&tx, license, batch.as_ref(), output, now)?;
         }
         tx.commit()?;
         Ok(())
@@ -676,12 +627,7 @@ impl Ledger {
         command: &str,
         details: &serde_json::Value,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        let id = license_id.to_string();
-        set_state(&tx, &id, State::Pending, State::Issued)?;
-        append_audit(&tx, command, "issued license", &[id], details)?;
-        tx.commit()?;
-        Ok(())
+        self.mark_issued_many(&[(license_id, details.clone())], command)
     }
 
     /// Records the renewal or reissue of `old_id` as pending, with its link,
@@ -713,7 +659,7 @@ impl Ledger {
                 ),
             ));
         }
-        insert_license(&tx, license, State::Pending, Some(output), None, now)?;
+        insert_pending(&tx, license, None, output, now)?;
         tx.execute(
             "INSERT INTO license_links (old_id, new_id, kind, revoke_old, at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![old_id, license.license_id().to_string(), kind, i64::from(revoke_old), secs(now)],
@@ -962,6 +908,39 @@ impl Ledger {
 }
 
 /// Moves a license from state `from` to `to` (nothing if it is not in `from`).
+/// A license's pending row; `already_issued` if its batch row was issued
+/// meanwhile by another run (issue::run_batch checked the whole file before
+/// it started; the unique index licenses_source refuses it in any case).
+fn insert_pending(
+    tx: &Transaction<'_>,
+    license: &VerifiedLicense,
+    batch: Option<&BatchRow<'_>>,
+    output: &str,
+    now: Timestamp,
+) -> Result<()> {
+    if let Some(b) = batch {
+        let taken: Option<String> = tx
+            .prepare_cached(
+                "SELECT license_id FROM licenses
+                 WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
+            )?
+            .query_row(params![b.source_path, b.source_row, State::Void], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if let Some(id) = taken {
+            return Err(CliError::failure(
+                "already_issued",
+                format!(
+                    "row {} of {} was issued meanwhile by another run (license {id})",
+                    b.row, b.source_path
+                ),
+            ));
+        }
+    }
+    insert_license(tx, license, State::Pending, Some(output), batch, now)
+}
+
 fn has_links_in(conn: &Connection) -> bool {
     conn.query_row(
         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'license_links'",
