@@ -9,7 +9,7 @@ import struct
 root = pathlib.Path(__file__).resolve().parent
 repo = root.parent
 seeds: dict[str, list[bytes]] = {t: [] for t in
-    ["compact", "armored", "verify", "revocation_list", "catalog", "routes", "quota", "keygen_import", "keygen_batch"]}
+    ["compact", "armored", "activation_request", "verify", "revocation_list", "catalog", "routes", "quota", "keygen_import", "keygen_batch"]}
 
 for path in sorted((repo / "testdata" / "vectors").glob("*.json")):
     data = json.loads(path.read_text())["input"]
@@ -35,6 +35,11 @@ for path in sorted((repo / "examples" / "catalogs").glob("*.toml")):
 for limit in range(12):
     for current, requested in [(0, 1), (9, 1), (10, 1), (2**64 - 1, 1), (2**63, 2**63), (90, 20)]:
         seeds["quota"].append(bytes([limit]) + struct.pack("<QQ", current, requested))
+
+requests = json.loads((repo / "testdata" / "fixtures" / "activation-requests.json").read_text())
+for case in requests["valid"]:
+    seeds["activation_request"] += [case["text"].encode(), case["armored"].encode()]
+seeds["activation_request"] += [case["text"].encode() for case in requests["invalid"]]
 
 fixtures = json.loads((repo / "testdata" / "fixtures" / "netaudit-licenses.json").read_text())
 keys = list(fixtures["licenses"].values())

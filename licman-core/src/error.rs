@@ -198,6 +198,9 @@ pub enum EncodingProblem {
     },
     /// A key text does not have exactly one key line.
     BadKeyText,
+    /// An activation request's checksum does not match its bytes: the text
+    /// was changed or mistyped on its way.
+    ChecksumMismatch,
 }
 
 impl fmt::Display for EncodingProblem {
@@ -217,6 +220,9 @@ impl fmt::Display for EncodingProblem {
             ),
             EncodingProblem::BadKeyText => {
                 f.write_str("expected exactly one key line (other lines must start with '#')")
+            }
+            EncodingProblem::ChecksumMismatch => {
+                f.write_str("the checksum does not match: the text was changed or mistyped")
             }
         }
     }

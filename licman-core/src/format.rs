@@ -448,7 +448,7 @@ fn decode_armored(kind: &'static EnvelopeKind, text: &str) -> Result<ContextualE
     Ok(ContextualEnvelope::from_buffer(kind, out))
 }
 
-fn encode_armored(armor: Armor, bytes: &[u8]) -> String {
+pub(crate) fn encode_armored(armor: Armor, bytes: &[u8]) -> String {
     let body = encode_base64url(bytes);
     let mut out = String::with_capacity(body.len() + body.len() / ARMOR_LINE_LEN + 80);
     out.push_str(armor.begin);

@@ -540,6 +540,8 @@ impl core::fmt::Display for InvalidMachineId {
     }
 }
 
+impl core::error::Error for InvalidMachineId {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -111,6 +111,7 @@ pub mod option_name;
 pub mod quota;
 pub mod time;
 // the license
+pub mod activation;
 pub mod claims;
 pub mod error;
 pub mod format;
@@ -133,6 +134,11 @@ pub mod seats;
 #[cfg(feature = "doc-helpers")]
 mod doc_helpers;
 
+pub use activation::{
+    ACTIVATION_METADATA_KEY, ACTIVATION_REQUEST_ARMOR, ACTIVATION_REQUEST_PREFIX,
+    ActivationRequest, MAX_ACTIVATION_FIELD_LEN, MAX_ACTIVATION_REQUEST_LEN,
+    MAX_ACTIVATION_REQUEST_TEXT_LEN,
+};
 pub use catalog::{
     Catalog, CatalogDefinition, CatalogError, MAX_CATALOG_TEXT_LEN, ModuleDefinition, ModuleInfo,
     NameKind, QuotaDefinition, QuotaInfo, QuotaValue, RoutesDefinition, Tier, TierDefinition,

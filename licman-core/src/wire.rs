@@ -170,7 +170,6 @@ fn decode_exact<'a, T: Deserialize<'a> + Serialize>(bytes: &'a [u8]) -> Result<T
     Ok(value)
 }
 
-#[cfg(feature = "sign")]
 fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
     postcard::to_allocvec(value).map_err(|_| Error::MalformedPayload {
         reason: "could not encode",
@@ -405,6 +404,57 @@ pub(crate) fn decode_revocations(payload: &[u8]) -> Result<RevocationPayload, Er
         serial: wire.serial,
         issued_at: Timestamp::from_unix_seconds(wire.issued_at),
         revoked,
+    })
+}
+
+/// Activation request payload, format version 1.
+#[derive(Serialize, Deserialize)]
+struct WireActivationRequest<'a> {
+    product: &'a str,
+    fingerprint: [u8; 32],
+    customer_id: Option<&'a str>,
+    license_id: Option<[u8; 16]>,
+    nonce: [u8; 16],
+    /// Unix seconds.
+    created_at: u64,
+}
+
+/// The decoded fields of an activation request payload, not yet checked
+/// against the request's rules (`activation` does that).
+pub(crate) struct ActivationRequestPayload {
+    pub(crate) product: String,
+    pub(crate) fingerprint: Fingerprint,
+    pub(crate) customer_id: Option<String>,
+    pub(crate) license_id: Option<LicenseId>,
+    pub(crate) nonce: [u8; 16],
+    pub(crate) created_at: Timestamp,
+}
+
+/// The payload bytes of an activation request.
+pub(crate) fn encode_activation_request(
+    request: &ActivationRequestPayload,
+) -> Result<Vec<u8>, Error> {
+    encode(&WireActivationRequest {
+        product: &request.product,
+        fingerprint: *request.fingerprint.as_bytes(),
+        customer_id: request.customer_id.as_deref(),
+        license_id: request.license_id.map(|id| *id.as_bytes()),
+        nonce: request.nonce,
+        created_at: request.created_at.unix_seconds(),
+    })
+}
+
+/// Decodes an activation request payload: the whole of `payload`,
+/// canonical.
+pub(crate) fn decode_activation_request(payload: &[u8]) -> Result<ActivationRequestPayload, Error> {
+    let wire: WireActivationRequest<'_> = decode_exact(payload)?;
+    Ok(ActivationRequestPayload {
+        product: wire.product.to_string(),
+        fingerprint: Fingerprint::from_bytes(wire.fingerprint),
+        customer_id: wire.customer_id.map(ToString::to_string),
+        license_id: wire.license_id.map(LicenseId::from_bytes),
+        nonce: wire.nonce,
+        created_at: Timestamp::from_unix_seconds(wire.created_at),
     })
 }
 

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "keys",
             "wire",
             "revocation",
+            "activation",
             "verify",
             "sign",
         ],

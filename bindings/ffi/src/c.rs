@@ -60,8 +60,8 @@ pub struct LicmanRouteTable {
 #[derive(Debug)]
 pub struct LicmanError {
     /// `invalid_license`, `denied`, `unknown_name`, `invalid_catalog`,
-    /// `invalid_public_key`, `invalid_revocation_list`, `invalid_argument`,
-    /// or `panic`.
+    /// `invalid_public_key`, `invalid_revocation_list`,
+    /// `invalid_activation_request`, `invalid_argument`, or `panic`.
     pub kind: *mut c_char,
     /// The stable error code (`bad_signature`, `quota_exceeded`, …).
     pub code: *mut c_char,
@@ -1326,6 +1326,135 @@ pub unsafe extern "C" fn licman_machine_fingerprint(
         guard(error, ptr::null_mut(), || {
             let fp = crate::machine_fingerprint(text(product, "product")?.to_string())?;
             Ok(c_string(&fp))
+        })
+    }
+}
+
+// ------------------------------------------------------ activation requests
+
+/// The text of a request: compact (`lmreq1_…`) or armored.
+fn request_text(request: &crate::ActivationRequest, armored: bool) -> *mut c_char {
+    c_string(&if armored {
+        request.to_armored()
+    } else {
+        request.to_text()
+    })
+}
+
+/// An activation request for this machine: its fingerprint for `product`,
+/// a random nonce, and `now_unix` (0: the clock); `customer_id` and
+/// `license_id` may be NULL. The compact text (`lmreq1_…`), or the armored
+/// text if `armored`. Free with [`licman_string_free`]; NULL with
+/// `no_machine_id` where the machine has no id to read.
+///
+/// # Safety
+/// `product` is a NUL-terminated string, `customer_id` and `license_id` NULL
+/// or NUL-terminated strings; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_activation_request(
+    product: *const c_char,
+    customer_id: *const c_char,
+    license_id: *const c_char,
+    now_unix: u64,
+    armored: bool,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let request = crate::activation_request(
+                text(product, "product")?.to_string(),
+                optional_text(customer_id, "customer_id")?.map(str::to_string),
+                optional_text(license_id, "license_id")?.map(str::to_string),
+                (now_unix != 0).then_some(now_unix),
+            )?;
+            Ok(request_text(&request, armored))
+        })
+    }
+}
+
+/// An activation request from explicit fields: `fingerprint` 64 hex
+/// digits, `nonce` 32 hex digits, `created_at_unix` Unix seconds;
+/// `customer_id` and `license_id` may be NULL. The same fields always give
+/// the same text. Free with [`licman_string_free`].
+///
+/// # Safety
+/// `product`, `fingerprint` and `nonce` are NUL-terminated strings,
+/// `customer_id` and `license_id` NULL or NUL-terminated strings; `error`
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_activation_request_build(
+    product: *const c_char,
+    fingerprint: *const c_char,
+    customer_id: *const c_char,
+    license_id: *const c_char,
+    nonce: *const c_char,
+    created_at_unix: u64,
+    armored: bool,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let request = crate::ActivationRequest::from_info(crate::ActivationRequestInfo {
+                product: text(product, "product")?.to_string(),
+                fingerprint: text(fingerprint, "fingerprint")?.to_string(),
+                customer_id: optional_text(customer_id, "customer_id")?.map(str::to_string),
+                license_id: optional_text(license_id, "license_id")?.map(str::to_string),
+                nonce: text(nonce, "nonce")?.to_string(),
+                created_at: created_at_unix,
+            })?;
+            Ok(request_text(&request, armored))
+        })
+    }
+}
+
+/// Reads an activation request (compact or armored) and returns its fields
+/// as a JSON object: `product`, `fingerprint`, `customer_id` (or null),
+/// `license_id` (or null), `nonce`, `created_at`. Free with
+/// [`licman_string_free`]; NULL with `invalid_activation_request` and the
+/// core's code (`wrong_prefix`, `invalid_encoding`, …).
+///
+/// # Safety
+/// `request` is a NUL-terminated string; `error` NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_activation_request_read(
+    request: *const c_char,
+    error: *mut *mut LicmanError,
+) -> *mut c_char {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, ptr::null_mut(), || {
+            let request = crate::ActivationRequest::parse(text(request, "request")?.to_string())?;
+            let i = request.info();
+            let value = serde_json::json!({
+                "product": i.product, "fingerprint": i.fingerprint, "customer_id": i.customer_id,
+                "license_id": i.license_id, "nonce": i.nonce, "created_at": i.created_at,
+            });
+            Ok(c_string(&value.to_string()))
+        })
+    }
+}
+
+/// Whether a verified license answers an activation request: the same
+/// product, bound to the request's fingerprint, naming its nonce. 1 or 0;
+/// -1 on error (a request that does not parse).
+///
+/// # Safety
+/// `license` is a live license; `request` a NUL-terminated string; `error`
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn licman_license_answers_activation(
+    license: *const LicmanLicense,
+    request: *const c_char,
+    error: *mut *mut LicmanError,
+) -> i32 {
+    // SAFETY: the caller upholds this function's `# Safety` contract.
+    unsafe {
+        guard(error, -1, || {
+            let license = &handle(license, "license")?.inner;
+            let request = crate::ActivationRequest::parse(text(request, "request")?.to_string())?;
+            Ok(i32::from(request.is_answered_by(license)))
         })
     }
 }

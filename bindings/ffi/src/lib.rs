@@ -21,8 +21,13 @@ use licman_core::{
     UnmatchedPath as CoreUnmatchedPath, VerifyRequest,
 };
 
+mod activation;
 #[cfg(feature = "c-abi")]
 pub mod c;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use activation::activation_request;
+pub use activation::{ActivationRequest, ActivationRequestInfo};
 
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!("licman");
@@ -89,6 +94,15 @@ pub enum LicmanError {
         /// For people.
         description: String,
     },
+    /// An activation request did not parse, or its fields break the
+    /// format's rules; `code` is the core's (`wrong_prefix`,
+    /// `invalid_encoding` for a mistyped text, `too_large`, …).
+    InvalidActivationRequest {
+        /// Stable code.
+        code: String,
+        /// For people.
+        description: String,
+    },
     /// An argument was refused (a group granting an unlicensed module, a
     /// malformed fingerprint, an unknown policy).
     InvalidArgument {
@@ -109,6 +123,7 @@ impl LicmanError {
             | LicmanError::InvalidCatalog { code, .. }
             | LicmanError::InvalidPublicKey { code, .. }
             | LicmanError::InvalidRevocationList { code, .. }
+            | LicmanError::InvalidActivationRequest { code, .. }
             | LicmanError::InvalidArgument { code, .. } => code,
         }
     }
@@ -122,6 +137,7 @@ impl LicmanError {
             | LicmanError::InvalidCatalog { description, .. }
             | LicmanError::InvalidPublicKey { description, .. }
             | LicmanError::InvalidRevocationList { description, .. }
+            | LicmanError::InvalidActivationRequest { description, .. }
             | LicmanError::InvalidArgument { description, .. } => description,
         }
     }
@@ -145,7 +161,8 @@ impl LicmanError {
 
     /// The variant's name in snake_case: `invalid_license`, `denied`,
     /// `unknown_name`, `invalid_catalog`, `invalid_public_key`,
-    /// `invalid_revocation_list` or `invalid_argument`.
+    /// `invalid_revocation_list`, `invalid_activation_request` or
+    /// `invalid_argument`.
     pub fn kind(&self) -> &'static str {
         match self {
             LicmanError::InvalidLicense { .. } => "invalid_license",
@@ -154,6 +171,7 @@ impl LicmanError {
             LicmanError::InvalidCatalog { .. } => "invalid_catalog",
             LicmanError::InvalidPublicKey { .. } => "invalid_public_key",
             LicmanError::InvalidRevocationList { .. } => "invalid_revocation_list",
+            LicmanError::InvalidActivationRequest { .. } => "invalid_activation_request",
             LicmanError::InvalidArgument { .. } => "invalid_argument",
         }
     }

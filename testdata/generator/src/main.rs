@@ -896,6 +896,7 @@ fn main() -> Result<()> {
         .map_or_else(|| PathBuf::from("fixtures"), |p| p.join("fixtures"));
     write_fixtures(&fixtures)?;
     write_machine_fingerprints(&fixtures)?;
+    write_activation_requests(&fixtures)?;
     let seats = dir
         .parent()
         .map_or_else(|| PathBuf::from("seats"), |p| p.join("seats"));
@@ -954,6 +955,174 @@ fn write_machine_fingerprints(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(
         dir.join("machine-fingerprints.json"),
+        serde_json::to_string_pretty(&doc)? + "\n",
+    )?;
+    Ok(())
+}
+
+/// Activation requests (docs/FORMAT.md, 9b) for every binding's tests:
+/// requests to build from fields and read back, texts each decoder must
+/// refuse with the code given here (from the specification, not from the
+/// library), and a bound license that answers one of them:
+/// `testdata/fixtures/activation-requests.json`.
+fn write_activation_requests(dir: &Path) -> Result<()> {
+    use licman_core::{ActivationRequest, MAX_ACTIVATION_FIELD_LEN};
+    use spec::RawRequest;
+
+    let machine_id = "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b";
+    let fingerprint = Fingerprint::of_machine(PRODUCT, machine_id)?;
+    let nonce = |label: &str| -> [u8; 16] {
+        let mut n = [0u8; 16];
+        n.copy_from_slice(&digest(&format!("nonce/{label}"))[..16]);
+        n
+    };
+    let raw =
+        |customer: Option<&str>, license: Option<LicenseId>, label: &str| -> Result<RawRequest> {
+            Ok(RawRequest {
+                version: 1,
+                product: PRODUCT.into(),
+                fingerprint: *fingerprint.as_bytes(),
+                customer_id: customer.map(Into::into),
+                license_id: license.map(|l| *l.as_bytes()),
+                nonce: nonce(label),
+                created_at: date(2026, 6, 1)?.unix_seconds(),
+                trailing: Vec::new(),
+            })
+        };
+    let full = raw(
+        Some("acme-corp"),
+        Some(license_id("activation-template")),
+        "full",
+    )?;
+    let minimal = raw(None, None, "minimal")?;
+    let longest = RawRequest {
+        product: "p".repeat(MAX_ACTIVATION_FIELD_LEN),
+        customer_id: Some("c".repeat(MAX_ACTIVATION_FIELD_LEN)),
+        ..raw(None, Some(license_id("activation-longest")), "longest")?
+    };
+    let mut valid = Vec::new();
+    for (about, r) in [
+        ("a customer and the license id it activates", &full),
+        ("neither customer nor license id", &minimal),
+        ("the longest product and customer ids", &longest),
+    ] {
+        let request = ActivationRequest {
+            product: r.product.clone(),
+            fingerprint: Fingerprint::from_bytes(r.fingerprint),
+            customer_id: r.customer_id.clone(),
+            license_id: r.license_id.map(LicenseId::from_bytes),
+            nonce: r.nonce,
+            created_at: Timestamp::from_unix_seconds(r.created_at),
+        };
+        if request.to_text()? != r.text() {
+            return Err(format!("spec encoder disagrees with the library for {about}").into());
+        }
+        valid.push(json!({
+            "about": about,
+            "fields": {
+                "product": request.product, "fingerprint": request.fingerprint.to_string(),
+                "customer_id": request.customer_id, "license_id": request.license_id.map(|l| l.to_string()),
+                "nonce": request.nonce_hex(), "created_at": r.created_at,
+            },
+            "text": r.text(),
+            "armored": request.to_armored()?,
+        }));
+    }
+    // Texts to refuse, each with the code the specification gives.
+    let text_of = |bytes: &[u8]| {
+        format!(
+            "lmreq1_{}",
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+        )
+    };
+    let full_text = full.text();
+    let mistyped = {
+        let mut chars: Vec<char> = full_text.chars().collect();
+        let i = chars.len() / 2;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        chars.into_iter().collect::<String>()
+    };
+    let mut overlong = full.encode();
+    overlong.truncate(overlong.len() - 4);
+    // created_at (2026-06-01) is the last field, 5 varint bytes: one more, redundant.
+    let last = overlong.len() - 1;
+    overlong[last] |= 0x80;
+    overlong.push(0);
+    let sum = spec::request_checksum(&overlong);
+    overlong.extend_from_slice(&sum);
+    let mut bad_tag = minimal.encode();
+    bad_tag.truncate(bad_tag.len() - 4);
+    // The customer id's option tag follows the product and the fingerprint.
+    let tag_at = 1 + 1 + PRODUCT.len() + 32;
+    bad_tag[tag_at] = 2;
+    let sum = spec::request_checksum(&bad_tag);
+    bad_tag.extend_from_slice(&sum);
+    let mut short = full.encode();
+    short.truncate(short.len() - 5);
+    let sum = spec::request_checksum(&short);
+    short.extend_from_slice(&sum);
+    let armored_full = valid[0]["armored"].as_str().unwrap_or_default().to_string();
+    let rewrapped = {
+        let body: String = armored_full
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let (a, b) = body.split_at(60);
+        format!(
+            "-----BEGIN LICMAN ACTIVATION REQUEST-----\n{a}\n{b}\n-----END LICMAN ACTIVATION REQUEST-----\n"
+        )
+    };
+    let invalid = json!([
+        {"about": "a license key, not a request", "text": format!("lm1_{}", &full_text[7..]), "error": "wrong_prefix"},
+        {"about": "another armor", "text": armored_full.replace("ACTIVATION REQUEST", "LICENSE"), "error": "wrong_prefix"},
+        {"about": "one character mistyped (the checksum catches it)", "text": mistyped, "error": "invalid_encoding"},
+        {"about": "base64 padding", "text": format!("{full_text}="), "error": "invalid_encoding"},
+        {"about": "armor re-wrapped at 60 columns", "text": rewrapped, "error": "invalid_encoding"},
+        {"about": "text longer than 1024 bytes", "text": format!("lmreq1_{}", "A".repeat(1020)), "error": "too_large"},
+        {"about": "format version 2", "text": RawRequest { version: 2, ..raw(None, None, "minimal")? }.text(), "error": "unsupported_version"},
+        {"about": "a byte after the payload", "text": RawRequest { trailing: vec![0], ..raw(None, None, "minimal")? }.text(), "error": "trailing_bytes"},
+        {"about": "the payload cut short", "text": text_of(&short), "error": "truncated"},
+        {"about": "an overlong varint", "text": text_of(&overlong), "error": "malformed_payload"},
+        {"about": "an option tag of 2", "text": text_of(&bad_tag), "error": "malformed_payload"},
+        {"about": "an empty product", "text": RawRequest { product: String::new(), ..raw(None, None, "minimal")? }.text(), "error": "invalid_claims"},
+        {"about": "an empty customer id", "text": raw(Some(""), None, "minimal")?.text(), "error": "invalid_claims"},
+        {"about": "a product of 129 bytes", "text": RawRequest { product: "p".repeat(MAX_ACTIVATION_FIELD_LEN + 1), ..raw(None, None, "minimal")? }.text(), "error": "too_large"},
+        {"about": "a terminal escape in the customer id", "text": raw(Some("acme\u{1b}[2J"), None, "minimal")?.text(), "error": "malformed_payload"},
+    ]);
+    // The answer to `full`: Professional, bound to the fingerprint, naming the nonce.
+    let mut claims = professional("activation-answer")?;
+    claims.issued_at = date(2026, 6, 1)?;
+    claims.starts_at = date(2026, 6, 1)?;
+    claims.expires_at = Some(date(2027, 6, 1)?);
+    claims.machine_binding = Some(MachineBinding::new([fingerprint], MatchPolicy::Any)?);
+    claims.metadata.insert(
+        licman_core::ACTIVATION_METADATA_KEY.into(),
+        valid[0]["fields"]["nonce"]
+            .as_str()
+            .unwrap_or_default()
+            .into(),
+    );
+    let key = key("a");
+    let license = issue(&key, &claims)?;
+    let doc = json!({
+        "description": "Activation requests, format version 1 (docs/FORMAT.md, 9b): fields and the texts they encode to, texts to refuse with their codes, and a bound license answering the first request. Generated by testdata/generator.",
+        "machine_id": machine_id,
+        "product": PRODUCT,
+        "fingerprint": fingerprint.to_string(),
+        "valid": valid,
+        "invalid": invalid,
+        "answer": {
+            "about": "answers valid[0]: the same product, bound to its fingerprint, naming its nonce; not valid[1]",
+            "public_key": key.public_key().to_text(),
+            "license": license.to_compact(),
+            "now": date(2026, 6, 2)?.unix_seconds(),
+            "other_fingerprint": Fingerprint::of_machine(PRODUCT, "0123456789abcdef0123456789abcdef")?.to_string(),
+            "error_on_other_machine": "machine_mismatch",
+        },
+    });
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(
+        dir.join("activation-requests.json"),
         serde_json::to_string_pretty(&doc)? + "\n",
     )?;
     Ok(())

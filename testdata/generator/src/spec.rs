@@ -235,3 +235,56 @@ fn text_with_id(key: &[u8; 32], id: [u8; 8]) -> String {
     bytes.extend_from_slice(key);
     format!("lmpk1_{}", URL_SAFE_NO_PAD.encode(bytes))
 }
+
+/// An activation request's fields in wire order (docs/FORMAT.md, 9b), as
+/// plain values that can be set to anything.
+pub(crate) struct RawRequest {
+    pub(crate) version: u8,
+    pub(crate) product: String,
+    pub(crate) fingerprint: [u8; 32],
+    pub(crate) customer_id: Option<String>,
+    pub(crate) license_id: Option<[u8; 16]>,
+    pub(crate) nonce: [u8; 16],
+    pub(crate) created_at: u64,
+    /// Bytes appended after the payload (inside the checksum).
+    pub(crate) trailing: Vec<u8>,
+}
+
+impl RawRequest {
+    /// `version ‖ payload ‖ checksum`, the checksum computed over whatever
+    /// came before it.
+    pub(crate) fn encode(&self) -> Vec<u8> {
+        let mut out = vec![self.version];
+        bytes(&mut out, self.product.as_bytes());
+        out.extend_from_slice(&self.fingerprint);
+        option_str(&mut out, self.customer_id.as_deref());
+        match self.license_id {
+            None => out.push(0),
+            Some(id) => {
+                out.push(1);
+                out.extend_from_slice(&id);
+            }
+        }
+        out.extend_from_slice(&self.nonce);
+        varint(&mut out, self.created_at);
+        out.extend_from_slice(&self.trailing);
+        let sum = request_checksum(&out);
+        out.extend_from_slice(&sum);
+        out
+    }
+
+    /// The compact text of [`encode`](Self::encode).
+    pub(crate) fn text(&self) -> String {
+        format!("lmreq1_{}", URL_SAFE_NO_PAD.encode(self.encode()))
+    }
+}
+
+/// The first 4 bytes of SHA-256(`licman/activation-request\0` ‖ body).
+pub(crate) fn request_checksum(body: &[u8]) -> [u8; 4] {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(b"licman/activation-request\0");
+    hash.update(body);
+    let digest = hash.finalize();
+    [digest[0], digest[1], digest[2], digest[3]]
+}
