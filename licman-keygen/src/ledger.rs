@@ -38,7 +38,7 @@ mod status;
 pub use records::{CSV_COLUMNS, Filter, Record};
 pub use status::{LicenseStatus, State};
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const MIGRATIONS: &[&str] = &[
     // Version 1.
@@ -128,7 +128,45 @@ const MIGRATIONS: &[&str] = &[
         at         INTEGER NOT NULL
     );
     ",
+    // Version 4: the activation requests answered (`activate`): each
+    // request (by its nonce) once. The row is written with its license's
+    // pending row and deleted with it if that license is void, so a request
+    // whose license was never delivered can be activated again.
+    r"
+    CREATE TABLE activations (
+        nonce                TEXT PRIMARY KEY,
+        license_id           TEXT NOT NULL UNIQUE REFERENCES licenses (license_id),
+        product              TEXT NOT NULL,
+        fingerprint          TEXT NOT NULL,
+        customer_id          TEXT,
+        requested_license_id TEXT,
+        template_id          TEXT REFERENCES licenses (license_id),
+        request              TEXT NOT NULL,
+        requested_at         INTEGER NOT NULL,
+        at                   INTEGER NOT NULL
+    );
+    CREATE INDEX activations_template ON activations (template_id);
+    ",
 ];
+
+/// An activation request as the ledger records it (`activate`).
+#[derive(Debug)]
+pub struct ActivationRecord<'a> {
+    pub request: &'a licman_core::ActivationRequest,
+    /// The request's compact text.
+    pub text: &'a str,
+    /// The license the new one was made from (`--license-id`).
+    pub template_id: Option<&'a str>,
+}
+
+/// What the ledger knows of an activation request already answered.
+#[derive(Debug)]
+pub struct Activated {
+    pub license_id: String,
+    pub state: String,
+    pub key: String,
+    pub at: Timestamp,
+}
 
 /// The lock file of a ledger: `LEDGER.lock` (see the module docs).
 pub fn lock_path(ledger: &Path) -> PathBuf {
@@ -502,6 +540,7 @@ impl Ledger {
             if has_links_in(&tx) {
                 if state == State::Void {
                     drop_link(&tx, &id)?;
+                    drop_activation(&tx, &id)?;
                 } else {
                     carry_out_link(&tx, &id, now)
                         .map(|_| ())
@@ -690,6 +729,92 @@ impl Ledger {
         Ok(())
     }
 
+    /// The license that answered the activation request with this nonce
+    /// (`None`: not answered, or its license was never delivered).
+    pub fn activation(&self, nonce: &str) -> Result<Option<Activated>> {
+        if !has_table(&self.conn, "activations") {
+            return Ok(None);
+        }
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT a.license_id, l.state, l.key, a.at FROM activations a
+                 JOIN licenses l ON l.license_id = a.license_id WHERE a.nonce = ?1",
+                [nonce],
+                |r| {
+                    Ok(Activated {
+                        license_id: r.get(0)?,
+                        state: r.get(1)?,
+                        key: r.get(2)?,
+                        at: ts(r.get(3)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// How many delivered (or pending) licenses were activated from
+    /// `template_id`.
+    pub fn activations_of(&self, template_id: &str) -> Result<u64> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM activations a JOIN licenses l ON l.license_id = a.license_id
+             WHERE a.template_id = ?1 AND l.state <> 'void'",
+            [template_id],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Records the license answering an activation request as pending,
+    /// with the request, in one transaction: refused if the request was
+    /// answered already (also by a run at the same moment: the nonce is the
+    /// key).
+    pub fn record_pending_activation(
+        &mut self,
+        license: &VerifiedLicense,
+        output: &str,
+        activation: &ActivationRecord<'_>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.hold_run_lock()?;
+        let tx = self.conn.transaction()?;
+        let r = activation.request;
+        let nonce = r.nonce_hex();
+        let taken: Option<String> = tx
+            .query_row(
+                "SELECT license_id FROM activations WHERE nonce = ?1",
+                [&nonce],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(id) = taken {
+            return Err(CliError::failure(
+                "already_activated",
+                format!("activation request {nonce} was answered meanwhile by license {id}"),
+            ));
+        }
+        insert_pending(&tx, license, None, output, now)?;
+        tx.execute(
+            "INSERT INTO activations (nonce, license_id, product, fingerprint, customer_id, requested_license_id,
+                template_id, request, requested_at, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                nonce,
+                license.license_id().to_string(),
+                r.product,
+                r.fingerprint.to_string(),
+                r.customer_id,
+                r.license_id.map(|id| id.to_string()),
+                activation.template_id,
+                activation.text,
+                secs(r.created_at),
+                secs(now),
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
     /// A recorded license's key text and state (`None`: not in the ledger).
     pub fn recorded_key(&self, license_id: &str) -> Result<Option<(String, String)>> {
         Ok(self
@@ -772,12 +897,13 @@ impl Ledger {
     }
 
     /// Marks a pending license `void` (it could not be output), and drops
-    /// the renewal or reissue link it had.
+    /// the renewal or reissue link and the activation it had.
     pub fn mark_void(&mut self, license_id: LicenseId) -> Result<()> {
         let tx = self.conn.transaction()?;
         let id = license_id.to_string();
         set_state(&tx, &id, State::Pending, State::Void)?;
         drop_link(&tx, &id)?;
+        drop_activation(&tx, &id)?;
         tx.commit()?;
         Ok(())
     }
@@ -942,12 +1068,30 @@ fn insert_pending(
 }
 
 fn has_links_in(conn: &Connection) -> bool {
+    has_table(conn, "license_links")
+}
+
+/// Whether the ledger has this table (a ledger opened read-only is not
+/// migrated, so an older one may lack the later tables).
+fn has_table(conn: &Connection, name: &str) -> bool {
     conn.query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'license_links'",
-        [],
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
         |r| r.get::<_, i64>(0),
     )
     .is_ok_and(|n| n == 1)
+}
+
+/// Drops the activation answered by a license that was never output, so
+/// that the request can be activated again.
+fn drop_activation(conn: &Connection, license_id: &str) -> Result<()> {
+    if has_table(conn, "activations") {
+        conn.execute(
+            "DELETE FROM activations WHERE license_id = ?1",
+            [license_id],
+        )?;
+    }
+    Ok(())
 }
 
 /// The link of a new license: its old license and kind; the old license's

@@ -2958,3 +2958,288 @@ fn help_shows_the_environment_variables_and_allowed_values() {
     );
     assert!(!env.path("from-env.db").exists());
 }
+
+/// A request as the product writes it (`request --json --out`): its text,
+/// nonce and fingerprint.
+fn write_request(env: &Env, file: &str, extra: &[&str]) -> (String, String, String) {
+    let mut args = vec!["--json", "request", "--product", "netaudit", "--out", file];
+    args.extend_from_slice(extra);
+    let report = env.ok(&args).json();
+    let text = fs::read_to_string(env.path(file)).unwrap();
+    assert_eq!(text.trim(), report["request"].as_str().unwrap());
+    (
+        text.trim().to_string(),
+        report["nonce"].as_str().unwrap().to_string(),
+        report["fingerprint"].as_str().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn activate_answers_a_request_once_with_a_license_bound_to_its_machine() {
+    let env = Env::new();
+    env.keypair("k");
+    let template = env
+        .ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            "acme",
+            "--expires",
+            "2030-01-01",
+            "--meta",
+            "region=eu",
+            "--format",
+            "json",
+        ])
+        .json();
+    let template_id = template["license_id"].as_str().unwrap().to_string();
+    let machine = "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b";
+    let (text, nonce, fingerprint) = write_request(
+        &env,
+        "request.txt",
+        &[
+            "--customer",
+            "acme",
+            "--license-id",
+            &template_id,
+            "--machine-id",
+            machine,
+        ],
+    );
+    assert!(text.starts_with("lmreq1_"));
+    // The fingerprint recipe, as the fixture has it for this machine id.
+    assert_eq!(
+        fingerprint,
+        "3e7133aa12930b7c11aac7af66ce1ea197f0726c59bc34c5474d18694a8deacf"
+    );
+
+    // The license the request names, bound to its machine, naming it.
+    let activate = [
+        "activate",
+        "request.txt",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+    ];
+    let mut args = activate.to_vec();
+    args.extend_from_slice(&["--format", "json", "--out", "bound.json"]);
+    let report = env.ok(&args);
+    assert!(
+        report
+            .stderr
+            .contains(&format!("from license {template_id} (its activations: 1)")),
+        "{}",
+        report.stderr
+    );
+    let bound: Value =
+        serde_json::from_str(&fs::read_to_string(env.path("bound.json")).unwrap()).unwrap();
+    let claims = &bound["claims"];
+    assert_eq!(claims["customer"]["id"], "acme");
+    assert_eq!(claims["tier"], template["claims"]["tier"]);
+    assert_eq!(claims["modules"], template["claims"]["modules"]);
+    assert_eq!(claims["expires_at"], template["claims"]["expires_at"]);
+    assert_eq!(claims["metadata"]["region"], "eu");
+    assert_eq!(claims["metadata"]["licman.activation"], nonce.as_str());
+    assert_eq!(
+        claims["machine_binding"]["fingerprints"],
+        serde_json::json!([fingerprint])
+    );
+    let key = bound["key"].as_str().unwrap().to_string();
+    fs::write(env.path("bound.lic"), &key).unwrap();
+
+    // The product verifies it with its fingerprint, and that it answers its request.
+    let verify = [
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        CATALOG,
+        "bound.lic",
+    ];
+    let mut args = verify.to_vec();
+    args.extend_from_slice(&["--fingerprint", &fingerprint, "--answers", "request.txt"]);
+    env.ok(&args);
+    let elsewhere = "ab".repeat(32);
+    let mut args = verify.to_vec();
+    args.extend_from_slice(&["--fingerprint", &elsewhere]);
+    refused(&env, &args, 8, "machine_mismatch");
+    let (_, _, _) = write_request(&env, "other.txt", &["--machine-id", machine]);
+    let mut args = verify.to_vec();
+    args.extend_from_slice(&["--fingerprint", &fingerprint, "--answers", "other.txt"]);
+    refused(&env, &args, 8, "does not answer activation request");
+
+    // The same request again: the same license, printed again; nothing new in the ledger.
+    let audit_before = audit_entries(&env, "licman-ledger.db").len();
+    let again = env.run(&activate);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout.trim(), key);
+    assert!(again.stderr.contains("printed again"), "{}", again.stderr);
+    // And given as its text on the command line, or on standard input.
+    let mut args = activate.to_vec();
+    args[1] = &text;
+    assert_eq!(env.ok(&args).stdout.trim(), key);
+    let mut args = activate.to_vec();
+    args[1] = "-";
+    let piped = env.run_with(&args, Some(text.as_bytes()), None);
+    assert_eq!(piped.stdout.trim(), key, "{}", piped.stderr);
+    assert_eq!(audit_entries(&env, "licman-ledger.db").len(), audit_before);
+
+    // Refusals, each changing nothing.
+    fs::write(
+        env.path("netmonitor.txt"),
+        env.ok(&[
+            "request",
+            "--product",
+            "netmonitor",
+            "--license-id",
+            &template_id,
+            "--machine-id",
+            machine,
+        ])
+        .stdout,
+    )
+    .unwrap();
+    let mut args = activate.to_vec();
+    args[1] = "netmonitor.txt";
+    refused(&env, &args, 8, "the request is for product 'netmonitor'");
+    write_request(
+        &env,
+        "stranger.txt",
+        &[
+            "--customer",
+            "stranger",
+            "--license-id",
+            &template_id,
+            "--machine-id",
+            machine,
+        ],
+    );
+    let mut args = activate.to_vec();
+    args[1] = "stranger.txt";
+    refused(&env, &args, 1, "the request is from customer 'stranger'");
+    let mut args = activate.to_vec();
+    args[1] = "other.txt";
+    refused(&env, &args, 2, "pass --license-id ID");
+    let mut args = activate.to_vec();
+    args.extend_from_slice(&["--license-id", "0f8fad5b-d9cb-469f-a165-70867728950e"]);
+    refused(&env, &args, 1, "the request activates license");
+    let mistyped = {
+        let mut chars: Vec<char> = text.chars().collect();
+        let i = chars.len() / 2;
+        chars[i] = if chars[i] == 'A' { 'B' } else { 'A' };
+        chars.into_iter().collect::<String>()
+    };
+    let mut args = activate.to_vec();
+    args[1] = &mistyped;
+    refused(&env, &args, 3, "checksum does not match");
+    fs::write(env.path("garbage.txt"), "lmreq1_!!!").unwrap();
+    let mut args = activate.to_vec();
+    args[1] = "garbage.txt";
+    refused(&env, &args, 3, "invalid_encoding");
+    let mut args = activate.to_vec();
+    args.extend_from_slice(&[
+        "--tier",
+        "starter",
+        "--customer",
+        "acme",
+        "--license-id",
+        &template_id,
+    ]);
+    refused(&env, &args, 2, "cannot be used with");
+
+    // From a tier: the customer from the request or --customer; a license
+    // whose output fails is void, and the request can be activated again.
+    write_request(&env, "anon.txt", &["--machine-id", machine]);
+    let tier = [
+        "activate",
+        "anon.txt",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--tier",
+        "professional",
+        "--valid-for",
+        "30d",
+    ];
+    refused(&env, &tier, 2, "the request names no customer");
+    let mut args = tier.to_vec();
+    args.extend_from_slice(&["--customer", "globex", "--out", "missing-dir/x.lic"]);
+    let failed = env.run(&args);
+    assert_ne!(failed.code, 0);
+    let mut args = tier.to_vec();
+    args.extend_from_slice(&["--customer", "globex", "--format", "json"]);
+    let fresh = env.ok(&args).json();
+    assert_eq!(fresh["claims"]["tier"], "professional");
+    assert_eq!(fresh["claims"]["customer"]["id"], "globex");
+    // The void license is not listed; the one delivered is.
+    let listed = env
+        .ok(&["--json", "ledger", "list", "--customer", "globex"])
+        .json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["license_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [fresh["license_id"].as_str().unwrap()]);
+}
+
+#[test]
+fn request_refuses_bad_fields_and_reads_this_machine() {
+    let env = Env::new();
+    refused(
+        &env,
+        &["request", "--product", "netaudit", "--machine-id", "short"],
+        2,
+        "8 to 128",
+    );
+    refused(
+        &env,
+        &["request", "--product", "netaudit", "--fingerprint", "abc"],
+        2,
+        "expected 64 characters",
+    );
+    refused(
+        &env,
+        &[
+            "request",
+            "--product",
+            "netaudit",
+            "--machine-id",
+            "5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b",
+            "--license-id",
+            "nope",
+        ],
+        2,
+        "nope",
+    );
+    refused(
+        &env,
+        &[
+            "request",
+            "--product",
+            "",
+            "--fingerprint",
+            &"ab".repeat(32),
+        ],
+        2,
+        "product",
+    );
+    let out = env.run(&["request", "--product", "netaudit", "--armored"]);
+    if out.code == 0 {
+        assert!(
+            out.stdout
+                .starts_with("-----BEGIN LICMAN ACTIVATION REQUEST-----\n")
+        );
+    } else {
+        // A container without /etc/machine-id.
+        assert!(out.stderr.contains("no machine id"), "{}", out.stderr);
+    }
+}

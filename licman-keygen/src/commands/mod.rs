@@ -6,6 +6,7 @@ use clap::Subcommand;
 
 use crate::error::Result;
 
+mod activate;
 mod catalog;
 mod describe;
 mod doctor;
@@ -114,6 +115,30 @@ Examples:
       --add-module scheduled_audits --quota devices=50")]
     Reissue(Box<renew::ReissueArgs>),
 
+    /// Answer an activation request: a license bound to the requesting machine, recorded with the request.
+    #[command(after_help = "\
+The request comes from the product on the customer's machine (`licman.activation_request(...)` and the
+like in every binding), as a file, on standard input (-), or as its lmreq1_… text. The license is made from
+the ledger's record of the license the request names (or --license-id), or from a catalog tier (--tier);
+it is bound to the request's machine fingerprint and names the request (metadata licman.activation).
+Each request is answered once: activating it again prints the same license.
+
+Examples:
+  licman-keygen activate request.txt --secret-key keys/k.secret --catalog netaudit.toml --out acme-plant-7.lic
+  licman-keygen activate lmreq1_AQhuZXRh… --secret-key keys/k.secret --catalog netaudit.toml \\
+      --license-id 0f8fad5b-d9cb-469f-a165-70867728950e --format armored
+  licman-keygen activate - --secret-key keys/k.secret --catalog netaudit.toml --tier starter \\
+      --customer acme-corp --valid-for 1y < request.txt")]
+    Activate(Box<activate::Args>),
+
+    /// Write an activation request for this machine (or another machine id), as the product does.
+    #[command(after_help = "\
+Examples:
+  licman-keygen request --product netaudit --customer acme-corp --out request.txt
+  licman-keygen request --product netaudit --license-id 0f8fad5b-d9cb-469f-a165-70867728950e --armored
+  licman-keygen request --product netaudit --machine-id 5f3c6a0e9a6b4d0e8a5b1c2d3e4f5a6b")]
+    Request(activate::RequestArgs),
+
     /// Check the operator's setup: key file modes, the ledger, unfinished work, expiries, revocation lists.
     #[command(after_help = "\
 Exits 1 when it finds a problem (a readable secret key or ledger, a damaged key file); warnings alone exit 0.
@@ -171,6 +196,8 @@ pub fn run(command: &Command, out: Output) -> Result<()> {
         Command::Ledger(command) => ledger::run(command, out),
         Command::Renew(args) => renew::renew(args, out),
         Command::Reissue(args) => renew::reissue(args, out),
+        Command::Activate(args) => activate::run(args, out),
+        Command::Request(args) => activate::request(args, out),
         Command::Doctor(args) => doctor::run(args, out),
         Command::Pubkey(args) => keys::pubkey(args, out),
         Command::Passphrase(args) => keys::passphrase(args, out),

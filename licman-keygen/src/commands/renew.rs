@@ -91,26 +91,30 @@ pub struct ReissueArgs {
     quotas: Vec<String>,
 }
 
-/// The old license, verified, and what is needed to replace it.
-struct Old {
-    claims: Claims,
-    entitlements: Entitlements,
+/// A recorded license, verified, and what is needed to replace it (or to
+/// activate it on a machine).
+pub(crate) struct Old {
+    pub(crate) claims: Claims,
+    pub(crate) entitlements: Entitlements,
 }
 
-fn load_old(
-    c: &Common,
+/// The ledger's record of `license_id`, verified with `ring`: refused when
+/// it is not in the ledger, was replaced (use the newest), is revoked, was
+/// never issued, or is for another product than the catalog's.
+pub(crate) fn load_recorded(
+    license_id: &str,
     ledger: &Ledger,
     catalog: &Catalog,
     ring: &KeyRing,
     now: Timestamp,
 ) -> Result<Old> {
-    let (key, state) = ledger.recorded_key(&c.license_id)?.ok_or_else(|| {
+    let (key, state) = ledger.recorded_key(license_id)?.ok_or_else(|| {
         CliError::failure(
             "unknown_license",
-            format!("license {} is not in the ledger", c.license_id),
+            format!("license {} is not in the ledger", license_id),
         )
     })?;
-    let replaced = ledger.replacements(&c.license_id)?;
+    let replaced = ledger.replacements(license_id)?;
     if !replaced.is_empty() {
         let list: Vec<String> = replaced
             .iter()
@@ -120,17 +124,17 @@ fn load_old(
             "already_replaced",
             format!(
                 "license {} was already replaced by {}: replace the newest instead",
-                c.license_id,
+                license_id,
                 list.join(", ")
             ),
         ));
     }
-    if ledger.is_revoked(&c.license_id)? {
+    if ledger.is_revoked(license_id)? {
         return Err(CliError::failure(
             "revoked",
             format!(
                 "license {} is revoked: issue a new license instead of replacing it",
-                c.license_id
+                license_id
             ),
         ));
     }
@@ -139,14 +143,14 @@ fn load_old(
             "not_issued",
             format!(
                 "license {} is {state} in the ledger, not issued",
-                c.license_id
+                license_id
             ),
         ));
     }
     let parsed = UnverifiedLicense::parse(&key).map_err(|e| {
         CliError::failure(
             "corrupt_ledger",
-            format!("the ledger's key of {} does not parse: {e}", c.license_id),
+            format!("the ledger's key of {} does not parse: {e}", license_id),
         )
     })?;
     let product = parsed.untrusted_claims().product.clone();
@@ -155,7 +159,7 @@ fn load_old(
             "wrong_product",
             format!(
                 "license {} is for {product}, the catalog for {}",
-                c.license_id,
+                license_id,
                 catalog.product()
             ),
         ));
@@ -167,7 +171,7 @@ fn load_old(
             "old_license_unverified",
             format!(
                 "the ledger's license {} does not verify ({e}); pass the public key it was signed with (--public-key)",
-                c.license_id
+                license_id
             ),
         )
     })?;
@@ -175,7 +179,7 @@ fn load_old(
     let entitlements = Entitlements::new(verified, catalog).map_err(|e| {
         CliError::failure(
             "catalog",
-            format!("license {} and the catalog: {e}", c.license_id),
+            format!("license {} and the catalog: {e}", license_id),
         )
     })?;
     Ok(Old {
@@ -207,7 +211,7 @@ fn replace(
     let key = keyfile::load_signing_key(&c.secret_key, &c.passphrase.source())?;
     let mut ring = keyfile::load_key_ring(&c.public_keys)?;
     ring.add(key.public_key().clone());
-    let old = load_old(c, &ledger, &catalog, &ring, now)?;
+    let old = load_recorded(&c.license_id, &ledger, &catalog, &ring, now)?;
     let claims = new_claims(&old, &catalog, now)?;
     let license = sign_and_verify(&key, &claims, now)?;
     let new_entitlements = Entitlements::new(license.clone(), &catalog).map_err(|e| {

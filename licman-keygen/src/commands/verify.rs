@@ -49,6 +49,15 @@ pub struct Args {
     /// A fingerprint this machine presents (64 hex digits); repeatable.
     #[arg(long = "fingerprint", value_name = "FP")]
     fingerprints: Vec<String>,
+    /// Present this machine's fingerprint for the product (besides any
+    /// --fingerprint).
+    #[arg(long)]
+    this_machine: bool,
+    /// Also require the license to answer this activation request (a file,
+    /// `-`, or the `lmreq1_…` text): the same product, bound to its
+    /// fingerprint, naming its nonce.
+    #[arg(long, value_name = "REQUEST")]
+    answers: Option<String>,
     /// Report validity problems instead of failing on them.
     #[arg(long)]
     advisory: bool,
@@ -60,6 +69,11 @@ pub struct Args {
 /// What the check found.
 enum Verdict {
     Valid(VerifiedLicense),
+    /// Valid, but not the answer to the activation request given with
+    /// `--answers`.
+    NotTheAnswer {
+        nonce: String,
+    },
     Invalid {
         error: Error,
         /// The license, if it is authentic but not valid here.
@@ -74,8 +88,19 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
         Some(d) => dates::parse_date(d)?,
         None => dates::now()?,
     };
-    let fingerprints = parse_fingerprints(&args.fingerprints)?;
     let product = expected_product(args, catalog.as_ref())?;
+    let mut fingerprints = parse_fingerprints(&args.fingerprints)?;
+    if args.this_machine {
+        let mine =
+            licman_ffi::machine_fingerprint(product.clone()).map_err(super::activate::ffi_error)?;
+        fingerprints.extend(parse_fingerprints(&[mine])?);
+    }
+    let answers = args
+        .answers
+        .as_deref()
+        .map(super::activate::read_request)
+        .transpose()?
+        .map(|(request, _)| request);
     let text = read_input(&args.file)?;
     let revocations = read_revocations(args.revocations.as_deref(), &ring, &product)?;
     let request = VerifyRequest {
@@ -93,11 +118,15 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
         },
         ..VerifyRequest::new(product, at)
     };
-    render(
-        check(&text, &ring, &request.options()),
-        catalog.as_ref(),
-        out,
-    )
+    let mut verdict = check(&text, &ring, &request.options());
+    if let (Verdict::Valid(license), Some(asked)) = (&verdict, &answers)
+        && !asked.is_answered_by(license.claims())
+    {
+        verdict = Verdict::NotTheAnswer {
+            nonce: asked.nonce_hex(),
+        };
+    }
+    render(verdict, catalog.as_ref(), out)
 }
 
 fn parse_fingerprints(fingerprints: &[String]) -> Result<Vec<Fingerprint>> {
@@ -168,6 +197,13 @@ fn render(verdict: Verdict, catalog: Option<&Catalog>, out: Output) -> Result<()
             render_valid_text(&license, catalog);
             Ok(())
         }
+        (Verdict::NotTheAnswer { nonce }, _) => Err(CliError::new(
+            "not_the_answer",
+            format!(
+                "the license is valid but does not answer activation request {nonce} (another product, machine or request)"
+            ),
+            crate::error::Exit::WrongProductOrMachine,
+        )),
         (Verdict::Invalid { error, .. }, Output::Text) => Err(CliError::new(
             error.code(),
             format!("INVALID [{}] {error}", error.code()),
