@@ -1127,6 +1127,147 @@ fn machine_err(py: Python<'_>, e: LicmanError) -> PyErr {
     }
 }
 
+// ------------------------------------------------------ activation requests
+
+/// An activation request: what a product on a machine without a network
+/// hands its vendor (`licman-keygen activate`) to get a license bound to
+/// that machine. Build one for this machine with
+/// `licman.activation_request(product, ...)`.
+#[pyclass(frozen, eq, module = "licman")]
+struct ActivationRequest {
+    inner: Arc<licman_ffi::ActivationRequest>,
+}
+
+impl PartialEq for ActivationRequest {
+    fn eq(&self, other: &Self) -> bool {
+        self.inner.core() == other.inner.core()
+    }
+}
+
+#[pymethods]
+impl ActivationRequest {
+    /// Reads a request from its ``lmreq1_…`` or armored text; refused with
+    /// ``InvalidActivationRequest`` and its code (``invalid_encoding`` for a
+    /// mistyped text, …).
+    #[staticmethod]
+    fn parse(py: Python<'_>, text: String) -> PyResult<Self> {
+        licman_ffi::ActivationRequest::parse(text)
+            .map(|inner| ActivationRequest { inner })
+            .map_err(|e| py_err(py, e))
+    }
+
+    /// A request from explicit fields (``nonce`` 32 hex digits,
+    /// ``created_at`` an aware datetime): the same fields always give the
+    /// same text.
+    #[staticmethod]
+    #[pyo3(signature = (product, fingerprint, nonce, created_at, customer_id=None, license_id=None))]
+    fn from_fields(
+        py: Python<'_>,
+        product: String,
+        fingerprint: String,
+        nonce: String,
+        created_at: &Bound<'_, PyAny>,
+        customer_id: Option<String>,
+        license_id: Option<String>,
+    ) -> PyResult<Self> {
+        let created_at = seconds(Some(created_at), "created_at")?;
+        licman_ffi::ActivationRequest::from_info(licman_ffi::ActivationRequestInfo {
+            product,
+            fingerprint,
+            customer_id,
+            license_id,
+            nonce,
+            created_at,
+        })
+        .map(|inner| ActivationRequest { inner })
+        .map_err(|e| py_err(py, e))
+    }
+
+    /// The product id.
+    #[getter]
+    fn product(&self) -> String {
+        self.inner.info().product
+    }
+
+    /// The machine's fingerprint for the product (64 hex digits).
+    #[getter]
+    fn fingerprint(&self) -> String {
+        self.inner.info().fingerprint
+    }
+
+    /// The customer, or ``None``.
+    #[getter]
+    fn customer_id(&self) -> Option<String> {
+        self.inner.info().customer_id
+    }
+
+    /// The license it activates (UUID), or ``None``.
+    #[getter]
+    fn license_id(&self) -> Option<String> {
+        self.inner.info().license_id
+    }
+
+    /// 32 hex digits that tell this request from every other.
+    #[getter]
+    fn nonce(&self) -> String {
+        self.inner.info().nonce
+    }
+
+    /// When it was written (aware UTC datetime).
+    #[getter]
+    fn created_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        datetime_of(py, self.inner.info().created_at)
+    }
+
+    /// The compact text, ``lmreq1_…`` (one line).
+    #[getter]
+    fn text(&self) -> String {
+        self.inner.to_text()
+    }
+
+    /// The armored text.
+    #[getter]
+    fn armored(&self) -> String {
+        self.inner.to_armored()
+    }
+
+    /// Whether ``license`` (verified) answers this request: the same
+    /// product, bound to this request's fingerprint, naming its nonce.
+    fn is_answered_by(&self, license: &License) -> bool {
+        self.inner.is_answered_by(&license.inner)
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.to_text()
+    }
+
+    fn __repr__(&self) -> String {
+        let i = self.inner.info();
+        format!(
+            "ActivationRequest(product={:?}, fingerprint={:?}, nonce={:?})",
+            i.product, i.fingerprint, i.nonce
+        )
+    }
+}
+
+/// An activation request for this machine: its fingerprint for
+/// ``product``, a random nonce, and ``now`` (an aware datetime; ``None``:
+/// the clock). ``OSError`` where the machine has no id to read.
+#[pyfunction]
+#[pyo3(signature = (product, customer_id=None, license_id=None, now=None))]
+fn activation_request(
+    py: Python<'_>,
+    product: String,
+    customer_id: Option<String>,
+    license_id: Option<String>,
+    now: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ActivationRequest> {
+    let now = seconds(now, "now")?;
+    licman_ffi::activation_request(product, customer_id, license_id, Some(now))
+        .map(|inner| ActivationRequest { inner })
+        .map_err(|e| machine_err(py, e))
+}
+
 // ----------------------------------------------------------------- storage
 
 /// Which stored items to delete to fit `limit_bytes` (`None`: unlimited):
@@ -1180,9 +1321,9 @@ fn denial_codes() -> Vec<&'static str> {
 mod _native {
     #[pymodule_export]
     use super::{
-        Catalog, Customer, GroupAccess, KeyRing, License, RevocationList, RouteTable, SeatStore,
-        denial_codes, error_codes, machine_fingerprint, machine_fingerprint_of, machine_id,
-        plan_storage_cleanup,
+        ActivationRequest, Catalog, Customer, GroupAccess, KeyRing, License, RevocationList,
+        RouteTable, SeatStore, activation_request, denial_codes, error_codes, machine_fingerprint,
+        machine_fingerprint_of, machine_id, plan_storage_cleanup,
     };
 
     #[pymodule_init]

@@ -13,6 +13,7 @@ from ._errors import (
     ClockError,
     Denial,
     GroupError,
+    InvalidActivationRequest,
     InvalidLicense,
     InvalidPath,
     InvalidPublicKey,
@@ -30,6 +31,7 @@ from ._errors import (
     WrongMachine,
 )
 from ._native import (
+    ActivationRequest,
     Catalog,
     Customer,
     GroupAccess,
@@ -38,6 +40,7 @@ from ._native import (
     RevocationList,
     RouteTable,
     __version__,
+    activation_request,
     machine_fingerprint,
     machine_fingerprint_of,
     machine_id,
@@ -46,6 +49,7 @@ from ._native import (
 
 __all__ = [
     "AccessDenied",
+    "ActivationRequest",
     "Catalog",
     "CatalogError",
     "ClockError",
@@ -53,6 +57,7 @@ __all__ = [
     "Denial",
     "GroupAccess",
     "GroupError",
+    "InvalidActivationRequest",
     "InvalidLicense",
     "InvalidPath",
     "InvalidPublicKey",
@@ -73,6 +78,7 @@ __all__ = [
     "UnlistedPath",
     "WrongMachine",
     "__version__",
+    "activation_request",
     "machine_fingerprint",
     "machine_fingerprint_of",
     "machine_id",

@@ -16,6 +16,7 @@ __all__ = [
     "LicmanError",
     "InvalidPublicKey",
     "InvalidRevocationList",
+    "InvalidActivationRequest",
     "CatalogError",
     "UnknownName",
     "GroupError",
@@ -56,6 +57,12 @@ class InvalidPublicKey(LicmanError):
 
 class InvalidRevocationList(LicmanError):
     """A revocation list did not parse or verify."""
+
+
+class InvalidActivationRequest(LicmanError, ValueError):
+    """An activation request did not parse, or its fields break the format's
+    rules; ``code`` says why (``wrong_prefix``, ``invalid_encoding`` for a
+    mistyped text, ``too_large``, ...)."""
 
 
 class CatalogError(LicmanError):
@@ -217,6 +224,7 @@ _KINDS: dict[str, type[LicmanError]] = {
     "invalid_catalog": CatalogError,
     "invalid_public_key": InvalidPublicKey,
     "invalid_revocation_list": InvalidRevocationList,
+    "invalid_activation_request": InvalidActivationRequest,
     "invalid_argument": GroupError,
 }
 

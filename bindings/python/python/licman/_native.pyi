@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Optional, Union, final
 
 __all__ = [
+    "ActivationRequest",
     "Catalog",
     "Customer",
     "GroupAccess",
@@ -15,6 +16,7 @@ __all__ = [
     "RouteTable",
     "SeatStore",
     "__version__",
+    "activation_request",
     "denial_codes",
     "error_codes",
     "machine_fingerprint",
@@ -206,6 +208,47 @@ class SeatStore:
     @property
     def location(self) -> str: ...
 
+@final
+class ActivationRequest:
+    """An activation request: what a product on a machine without a network
+    hands its vendor (``licman-keygen activate``) for a license bound to it."""
+
+    @staticmethod
+    def parse(text: str) -> ActivationRequest: ...
+    @staticmethod
+    def from_fields(
+        product: str,
+        fingerprint: str,
+        nonce: str,
+        created_at: datetime,
+        customer_id: Optional[str] = None,
+        license_id: Optional[str] = None,
+    ) -> ActivationRequest: ...
+    @property
+    def product(self) -> str: ...
+    @property
+    def fingerprint(self) -> str: ...
+    @property
+    def customer_id(self) -> Optional[str]: ...
+    @property
+    def license_id(self) -> Optional[str]: ...
+    @property
+    def nonce(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def armored(self) -> str: ...
+    def is_answered_by(self, license: License) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+def activation_request(
+    product: str,
+    customer_id: Optional[str] = None,
+    license_id: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> ActivationRequest: ...
 def machine_fingerprint_of(product: str, machine_id: str) -> str: ...
 def machine_fingerprint(product: str) -> str: ...
 def machine_id() -> str: ...
