@@ -5,7 +5,7 @@ import raw from "./licman_wasm_node.cjs";
 import { install } from "./glue.js";
 import { makeGuard } from "./web.js";
 
-export const { Catalog, KeyRing, License, RouteTable } = install(raw);
+export const { ActivationRequest, Catalog, KeyRing, License, RouteTable } = install(raw);
 export const Guard = makeGuard(RouteTable);
-export { machineId, machineFingerprint, machineFingerprintOf } from "./machine.js";
+export { activationRequest, machineId, machineFingerprint, machineFingerprintOf } from "./machine.js";
 export * from "./errors.js";

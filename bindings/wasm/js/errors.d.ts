@@ -5,6 +5,8 @@ export class LicmanError extends Error {
 }
 export class InvalidPublicKey extends LicmanError {}
 export class InvalidRevocationList extends LicmanError {}
+/** An activation request did not parse, or its fields break the format's rules (`code` says which). */
+export class InvalidActivationRequest extends LicmanError {}
 export class CatalogError extends LicmanError {}
 export class InvalidArgument extends LicmanError {}
 /** A module, quota, tier or group name that is not defined. */

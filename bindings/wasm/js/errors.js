@@ -13,6 +13,7 @@ export class LicmanError extends Error {
 
 export class InvalidPublicKey extends LicmanError {}
 export class InvalidRevocationList extends LicmanError {}
+export class InvalidActivationRequest extends LicmanError {}
 export class CatalogError extends LicmanError {}
 export class InvalidArgument extends LicmanError {}
 
@@ -108,6 +109,8 @@ export function makeError(kind, code, message, httpStatus, body, name) {
       return new InvalidPublicKey(code, message);
     case "invalid_revocation_list":
       return new InvalidRevocationList(code, message);
+    case "invalid_activation_request":
+      return new InvalidActivationRequest(code, message);
     case "invalid_argument":
       return code === "module_not_licensed" || code === "invalid_group"
         ? new GroupError(code, message)

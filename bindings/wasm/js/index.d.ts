@@ -2,8 +2,9 @@
 import type { AuthorizeOptions, Catalog, License, PathCase, RouteTable, VerifyOptions } from "./licman_wasm.js";
 import type { InvalidLicense } from "./errors.js";
 
-export { Catalog, KeyRing, License, RouteTable } from "./licman_wasm.js";
+export { ActivationRequest, Catalog, KeyRing, License, RouteTable } from "./licman_wasm.js";
 export type {
+  ActivationRequestFields,
   AuthorizeOptions,
   Customer,
   LicenseChange,
@@ -69,5 +70,13 @@ export declare class Guard {
 export declare function machineFingerprintOf(product: string, machineId: string): string;
 /** This machine's fingerprint for `product` (Node; throws `InvalidArgument` `no_machine_id` in browsers). */
 export declare function machineFingerprint(product: string): string;
+/**
+ * An activation request for this machine (Node): its fingerprint for `product`, a random nonce, and
+ * `options.now` (default: now). Browsers throw `InvalidArgument` `no_machine_id`.
+ */
+export declare function activationRequest(
+  product: string,
+  options?: { customerId?: string; licenseId?: string; now?: Date },
+): import("./licman_wasm.js").ActivationRequest;
 /** The operating system's id of this machine (Node only). */
 export declare function machineId(): string;

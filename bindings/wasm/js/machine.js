@@ -9,6 +9,11 @@ import { InvalidArgument } from "./errors.js";
 
 export const machineFingerprintOf = (product, machineId) => raw.machineFingerprintOf(product, machineId);
 
+/** 32 random hex digits (the Web Crypto API, in Node and browsers). */
+export function randomNonce() {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 function read() {
   try {
     if (process.platform === "linux") {
@@ -45,4 +50,20 @@ export function machineId() {
 /** This machine's fingerprint for `product`. */
 export function machineFingerprint(product) {
   return machineFingerprintOf(product, machineId());
+}
+
+/**
+ * An activation request for this machine: its fingerprint for `product`, a
+ * random nonce, and `options.now` (default: now); `options.customerId` and
+ * `options.licenseId` if known.
+ */
+export function activationRequest(product, options = {}) {
+  return raw.ActivationRequest.fromFields({
+    product,
+    fingerprint: machineFingerprint(product),
+    nonce: randomNonce(),
+    createdAt: options.now ?? new Date(),
+    customerId: options.customerId,
+    licenseId: options.licenseId,
+  });
 }

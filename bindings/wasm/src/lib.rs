@@ -67,6 +67,116 @@ pub fn machine_fingerprint_of(
         .map_err(|e| to_js(&e))
 }
 
+/// An activation request: what a product on a machine without a network
+/// hands its vendor (`licman-keygen activate`) for a license bound to that
+/// machine. In Node, `activationRequest(product, options)` builds one for
+/// this machine.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct ActivationRequest {
+    inner: Arc<licman_ffi::ActivationRequest>,
+}
+
+#[wasm_bindgen]
+impl ActivationRequest {
+    /// Reads a request from its `lmreq1_…` or armored text; throws
+    /// `InvalidActivationRequest` with its code (`invalid_encoding` for a
+    /// mistyped text, …).
+    pub fn parse(
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+    ) -> Result<ActivationRequest, JsValue> {
+        licman_ffi::ActivationRequest::parse(self::text(&text, "text")?)
+            .map(|inner| ActivationRequest { inner })
+            .map_err(|e| to_js(&e))
+    }
+
+    /// A request from explicit fields: `{ product, fingerprint, nonce (32 hex
+    /// digits), createdAt: Date, customerId?, licenseId? }`. The same fields
+    /// always give the same text.
+    #[wasm_bindgen(js_name = fromFields)]
+    pub fn from_fields(
+        #[wasm_bindgen(unchecked_param_type = "ActivationRequestFields")] fields: JsValue,
+    ) -> Result<ActivationRequest, JsValue> {
+        if !fields.is_object() {
+            return Err(type_error("fields must be an object"));
+        }
+        let field = |key: &str| field(&fields, key);
+        let created_at = seconds(&field("createdAt")?, "createdAt")?
+            .ok_or_else(|| type_error("createdAt must be a Date"))?;
+        licman_ffi::ActivationRequest::from_info(licman_ffi::ActivationRequestInfo {
+            product: text(&field("product")?, "product")?,
+            fingerprint: text(&field("fingerprint")?, "fingerprint")?,
+            customer_id: optional_string(&field("customerId")?, "customerId")?,
+            license_id: optional_string(&field("licenseId")?, "licenseId")?,
+            nonce: text(&field("nonce")?, "nonce")?,
+            created_at,
+        })
+        .map(|inner| ActivationRequest { inner })
+        .map_err(|e| to_js(&e))
+    }
+
+    /// The product id.
+    #[wasm_bindgen(getter)]
+    pub fn product(&self) -> String {
+        self.inner.info().product
+    }
+
+    /// The machine's fingerprint for the product (64 hex digits).
+    #[wasm_bindgen(getter)]
+    pub fn fingerprint(&self) -> String {
+        self.inner.info().fingerprint
+    }
+
+    /// The customer, or `undefined`.
+    #[wasm_bindgen(getter, js_name = customerId)]
+    pub fn customer_id(&self) -> Option<String> {
+        self.inner.info().customer_id
+    }
+
+    /// The license it activates (UUID), or `undefined`.
+    #[wasm_bindgen(getter, js_name = licenseId)]
+    pub fn license_id(&self) -> Option<String> {
+        self.inner.info().license_id
+    }
+
+    /// 32 hex digits that tell this request from every other.
+    #[wasm_bindgen(getter)]
+    pub fn nonce(&self) -> String {
+        self.inner.info().nonce
+    }
+
+    /// When it was written.
+    #[wasm_bindgen(getter, js_name = createdAt)]
+    pub fn created_at(&self) -> Date {
+        date(self.inner.info().created_at)
+    }
+
+    /// The compact text, `lmreq1_…` (one line).
+    #[wasm_bindgen(getter)]
+    pub fn text(&self) -> String {
+        self.inner.to_text()
+    }
+
+    /// The armored text.
+    #[wasm_bindgen(getter)]
+    pub fn armored(&self) -> String {
+        self.inner.to_armored()
+    }
+
+    /// Whether `license` (verified) answers this request: the same product,
+    /// bound to this request's fingerprint, naming its nonce.
+    #[wasm_bindgen(js_name = isAnsweredBy)]
+    pub fn is_answered_by(&self, license: &License) -> bool {
+        self.inner.is_answered_by(&license.inner)
+    }
+
+    /// The compact text.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        self.inner.to_text()
+    }
+}
+
 /// Every code of a license error (kind `invalid_license`), as the core
 /// declares them: what the error classes of `errors.js` are checked against.
 #[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "string[]")]
@@ -881,6 +991,17 @@ impl RouteTable {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
+/** The fields of an activation request (`ActivationRequest.fromFields`). */
+export interface ActivationRequestFields {
+  product: string;
+  /** The machine's fingerprint for the product (64 hex digits). */
+  fingerprint: string;
+  /** 32 hex digits, random. */
+  nonce: string;
+  createdAt: Date;
+  customerId?: string | null;
+  licenseId?: string | null;
+}
 /** A license status. */
 export type Status = "active" | "expiring_soon" | "in_grace" | "expired" | "not_yet_valid";
 /** How verification treats validity problems: refuse, list them (checks still refuse a revoked license or another machine's), or list them and fail open. */

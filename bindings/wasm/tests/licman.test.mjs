@@ -338,3 +338,61 @@ test("the machine fingerprint recipe on the fixed inputs, and this machine", () 
     assert.equal(e.code, "no_machine_id");
   }
 });
+
+test("activation requests: the fixture's texts both ways, its refusals, its bound answer", () => {
+  const doc = JSON.parse(readFileSync(join(root, "testdata/fixtures/activation-requests.json"), "utf8"));
+  const at = (unix) => new Date(unix * 1000);
+  for (const c of doc.valid) {
+    const f = c.fields;
+    const request = licman.ActivationRequest.fromFields({
+      product: f.product, fingerprint: f.fingerprint, nonce: f.nonce, createdAt: at(f.created_at),
+      customerId: f.customer_id, licenseId: f.license_id,
+    });
+    assert.equal(request.text, c.text, c.about);
+    assert.equal(String(request), c.text);
+    assert.equal(request.armored, c.armored);
+    for (const text of [c.text, c.armored]) {
+      const again = licman.ActivationRequest.parse(text);
+      assert.deepEqual(
+        [again.product, again.fingerprint, again.customerId ?? null, again.licenseId ?? null, again.nonce, again.createdAt.getTime()],
+        [f.product, f.fingerprint, f.customer_id, f.license_id, f.nonce, f.created_at * 1000],
+      );
+    }
+  }
+  for (const c of doc.invalid) {
+    assert.throws(
+      () => licman.ActivationRequest.parse(c.text),
+      (e) => e instanceof licman.InvalidActivationRequest && e.code === c.error,
+      c.about,
+    );
+  }
+  const f = doc.valid[0].fields;
+  assert.throws(() => licman.ActivationRequest.fromFields({ ...f, createdAt: at(0), nonce: "0f" }), (e) => e.code === "invalid_nonce");
+  assert.throws(() => licman.ActivationRequest.fromFields({ ...f, nonce: f.nonce }), TypeError); // no createdAt
+  assert.throws(() => licman.ActivationRequest.fromFields("x"), TypeError);
+  assert.throws(() => licman.ActivationRequest.parse(7), TypeError);
+
+  const answer = doc.answer;
+  const keys = new KeyRing([answer.public_key]);
+  const bound = keys.verify(answer.license, catalog, { now: at(answer.now), fingerprints: [doc.fingerprint] });
+  assert.equal(licman.ActivationRequest.parse(doc.valid[0].text).isAnsweredBy(bound), true);
+  assert.equal(licman.ActivationRequest.parse(doc.valid[1].text).isAnsweredBy(bound), false);
+  assert.throws(
+    () => keys.verify(answer.license, catalog, { now: at(answer.now), fingerprints: [answer.other_fingerprint] }),
+    (e) => e instanceof licman.WrongMachine && e.code === answer.error_on_other_machine,
+  );
+
+  // This machine's request.
+  let mine;
+  try {
+    mine = licman.activationRequest("netaudit", { customerId: "acme-corp", now: at(1780272000) });
+  } catch (e) {
+    assert.equal(e.code, "no_machine_id");
+    return;
+  }
+  assert.equal(mine.fingerprint, licman.machineFingerprint("netaudit"));
+  assert.equal(mine.customerId, "acme-corp");
+  assert.equal(mine.createdAt.getTime(), 1780272000 * 1000);
+  assert.notEqual(licman.activationRequest("netaudit").nonce, mine.nonce);
+  assert.equal(licman.ActivationRequest.parse(mine.text).nonce, mine.nonce);
+});
