@@ -109,8 +109,8 @@ typedef struct LicmanRouteTable LicmanRouteTable;
 // NUL-terminated UTF-8 owned by the error.
 typedef struct LicmanError {
   // `invalid_license`, `denied`, `unknown_name`, `invalid_catalog`,
-  // `invalid_public_key`, `invalid_revocation_list`, `invalid_argument`,
-  // or `panic`.
+  // `invalid_public_key`, `invalid_revocation_list`,
+  // `invalid_activation_request`, `invalid_argument`, or `panic`.
   char *kind;
   // The stable error code (`bad_signature`, `quota_exceeded`, …).
   char *code;
@@ -493,6 +493,61 @@ char *licman_machine_fingerprint_of(const char *product,
 // # Safety
 // `product` is a NUL-terminated string; `error` NULL or writable.
 char *licman_machine_fingerprint(const char *product, struct LicmanError **error);
+
+// An activation request for this machine: its fingerprint for `product`,
+// a random nonce, and `now_unix` (0: the clock); `customer_id` and
+// `license_id` may be NULL. The compact text (`lmreq1_…`), or the armored
+// text if `armored`. Free with [`licman_string_free`]; NULL with
+// `no_machine_id` where the machine has no id to read.
+//
+// # Safety
+// `product` is a NUL-terminated string, `customer_id` and `license_id` NULL
+// or NUL-terminated strings; `error` NULL or writable.
+char *licman_activation_request(const char *product,
+                                const char *customer_id,
+                                const char *license_id,
+                                uint64_t now_unix,
+                                bool armored,
+                                struct LicmanError **error);
+
+// An activation request from explicit fields: `fingerprint` 64 hex
+// digits, `nonce` 32 hex digits, `created_at_unix` Unix seconds;
+// `customer_id` and `license_id` may be NULL. The same fields always give
+// the same text. Free with [`licman_string_free`].
+//
+// # Safety
+// `product`, `fingerprint` and `nonce` are NUL-terminated strings,
+// `customer_id` and `license_id` NULL or NUL-terminated strings; `error`
+// NULL or writable.
+char *licman_activation_request_build(const char *product,
+                                      const char *fingerprint,
+                                      const char *customer_id,
+                                      const char *license_id,
+                                      const char *nonce,
+                                      uint64_t created_at_unix,
+                                      bool armored,
+                                      struct LicmanError **error);
+
+// Reads an activation request (compact or armored) and returns its fields
+// as a JSON object: `product`, `fingerprint`, `customer_id` (or null),
+// `license_id` (or null), `nonce`, `created_at`. Free with
+// [`licman_string_free`]; NULL with `invalid_activation_request` and the
+// core's code (`wrong_prefix`, `invalid_encoding`, …).
+//
+// # Safety
+// `request` is a NUL-terminated string; `error` NULL or writable.
+char *licman_activation_request_read(const char *request, struct LicmanError **error);
+
+// Whether a verified license answers an activation request: the same
+// product, bound to the request's fingerprint, naming its nonce. 1 or 0;
+// -1 on error (a request that does not parse).
+//
+// # Safety
+// `license` is a live license; `request` a NUL-terminated string; `error`
+// NULL or writable.
+int32_t licman_license_answers_activation(const struct LicmanLicense *license,
+                                          const char *request,
+                                          struct LicmanError **error);
 
 #ifdef __cplusplus
 }  // extern "C"

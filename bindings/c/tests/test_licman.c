@@ -651,6 +651,90 @@ static void run_machine_fingerprints(const char *root) {
     cJSON_Delete(doc);
 }
 
+/* Activation requests: the fixture's texts built from their fields and read
+   back, its refusals with their codes, and its bound answer. */
+static const char *str_or_null(const cJSON *object, const char *key) {
+    const cJSON *v = cJSON_GetObjectItem(object, key);
+    return cJSON_IsString(v) ? cJSON_GetStringValue(v) : NULL;
+}
+
+static void run_activation_requests(const char *root) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/testdata/fixtures/activation-requests.json", root);
+    char *text = read_file(path);
+    cJSON *doc = cJSON_Parse(text);
+    free(text);
+    const cJSON *item = NULL;
+    int n = 0;
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "valid")) {
+        const cJSON *f = cJSON_GetObjectItem(item, "fields");
+        LicmanError *error = NULL;
+        for (int armored = 0; armored < 2; armored++) {
+            char *built = licman_activation_request_build(
+                str_or_null(f, "product"), str_or_null(f, "fingerprint"), str_or_null(f, "customer_id"),
+                str_or_null(f, "license_id"), str_or_null(f, "nonce"),
+                (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(f, "created_at")), armored, &error);
+            const char *expected = str_or_null(item, armored ? "armored" : "text");
+            CHECK(built && strcmp(built, expected) == 0, "request %d built (armored %d)", n, armored);
+            char *json = licman_activation_request_read(expected, &error);
+            cJSON *fields = cJSON_Parse(json ? json : "null");
+            CHECK(fields && cJSON_Compare(fields, f, 1), "request %d read back: %s", n, json ? json : "(null)");
+            cJSON_Delete(fields);
+            licman_string_free(json);
+            licman_string_free(built);
+        }
+        licman_error_free(error);
+        n++;
+    }
+    CHECK(n >= 3, "request cases");
+    cJSON_ArrayForEach(item, cJSON_GetObjectItem(doc, "invalid")) {
+        LicmanError *error = NULL;
+        char *json = licman_activation_request_read(str_or_null(item, "text"), &error);
+        int kind_ok = error && strcmp(error->kind, "invalid_activation_request") == 0;
+        CHECK(!json && kind_ok && refused_with(&error, str_or_null(item, "error"), 0), "refused: %s",
+              str_or_null(item, "about"));
+    }
+    LicmanError *error = NULL;
+    CHECK(!licman_activation_request_build("netaudit", "ab", NULL, NULL, "00", 0, 0, &error) &&
+              refused_with(&error, "invalid_fingerprint", 0), "a bad fingerprint is refused");
+
+    const cJSON *answer = cJSON_GetObjectItem(doc, "answer");
+    const char *keys[] = {str_or_null(answer, "public_key")};
+    LicmanKeyRing *ring = licman_keyring_new(keys, 1, &error);
+    const char *mine[] = {str_or_null(doc, "fingerprint")};
+    LicmanVerifyOptions options = {
+        .product = str_or_null(doc, "product"),
+        .now_unix = (uint64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(answer, "now")),
+        .fingerprints = mine,
+        .fingerprint_count = 1,
+    };
+    LicmanLicense *bound = licman_keyring_verify(ring, str_or_null(answer, "license"), NULL, &options, &error);
+    CHECK(bound != NULL, "the bound license verifies on its machine");
+    const cJSON *valid = cJSON_GetObjectItem(doc, "valid");
+    CHECK(licman_license_answers_activation(bound, str_or_null(cJSON_GetArrayItem(valid, 0), "text"), &error) == 1,
+          "it answers its request");
+    CHECK(licman_license_answers_activation(bound, str_or_null(cJSON_GetArrayItem(valid, 1), "text"), &error) == 0,
+          "not another");
+    CHECK(licman_license_answers_activation(bound, "lmreq1_!", &error) == -1 &&
+              refused_with(&error, "invalid_encoding", 0), "a garbled request is an error");
+    const char *other[] = {str_or_null(answer, "other_fingerprint")};
+    options.fingerprints = other;
+    LicmanLicense *elsewhere = licman_keyring_verify(ring, str_or_null(answer, "license"), NULL, &options, &error);
+    CHECK(!elsewhere && error && strcmp(error->code, str_or_null(answer, "error_on_other_machine")) == 0,
+          "refused on another machine");
+    licman_error_free(error);
+    error = NULL;
+    /* This machine's request, or a clear "no machine id". */
+    char *request = licman_activation_request("netaudit", "acme-corp", NULL, 1780272000, 0, &error);
+    CHECK((request && strncmp(request, "lmreq1_", 7) == 0) || (error && strcmp(error->code, "no_machine_id") == 0),
+          "this machine's request");
+    licman_string_free(request);
+    licman_error_free(error);
+    licman_license_free(bound);
+    licman_keyring_free(ring);
+    cJSON_Delete(doc);
+}
+
 int main(int argc, char **argv) {
     const char *root = argc > 1 ? argv[1] : ".";
     run_vectors(root);
@@ -659,6 +743,7 @@ int main(int argc, char **argv) {
     run_clock_and_revocations(root);
     run_span_functions(root);
     run_machine_fingerprints(root);
+    run_activation_requests(root);
     printf("%d checks, %d failures\n", checks, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -174,7 +174,10 @@ impl ActivationRequest {
 /// `None`: the system clock). `no_machine_id` where the machine has no id to
 /// read.
 #[cfg(not(target_arch = "wasm32"))]
-#[cfg_attr(feature = "uniffi", uniffi::export)]
+#[cfg_attr(
+    feature = "uniffi",
+    uniffi::export(default(customer_id = None, license_id = None, now_unix = None))
+)]
 pub fn activation_request(
     product: String,
     customer_id: Option<String>,

@@ -5,7 +5,12 @@
 //   java -Djna.library.path=target/release -cp test.jar:jna.jar LicmanTestKt REPO_ROOT
 
 import java.io.File
+import dev.licman.ActivationRequest
+import dev.licman.ActivationRequestInfo
 import dev.licman.Catalog
+import dev.licman.activationRequest
+import dev.licman.activationRequestAt
+import dev.licman.createdAt
 import dev.licman.KeyRing
 import dev.licman.LicmanException
 import dev.licman.PathCase
@@ -374,6 +379,7 @@ fun main(args: Array<String>) {
     runPerCall(root)
     runSeats(root)
     runMachineFingerprints(root)
+    runActivationRequests(root)
     println("$checks checks, $failures failures")
     if (failures > 0) kotlin.system.exitProcess(1)
 }
@@ -398,4 +404,54 @@ fun runMachineFingerprints(root: File) {
         check(e.code == "no_machine_id") { "no machine id: ${e.code}" }
     }
     println("machine fingerprints: done")
+}
+
+/** Activation requests: the fixture's texts both ways, its refusals, its bound answer. */
+fun runActivationRequests(root: File) {
+    val doc = Json(File(root, "testdata/fixtures/activation-requests.json").readText()).parse().obj()
+    for (c in doc["valid"].list().map { it.obj() }) {
+        val f = c["fields"].obj()
+        val info = ActivationRequestInfo(
+            product = f["product"] as String, fingerprint = f["fingerprint"] as String,
+            customerId = f["customer_id"] as String?, licenseId = f["license_id"] as String?,
+            nonce = f["nonce"] as String, createdAt = (f["created_at"] as Long).toULong(),
+        )
+        val request = ActivationRequest.fromInfo(info)
+        check(request.toText() == c["text"]) { "text of ${c["about"]}: ${request.toText()}" }
+        check(request.toArmored() == c["armored"]) { "armored of ${c["about"]}" }
+        for (text in listOf(c["text"] as String, c["armored"] as String)) {
+            val again = ActivationRequest.parse(text)
+            check(again.info() == info) { "fields of ${c["about"]}: ${again.info()}" }
+            check(again.createdAt == java.time.Instant.ofEpochSecond(f["created_at"] as Long)) { "createdAt" }
+        }
+    }
+    for (c in doc["invalid"].list().map { it.obj() }) {
+        val e = refused<LicmanException.InvalidActivationRequest>("request: ${c["about"]}") {
+            ActivationRequest.parse(c["text"] as String)
+        }
+        check(e == null || e.code == c["error"]) { "${c["about"]}: code ${e?.code}" }
+    }
+    val answer = doc["answer"].obj()
+    val ring = KeyRing(listOf(answer["public_key"] as String))
+    val catalog = Catalog.fromToml(File(root, "examples/catalogs/netaudit.toml").readText())
+    val now = (answer["now"] as Long).toULong()
+    val bound = ring.verify(answer["license"] as String, catalog,
+        VerifyOptions(nowUnix = now, fingerprints = listOf(doc["fingerprint"] as String)))
+    val valid = doc["valid"].list().map { it.obj() }
+    check(ActivationRequest.parse(valid[0]["text"] as String).isAnsweredBy(bound)) { "answers its request" }
+    check(!ActivationRequest.parse(valid[1]["text"] as String).isAnsweredBy(bound)) { "not another request" }
+    val e = refused<LicmanException.InvalidLicense>("another machine") {
+        ring.verify(answer["license"] as String, catalog,
+            VerifyOptions(nowUnix = now, fingerprints = listOf(answer["other_fingerprint"] as String)))
+    }
+    check(e == null || e.code == answer["error_on_other_machine"]) { "other machine: ${e?.code}" }
+    try {
+        val mine = activationRequestAt("netaudit", customerId = "acme-corp", now = java.time.Instant.ofEpochSecond(1780272000))
+        check(mine.info().fingerprint == dev.licman.machineFingerprint("netaudit")) { "this machine's request" }
+        check(mine.createdAt == java.time.Instant.ofEpochSecond(1780272000)) { "its time" }
+        check(activationRequest("netaudit").info().nonce != mine.info().nonce) { "fresh nonces" }
+    } catch (e: LicmanException.InvalidArgument) {
+        check(e.code == "no_machine_id") { "no machine id: ${e.code}" }
+    }
+    println("activation requests: done")
 }

@@ -67,6 +67,7 @@ internal object CAbi {
                 "invalid_catalog" -> LicmanException.InvalidCatalog(code, description)
                 "invalid_public_key" -> LicmanException.InvalidPublicKey(code, description)
                 "invalid_revocation_list" -> LicmanException.InvalidRevocationList(code, description)
+                "invalid_activation_request" -> LicmanException.InvalidActivationRequest(code, description)
                 else -> LicmanException.InvalidArgument(code, description)
             }
         } finally {

@@ -88,3 +88,17 @@ val License.verifiedStatusEnum: LicenseStatus get() = LicenseStatus.of(verifiedS
 @JvmOverloads
 @Throws(LicmanException::class)
 fun License.checkValidAt(now: Instant? = null): LicenseStatus = LicenseStatus.of(checkValid(now?.unix("now")))
+
+/** When the activation request was written. */
+val ActivationRequest.createdAt: Instant get() = info().createdAt.instant()
+
+/**
+ * This machine's activation request for [product] (its fingerprint, a random
+ * nonce, [now] or the clock): `activationRequest` with an `Instant`.
+ */
+fun activationRequestAt(
+    product: String,
+    customerId: String? = null,
+    licenseId: String? = null,
+    now: Instant,
+): ActivationRequest = activationRequest(product, customerId, licenseId, now.unix("now"))
