@@ -477,8 +477,26 @@ pub fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
 /// (created with `mode`), synced, then renamed into place. Refuses to
 /// replace an existing file unless `overwrite`.
 pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, overwrite: bool) -> Result<()> {
-    if !overwrite && fs::symlink_metadata(path).is_ok() {
+    let existing = fs::symlink_metadata(path).ok();
+    if !overwrite && existing.is_some() {
         return Err(CliError::exists(path));
+    }
+    // A device or a pipe (`--out /dev/null --force`, `--out /dev/stdout`)
+    // is written to, never replaced by a file; a directory is refused.
+    if let Some(meta) = fs::metadata(path).ok().filter(|_| existing.is_some()) {
+        if meta.is_dir() {
+            return Err(CliError::failure(
+                "io",
+                format!("{} is a directory", path.display()),
+            ));
+        }
+        if !meta.is_file() {
+            return fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(contents))
+                .map_err(|e| CliError::io("cannot write", path, &e));
+        }
     }
     let dir = path
         .parent()

@@ -3243,3 +3243,52 @@ fn request_refuses_bad_fields_and_reads_this_machine() {
         assert!(out.stderr.contains("no machine id"), "{}", out.stderr);
     }
 }
+
+/// `--out` naming a pipe or a device (`/dev/null`, `/dev/stdout`) with
+/// `--force` writes into it: it is never replaced by a regular file.
+#[test]
+fn out_to_a_pipe_writes_into_it_and_leaves_it_a_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let env = Env::new();
+    let fifo = env.path("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::read_to_string(fifo).unwrap())
+    };
+    env.ok(&[
+        "request",
+        "--product",
+        "netaudit",
+        "--fingerprint",
+        &"ab".repeat(32),
+        "--out",
+        "pipe",
+        "--force",
+    ]);
+    assert!(reader.join().unwrap().starts_with("lmreq1_"));
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    fs::remove_file(&fifo).unwrap(); // (refused() reads every file it finds)
+    fs::create_dir(env.path("dir")).unwrap();
+    refused(
+        &env,
+        &[
+            "request",
+            "--product",
+            "netaudit",
+            "--fingerprint",
+            &"ab".repeat(32),
+            "--out",
+            "dir",
+            "--force",
+        ],
+        1,
+        "is a directory",
+    );
+}

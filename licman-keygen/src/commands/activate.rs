@@ -116,15 +116,18 @@ pub fn request(args: &RequestArgs, out: Output) -> Result<()> {
     } else {
         format!("{}\n", request.to_text())
     };
+    let info = request.info();
     match &args.out {
         Some(path) => keyfile::write_atomic(path, text.as_bytes(), 0o644, args.force)?,
+        // With --json, standard output holds the JSON (the request in it).
+        None if out == Output::Json => {}
         None => super::shared::write_stdout(text.as_bytes())?,
     }
-    let info = request.info();
-    if out == Output::Json && args.out.is_some() {
+    if out == Output::Json {
         outln!(
             "{}",
-            json!({"request": request.to_text(), "nonce": info.nonce, "fingerprint": info.fingerprint,
+            json!({"request": request.to_text(), "armored": request.to_armored(), "nonce": info.nonce,
+                   "fingerprint": info.fingerprint, "product": info.product,
                    "out": args.out.as_ref().map(|p| p.display().to_string())})
         );
     } else {
