@@ -170,7 +170,7 @@ impl ActivationRequest {
 }
 
 /// A request for this machine: its fingerprint for `product`
-/// ([`machine_fingerprint`]), a random nonce, and `now` (Unix seconds;
+/// ([`machine_fingerprint`](crate::machine_fingerprint)), a random nonce, and `now` (Unix seconds;
 /// `None`: the system clock). `no_machine_id` where the machine has no id to
 /// read.
 #[cfg(not(target_arch = "wasm32"))]
