@@ -112,8 +112,38 @@ impl From<CatalogError> for CliError {
     }
 }
 
+/// The code of a ledger error that broke a uniqueness rule (an id, a batch
+/// row already recorded, possibly by another run at the same moment).
+pub const LEDGER_CONFLICT: &str = "ledger_conflict";
+
 impl From<rusqlite::Error> for CliError {
     fn from(e: rusqlite::Error) -> Self {
-        CliError::failure("ledger", format!("ledger: {e}"))
+        let code = match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+                if e.to_string().contains("UNIQUE constraint failed") =>
+            {
+                LEDGER_CONFLICT
+            }
+            _ => "ledger",
+        };
+        CliError::failure(code, format!("ledger: {e}"))
+    }
+}
+
+impl From<postgres::Error> for CliError {
+    fn from(e: postgres::Error) -> Self {
+        // The server's own message (a constraint, a trigger) where it sent one.
+        let message = match e.as_db_error() {
+            Some(db) => match db.detail() {
+                Some(detail) => format!("{} ({detail})", db.message()),
+                None => db.message().to_string(),
+            },
+            None => e.to_string(),
+        };
+        let code = match e.code() {
+            Some(&postgres::error::SqlState::UNIQUE_VIOLATION) => LEDGER_CONFLICT,
+            _ => "ledger",
+        };
+        CliError::failure(code, format!("ledger: {message}"))
     }
 }

@@ -20,25 +20,41 @@
 //! The ledger and its files (`-wal`, `-shm`, the lock file) hold customers'
 //! names, emails and keys: on unix a new ledger is created with mode 0600
 //! (SQLite gives its `-wal` and `-shm` files the database's mode).
+//!
+//! **On PostgreSQL** (`--ledger postgres://…` or `LICMAN_LEDGER`), for a
+//! team of operators: the same tables and schema versions, in the schema
+//! `licman_ledger` (see [`db`]). The run lock is a session-level advisory
+//! lock (held shared by every recording run, taken exclusively by
+//! recovery; the server releases it when a run's connection ends, however
+//! the run ends). Recovery there resolves only the pending rows recorded
+//! on its own host (it cannot read another machine's output files); the
+//! others wait for their host's next run. A revocation list's serial is
+//! computed under a transaction-scoped advisory lock per product, so two
+//! operators revoking at once get consecutive serials; the audit table is
+//! append-only by trigger (`UPDATE`, `DELETE` and `TRUNCATE` refused).
 
+use std::cell::{RefCell, RefMut};
 use std::collections::HashMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use licman_core::{LicenseId, Timestamp, VerifiedLicense};
-use rusqlite::{Connection, OptionalExtension, Transaction, named_params, params};
 
 use crate::dates;
 use crate::error::{CliError, Result};
 use crate::keyfile;
 
+pub(crate) mod db;
 mod records;
 mod status;
+
+use db::{Conn, Dialect, args};
+pub use db::{Query, Tx};
 
 pub use records::{CSV_COLUMNS, Filter, Record};
 pub use status::{LicenseStatus, State};
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const MIGRATIONS: &[&str] = &[
     // Version 1.
@@ -99,10 +115,6 @@ const MIGRATIONS: &[&str] = &[
         ids       TEXT NOT NULL,
         details   TEXT NOT NULL
     );
-    CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-    CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     ",
     // Version 2: where a batch row came from (so a re-run does not issue it
     // twice), and the signed text of each revocation list (so the latest
@@ -147,7 +159,29 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX activations_template ON activations (template_id);
     ",
+    // Version 5: the host that recorded a license (on PostgreSQL, recovery
+    // resolves only its own host's pending rows).
+    r"
+    ALTER TABLE licenses ADD COLUMN host TEXT;
+    ",
 ];
+
+/// The audit table's append-only rule, part of version 1, in each
+/// database's own syntax.
+const APPEND_ONLY_SQLITE: &str = r"
+    CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_is_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+";
+const APPEND_ONLY_POSTGRES: &str = r"
+    CREATE FUNCTION audit_is_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+    CREATE TRIGGER audit_is_append_only_update BEFORE UPDATE OR DELETE ON audit
+        FOR EACH ROW EXECUTE FUNCTION audit_is_append_only();
+    CREATE TRIGGER audit_is_append_only_truncate BEFORE TRUNCATE ON audit
+        FOR EACH STATEMENT EXECUTE FUNCTION audit_is_append_only();
+";
 
 /// An activation request as the ledger records it (`activate`).
 #[derive(Debug)]
@@ -227,12 +261,23 @@ fn look_up_os_user() -> String {
 }
 
 pub struct Ledger {
-    conn: Connection,
+    conn: RefCell<Conn>,
+    /// The file, or the PostgreSQL URL.
     pub path: PathBuf,
-    /// The shared lock this process holds while it records licenses (see
-    /// the module docs); released when the ledger is dropped.
-    run_lock: Option<File>,
+    /// The shared run lock this process holds while it records licenses
+    /// (see the module docs); released when the ledger is dropped.
+    run_lock: Option<RunLock>,
 }
+
+/// How a run holds the run lock: the lock file beside an SQLite ledger, or
+/// a session advisory lock on PostgreSQL (released with the connection).
+enum RunLock {
+    File(#[allow(dead_code)] File),
+    Session,
+}
+
+/// The advisory lock key of the run lock on PostgreSQL.
+const RUN_LOCK_KEY: &str = "licman-ledger/run";
 
 /// Where a batch row came from: the CSV file and the row's identity in it.
 #[derive(Clone, Copy, Debug)]
@@ -317,8 +362,18 @@ fn secure_sidecars(path: &Path) {
 
 impl Ledger {
     /// Opens (creating if needed) and migrates the ledger, then recovers
-    /// interrupted runs.
+    /// interrupted runs. `path` is a file, or a `postgres://` URL.
     pub fn open(path: &Path) -> Result<Ledger> {
+        let mut ledger = match postgres_url(path) {
+            Some(url) => Ledger::connect_postgres(path, url, false)?,
+            None => Ledger::open_sqlite(path)?,
+        };
+        ledger.migrate()?;
+        ledger.recover()?;
+        Ok(ledger)
+    }
+
+    fn open_sqlite(path: &Path) -> Result<Ledger> {
         let cannot_open = |e: &dyn std::fmt::Display| {
             CliError::failure(
                 "ledger",
@@ -335,7 +390,7 @@ impl Ledger {
                 .open(path)
                 .map_err(|e| cannot_open(&e))?;
         }
-        let conn = Connection::open(path).map_err(|e| cannot_open(&e))?;
+        let conn = rusqlite::Connection::open(path).map_err(|e| cannot_open(&e))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a committed transaction (an issued license, a revocation
@@ -347,62 +402,126 @@ impl Ledger {
             r.get::<_, i64>(0)
         })?;
         secure_sidecars(path);
-        let mut ledger = Ledger {
-            conn,
+        Ok(Ledger {
+            conn: RefCell::new(Conn::Sqlite(conn)),
             path: path.to_path_buf(),
             run_lock: None,
+        })
+    }
+
+    /// Connects to a PostgreSQL ledger, its tables in the schema
+    /// `licman_ledger` (created unless `read_only`).
+    fn connect_postgres(path: &Path, url: &str, read_only: bool) -> Result<Ledger> {
+        let shown = db::shown_url(url);
+        let cannot = |e: &dyn std::fmt::Display| {
+            CliError::failure("ledger", format!("cannot open ledger {shown}: {e}"))
         };
-        ledger.migrate()?;
-        ledger.recover()?;
-        Ok(ledger)
+        let mut config: postgres::Config = url.parse().map_err(|e| cannot(&e))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(std::time::Duration::from_secs(10));
+        }
+        config.application_name("licman-keygen");
+        if config.get_ssl_mode() == postgres::config::SslMode::Require {
+            return Err(cannot(
+                &"sslmode=require: this licman-keygen connects without TLS (use a local \
+                  socket, an SSH tunnel or a private network, and sslmode=disable or prefer)",
+            ));
+        }
+        let mut client = config.connect(postgres::NoTls).map_err(|e| cannot(&e))?;
+        let schema = db::PG_SCHEMA;
+        if read_only {
+            client
+                .batch_execute(&format!(
+                    "SET default_transaction_read_only = on; SET search_path TO {schema}"
+                ))
+                .map_err(|e| cannot(&e))?;
+        } else {
+            // Two operators' first runs at once: one creates the schema.
+            let mut tx = client.transaction().map_err(|e| cannot(&e))?;
+            tx.batch_execute(&format!(
+                "SELECT pg_advisory_xact_lock(hashtext('licman-ledger/migrate'));
+                 CREATE SCHEMA IF NOT EXISTS {schema}"
+            ))
+            .map_err(|e| cannot(&e))?;
+            tx.commit().map_err(|e| cannot(&e))?;
+            client
+                .batch_execute(&format!("SET search_path TO {schema}"))
+                .map_err(|e| cannot(&e))?;
+        }
+        Ok(Ledger {
+            conn: RefCell::new(Conn::Postgres(Box::new(client))),
+            path: path.to_path_buf(),
+            run_lock: None,
+        })
+    }
+
+    /// The ledger as messages show it: the file, or the URL without its
+    /// password.
+    pub fn shown(&self) -> String {
+        shown(&self.path)
+    }
+
+    /// Whether the ledger is a PostgreSQL database.
+    pub fn is_postgres(&self) -> bool {
+        postgres_url(&self.path).is_some()
+    }
+
+    fn db(&self) -> RefMut<'_, Conn> {
+        self.conn.borrow_mut()
     }
 
     /// Opens an existing ledger to read only: no migration, no recovery,
-    /// nothing written (`doctor`). `None` if there is no file.
+    /// nothing written (`doctor`). `None` if there is no ledger there.
     pub fn open_read_only(path: &Path) -> Result<Option<Ledger>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| {
-                CliError::failure(
-                    "ledger",
-                    format!("cannot open ledger {}: {e}", path.display()),
+        let ledger = match postgres_url(path) {
+            Some(url) => {
+                let ledger = Ledger::connect_postgres(path, url, true)?;
+                if !ledger.db().has_table("schema_version") {
+                    return Ok(None);
+                }
+                ledger
+            }
+            None => {
+                if !path.exists() {
+                    return Ok(None);
+                }
+                let conn = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
                 )
-            })?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let version: i64 = conn
-            .query_row(
-                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-                [],
-                |r| r.get(0),
-            )
+                .map_err(|e| {
+                    CliError::failure(
+                        "ledger",
+                        format!("cannot open ledger {}: {e}", path.display()),
+                    )
+                })?;
+                conn.busy_timeout(std::time::Duration::from_secs(10))?;
+                Ledger {
+                    conn: RefCell::new(Conn::Sqlite(conn)),
+                    path: path.to_path_buf(),
+                    run_lock: None,
+                }
+            }
+        };
+        let version: i64 = ledger
+            .db()
+            .value("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
             .unwrap_or(0);
         if version > SCHEMA_VERSION {
             return Err(CliError::failure(
                 "ledger",
                 format!(
                     "ledger {} has schema version {version}; this licman-keygen knows {SCHEMA_VERSION}: upgrade licman-keygen",
-                    path.display()
+                    ledger.shown()
                 ),
             ));
         }
-        Ok(Some(Ledger {
-            conn,
-            path: path.to_path_buf(),
-            run_lock: None,
-        }))
+        Ok(Some(ledger))
     }
 
     /// Whether the ledger has the table of renewals and reissues (schema 3).
     pub fn has_links(&self) -> bool {
-        self.conn
-            .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'license_links'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .is_ok_and(|n| n == 1)
+        self.db().has_table("license_links")
     }
 
     /// Takes the shared run lock (once per ledger): from now until this
@@ -410,6 +529,14 @@ impl Ledger {
     /// licenses.
     fn hold_run_lock(&mut self) -> Result<()> {
         if self.run_lock.is_some() {
+            return Ok(());
+        }
+        if self.is_postgres() {
+            self.db().query(
+                "SELECT pg_advisory_lock_shared(hashtext(?1))",
+                args![RUN_LOCK_KEY],
+            )?;
+            self.run_lock = Some(RunLock::Session);
             return Ok(());
         }
         let lock = lock_path(&self.path);
@@ -427,36 +554,40 @@ impl Ledger {
             }
             Err(e) => return Err(CliError::io("cannot lock", &lock, &e)),
         }
-        self.run_lock = Some(file);
+        self.run_lock = Some(RunLock::File(file));
         Ok(())
     }
 
-    /// Opens an existing ledger; `None` if there is no file.
+    /// Opens an existing ledger; `None` if there is none there (no file, or
+    /// a PostgreSQL database without the ledger's schema).
     pub fn open_existing(path: &Path) -> Result<Option<Ledger>> {
-        if path.exists() {
-            Ledger::open(path).map(Some)
-        } else {
-            Ok(None)
+        match postgres_url(path) {
+            Some(url) => {
+                let ledger = Ledger::connect_postgres(path, url, false)?;
+                if !ledger.db().has_table("schema_version") {
+                    return Ok(None);
+                }
+                drop(ledger);
+                Ledger::open(path).map(Some)
+            }
+            None if path.exists() => Ledger::open(path).map(Some),
+            None => Ok(None),
         }
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        tx.execute(
-            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-            [],
-        )?;
-        let version: i64 = tx.query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-            [],
-            |r| r.get(0),
-        )?;
+        let shown = self.shown();
+        let conn = self.conn.get_mut();
+        let dialect = conn.dialect();
+        let mut tx = conn.transaction()?;
+        tx.lock("migrate")?;
+        tx.batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+        let version: i64 = tx.value("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?;
         if version > SCHEMA_VERSION {
             return Err(CliError::failure(
                 "ledger",
                 format!(
-                    "ledger {} has schema version {version}; this licman-keygen knows {SCHEMA_VERSION}: upgrade licman-keygen",
-                    self.path.display()
+                    "ledger {shown} has schema version {version}; this licman-keygen knows {SCHEMA_VERSION}: upgrade licman-keygen"
                 ),
             ));
         }
@@ -465,10 +596,16 @@ impl Ledger {
             .enumerate()
             .skip(usize::try_from(version).unwrap_or(0))
         {
-            tx.execute_batch(migration)?;
+            tx.batch(migration)?;
+            if i == 0 {
+                tx.batch(match dialect {
+                    Dialect::Sqlite => APPEND_ONLY_SQLITE,
+                    Dialect::Postgres => APPEND_ONLY_POSTGRES,
+                })?;
+            }
             tx.execute(
                 "INSERT INTO schema_version (version) VALUES (?1)",
-                [i64::try_from(i + 1).unwrap_or(i64::MAX)],
+                args![i64::try_from(i + 1).unwrap_or(i64::MAX)],
             )?;
         }
         tx.commit()?;
@@ -479,6 +616,21 @@ impl Ledger {
     /// docs). Does nothing while another run holds the run lock: its rows
     /// wait for the next open.
     pub fn recover(&mut self) -> Result<usize> {
+        if self.is_postgres() {
+            let took: i64 = self.db().value(
+                "SELECT CASE WHEN pg_try_advisory_lock(hashtext(?1)) THEN 1 ELSE 0 END",
+                args![RUN_LOCK_KEY],
+            )?;
+            if took == 0 {
+                return Ok(0);
+            }
+            let resolved = self.resolve_pending();
+            self.db().query(
+                "SELECT pg_advisory_unlock(hashtext(?1))",
+                args![RUN_LOCK_KEY],
+            )?;
+            return resolved;
+        }
         // No lock file (a read-only directory), or a platform without file
         // locks: nothing can be told about other runs, so nothing is
         // resolved.
@@ -494,27 +646,40 @@ impl Ledger {
         resolved
     }
 
-    /// Resolves every pending row: called with the exclusive run lock, so
-    /// the runs that recorded them are gone.
+    /// Resolves every pending row (of this host, on PostgreSQL): called
+    /// with the exclusive run lock, so the runs that recorded them are gone.
     fn resolve_pending(&mut self) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let postgres = self.is_postgres();
+        let mut tx = self.conn.get_mut().transaction()?;
         struct Pending {
             id: String,
             key: String,
             output: Option<String>,
         }
-        let pending: Vec<Pending> = {
-            let mut stmt =
-                tx.prepare("SELECT license_id, key, output FROM licenses WHERE state = ?1")?;
-            stmt.query_map([State::Pending], |r| {
+        let this_host = host_name();
+        let pending: Vec<Pending> = tx
+            .query(
+                "SELECT license_id, key, output, host FROM licenses WHERE state = ?1",
+                args![State::Pending],
+            )?
+            .into_iter()
+            .filter(|r| {
+                // Another machine's row, on a shared database: its output
+                // file is not here to read.
+                !postgres
+                    || r.get::<Option<String>>(3)
+                        .ok()
+                        .flatten()
+                        .is_none_or(|h| h == this_host)
+            })
+            .map(|r| {
                 Ok(Pending {
                     id: r.get(0)?,
                     key: r.get(1)?,
                     output: r.get(2)?,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?
-        };
+            })
+            .collect::<Result<_>>()?;
         let mut resolved = 0;
         // Each output file is read once (a killed batch leaves a chunk of rows pending).
         let mut outputs: HashMap<String, Option<String>> = HashMap::new();
@@ -534,21 +699,21 @@ impl Ledger {
             };
             tx.execute(
                 "UPDATE licenses SET state = ?1 WHERE license_id = ?2",
-                params![state, id],
+                args![state, &id],
             )?;
             // A renewal or reissue: carried out if its license was output, else undone.
-            if has_links_in(&tx) {
+            if tx.has_table("license_links") {
                 if state == State::Void {
-                    drop_link(&tx, &id)?;
-                    drop_activation(&tx, &id)?;
+                    drop_link(&mut tx, &id)?;
+                    drop_activation(&mut tx, &id)?;
                 } else {
-                    carry_out_link(&tx, &id, now)
+                    carry_out_link(&mut tx, &id, now)
                         .map(|_| ())
                         .or_else(|e| if e.code == "no_link" { Ok(()) } else { Err(e) })?;
                 }
             }
             append_audit(
-                &tx,
+                &mut tx,
                 "recover",
                 &format!("pending license marked {state} after an interrupted run"),
                 &[id],
@@ -558,14 +723,14 @@ impl Ledger {
         }
         tx.execute(
             "UPDATE batches SET state = 'interrupted' WHERE state = 'running'",
-            [],
+            &[],
         )?;
         tx.commit()?;
         Ok(resolved)
     }
 
-    pub fn transaction(&mut self) -> Result<Transaction<'_>> {
-        Ok(self.conn.transaction()?)
+    pub fn transaction(&mut self) -> Result<Tx<'_>> {
+        self.conn.get_mut().transaction()
     }
 
     /// Appends to the audit log in its own transaction.
@@ -576,10 +741,9 @@ impl Ledger {
         ids: &[String],
         details: &serde_json::Value,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        append_audit(&tx, command, action, ids, details)?;
-        tx.commit()?;
-        Ok(())
+        let mut tx = self.transaction()?;
+        append_audit(&mut tx, command, action, ids, details)?;
+        tx.commit()
     }
 
     pub fn start_batch(
@@ -590,17 +754,17 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<()> {
         self.hold_run_lock()?;
-        self.conn.execute(
+        self.db().execute(
             "INSERT INTO batches (batch_id, source, output, pid, started_at, state) VALUES (?1, ?2, ?3, ?4, ?5, 'running')",
-            params![batch_id, source, output, i64::from(std::process::id()), secs(now)],
+            args![batch_id, source, output, i64::from(std::process::id()), secs(now)],
         )?;
         Ok(())
     }
 
     pub fn finish_batch(&mut self, batch_id: &str, now: Timestamp) -> Result<()> {
-        self.conn.execute(
+        self.db().execute(
             "UPDATE batches SET state = 'done', finished_at = ?2 WHERE batch_id = ?1",
-            params![batch_id, secs(now)],
+            args![batch_id, secs(now)],
         )?;
         Ok(())
     }
@@ -614,10 +778,9 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<()> {
         self.hold_run_lock()?;
-        let tx = self.conn.transaction()?;
-        insert_pending(&tx, license, batch, output, now)?;
-        tx.commit()?;
-        Ok(())
+        let mut tx = self.transaction()?;
+        insert_pending(&mut tx, license, batch, output, now)?;
+        tx.commit()
     }
 
     /// [`record_pending`](Self::record_pending) for many licenses in one
@@ -632,12 +795,26 @@ impl Ledger {
             return Ok(());
         }
         self.hold_run_lock()?;
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
         for (license, batch) in licenses {
-            insert_pending(&tx, license, batch.as_ref(), output, now)?;
+            insert_pending(&mut tx, license, batch.as_ref(), output, now).map_err(|e| {
+                match batch {
+                    // Checked before the run started: another run recorded
+                    // this row since (two operators issuing the same file).
+                    Some(row) if e.code == crate::error::LEDGER_CONFLICT => CliError::failure(
+                        crate::error::LEDGER_CONFLICT,
+                        format!(
+                            "{}: row {} was issued by another run while this one ran; \
+                             this run stopped (its rows so far are in the ledger and its \
+                             output). Run it again with --resume to issue the rest",
+                            row.source_path, row.row
+                        ),
+                    ),
+                    _ => e,
+                }
+            })?;
         }
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 
     /// [`mark_issued`](Self::mark_issued) for many licenses in one transaction.
@@ -649,14 +826,13 @@ impl Ledger {
         if licenses.is_empty() {
             return Ok(());
         }
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
         for (license_id, details) in licenses {
             let id = license_id.to_string();
-            set_state(&tx, &id, State::Pending, State::Issued)?;
-            append_audit(&tx, command, "issued license", &[id], details)?;
+            set_state(&mut tx, &id, State::Pending, State::Issued)?;
+            append_audit(&mut tx, command, "issued license", &[id], details)?;
         }
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 
     /// Marks a pending license `issued` (after it was output) and audits it.
@@ -682,14 +858,15 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<()> {
         self.hold_run_lock()?;
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
+        tx.lock(&format!("replace/{old_id}"))?;
         let taken: Option<String> = tx
-            .query_row(
+            .query_opt(
                 "SELECT new_id FROM license_links WHERE old_id = ?1",
-                [old_id],
-                |r| r.get(0),
-            )
-            .optional()?;
+                args![old_id],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
         if let Some(new_id) = taken {
             return Err(CliError::failure(
                 "already_replaced",
@@ -698,13 +875,12 @@ impl Ledger {
                 ),
             ));
         }
-        insert_pending(&tx, license, None, output, now)?;
+        insert_pending(&mut tx, license, None, output, now)?;
         tx.execute(
             "INSERT INTO license_links (old_id, new_id, kind, revoke_old, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![old_id, license.license_id().to_string(), kind, i64::from(revoke_old), secs(now)],
+            args![old_id, license.license_id().to_string(), kind, i64::from(revoke_old), secs(now)],
         )?;
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 
     /// Marks a pending renewal or reissue `issued` (after it was output),
@@ -715,54 +891,50 @@ impl Ledger {
         license_id: LicenseId,
         details: &serde_json::Value,
     ) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
         let id = license_id.to_string();
-        set_state(&tx, &id, State::Pending, State::Issued)?;
-        let (old_id, kind) = carry_out_link(&tx, &id, dates::now()?)?;
+        set_state(&mut tx, &id, State::Pending, State::Issued)?;
+        let (old_id, kind) = carry_out_link(&mut tx, &id, dates::now()?)?;
         let action = if kind == "renewal" {
             "renewed license"
         } else {
             "reissued license"
         };
-        append_audit(&tx, &kind, action, &[old_id, id], details)?;
-        tx.commit()?;
-        Ok(())
+        append_audit(&mut tx, &kind, action, &[old_id, id], details)?;
+        tx.commit()
     }
 
     /// The license that answered the activation request with this nonce
     /// (`None`: not answered, or its license was never delivered).
     pub fn activation(&self, nonce: &str) -> Result<Option<Activated>> {
-        if !has_table(&self.conn, "activations") {
+        let mut db = self.db();
+        if !db.has_table("activations") {
             return Ok(None);
         }
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT a.license_id, l.state, l.key, a.at FROM activations a
-                 JOIN licenses l ON l.license_id = a.license_id WHERE a.nonce = ?1",
-                [nonce],
-                |r| {
-                    Ok(Activated {
-                        license_id: r.get(0)?,
-                        state: r.get(1)?,
-                        key: r.get(2)?,
-                        at: ts(r.get(3)?),
-                    })
-                },
-            )
-            .optional()?)
+        db.query_opt(
+            "SELECT a.license_id, l.state, l.key, a.at FROM activations a
+             JOIN licenses l ON l.license_id = a.license_id WHERE a.nonce = ?1",
+            args![nonce],
+        )?
+        .map(|r| {
+            Ok(Activated {
+                license_id: r.get(0)?,
+                state: r.get(1)?,
+                key: r.get(2)?,
+                at: r.get(3)?,
+            })
+        })
+        .transpose()
     }
 
     /// How many delivered (or pending) licenses were activated from
     /// `template_id`.
     pub fn activations_of(&self, template_id: &str) -> Result<u64> {
-        let n: i64 = self.conn.query_row(
+        self.db().value(
             "SELECT COUNT(*) FROM activations a JOIN licenses l ON l.license_id = a.license_id
              WHERE a.template_id = ?1 AND l.state <> 'void'",
-            [template_id],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
+            args![template_id],
+        )
     }
 
     /// Records the license answering an activation request as pending,
@@ -777,33 +949,34 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<()> {
         self.hold_run_lock()?;
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
         let r = activation.request;
         let nonce = r.nonce_hex();
+        tx.lock(&format!("activation/{nonce}"))?;
         let taken: Option<String> = tx
-            .query_row(
+            .query_opt(
                 "SELECT license_id FROM activations WHERE nonce = ?1",
-                [&nonce],
-                |row| row.get(0),
-            )
-            .optional()?;
+                args![&nonce],
+            )?
+            .map(|row| row.get(0))
+            .transpose()?;
         if let Some(id) = taken {
             return Err(CliError::failure(
                 "already_activated",
                 format!("activation request {nonce} was answered meanwhile by license {id}"),
             ));
         }
-        insert_pending(&tx, license, None, output, now)?;
+        insert_pending(&mut tx, license, None, output, now)?;
         tx.execute(
             "INSERT INTO activations (nonce, license_id, product, fingerprint, customer_id, requested_license_id,
                 template_id, request, requested_at, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                nonce,
+            args![
+                &nonce,
                 license.license_id().to_string(),
-                r.product,
+                &r.product,
                 r.fingerprint.to_string(),
-                r.customer_id,
+                r.customer_id.clone(),
                 r.license_id.map(|id| id.to_string()),
                 activation.template_id,
                 activation.text,
@@ -811,81 +984,76 @@ impl Ledger {
                 secs(now),
             ],
         )?;
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 
     /// A recorded license's key text and state (`None`: not in the ledger).
     pub fn recorded_key(&self, license_id: &str) -> Result<Option<(String, String)>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.db()
+            .query_opt(
                 "SELECT key, state FROM licenses WHERE license_id = ?1",
-                [license_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?)
+                args![license_id],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
     }
 
     /// Whether a license is revoked in the ledger.
     pub fn is_revoked(&self, license_id: &str) -> Result<bool> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.db().value(
             "SELECT COUNT(*) FROM revocations WHERE license_id = ?1",
-            [license_id],
-            |r| r.get(0),
+            args![license_id],
         )?;
         Ok(n > 0)
     }
 
     /// The licenses that replaced `license_id` (renewals and reissues).
     pub fn replacements(&self, license_id: &str) -> Result<Vec<(String, String)>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT new_id, kind FROM license_links WHERE old_id = ?1 ORDER BY at, new_id",
-        )?;
-        let rows = stmt
-            .query_map([license_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(rows)
+        self.db()
+            .query(
+                "SELECT new_id, kind FROM license_links WHERE old_id = ?1 ORDER BY at, new_id",
+                args![license_id],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
     }
 
     /// What `doctor` reads: unfinished rows and batches, and each
     /// product's newest revocation list and the revocations no list carries yet.
     pub fn health(&self) -> Result<Health> {
-        let count = |sql: &str| -> Result<u64> {
-            let n: i64 = self.conn.query_row(sql, [], |r| r.get(0))?;
-            Ok(u64::try_from(n).unwrap_or(0))
-        };
-        let pending = count("SELECT COUNT(*) FROM licenses WHERE state = 'pending'")?;
-        let unconfirmed = count("SELECT COUNT(*) FROM licenses WHERE state = 'unconfirmed'")?;
-        let running_batches = count("SELECT COUNT(*) FROM batches WHERE state = 'running'")?;
-        let interrupted_batches =
-            count("SELECT COUNT(*) FROM batches WHERE state = 'interrupted'")?;
-        let mut stmt = self.conn.prepare(
-            "SELECT product, MAX(serial), MAX(issued_at) FROM revocation_lists GROUP BY product ORDER BY product",
+        let mut db = self.db();
+        let pending: u64 =
+            db.value("SELECT COUNT(*) FROM licenses WHERE state = 'pending'", &[])?;
+        let unconfirmed: u64 = db.value(
+            "SELECT COUNT(*) FROM licenses WHERE state = 'unconfirmed'",
+            &[],
         )?;
-        let lists = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                    ts(r.get(2)?),
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = self.conn.prepare(
-            "SELECT r.product, COUNT(*) FROM revocations r
-             WHERE r.list_serial > COALESCE((SELECT MAX(serial) FROM revocation_lists l WHERE l.product = r.product), 0)
-                OR NOT EXISTS (SELECT 1 FROM revocation_lists l WHERE l.product = r.product)
-             GROUP BY r.product ORDER BY r.product",
+        let running_batches: u64 =
+            db.value("SELECT COUNT(*) FROM batches WHERE state = 'running'", &[])?;
+        let interrupted_batches: u64 = db.value(
+            "SELECT COUNT(*) FROM batches WHERE state = 'interrupted'",
+            &[],
         )?;
-        let unpublished = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let lists = db
+            .query(
+                "SELECT product, MAX(serial), MAX(issued_at) FROM revocation_lists GROUP BY product ORDER BY product",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let unpublished = db
+            .query(
+                "SELECT r.product, COUNT(*) FROM revocations r
+                 WHERE r.list_serial > COALESCE((SELECT MAX(serial) FROM revocation_lists l WHERE l.product = r.product), 0)
+                    OR NOT EXISTS (SELECT 1 FROM revocation_lists l WHERE l.product = r.product)
+                 GROUP BY r.product ORDER BY r.product",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(Health {
             pending,
             unconfirmed,
@@ -899,58 +1067,51 @@ impl Ledger {
     /// Marks a pending license `void` (it could not be output), and drops
     /// the renewal or reissue link and the activation it had.
     pub fn mark_void(&mut self, license_id: LicenseId) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let mut tx = self.transaction()?;
         let id = license_id.to_string();
-        set_state(&tx, &id, State::Pending, State::Void)?;
-        drop_link(&tx, &id)?;
-        drop_activation(&tx, &id)?;
-        tx.commit()?;
-        Ok(())
+        set_state(&mut tx, &id, State::Pending, State::Void)?;
+        drop_link(&mut tx, &id)?;
+        drop_activation(&mut tx, &id)?;
+        tx.commit()
     }
 
     /// The product of a recorded license.
     pub fn product_of(&self, license_id: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row(
+        self.db()
+            .query_opt(
                 "SELECT product FROM licenses WHERE license_id = ?1",
-                [license_id],
-                |r| r.get(0),
-            )
-            .optional()?)
+                args![license_id],
+            )?
+            .map(|r| r.get(0))
+            .transpose()
     }
 
     /// The licenses issued from rows of the CSV file `source_path`, by
     /// row identity: those issued, unconfirmed (perhaps delivered) or still
     /// pending (a run in progress); not the void ones (never delivered).
     pub fn issued_from(&self, source_path: &str) -> Result<HashMap<String, IssuedRow>> {
-        let mut stmt = self.conn.prepare(
+        let rows = self.db().query(
             "SELECT source_row, license_id, key, state, batch_id, batch_row FROM licenses
              WHERE source_path = ?1 AND source_row IS NOT NULL
                AND state IN (?2, ?3, ?4)
              ORDER BY recorded_at, license_id",
+            args![
+                source_path,
+                State::Issued,
+                State::Unconfirmed,
+                State::Pending
+            ],
         )?;
-        let issued = params![
-            source_path,
-            State::Issued,
-            State::Unconfirmed,
-            State::Pending
-        ];
-        let rows = stmt.query_map(issued, |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                IssuedRow {
-                    license_id: r.get(1)?,
-                    key: r.get(2)?,
-                    state: r.get(3)?,
-                    batch_id: r.get(4)?,
-                    batch_row: r.get(5)?,
-                },
-            ))
-        })?;
         let mut out = HashMap::new();
-        for row in rows {
-            let (source_row, issued) = row?;
+        for r in rows {
+            let source_row: String = r.get(0)?;
+            let issued = IssuedRow {
+                license_id: r.get(1)?,
+                key: r.get(2)?,
+                state: r.get(3)?,
+                batch_id: r.get(4)?,
+                batch_row: r.get(5)?,
+            };
             out.entry(source_row).or_insert(issued);
         }
         Ok(out)
@@ -959,13 +1120,15 @@ impl Ledger {
     /// The latest revocation list of `product`, or of the only product
     /// with lists when `product` is `None`.
     pub fn latest_list(&self, product: Option<&str>) -> Result<Option<StoredList>> {
-        let products: Vec<String> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT DISTINCT product FROM revocation_lists ORDER BY product")?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
+        let mut db = self.db();
+        let products: Vec<String> = db
+            .query(
+                "SELECT DISTINCT product FROM revocation_lists ORDER BY product",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| r.get(0))
+            .collect::<Result<_>>()?;
         let product = match product {
             Some(p) => p.to_string(),
             None => match products.as_slice() {
@@ -979,66 +1142,71 @@ impl Ledger {
                 }
             },
         };
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT serial, armored FROM revocation_lists WHERE product = ?1
-                 ORDER BY serial DESC LIMIT 1",
-                [&product],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?)),
-            )
-            .optional()?
-            .map(|(serial, armored)| StoredList {
+        db.query_opt(
+            "SELECT serial, armored FROM revocation_lists WHERE product = ?1
+             ORDER BY serial DESC LIMIT 1",
+            args![&product],
+        )?
+        .map(|r| {
+            Ok(StoredList {
                 product: product.clone(),
-                serial: u64::try_from(serial).unwrap_or(0),
-                armored,
-            }))
+                serial: r.get(0)?,
+                armored: r.get(1)?,
+            })
+        })
+        .transpose()
     }
 
     /// All revoked ids of a product.
-    pub fn revoked_ids(tx: &Transaction<'_>, product: &str) -> Result<Vec<String>> {
-        let mut stmt = tx
-            .prepare("SELECT license_id FROM revocations WHERE product = ?1 ORDER BY license_id")?;
-        let ids = stmt
-            .query_map([product], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ids)
+    pub fn revoked_ids(tx: &mut Tx<'_>, product: &str) -> Result<Vec<String>> {
+        tx.query(
+            "SELECT license_id FROM revocations WHERE product = ?1 ORDER BY license_id",
+            args![product],
+        )?
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect()
     }
 
-    pub fn next_serial(tx: &Transaction<'_>, product: &str) -> Result<u64> {
-        let max: i64 = tx.query_row(
+    /// The serial of `product`'s next revocation list, from the database:
+    /// its newest plus one, read under a lock that two operators revoking
+    /// at once take in turn (PostgreSQL; SQLite serialises writers).
+    pub fn next_serial(tx: &mut Tx<'_>, product: &str) -> Result<u64> {
+        tx.lock(&format!("serial/{product}"))?;
+        let max: u64 = tx.value(
             "SELECT COALESCE(MAX(serial), 0) FROM revocation_lists WHERE product = ?1",
-            [product],
-            |r| r.get(0),
+            args![product],
         )?;
-        Ok(u64::try_from(max).unwrap_or(0) + 1)
+        Ok(max + 1)
     }
 
     pub fn audit_entries(&self) -> Result<Vec<serde_json::Value>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, at, os_user, command, action, ids, details FROM audit ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(serde_json::json!({
-                "id": r.get::<_, i64>(0)?,
-                "at": ts(r.get::<_, i64>(1)?).to_string(),
-                "os_user": r.get::<_, String>(2)?,
-                "command": r.get::<_, String>(3)?,
-                "action": r.get::<_, String>(4)?,
-                "ids": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(5)?).unwrap_or_default(),
-                "details": serde_json::from_str::<serde_json::Value>(&r.get::<_, String>(6)?).unwrap_or_default(),
-            }))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.db()
+            .query(
+                "SELECT id, at, os_user, command, action, ids, details FROM audit ORDER BY id",
+                &[],
+            )?
+            .into_iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "id": r.get::<i64>(0)?,
+                    "at": r.get::<Timestamp>(1)?.to_string(),
+                    "os_user": r.get::<String>(2)?,
+                    "command": r.get::<String>(3)?,
+                    "action": r.get::<String>(4)?,
+                    "ids": serde_json::from_str::<serde_json::Value>(&r.get::<String>(5)?).unwrap_or_default(),
+                    "details": serde_json::from_str::<serde_json::Value>(&r.get::<String>(6)?).unwrap_or_default(),
+                }))
+            })
+            .collect()
     }
 }
 
-/// Moves a license from state `from` to `to` (nothing if it is not in `from`).
 /// A license's pending row; `already_issued` if its batch row was issued
 /// meanwhile by another run (issue::run_batch checked the whole file before
 /// it started; the unique index licenses_source refuses it in any case).
 fn insert_pending(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     license: &VerifiedLicense,
     batch: Option<&BatchRow<'_>>,
     output: &str,
@@ -1046,14 +1214,13 @@ fn insert_pending(
 ) -> Result<()> {
     if let Some(b) = batch {
         let taken: Option<String> = tx
-            .prepare_cached(
+            .query_opt(
                 "SELECT license_id FROM licenses
                  WHERE source_path = ?1 AND source_row = ?2 AND state <> ?3",
+                args![b.source_path, b.source_row, State::Void],
             )?
-            .query_row(params![b.source_path, b.source_row, State::Void], |r| {
-                r.get(0)
-            })
-            .optional()?;
+            .map(|r| r.get(0))
+            .transpose()?;
         if let Some(id) = taken {
             return Err(CliError::failure(
                 "already_issued",
@@ -1067,28 +1234,13 @@ fn insert_pending(
     insert_license(tx, license, State::Pending, Some(output), batch, now)
 }
 
-fn has_links_in(conn: &Connection) -> bool {
-    has_table(conn, "license_links")
-}
-
-/// Whether the ledger has this table (a ledger opened read-only is not
-/// migrated, so an older one may lack the later tables).
-fn has_table(conn: &Connection, name: &str) -> bool {
-    conn.query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-        [name],
-        |r| r.get::<_, i64>(0),
-    )
-    .is_ok_and(|n| n == 1)
-}
-
 /// Drops the activation answered by a license that was never output, so
 /// that the request can be activated again.
-fn drop_activation(conn: &Connection, license_id: &str) -> Result<()> {
-    if has_table(conn, "activations") {
-        conn.execute(
+fn drop_activation(tx: &mut Tx<'_>, license_id: &str) -> Result<()> {
+    if tx.has_table("activations") {
+        tx.execute(
             "DELETE FROM activations WHERE license_id = ?1",
-            [license_id],
+            args![license_id],
         )?;
     }
     Ok(())
@@ -1097,25 +1249,23 @@ fn drop_activation(conn: &Connection, license_id: &str) -> Result<()> {
 /// The link of a new license: its old license and kind; the old license's
 /// revocation recorded (for the next list) if the link asks for it.
 /// `no_link` if the license replaces nothing.
-fn carry_out_link(tx: &Transaction<'_>, new_id: &str, now: Timestamp) -> Result<(String, String)> {
-    let link: Option<(String, String, i64)> = tx
-        .query_row(
-            "SELECT old_id, kind, revoke_old FROM license_links WHERE new_id = ?1",
-            [new_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((old_id, kind, revoke_old)) = link else {
+fn carry_out_link(tx: &mut Tx<'_>, new_id: &str, now: Timestamp) -> Result<(String, String)> {
+    let link = tx.query_opt(
+        "SELECT old_id, kind, revoke_old FROM license_links WHERE new_id = ?1",
+        args![new_id],
+    )?;
+    let Some(link) = link else {
         return Err(CliError::failure(
             "no_link",
             format!("license {new_id} replaces nothing"),
         ));
     };
+    let (old_id, kind, revoke_old): (String, String, i64) =
+        (link.get(0)?, link.get(1)?, link.get(2)?);
     if revoke_old == 1 {
-        let product: String = tx.query_row(
+        let product: String = tx.value(
             "SELECT product FROM licenses WHERE license_id = ?1",
-            [&old_id],
-            |r| r.get(0),
+            args![&old_id],
         )?;
         let serial = Ledger::next_serial(tx, &product)?;
         let reason = if kind == "renewal" {
@@ -1129,38 +1279,39 @@ fn carry_out_link(tx: &Transaction<'_>, new_id: &str, now: Timestamp) -> Result<
 }
 
 /// Drops the link of a new license that was never output.
-fn drop_link(conn: &Connection, new_id: &str) -> Result<()> {
-    if has_links_in(conn) {
-        conn.execute("DELETE FROM license_links WHERE new_id = ?1", [new_id])?;
+fn drop_link(tx: &mut Tx<'_>, new_id: &str) -> Result<()> {
+    if tx.has_table("license_links") {
+        tx.execute("DELETE FROM license_links WHERE new_id = ?1", args![new_id])?;
     }
     Ok(())
 }
 
-fn set_state(conn: &Connection, license_id: &str, from: State, to: State) -> Result<()> {
-    conn.prepare_cached(
-        "UPDATE licenses SET state = :to WHERE license_id = :id AND state = :from",
-    )?
-    .execute(named_params! { ":to": to, ":id": license_id, ":from": from })?;
+/// Moves a license from state `from` to `to` (nothing if it is not in `from`).
+fn set_state(tx: &mut Tx<'_>, license_id: &str, from: State, to: State) -> Result<()> {
+    tx.execute(
+        "UPDATE licenses SET state = ?1 WHERE license_id = ?2 AND state = ?3",
+        args![to, license_id, from],
+    )?;
     Ok(())
 }
 
 pub fn append_audit(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     command: &str,
     action: &str,
     ids: &[String],
     details: &serde_json::Value,
 ) -> Result<()> {
     let now = dates::now()?;
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO audit (at, os_user, command, action, ids, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![secs(now), os_user(), command, action, serde_json::to_string(ids).unwrap_or_default(), details.to_string()])?;
+        args![secs(now), os_user(), command, action, serde_json::to_string(ids).unwrap_or_default(), details.to_string()],
+    )?;
     Ok(())
 }
 
 pub fn insert_license(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     license: &VerifiedLicense,
     state: State,
     output: Option<&str>,
@@ -1168,19 +1319,18 @@ pub fn insert_license(
     now: Timestamp,
 ) -> Result<()> {
     let c = license.claims();
-    tx.prepare_cached(
+    tx.execute(
         "INSERT INTO licenses (license_id, customer_id, customer_name, email, tier, product, key_id, issued_at,
             starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at,
-            source_path, source_row)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)",
-    )?
-    .execute(params![
+            source_path, source_row, host)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+        args![
             c.license_id.to_string(),
-            c.customer.id,
-            c.customer.name,
-            c.customer.email,
-            c.tier,
-            c.product,
+            &c.customer.id,
+            c.customer.name.clone(),
+            c.customer.email.clone(),
+            &c.tier,
+            &c.product,
             license.key_id().to_string(),
             secs(c.issued_at),
             secs(c.starts_at),
@@ -1196,12 +1346,15 @@ pub fn insert_license(
             secs(now),
             batch.map(|b| b.source_path),
             batch.map(|b| b.source_row),
-        ])?;
+            host_name(),
+        ],
+    )?;
     Ok(())
 }
 
+/// Records a revocation; `false` if the license was revoked already.
 pub fn insert_revocation(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     id: &str,
     product: &str,
     at: Timestamp,
@@ -1209,14 +1362,15 @@ pub fn insert_revocation(
     serial: u64,
 ) -> Result<bool> {
     let n = tx.execute(
-        "INSERT OR IGNORE INTO revocations (license_id, product, revoked_at, reason, list_serial) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, product, secs(at), reason, i64::try_from(serial).unwrap_or(i64::MAX)],
+        "INSERT INTO revocations (license_id, product, revoked_at, reason, list_serial) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT DO NOTHING",
+        args![id, product, secs(at), reason, i64::try_from(serial).unwrap_or(i64::MAX)],
     )?;
     Ok(n == 1)
 }
 
 pub fn record_list(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     product: &str,
     serial: u64,
     at: Timestamp,
@@ -1226,20 +1380,45 @@ pub fn record_list(
 ) -> Result<()> {
     tx.execute(
         "INSERT INTO revocation_lists (product, serial, issued_at, key_id, count, armored) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![product, i64::try_from(serial).unwrap_or(i64::MAX), secs(at), key_id, i64::try_from(count).unwrap_or(i64::MAX), armored],
+        args![product, i64::try_from(serial).unwrap_or(i64::MAX), secs(at), key_id, i64::try_from(count).unwrap_or(i64::MAX), armored],
     )?;
     Ok(())
 }
 
 /// Whether a license id is already in the ledger, with its key.
-pub fn existing_key(tx: &Transaction<'_>, id: &str) -> Result<Option<String>> {
-    Ok(tx
-        .query_row(
-            "SELECT key FROM licenses WHERE license_id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn existing_key(tx: &mut Tx<'_>, id: &str) -> Result<Option<String>> {
+    tx.query_opt("SELECT key FROM licenses WHERE license_id = ?1", args![id])?
+        .map(|r| r.get(0))
+        .transpose()
+}
+
+/// A ledger location as messages show it: the file, or the URL without its
+/// password.
+pub fn shown(path: &Path) -> String {
+    match postgres_url(path) {
+        Some(url) => db::shown_url(url),
+        None => path.display().to_string(),
+    }
+}
+
+/// The PostgreSQL URL a ledger location holds, if it is one.
+fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|s| db::is_postgres_url(s))
+}
+
+/// This machine's name, as pending rows record it (Linux
+/// `/proc/sys/kernel/hostname`, else `HOSTNAME`, else `unknown`).
+pub fn host_name() -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unknown".into())
+    })
+    .clone()
 }
 
 #[cfg(test)]
@@ -1251,23 +1430,22 @@ mod tests {
     /// not hold it.
     fn pending_row(ledger: &Ledger, id: &str, pid: i64, output: &Path) {
         ledger
-            .conn
+            .db()
             .execute(
                 "INSERT INTO licenses (license_id, customer_id, tier, product, key_id, issued_at,
                     starts_at, grace_seconds, metadata, key, state, output, pid, recorded_at)
                  VALUES (?1, 'c', 'starter', 'netaudit', 'k', 0, 0, 0, '{}', ?2, 'pending', ?3, ?4, 0)",
-                params![id, format!("lm1_{id}"), output.display().to_string(), pid],
+                args![id, format!("lm1_{id}"), output.display().to_string(), pid],
             )
             .unwrap();
     }
 
     fn state(ledger: &Ledger, id: &str) -> String {
         ledger
-            .conn
-            .query_row(
+            .db()
+            .value(
                 "SELECT state FROM licenses WHERE license_id = ?1",
-                [id],
-                |r| r.get(0),
+                args![id],
             )
             .unwrap()
     }
@@ -1276,15 +1454,9 @@ mod tests {
     fn ledger_is_opened_with_synchronous_full() {
         let dir = tempfile::tempdir().unwrap();
         let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
-        let synchronous: i64 = ledger
-            .conn
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
+        let synchronous: i64 = ledger.db().value("PRAGMA synchronous", &[]).unwrap();
         assert_eq!(synchronous, 2, "2 is FULL");
-        let journal: String = ledger
-            .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .unwrap();
+        let journal: String = ledger.db().value("PRAGMA journal_mode", &[]).unwrap();
         assert_eq!(journal, "wal");
     }
 

@@ -58,7 +58,7 @@ Exit codes:
 Environment:
   LICMAN_PASSPHRASE      passphrase of the secret key (else --passphrase-file, else a prompt)
   LICMAN_NEW_PASSPHRASE  the new passphrase of `passphrase` (else --new-passphrase-file, else a prompt)
-  LICMAN_LEDGER          ledger file (default ./licman-ledger.db)";
+  LICMAN_LEDGER          the ledger: a file or a postgres:// URL (default ./licman-ledger.db)";
 
 #[derive(Parser, Debug)]
 #[command(name = "licman-keygen", version, about = ABOUT, after_help = EXIT_CODES)]

@@ -206,9 +206,14 @@ pub struct Args {
     /// Replace an existing --out file.
     #[arg(long)]
     force: bool,
-    /// The ledger that records the request and the license (default:
-    /// LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger that records the request and the license: a file, or a
+    /// postgres:// URL (default: LICMAN_LEDGER or ./licman-ledger.db).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
 }
 
@@ -312,7 +317,7 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
                 "no_ledger",
                 format!(
                     "no ledger at {}: --license-id reads the license from it",
-                    path.display()
+                    ledger::shown(&path)
                 ),
             )
         })?

@@ -19,8 +19,13 @@ pub struct Args {
     /// Directories (or files) of secret keys to check (default: ./keys if it exists).
     #[arg(long = "keys", value_name = "DIR|FILE")]
     keys: Vec<PathBuf>,
-    /// The ledger (default ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger, a file or a postgres:// URL (default ./licman-ledger.db).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
     /// A revocation list older than this is a warning.
     #[arg(long, value_name = "DURATION", default_value = "30d")]
@@ -127,7 +132,7 @@ fn check_ledger(path: &Path, max_list_age: Duration, findings: &mut Vec<Finding>
         findings.push(Finding {
             check: "ledger",
             level: Level::Warning,
-            message: format!("no ledger at {}", path.display()),
+            message: format!("no ledger at {}", ledger::shown(path)),
         });
         return Ok(());
     };

@@ -35,7 +35,12 @@ pub struct Args {
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=16))]
     kdf_iterations: u32,
     /// Record the new key in this ledger's audit log (if the ledger exists or is named).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
 }
 

@@ -52,8 +52,14 @@ pub struct Common {
     /// Replace an existing --out file.
     #[arg(long)]
     force: bool,
-    /// The ledger (default ./licman-ledger.db; it must exist: the old license's record is read from it).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger, a file or a postgres:// URL (default ./licman-ledger.db; it
+    /// must exist: the old license's record is read from it).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
     #[command(flatten)]
     passphrase: PassphraseArg,
@@ -203,7 +209,7 @@ fn replace(
             "no_ledger",
             format!(
                 "no ledger at {}: renew and reissue read the old license from it",
-                path.display()
+                ledger::shown(&path)
             ),
         )
     })?;

@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use licman_core::{LicenseId, SigningKey, Timestamp};
-use rusqlite::Transaction;
 use serde_json::json;
 
 use super::Output;
@@ -13,7 +12,7 @@ use crate::dates;
 use crate::error::{CliError, Result};
 use crate::escape::{self, printable};
 use crate::keyfile;
-use crate::ledger::{self, Ledger};
+use crate::ledger::{self, Ledger, Tx};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -31,8 +30,14 @@ pub struct Args {
     /// The product, for licenses the ledger does not know.
     #[arg(long)]
     product: Option<String>,
-    /// The ledger (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger: a file, or a postgres:// URL (default: LICMAN_LEDGER or
+    /// ./licman-ledger.db).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
     /// Where to write the signed revocation list.
     #[arg(long, value_name = "FILE")]
@@ -66,8 +71,8 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
     let key = keyfile::load_signing_key(&args.secret_key, &args.passphrase.source())?;
     let mut ledger = Ledger::open(&ledger_path)?;
     let now = dates::now()?;
-    let tx = ledger.transaction()?;
-    let Signed { revoked, armored } = sign(&tx, &key, &ids, product, args, now)?;
+    let mut tx = ledger.transaction()?;
+    let Signed { revoked, armored } = sign(&mut tx, &key, &ids, product, args, now)?;
     // The serial is committed before any list with it leaves the tool, so
     // no two different lists ever carry the same serial (a list written
     // first and then lost to a failed commit would have its serial signed
@@ -109,7 +114,7 @@ fn product_of(ids: &[LicenseId], given: Option<String>, ledger_path: &Path) -> R
             (None, None) => {
                 return Err(CliError::usage(format!(
                     "license {id} is not in the ledger {}: pass --product",
-                    ledger_path.display()
+                    ledger::shown(ledger_path)
                 )));
             }
             _ => {}
@@ -121,7 +126,7 @@ fn product_of(ids: &[LicenseId], given: Option<String>, ledger_path: &Path) -> R
 /// Records the revocations, signs the list of all of them under the next
 /// serial, and records the list with an audit entry (in `tx`).
 fn sign(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     key: &SigningKey,
     ids: &[LicenseId],
     product: String,

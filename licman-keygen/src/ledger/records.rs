@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use licman_core::{DEFAULT_EXPIRING_SOON_WINDOW, SECONDS_PER_DAY, Status, Timestamp};
-use rusqlite::named_params;
 use serde::Serialize;
 
+use super::db::{Query, Row, Value, args};
 use super::status::{LicenseStatus, State};
-use super::{Ledger, secs, ts};
+use super::{Ledger, secs};
 use crate::error::Result;
 
 /// One license as the ledger holds it.
@@ -67,11 +67,11 @@ const LAST_LISTED_EXPIRY: i64 = 253_402_300_799;
 
 impl Record {
     /// A row of [`SELECT_RECORDS`]; its status at `now`.
-    fn from_row(row: &rusqlite::Row<'_>, now: Timestamp) -> rusqlite::Result<Record> {
-        let starts_at = ts(row.get("starts_at")?);
-        let expires_at = row.get::<_, Option<i64>>("expires_at")?.map(ts);
-        let grace_seconds = u64::try_from(row.get::<_, i64>("grace_seconds")?).unwrap_or(0);
-        let revoked_at = row.get::<_, Option<i64>>("revoked_at")?.map(ts);
+    fn from_row(row: &Row, now: Timestamp) -> Result<Record> {
+        let starts_at: Timestamp = row.get("starts_at")?;
+        let expires_at: Option<Timestamp> = row.get("expires_at")?;
+        let grace_seconds: u64 = row.get("grace_seconds")?;
+        let revoked_at: Option<Timestamp> = row.get("revoked_at")?;
         let status = LicenseStatus::of(row.get("state")?, revoked_at.is_some(), || {
             Status::from_dates(
                 starts_at,
@@ -90,7 +90,7 @@ impl Record {
             tier: row.get("tier")?,
             product: row.get("product")?,
             key_id: row.get("key_id")?,
-            issued_at: ts(row.get("issued_at")?).to_string(),
+            issued_at: row.get::<Timestamp>("issued_at")?.to_string(),
             starts_at: starts_at.to_string(),
             expires_at: expires_at.map(|e| e.to_string()),
             grace_seconds,
@@ -148,24 +148,47 @@ impl Ledger {
     /// issued and unconfirmed ones (revoked or not).
     pub fn records(&self, filter: &Filter, now: Timestamp) -> Result<Vec<Record>> {
         let selection = LicenseStatus::selection(filter.status);
-        let states: Vec<&str> = selection.states.iter().map(|s| s.as_str()).collect();
-        let mut stmt = self.conn.prepare(&format!(
-            "{SELECT_RECORDS}
-             WHERE (:customer IS NULL OR l.customer_id = :customer)
-               AND (:tier IS NULL OR l.tier = :tier)
-               AND l.state IN (SELECT value FROM json_each(:states))
-               AND (:revoked IS NULL OR (r.revoked_at IS NOT NULL) = :revoked)
-             ORDER BY l.issued_at, l.license_id"
-        ))?;
-        let params = named_params! {
-            ":customer": filter.customer,
-            ":tier": filter.tier,
-            ":states": serde_json::to_string(&states).unwrap_or_default(),
-            ":revoked": selection.revoked,
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let bind = |condition: &str, value: Value, values: &mut Vec<Value>| {
+            values.push(value);
+            condition.replace('?', &format!("?{}", values.len()))
         };
-        let mut records = stmt
-            .query_map(params, |row| Record::from_row(row, now))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if let Some(customer) = &filter.customer {
+            conditions.push(bind(
+                "l.customer_id = ?",
+                Value::Text(customer.clone()),
+                &mut values,
+            ));
+        }
+        if let Some(tier) = &filter.tier {
+            conditions.push(bind("l.tier = ?", Value::Text(tier.clone()), &mut values));
+        }
+        let states: Vec<String> = selection
+            .states
+            .iter()
+            .map(|s| bind("?", Value::Text(s.as_str().to_string()), &mut values))
+            .collect();
+        conditions.push(if states.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("l.state IN ({})", states.join(", "))
+        });
+        match selection.revoked {
+            Some(true) => conditions.push("r.revoked_at IS NOT NULL".into()),
+            Some(false) => conditions.push("r.revoked_at IS NULL".into()),
+            None => {}
+        }
+        let sql = format!(
+            "{SELECT_RECORDS} WHERE {} ORDER BY l.issued_at, l.license_id",
+            conditions.join(" AND ")
+        );
+        let mut records = self
+            .db()
+            .query(&sql, &values)?
+            .iter()
+            .map(|row| Record::from_row(row, now))
+            .collect::<Result<Vec<_>>>()?;
         // The dated statuses (active, expiring_soon, …) depend on `now`:
         // the core's rule tells them, after the query.
         records.retain(|r| filter.status.is_none_or(|s| s == r.status));
@@ -180,20 +203,23 @@ impl Ledger {
         } else {
             ""
         };
-        let mut stmt = self.conn.prepare(&format!(
+        let sql = format!(
             "{SELECT_RECORDS}
-             WHERE l.state = :issued AND r.revoked_at IS NULL
-               AND l.expires_at BETWEEN :now AND :end {replaced}
+             WHERE l.state = ?1 AND r.revoked_at IS NULL
+               AND l.expires_at BETWEEN ?2 AND ?3 {replaced}
              ORDER BY l.expires_at, l.issued_at, l.license_id"
-        ))?;
-        let params = named_params! {
-            ":issued": State::Issued,
-            ":now": secs(now),
-            ":end": secs(now.saturating_add(within)).min(LAST_LISTED_EXPIRY),
-        };
-        let records = stmt
-            .query_map(params, |row| Record::from_row(row, now))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(records)
+        );
+        self.db()
+            .query(
+                &sql,
+                args![
+                    State::Issued,
+                    secs(now),
+                    secs(now.saturating_add(within)).min(LAST_LISTED_EXPIRY)
+                ],
+            )?
+            .iter()
+            .map(|row| Record::from_row(row, now))
+            .collect()
     }
 }

@@ -6,7 +6,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use licman_core::Status;
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 /// The `state` column of a license row (see the module docs of the ledger).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,20 +54,6 @@ impl FromStr for State {
             .into_iter()
             .find(|state| state.as_str() == s)
             .ok_or(())
-    }
-}
-
-impl ToSql for State {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for State {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<State> {
-        let text = value.as_str()?;
-        text.parse()
-            .map_err(|()| FromSqlError::Other(format!("unknown license state '{text}'").into()))
     }
 }
 

@@ -95,8 +95,14 @@ pub struct Args {
     /// Replace an existing --out file.
     #[arg(long)]
     force: bool,
-    /// The ledger to record in (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger to record in: a file, or a postgres:// URL (default:
+    /// LICMAN_LEDGER or ./licman-ledger.db).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
     /// Do not record the license in a ledger (whatever --ledger or
     /// LICMAN_LEDGER say).

@@ -58,8 +58,14 @@ pub enum LedgerCommand {
 
 #[derive(clap::Args, Debug)]
 pub struct LedgerPath {
-    /// The ledger (default: LICMAN_LEDGER or ./licman-ledger.db).
-    #[arg(long, value_name = "FILE", env = "LICMAN_LEDGER")]
+    /// The ledger: a file, or a postgres:// URL (default: LICMAN_LEDGER or
+    /// ./licman-ledger.db).
+    #[arg(
+        long,
+        value_name = "FILE|URL",
+        env = "LICMAN_LEDGER",
+        hide_env_values = true
+    )]
     ledger: Option<PathBuf>,
 }
 
@@ -71,8 +77,9 @@ impl LedgerPath {
     /// The ledger, which must exist.
     fn open_existing(&self) -> Result<Ledger> {
         let p = self.path();
-        Ledger::open_existing(&p)?
-            .ok_or_else(|| CliError::failure("no_ledger", format!("no ledger at {}", p.display())))
+        Ledger::open_existing(&p)?.ok_or_else(|| {
+            CliError::failure("no_ledger", format!("no ledger at {}", ledger::shown(&p)))
+        })
     }
 }
 

@@ -42,7 +42,7 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
 fn latest(args: &Args) -> Result<(StoredList, String)> {
     let ledger = args.ledger.open_existing()?;
     let Some(list) = ledger.latest_list(args.product.as_deref())? else {
-        let shown = ledger.path.display();
+        let shown = ledger.shown();
         return Err(CliError::failure(
             "no_list",
             match &args.product {

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use licman_core::{KeyRing, Policy, Timestamp, UnverifiedLicense, VerifiedLicense, VerifyOptions};
-use rusqlite::Transaction;
 use serde_json::json;
 
 use super::{LedgerPath, Output};
@@ -14,7 +13,7 @@ use crate::dates;
 use crate::error::{CliError, Exit, Result};
 use crate::escape::{self, printable};
 use crate::keyfile;
-use crate::ledger::{self, Ledger, State};
+use crate::ledger::{self, Ledger, State, Tx};
 
 mod parse;
 
@@ -54,13 +53,13 @@ pub fn run(args: &Args, now: Timestamp, out: Output) -> Result<()> {
     let ring = keyfile::load_key_ring(&args.public_keys)?;
     let rows = read_rows(&args.file)?;
     let mut ledger = Ledger::open(&args.ledger.path())?;
-    let tx = ledger.transaction()?;
+    let mut tx = ledger.transaction()?;
     let mut report = Imported::default();
     for row in &rows {
-        import_row(&tx, &ring, row, args, now, &mut report)?;
+        import_row(&mut tx, &ring, row, args, now, &mut report)?;
     }
     ledger::append_audit(
-        &tx,
+        &mut tx,
         "ledger import",
         "imported licenses",
         &report.imported,
@@ -83,7 +82,7 @@ pub fn run(args: &Args, now: Timestamp, out: Output) -> Result<()> {
 /// One row: its license recorded (unless the ledger has it), then its
 /// revocation.
 fn import_row(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     ring: &KeyRing,
     row: &ImportRow,
     args: &Args,
@@ -143,7 +142,7 @@ fn verified(
 /// without: the column is not signed, and an edited file must not revoke
 /// anyone).
 fn import_revocation(
-    tx: &Transaction<'_>,
+    tx: &mut Tx<'_>,
     row: &ImportRow,
     license: &VerifiedLicense,
     args: &Args,
