@@ -2,7 +2,8 @@
 #
 #   source .ci/postgres.sh
 #   pg_start            # installs Debian's postgresql if it is missing
-#   ...                 # LICMAN_SEATS_TEST_PG=postgres://postgres@127.0.0.1:PORT
+#   ...                 # LICMAN_TEST_PG=postgres://postgres@127.0.0.1:PORT
+#                       # (and LICMAN_SEATS_TEST_PG, the same server)
 #   pg_stop             # also run by the EXIT trap pg_start sets
 #
 # initdb refuses to run as root, so as root the server runs as the
@@ -41,7 +42,10 @@ pg_start() {
   "${PG_RUN[@]}" "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -o "$PG_OPTS" start >/dev/null \
     || { cat "$PG_DIR/server.log"; return 1; }
   trap pg_stop EXIT
-  export LICMAN_SEATS_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT"
+  # The server for every test that needs one (LICMAN_TEST_PG: the keygen
+  # ledger's tests and walkthrough; LICMAN_SEATS_TEST_PG: the seat store's).
+  export LICMAN_TEST_PG="postgres://postgres@127.0.0.1:$PG_PORT"
+  export LICMAN_SEATS_TEST_PG="$LICMAN_TEST_PG"
   # How a test stops and starts the server (the restart test; `start`
   # needs the options again) and where pgbench is.
   export LICMAN_SEATS_TEST_PG_CTL="${PG_RUN[*]} $bin/pg_ctl -D $PG_DIR/data -l $PG_DIR/server.log"

@@ -34,13 +34,16 @@ cargo fmt --all -- --check
 step "clippy (all targets, all features, warnings are errors)"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "PostgreSQL for the seat store's tests (a throwaway server on 127.0.0.1, stopped on exit)"
+step "PostgreSQL for the seat store's and the ledger's tests (a throwaway server on 127.0.0.1, stopped on exit)"
 # shellcheck source=.ci/postgres.sh
 source .ci/postgres.sh
 pg_start
 
 step "tests and doctests (the seat store's suite on SQLite and on PostgreSQL)"
 cargo test --workspace --all-features --locked
+
+step "the keygen suite again, its ledger on PostgreSQL"
+LICMAN_KEYGEN_TEST_LEDGER=postgres cargo test -p licman-keygen --all-features --locked --test cli
 
 step "the seat server's API document against the running server (schemathesis)"
 bash .ci/api.sh

@@ -31,15 +31,185 @@ impl Out {
     }
 }
 
+/// Which ledger a test's commands use: the default file
+/// (`./licman-ledger.db`), or a fresh database of its own on the test
+/// PostgreSQL, named to every command through `LICMAN_LEDGER`.
+///
+/// The suite runs on files by default and on PostgreSQL when
+/// `LICMAN_KEYGEN_TEST_LEDGER=postgres` (CI runs it both ways); the server is
+/// the one `.ci/postgres.sh` starts, at `LICMAN_TEST_PG`.
+enum LedgerAt {
+    File,
+    Postgres { url: String },
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Best effort: the server is a throwaway one anyway.
+        if let LedgerAt::Postgres { url } = &self.ledger
+            && let Some((base, name)) = url.rsplit_once('/')
+            && let Ok(mut admin) =
+                postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
 struct Env {
     dir: tempfile::TempDir,
+    ledger: LedgerAt,
+}
+
+static NEXT_DATABASE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// The test PostgreSQL's base URL (no database), if one runs; under CI a
+/// missing one fails the test instead of leaving it unrun.
+fn pg_base() -> Option<String> {
+    match std::env::var("LICMAN_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs the ledger's PostgreSQL tests: LICMAN_TEST_PG is not set \
+                 (make test starts a server with .ci/postgres.sh)"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database on the test PostgreSQL; its URL.
+fn fresh_database(base: &str) -> String {
+    let name = format!(
+        "keygen_{}_{}",
+        std::process::id(),
+        NEXT_DATABASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
+    postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls)
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    format!("{base}/{name}")
 }
 
 impl Env {
+    /// A test directory, with its ledger on the suite's backend.
     fn new() -> Env {
+        let on_postgres = std::env::var("LICMAN_KEYGEN_TEST_LEDGER").is_ok_and(|v| v == "postgres");
+        if on_postgres {
+            let base = std::env::var("LICMAN_TEST_PG")
+                .expect("LICMAN_KEYGEN_TEST_LEDGER=postgres needs LICMAN_TEST_PG");
+            return Env::on(LedgerAt::Postgres {
+                url: fresh_database(base.trim_end_matches('/')),
+            });
+        }
+        Env::on(LedgerAt::File)
+    }
+
+    /// A test directory whose ledger is on PostgreSQL whatever the suite's
+    /// backend (`None` without a test server, outside CI).
+    fn postgres() -> Option<Env> {
+        let base = pg_base()?;
+        Some(Env::on(LedgerAt::Postgres {
+            url: fresh_database(&base),
+        }))
+    }
+
+    fn on(ledger: LedgerAt) -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
+            ledger,
         }
+    }
+
+    fn is_postgres(&self) -> bool {
+        matches!(self.ledger, LedgerAt::Postgres { .. })
+    }
+
+    /// What `--ledger` takes to name this test's ledger.
+    fn ledger(&self) -> &str {
+        match &self.ledger {
+            LedgerAt::File => "licman-ledger.db",
+            LedgerAt::Postgres { url } => url,
+        }
+    }
+
+    /// The binary, run in the test directory with the ledger's environment.
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_licman-keygen"));
+        cmd.current_dir(self.dir.path()).env("USER", "operator");
+        match &self.ledger {
+            LedgerAt::File => cmd.env_remove("LICMAN_LEDGER"),
+            LedgerAt::Postgres { url } => cmd.env("LICMAN_LEDGER", url),
+        };
+        cmd
+    }
+
+    /// Runs SQL on the ledger directly, as someone with access to the
+    /// database would; the error's text, if it is refused.
+    fn ledger_sql(&self, sql: &str) -> Result<(), String> {
+        match &self.ledger {
+            LedgerAt::File => rusqlite::Connection::open(self.path("licman-ledger.db"))
+                .unwrap()
+                .execute_batch(sql)
+                .map_err(|e| e.to_string()),
+            LedgerAt::Postgres { url } => {
+                let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+                client
+                    .batch_execute(&format!("SET search_path TO licman_ledger; {sql}"))
+                    .map_err(|e| {
+                        e.as_db_error()
+                            .map_or_else(|| e.to_string(), |d| d.message().to_string())
+                    })
+            }
+        }
+    }
+
+    /// A count from the ledger (0 while it does not exist yet).
+    fn ledger_count(&self, sql: &str) -> i64 {
+        match &self.ledger {
+            LedgerAt::File => rusqlite::Connection::open(self.path("licman-ledger.db"))
+                .and_then(|c| c.query_row(sql, [], |r| r.get(0)))
+                .unwrap_or(0),
+            LedgerAt::Postgres { url } => postgres::Client::connect(url, postgres::NoTls)
+                .and_then(|mut c| {
+                    c.batch_execute("SET search_path TO licman_ledger")?;
+                    c.query_one(sql, &[])
+                })
+                .map_or(0, |row| row.get(0)),
+        }
+    }
+
+    /// Every row of the ledger's tables on PostgreSQL, as text, in order
+    /// (what [`Env::snapshot`] compares there; a file ledger is a file).
+    fn ledger_rows(&self) -> BTreeMap<PathBuf, Vec<u8>> {
+        let mut out = BTreeMap::new();
+        if let LedgerAt::Postgres { url } = &self.ledger {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let tables = client
+                .query(
+                    "SELECT table_name::text FROM information_schema.tables \
+                     WHERE table_schema = 'licman_ledger' ORDER BY 1",
+                    &[],
+                )
+                .unwrap();
+            for table in tables {
+                let table: String = table.get(0);
+                let rows = client
+                    .query(
+                        &format!("SELECT t::text FROM licman_ledger.{table} t ORDER BY 1"),
+                        &[],
+                    )
+                    .unwrap();
+                let text: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+                out.insert(
+                    PathBuf::from(format!("postgres:{table}")),
+                    text.join("\n").into_bytes(),
+                );
+            }
+        }
+        out
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -47,11 +217,8 @@ impl Env {
     }
 
     fn run_with(&self, args: &[&str], stdin: Option<&[u8]>, passphrase: Option<&str>) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_licman-keygen"));
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .env_remove("LICMAN_LEDGER")
-            .env("USER", "operator");
+        let mut cmd = self.command();
+        cmd.args(args);
         match passphrase {
             Some(p) => cmd.env("LICMAN_PASSPHRASE", p),
             None => cmd.env_remove("LICMAN_PASSPHRASE"),
@@ -85,7 +252,7 @@ impl Env {
     }
 
     /// Every file under the directory and its bytes (SQLite's transient
-    /// -wal/-shm files excluded).
+    /// -wal/-shm files excluded), and a ledger on PostgreSQL row by row.
     fn snapshot(&self) -> BTreeMap<PathBuf, Vec<u8>> {
         fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
             for entry in fs::read_dir(dir).unwrap() {
@@ -98,7 +265,7 @@ impl Env {
                 }
             }
         }
-        let mut out = BTreeMap::new();
+        let mut out = self.ledger_rows();
         walk(self.dir.path(), &mut out);
         out
     }
@@ -476,6 +643,7 @@ fn issue_formats_outputs_and_ledger() {
         ],
     );
     assert!(!other.path("licman-ledger.db").exists());
+    assert_eq!(other.ledger_count("SELECT COUNT(*) FROM licenses"), 0);
 }
 
 #[test]
@@ -889,12 +1057,15 @@ fn ledger_queries_export_import_and_audit() {
         4
     );
     assert!(entries.iter().all(|e| e["os_user"] == "operator"));
-    let db = rusqlite::Connection::open(env.path("licman-ledger.db")).unwrap();
-    for edit in [
+    let mut edits = vec![
         "UPDATE audit SET action = 'nothing happened'",
         "DELETE FROM audit",
-    ] {
-        let err = db.execute(edit, []).unwrap_err().to_string();
+    ];
+    if env.is_postgres() {
+        edits.push("TRUNCATE audit");
+    }
+    for edit in edits {
+        let err = env.ledger_sql(edit).unwrap_err();
         assert!(
             err.contains("the audit log is append-only"),
             "{edit}: {err}"
@@ -1002,7 +1173,8 @@ fn a_killed_batch_leaves_ledger_and_output_consistent() {
             csv.push_str(&format!("cust-{i},starter\n"));
         }
         fs::write(env.path("many.csv"), csv).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_licman-keygen"))
+        let mut child = env
+            .command()
             .args([
                 "issue",
                 "--batch",
@@ -1015,7 +1187,6 @@ fn a_killed_batch_leaves_ledger_and_output_consistent() {
                 "--out",
                 "results.csv",
             ])
-            .current_dir(env.dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -1032,12 +1203,19 @@ fn a_killed_batch_leaves_ledger_and_output_consistent() {
         }
         child.kill().unwrap();
         child.wait().unwrap();
+        // Output: the rows whose key is all there (the kill may cut the
+        // last line anywhere, even inside the key: such a license was never
+        // delivered, and recovery voids it).
         let mut written: Vec<String> = fs::read_to_string(&results)
             .unwrap()
             .lines()
             .skip(1)
-            .filter_map(|l| l.split(',').nth(3).map(String::from))
-            .filter(|id| id.len() == 36)
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                let key = cells.get(4)?;
+                licman_core::UnverifiedLicense::parse(key).ok()?;
+                Some(cells[3].to_string())
+            })
             .collect();
         assert!(written.len() < 30000, "the batch finished before the kill");
         // Any ledger command first recovers the interrupted run.
@@ -1524,7 +1702,7 @@ fn import_ignores_edited_revocation_columns() {
         "ledger",
         "import",
         "--ledger",
-        "licman-ledger.db",
+        env.ledger(),
         "--public-key",
         "keys/k.pub",
         "edited.csv",
@@ -1576,13 +1754,11 @@ fn import_ignores_edited_revocation_columns() {
     );
     assert_eq!(verify("other.lic", "r1.lrl"), 7);
     assert!(
-        !audit_entries(&env, "licman-ledger.db")
-            .iter()
-            .any(|e| e["ids"]
-                .as_array()
-                .unwrap()
-                .contains(&victim.as_str().into())
-                && e["command"] == "ledger import"),
+        !audit_entries(&env, env.ledger()).iter().any(|e| e["ids"]
+            .as_array()
+            .unwrap()
+            .contains(&victim.as_str().into())
+            && e["command"] == "ledger import"),
         "nothing about the victim was audited"
     );
 
@@ -1598,7 +1774,7 @@ fn import_ignores_edited_revocation_columns() {
     assert_eq!(list[0]["revoke_reason"], "edited");
     assert_eq!(list[0]["revoked_at"], "2026-01-02T00:00:00Z");
     let audited = |env: &Env| {
-        audit_entries(env, "licman-ledger.db")
+        audit_entries(env, env.ledger())
             .into_iter()
             .filter(|e| {
                 e["command"] == "ledger import"
@@ -2075,7 +2251,7 @@ fn ledger_wal_shm_results_and_exports_are_private_under_umask_022() {
             .arg(env!("CARGO_BIN_EXE_licman-keygen"))
             .args(args)
             .current_dir(env.dir.path())
-            .env_remove("LICMAN_LEDGER")
+            .env("LICMAN_LEDGER", env.ledger())
             .env_remove("LICMAN_PASSPHRASE")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -2106,13 +2282,16 @@ fn ledger_wal_shm_results_and_exports_are_private_under_umask_022() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    for name in [
-        "licman-ledger.db",
-        "licman-ledger.db-wal",
-        "licman-ledger.db-shm",
-        "licman-ledger.db.lock",
-        "results.csv",
-    ] {
+    let mut private = vec!["results.csv"];
+    if !env.is_postgres() {
+        private.extend([
+            "licman-ledger.db",
+            "licman-ledger.db-wal",
+            "licman-ledger.db-shm",
+            "licman-ledger.db.lock",
+        ]);
+    }
+    for name in private {
         assert_eq!(mode(&env.path(name)), 0o600, "{name}");
     }
     for (format, out) in [("csv", "all.csv"), ("json", "all.json")] {
@@ -2281,7 +2460,8 @@ fn a_running_batch_keeps_its_pending_rows_until_it_dies() {
         csv.push_str(&format!("cust-{i},starter\n"));
     }
     fs::write(env.path("many.csv"), csv).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_licman-keygen"))
+    let mut child = env
+        .command()
         .args([
             "issue",
             "--batch",
@@ -2292,25 +2472,17 @@ fn a_running_batch_keeps_its_pending_rows_until_it_dies() {
             CATALOG,
             "--perpetual",
         ])
-        .current_dir(env.dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     // The batch writes its results to a pipe nobody reads: it blocks with a
     // row pending.
-    let db = env.path("licman-ledger.db");
     let started = std::time::Instant::now();
     let count = |state: &str| -> i64 {
-        rusqlite::Connection::open(&db)
-            .and_then(|c| {
-                c.query_row(
-                    "SELECT COUNT(*) FROM licenses WHERE state = ?1",
-                    [state],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap_or(0)
+        env.ledger_count(&format!(
+            "SELECT COUNT(*) FROM licenses WHERE state = '{state}'"
+        ))
     };
     let pending = || count("pending");
     // Blocked: a chunk's rows pending, and no progress for a while.
@@ -3075,7 +3247,7 @@ fn activate_answers_a_request_once_with_a_license_bound_to_its_machine() {
     refused(&env, &args, 8, "does not answer activation request");
 
     // The same request again: the same license, printed again; nothing new in the ledger.
-    let audit_before = audit_entries(&env, "licman-ledger.db").len();
+    let audit_before = audit_entries(&env, env.ledger()).len();
     let again = env.run(&activate);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert_eq!(again.stdout.trim(), key);
@@ -3088,7 +3260,7 @@ fn activate_answers_a_request_once_with_a_license_bound_to_its_machine() {
     args[1] = "-";
     let piped = env.run_with(&args, Some(text.as_bytes()), None);
     assert_eq!(piped.stdout.trim(), key, "{}", piped.stderr);
-    assert_eq!(audit_entries(&env, "licman-ledger.db").len(), audit_before);
+    assert_eq!(audit_entries(&env, env.ledger()).len(), audit_before);
 
     // Refusals, each changing nothing.
     fs::write(
@@ -3291,4 +3463,252 @@ fn out_to_a_pipe_writes_into_it_and_leaves_it_a_pipe() {
         1,
         "is a directory",
     );
+}
+
+// ---------------------------------------------------------------------------
+// The ledger on PostgreSQL, for a team of operators: what only a shared
+// database has (several runs at once, other hosts' rows, the server's own
+// rules). The rest of the suite runs there too with
+// LICMAN_KEYGEN_TEST_LEDGER=postgres.
+
+/// Starts the binary with `args` in the background, its output captured.
+fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
+    env.command()
+        .args(args)
+        .env("LICMAN_PASSPHRASE", PASSPHRASE)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finish(child: std::process::Child) -> Out {
+    let out = child.wait_with_output().unwrap();
+    Out {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn on_postgres_operators_revoking_at_once_get_consecutive_serials() {
+    let Some(env) = Env::postgres() else { return };
+    env.keypair("k");
+    let ids: Vec<String> = (0..6)
+        .map(|i| issue_id(&env, &format!("c{i}"), &[]))
+        .collect();
+    // Six operators revoke one license each, all at once.
+    let runs: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            spawn(
+                &env,
+                &[
+                    "revoke",
+                    "--secret-key",
+                    "keys/k.secret",
+                    "--license-id",
+                    id,
+                    "--out",
+                    &format!("list-{i}.lrl"),
+                ],
+            )
+        })
+        .collect();
+    for run in runs {
+        let out = finish(run);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    // Serials 1..=6, each used once, and list n holds the n revocations
+    // made so far: each revocation saw every earlier one.
+    let mut lists: Vec<(u64, usize)> = (0..6)
+        .map(|i| {
+            let text = fs::read_to_string(env.path(&format!("list-{i}.lrl"))).unwrap();
+            let list = licman_core::UnverifiedRevocationList::parse(&text).unwrap();
+            (list.serial(), list.untrusted_revoked().len())
+        })
+        .collect();
+    lists.sort_unstable();
+    assert_eq!(lists, (1..=6).map(|n| (n, n as usize)).collect::<Vec<_>>());
+    assert_eq!(
+        env.ledger_count("SELECT COUNT(DISTINCT serial) FROM revocation_lists"),
+        6
+    );
+}
+
+#[test]
+fn on_postgres_batches_run_at_once_issue_each_row_once() {
+    let Some(env) = Env::postgres() else { return };
+    env.keypair("k");
+    let write_rows = |name: &str, prefix: &str| {
+        let mut csv = String::from("customer_id,tier\n");
+        for i in 0..1200 {
+            csv.push_str(&format!("{prefix}-{i},starter\n"));
+        }
+        fs::write(env.path(name), csv).unwrap();
+    };
+    write_rows("a.csv", "a");
+    write_rows("b.csv", "b");
+    let batch = |file: &str, out: &str| {
+        spawn(
+            &env,
+            &[
+                "issue",
+                "--batch",
+                file,
+                "--secret-key",
+                "keys/k.secret",
+                "--catalog",
+                CATALOG,
+                "--perpetual",
+                "--out",
+                out,
+            ],
+        )
+    };
+    // Two operators, two files, at once: every row of both issued.
+    let (a, b) = (batch("a.csv", "a-out.csv"), batch("b.csv", "b-out.csv"));
+    for run in [a, b] {
+        let out = finish(run);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    assert_eq!(
+        env.ledger_count("SELECT COUNT(*) FROM licenses WHERE state = 'issued'"),
+        2400
+    );
+    // Two operators, the same file, at once: each row gets one license,
+    // whichever run issued it, and each license in the ledger is in the
+    // output of the run that issued it.
+    write_rows("same.csv", "s");
+    let runs = [batch("same.csv", "s1.csv"), batch("same.csv", "s2.csv")];
+    let outs: Vec<Out> = runs.into_iter().map(finish).collect();
+    assert!(
+        outs.iter().any(|o| o.code == 0),
+        "{}\n{}",
+        outs[0].stderr,
+        outs[1].stderr
+    );
+    for o in &outs {
+        assert!(
+            o.code == 0
+                || o.stderr.contains("already have a license")
+                || o.stderr.contains("was issued by another run"),
+            "{}",
+            o.stderr
+        );
+    }
+    let mut delivered: Vec<String> = ["s1.csv", "s2.csv"]
+        .iter()
+        .flat_map(|f| {
+            fs::read_to_string(env.path(f))
+                .unwrap_or_default()
+                .lines()
+                .skip(1)
+                .filter(|l| l.contains(",issued,"))
+                .map(|l| l.split(',').nth(1).unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    delivered.sort();
+    let mut expected: Vec<String> = (0..1200).map(|i| format!("s-{i}")).collect();
+    expected.sort();
+    assert_eq!(delivered, expected, "each row delivered exactly once");
+    assert_eq!(
+        env.ledger_count(
+            "SELECT COUNT(*) FROM licenses WHERE customer_id LIKE 's-%' AND state = 'issued'"
+        ),
+        1200
+    );
+    assert_eq!(
+        env.ledger_count("SELECT COUNT(DISTINCT license_id) FROM licenses"),
+        env.ledger_count("SELECT COUNT(*) FROM licenses")
+    );
+}
+
+#[test]
+fn on_postgres_recovery_leaves_other_hosts_rows_and_the_audit_table_refuses_edits() {
+    let Some(env) = Env::postgres() else { return };
+    env.keypair("k");
+    issue_id(&env, "c0", &[]);
+    // A row another machine recorded and has not resolved yet: its output
+    // file is on that machine, so nobody here may decide it was lost.
+    env.ledger_sql(
+        "INSERT INTO licenses (license_id, customer_id, tier, product, key_id, issued_at, \
+         starts_at, grace_seconds, metadata, key, state, output, pid, recorded_at, host) \
+         SELECT '00000000-0000-4000-8000-000000000001', 'elsewhere', tier, product, key_id, \
+         issued_at, starts_at, grace_seconds, metadata, 'lm1_x', 'pending', '/srv/out.csv', 1, \
+         recorded_at, 'another-host' FROM licenses LIMIT 1",
+    )
+    .unwrap();
+    env.ok(&["ledger", "list"]);
+    assert_eq!(
+        env.ledger_count("SELECT COUNT(*) FROM licenses WHERE state = 'pending'"),
+        1,
+        "another host's pending row was resolved here"
+    );
+    let doctor = env.run(&["doctor"]);
+    assert!(doctor.stdout.contains("pending"), "{}", doctor.stdout);
+    // Once it is this host's row, the next open resolves it (its output
+    // file does not exist here: never delivered).
+    env.ledger_sql(&format!(
+        "UPDATE licenses SET host = '{}' WHERE state = 'pending'",
+        fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap()
+            .trim()
+    ))
+    .unwrap();
+    env.ok(&["ledger", "list"]);
+    assert_eq!(
+        env.ledger_count("SELECT COUNT(*) FROM licenses WHERE state = 'void'"),
+        1
+    );
+    // The audit table is append-only for anyone with access to the database.
+    for edit in [
+        "UPDATE audit SET os_user = 'nobody'",
+        "DELETE FROM audit",
+        "TRUNCATE audit",
+    ] {
+        let err = env.ledger_sql(edit).unwrap_err();
+        assert!(err.contains("append-only"), "{edit}: {err}");
+    }
+    assert!(env.ledger_count("SELECT COUNT(*) FROM audit") >= 3);
+}
+
+#[test]
+fn a_postgres_url_password_is_never_printed() {
+    let env = Env::new();
+    // Nothing listens on port 1: the connection fails, and the message
+    // names the ledger without its password.
+    let out = env.run(&[
+        "ledger",
+        "list",
+        "--ledger",
+        "postgres://operator:hunter2@127.0.0.1:1/licman",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("127.0.0.1:1"), "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+    let help = env
+        .command()
+        .args(["ledger", "list", "--help"])
+        .env(
+            "LICMAN_LEDGER",
+            "postgres://operator:hunter2@db.example/licman",
+        )
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&help.stdout).contains("hunter2"));
+    // TLS is asked for but not available: refused, not silently plain.
+    let out = env.run(&[
+        "ledger",
+        "list",
+        "--ledger",
+        "postgres://operator:hunter2@127.0.0.1:1/licman?sslmode=require",
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("without TLS"), "{}", out.stderr);
+    assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
 }
