@@ -8,6 +8,7 @@ mod common;
 use common::server::{ADMIN, INSTANCE, MANAGER, OTHER_MANAGER, STAFF, Server};
 use common::{Db, Kind, ok, on_each_backend};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 /// A pool through the API; its id.
 fn pool(s: &Server, name: &str, capacity: u32, extra: Value) -> String {
@@ -1214,4 +1215,69 @@ fn the_example_instance_holds_a_seat_and_releases_it_at_exit() {
         &json!({"pool": "CAD", "holder": "ws-3"}),
     );
     assert_eq!(next.status, 200, "{}", next.text);
+}
+
+/// One HTTP/1.1 exchange on an open connection: the status and whether the
+/// server said it will close the connection.
+fn exchange(
+    conn: &mut std::net::TcpStream,
+    head: &str,
+    body: &str,
+    pause: Duration,
+) -> (u16, bool) {
+    use std::io::{Read as _, Write as _};
+    conn.write_all(head.as_bytes()).unwrap();
+    conn.flush().unwrap();
+    std::thread::sleep(pause);
+    conn.write_all(body.as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut byte = [0u8; 1];
+    while !got.ends_with(b"\r\n\r\n") {
+        let n = conn.read(&mut byte).unwrap();
+        assert_eq!(
+            n,
+            1,
+            "the connection closed without an answer: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    let status: u16 = head[9..12].parse().unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    let mut rest = vec![0u8; length];
+    conn.read_exact(&mut rest).unwrap();
+    (status, head.contains("connection: close"))
+}
+
+#[test]
+fn a_request_refused_before_its_body_arrived_leaves_the_connection_usable() {
+    // The client sends the headers, then the body a moment later (as a
+    // client that writes them separately does under load). The refusal
+    // (no valid token) comes before the handler reads the body; the next
+    // request on the same keep-alive connection must still be answered.
+    let db = Db::sqlite();
+    let s = Server::start(&db, &[]);
+    let addr = s.base.strip_prefix("http://").unwrap();
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let body = r#"{"name":"N","vendor":"V","capacity":1}"#;
+    for (token, want) in [("wrong", 401), (STAFF, 403)] {
+        let head = format!(
+            "POST /api/v1/pools HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        let (status, closing) = exchange(&mut conn, &head, body, Duration::from_millis(300));
+        assert_eq!(status, want);
+        assert!(!closing, "the server closes the connection after a {want}");
+        let me = format!(
+            "GET /api/v1/me HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {ADMIN}\r\n\r\n"
+        );
+        assert_eq!(exchange(&mut conn, &me, "", Duration::ZERO).0, 200);
+    }
 }

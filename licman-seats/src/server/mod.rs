@@ -395,7 +395,39 @@ async fn json_errors(response: Response) -> Response {
     };
     let mut json = ApiError(failure).into_response();
     *json.status_mut() = status;
+    if let Some(close) = response.headers().get(header::CONNECTION) {
+        json.headers_mut().insert(header::CONNECTION, close.clone());
+    }
     json
+}
+
+/// Reads a request's whole body (up to `limit`) before anything answers it.
+///
+/// A route that refuses a request before its handler reads the body (a
+/// 403 from the token check, a 404) would otherwise leave the body unread,
+/// and the HTTP layer then closes the connection without saying so: a
+/// client reusing that keep-alive connection for its next request got no
+/// answer, depending on whether the body had arrived by then. A body over
+/// the limit is refused with 413 and `Connection: close` (its rest is
+/// never read).
+async fn read_body_first(request: Request, next: Next) -> Response {
+    use axum::extract::FromRequest as _;
+    let (parts, body) = request.into_parts();
+    // The extractor honours DefaultBodyLimit (set outside this layer) and
+    // answers an over-long body with 413, a broken one with 400.
+    match axum::body::Bytes::from_request(Request::from_parts(parts.clone(), body), &()).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(rejection) => {
+            let mut response = rejection.into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
+    }
 }
 
 /// The whole application: the API, its document, the dashboard, the
@@ -406,6 +438,7 @@ pub(crate) fn router(app: AppState, max_body: usize, timeout: Duration) -> Route
         .merge(api)
         .merge(dashboard::routes())
         .fallback(api::not_found)
+        .layer(middleware::from_fn(read_body_first))
         .layer(middleware::map_response(json_errors))
         .layer(middleware::from_fn_with_state(app.clone(), log_requests))
         .layer(DefaultBodyLimit::max(max_body))
