@@ -48,7 +48,7 @@ pub(crate) mod db;
 mod records;
 mod status;
 
-use db::{Conn, Dialect, args};
+use db::{Conn, Dialect, IntoValue, Value, args, row};
 pub use db::{Query, Tx};
 
 pub use records::{CSV_COLUMNS, Filter, Record};
@@ -796,21 +796,54 @@ impl Ledger {
         }
         self.hold_run_lock()?;
         let mut tx = self.transaction()?;
-        for (license, batch) in licenses {
-            insert_pending(&mut tx, license, batch.as_ref(), output, now).map_err(|e| {
-                match batch {
-                    // Checked before the run started: another run recorded
-                    // this row since (two operators issuing the same file).
-                    Some(row) if e.code == crate::error::LEDGER_CONFLICT => CliError::failure(
+        // Rows issued meanwhile by another run (the whole file was checked
+        // before the run started): one query a chunk.
+        let mut by_file: HashMap<&str, Vec<&BatchRow<'_>>> = HashMap::new();
+        for row in licenses.iter().filter_map(|(_, b)| b.as_ref()) {
+            by_file.entry(row.source_path).or_default().push(row);
+        }
+        for (path, rows) in by_file {
+            for part in rows.chunks(ROWS_A_STATEMENT) {
+                let mut params = vec![path.into_value(), State::Void.into_value()];
+                params.extend(part.iter().map(|r| r.source_row.into_value()));
+                let taken = tx.query_opt(
+                    &format!(
+                        "SELECT license_id, source_row FROM licenses
+                         WHERE source_path = ?1 AND state <> ?2 AND source_row IN ({})",
+                        placeholders(3, part.len())
+                    ),
+                    &params,
+                )?;
+                if let Some(taken) = taken {
+                    let (id, source_row): (String, String) = (taken.get(0)?, taken.get(1)?);
+                    let row = part.iter().find(|r| r.source_row == source_row).map_or(0, |r| r.row);
+                    return Err(taken_by_another_run(path, row, &id));
+                }
+            }
+        }
+        for part in licenses.chunks(ROWS_A_STATEMENT) {
+            let rows: Vec<Vec<Value>> = part
+                .iter()
+                .map(|(license, batch)| {
+                    license_row(license, State::Pending, Some(output), batch.as_ref(), now)
+                })
+                .collect();
+            insert_license_rows(&mut tx, rows).map_err(|e| {
+                if e.code == crate::error::LEDGER_CONFLICT
+                    && let Some((_, Some(row))) = part.first()
+                {
+                    // Recorded by another run between the check and now.
+                    CliError::failure(
                         crate::error::LEDGER_CONFLICT,
                         format!(
-                            "{}: row {} was issued by another run while this one ran; \
-                             this run stopped (its rows so far are in the ledger and its \
-                             output). Run it again with --resume to issue the rest",
-                            row.source_path, row.row
+                            "{}: rows of this file were issued by another run while this one \
+                             ran; this run stopped (what it issued before is in the ledger \
+                             and its output). Run it again with --resume to issue the rest",
+                            row.source_path
                         ),
-                    ),
-                    _ => e,
+                    )
+                } else {
+                    e
                 }
             })?;
         }
@@ -827,10 +860,38 @@ impl Ledger {
             return Ok(());
         }
         let mut tx = self.transaction()?;
-        for (license_id, details) in licenses {
-            let id = license_id.to_string();
-            set_state(&mut tx, &id, State::Pending, State::Issued)?;
-            append_audit(&mut tx, command, "issued license", &[id], details)?;
+        let now = secs(dates::now()?);
+        let user = os_user();
+        for part in licenses.chunks(ROWS_A_STATEMENT) {
+            let ids: Vec<String> = part.iter().map(|(id, _)| id.to_string()).collect();
+            let mut params = vec![State::Issued.into_value(), State::Pending.into_value()];
+            params.extend(ids.iter().map(IntoValue::into_value));
+            tx.execute(
+                &format!(
+                    "UPDATE licenses SET state = ?1 WHERE state = ?2 AND license_id IN ({})",
+                    placeholders(3, ids.len())
+                ),
+                &params,
+            )?;
+            let rows: Vec<Vec<Value>> = ids
+                .iter()
+                .zip(part)
+                .map(|(id, (_, details))| {
+                    row![
+                        now,
+                        user.as_str(),
+                        command,
+                        "issued license",
+                        serde_json::to_string(&[id]).unwrap_or_default(),
+                        details.to_string(),
+                    ]
+                })
+                .collect();
+            insert_rows(
+                &mut tx,
+                "INSERT INTO audit (at, os_user, command, action, ids, details) VALUES",
+                rows,
+            )?;
         }
         tx.commit()
     }
@@ -1222,13 +1283,7 @@ fn insert_pending(
             .map(|r| r.get(0))
             .transpose()?;
         if let Some(id) = taken {
-            return Err(CliError::failure(
-                "already_issued",
-                format!(
-                    "row {} of {} was issued meanwhile by another run (license {id})",
-                    b.row, b.source_path
-                ),
-            ));
+            return Err(taken_by_another_run(b.source_path, b.row, &id));
         }
     }
     insert_license(tx, license, State::Pending, Some(output), batch, now)
@@ -1318,38 +1373,94 @@ pub fn insert_license(
     batch: Option<&BatchRow<'_>>,
     now: Timestamp,
 ) -> Result<()> {
-    let c = license.claims();
-    tx.execute(
+    insert_license_rows(tx, vec![license_row(license, state, output, batch, now)])
+}
+
+/// How many rows one multi-row statement carries (22 arguments a license:
+/// well under SQLite's 32,766 and PostgreSQL's 65,535).
+const ROWS_A_STATEMENT: usize = 250;
+
+/// `?first, ?first+1, …` (`count` of them).
+fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `insert` (`INSERT INTO t (…) VALUES`) of every row in one statement:
+/// one round trip to a server instead of one a row.
+fn insert_rows(tx: &mut Tx<'_>, insert: &str, rows: Vec<Vec<Value>>) -> Result<()> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    let mut sql = String::from(insert);
+    for i in 0..rows.len() {
+        sql.push_str(if i == 0 { " (" } else { ", (" });
+        sql.push_str(&placeholders(1 + i * width, width));
+        sql.push(')');
+    }
+    let params: Vec<Value> = rows.into_iter().flatten().collect();
+    tx.execute(&sql, &params)?;
+    Ok(())
+}
+
+fn insert_license_rows(tx: &mut Tx<'_>, rows: Vec<Vec<Value>>) -> Result<()> {
+    insert_rows(
+        tx,
         "INSERT INTO licenses (license_id, customer_id, customer_name, email, tier, product, key_id, issued_at,
             starts_at, expires_at, grace_seconds, metadata, key, state, output, pid, batch_id, batch_row, recorded_at,
-            source_path, source_row, host)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-        args![
-            c.license_id.to_string(),
-            &c.customer.id,
-            c.customer.name.clone(),
-            c.customer.email.clone(),
-            &c.tier,
-            &c.product,
-            license.key_id().to_string(),
-            secs(c.issued_at),
-            secs(c.starts_at),
-            c.expires_at.map(secs),
-            i64::try_from(c.grace_period.as_secs()).unwrap_or(i64::MAX),
-            serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
-            license.to_compact(),
-            state,
-            output,
-            i64::from(std::process::id()),
-            batch.map(|b| b.batch_id),
-            batch.map(|b| i64::try_from(b.row).unwrap_or(i64::MAX)),
-            secs(now),
-            batch.map(|b| b.source_path),
-            batch.map(|b| b.source_row),
-            host_name(),
-        ],
-    )?;
-    Ok(())
+            source_path, source_row, host) VALUES",
+        rows,
+    )
+}
+
+/// A license's row in `licenses`, in the column order of
+/// [`insert_license_rows`].
+fn license_row(
+    license: &VerifiedLicense,
+    state: State,
+    output: Option<&str>,
+    batch: Option<&BatchRow<'_>>,
+    now: Timestamp,
+) -> Vec<Value> {
+    let c = license.claims();
+    row![
+        c.license_id.to_string(),
+        &c.customer.id,
+        c.customer.name.clone(),
+        c.customer.email.clone(),
+        &c.tier,
+        &c.product,
+        license.key_id().to_string(),
+        secs(c.issued_at),
+        secs(c.starts_at),
+        c.expires_at.map(secs),
+        i64::try_from(c.grace_period.as_secs()).unwrap_or(i64::MAX),
+        serde_json::to_string(&c.metadata).unwrap_or_else(|_| "{}".into()),
+        license.to_compact(),
+        state,
+        output,
+        i64::from(std::process::id()),
+        batch.map(|b| b.batch_id),
+        batch.map(|b| i64::try_from(b.row).unwrap_or(i64::MAX)),
+        secs(now),
+        batch.map(|b| b.source_path),
+        batch.map(|b| b.source_row),
+        host_name(),
+    ]
+}
+
+/// A batch row that another run issued after this run checked the file.
+fn taken_by_another_run(path: &str, row: u64, license_id: &str) -> CliError {
+    CliError::failure(
+        "already_issued",
+        format!(
+            "row {row} of {path} was issued meanwhile by another run (license {license_id}); \
+             this run stopped (what it issued before is in the ledger and its output). Run \
+             it again with --resume to issue the rest"
+        ),
+    )
 }
 
 /// Records a revocation; `false` if the license was revoked already.

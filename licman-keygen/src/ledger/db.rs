@@ -83,6 +83,14 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// A row of query arguments, owned: `row![a, b, …]`.
+macro_rules! row {
+    ($($e:expr),* $(,)?) => {
+        vec![$($crate::ledger::db::IntoValue::into_value($e)),*]
+    };
+}
+pub(crate) use row;
+
 /// Conversion of a column's value.
 pub trait FromValue: Sized {
     fn from_value(value: &Value) -> Option<Self>;
