@@ -816,7 +816,10 @@ impl Ledger {
                 )?;
                 if let Some(taken) = taken {
                     let (id, source_row): (String, String) = (taken.get(0)?, taken.get(1)?);
-                    let row = part.iter().find(|r| r.source_row == source_row).map_or(0, |r| r.row);
+                    let row = part
+                        .iter()
+                        .find(|r| r.source_row == source_row)
+                        .map_or(0, |r| r.row);
                     return Err(taken_by_another_run(path, row, &id));
                 }
             }
