@@ -233,12 +233,7 @@ impl Env {
         if let Some(input) = stdin {
             child.stdin.take().unwrap().write_all(input).unwrap();
         }
-        let out = child.wait_with_output().unwrap();
-        Out {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        finish(child)
     }
 
     fn run(&self, args: &[&str]) -> Out {

@@ -408,9 +408,7 @@ impl Query for Conn {
             Conn::Sqlite(c) => sqlite_execute(c, sql, args),
             Conn::Postgres(c) => {
                 let stmt = c.prepare(&to_postgres(sql))?;
-                let owned = postgres_args(stmt.params(), args)?;
-                let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
-                Ok(c.execute(&stmt, &refs)?)
+                postgres_execute(&mut **c, &stmt, args)
             }
         }
     }
@@ -420,17 +418,7 @@ impl Query for Conn {
             Conn::Sqlite(c) => sqlite_rows(c, sql, args),
             Conn::Postgres(c) => {
                 let stmt = c.prepare(&to_postgres(sql))?;
-                let owned = postgres_args(stmt.params(), args)?;
-                let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
-                let names: Rc<[String]> = stmt
-                    .columns()
-                    .iter()
-                    .map(|c| c.name().to_string())
-                    .collect();
-                c.query(&stmt, &refs)?
-                    .iter()
-                    .map(|r| postgres_row(r, &names))
-                    .collect()
+                postgres_query(&mut **c, &stmt, args)
             }
         }
     }
@@ -499,9 +487,7 @@ impl Query for Tx<'_> {
             Tx::Sqlite(t) => sqlite_execute(t, sql, args),
             Tx::Postgres(t) => {
                 let stmt = Self::pg_statement(t, sql)?;
-                let owned = postgres_args(stmt.params(), args)?;
-                let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
-                Ok(t.execute(&stmt, &refs)?)
+                postgres_execute(t, &stmt, args)
             }
         }
     }
@@ -511,17 +497,7 @@ impl Query for Tx<'_> {
             Tx::Sqlite(t) => sqlite_rows(t, sql, args),
             Tx::Postgres(t) => {
                 let stmt = Self::pg_statement(t, sql)?;
-                let owned = postgres_args(stmt.params(), args)?;
-                let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
-                let names: Rc<[String]> = stmt
-                    .columns()
-                    .iter()
-                    .map(|c| c.name().to_string())
-                    .collect();
-                t.query(&stmt, &refs)?
-                    .iter()
-                    .map(|r| postgres_row(r, &names))
-                    .collect()
+                postgres_query(t, &stmt, args)
             }
         }
     }
@@ -532,6 +508,37 @@ impl Query for Tx<'_> {
             Tx::Postgres(t) => Ok(t.batch_execute(&to_postgres(sql))?),
         }
     }
+}
+
+/// Runs a prepared statement on a PostgreSQL connection or transaction.
+fn postgres_execute(
+    client: &mut impl postgres::GenericClient,
+    stmt: &postgres::Statement,
+    args: &[Value],
+) -> Result<u64> {
+    let owned = postgres_args(stmt.params(), args)?;
+    let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
+    Ok(client.execute(stmt, &refs)?)
+}
+
+/// Runs a prepared query on a PostgreSQL connection or transaction; its rows.
+fn postgres_query(
+    client: &mut impl postgres::GenericClient,
+    stmt: &postgres::Statement,
+    args: &[Value],
+) -> Result<Vec<Row>> {
+    let owned = postgres_args(stmt.params(), args)?;
+    let refs: Vec<&(dyn ToSql + Sync)> = owned.iter().map(|b| &**b).collect();
+    let names: Rc<[String]> = stmt
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    client
+        .query(stmt, &refs)?
+        .iter()
+        .map(|r| postgres_row(r, &names))
+        .collect()
 }
 
 /// Whether a location names a PostgreSQL database rather than a file.
