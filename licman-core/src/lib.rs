@@ -105,6 +105,7 @@ macro_rules! option_names {
 //
 // primitives
 pub mod ids;
+pub mod json;
 pub mod module_set;
 mod name_index;
 pub mod option_name;

@@ -21,6 +21,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "name_index",
             "quota",
             "option_name",
+            "json",
         ],
     ),
     (

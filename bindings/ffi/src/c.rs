@@ -708,8 +708,8 @@ pub unsafe extern "C" fn licman_license_get(
                 "tier_display_name" => l.tier_display_name(),
                 "customer_id" => l.customer().id,
                 "claims" => l.claims_json(),
-                "problems" => serde_json::to_string(&l.problems()).unwrap_or_default(),
-                "modules" => serde_json::to_string(&l.modules()).unwrap_or_default(),
+                "problems" => crate::json(&l.problems()),
+                "modules" => crate::json(&l.modules()),
                 "key" => l.key(),
                 other => {
                     return Err(argument(

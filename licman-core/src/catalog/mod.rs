@@ -10,6 +10,7 @@ mod build;
 mod definition;
 mod error;
 mod info;
+mod json;
 
 use build::{build_modules, build_quotas, build_routes, build_tiers};
 pub use definition::{
@@ -88,14 +89,6 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
-#[cfg(feature = "toml")]
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 impl Catalog {
     /// Parses and validates a catalog in TOML (the `toml` feature, on by
     /// default).
@@ -123,19 +116,7 @@ impl Catalog {
     /// # Ok::<(), CatalogError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Catalog, CatalogError> {
-        if text.len() > MAX_CATALOG_TEXT_LEN {
-            return Err(CatalogError::TooLarge {
-                len: text.len(),
-                max: MAX_CATALOG_TEXT_LEN,
-            });
-        }
-        let definition: CatalogDefinition =
-            serde_json::from_str(text).map_err(|e| CatalogError::Syntax {
-                line: e.line(),
-                column: e.column(),
-                message: e.to_string(),
-            })?;
-        Catalog::from_definition(definition)
+        Catalog::from_definition(CatalogDefinition::from_json(text)?)
     }
 
     /// Validates a catalog definition (from TOML, JSON or built in code).
@@ -495,7 +476,7 @@ impl CatalogDefinition {
         toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
-                .map_or((0, 0), |span| line_column(text, span.start));
+                .map_or((0, 0), |span| crate::json::line_column(text, span.start));
             CatalogError::Syntax {
                 line,
                 column,

@@ -299,8 +299,8 @@ impl Denial {
     /// );
     /// ```
     pub fn body_json(&self) -> String {
-        // Serializing strings and integers into a String cannot fail.
-        serde_json::to_string(self).unwrap_or_default()
+        // A denial holds strings and integers, which the writer always writes.
+        crate::json::to_string(self).unwrap_or_default()
     }
 }
 
