@@ -17,7 +17,7 @@ pub(super) fn build_modules(
     let mut modules = Vec::with_capacity(d.modules.len());
     let mut index = [None; 256];
     let mut names: NameIndex<ModuleId> = NameIndex::new();
-    let mut holder: BTreeMap<u8, &str> = BTreeMap::new();
+    let mut holder = [None; 256];
     for m in d.modules.iter() {
         check_item(
             NameKind::Module,
@@ -94,7 +94,7 @@ fn check_item<'a>(
     name: &'a str,
     display_name: &str,
     reserved: &[u8],
-    holder: &mut BTreeMap<u8, &'a str>,
+    holder: &mut [Option<&'a str>; 256],
 ) -> Result<(), CatalogError> {
     if !valid_name(name) {
         return Err(CatalogError::InvalidName {
@@ -115,21 +115,26 @@ fn check_item<'a>(
             name: name.to_string(),
         });
     }
-    if let Some(first) = holder.insert(id, name) {
-        return Err(CatalogError::DuplicateId {
+    // Each id's first holder, in the id's slot of 256.
+    match holder.get_mut(usize::from(id)) {
+        Some(Some(first)) => Err(CatalogError::DuplicateId {
             kind,
             id,
             first: first.to_string(),
             second: name.to_string(),
-        });
+        }),
+        Some(slot) => {
+            *slot = Some(name);
+            Ok(())
+        }
+        None => Ok(()),
     }
-    Ok(())
 }
 
 pub(super) fn build_quotas(
     d: &CatalogDefinition,
 ) -> Result<Table<QuotaInfo, QuotaId>, CatalogError> {
-    let mut holder: BTreeMap<u8, &str> = BTreeMap::new();
+    let mut holder = [None; 256];
     for q in &d.quotas {
         check_item(
             NameKind::Quota,
