@@ -179,8 +179,11 @@ pub(super) fn build_tiers(
     quota_names: &NameIndex<QuotaId>,
     all_modules: ModuleSet,
 ) -> Result<Vec<Tier>, CatalogError> {
-    // Own modules and quotas of each tier, names resolved.
-    let mut own: BTreeMap<&str, (ModuleSet, BTreeMap<QuotaId, QuotaLimit>)> = BTreeMap::new();
+    // Own modules and quotas of each tier, names resolved, in the order of
+    // `d.tiers` (its names are sorted, so a name's index is found by binary
+    // search: no second map type in the WebAssembly module).
+    let names: Vec<&str> = d.tiers.keys().map(String::as_str).collect();
+    let mut own: Vec<(ModuleSet, BTreeMap<QuotaId, QuotaLimit>)> = Vec::with_capacity(names.len());
     for (name, tier) in &d.tiers {
         if !valid_name(name) {
             return Err(CatalogError::InvalidName {
@@ -218,7 +221,7 @@ pub(super) fn build_tiers(
                 })?;
             quotas.insert(id, value.0);
         }
-        own.insert(name, (modules, quotas));
+        own.push((modules, quotas));
     }
     let mut tiers = Vec::with_capacity(d.tiers.len());
     for (name, tier) in &d.tiers {
@@ -248,7 +251,7 @@ pub(super) fn build_tiers(
         let mut modules = ModuleSet::new();
         let mut quotas = BTreeMap::new();
         for ancestor in chain.iter().rev() {
-            if let Some((m, q)) = own.get(ancestor) {
+            if let Some((m, q)) = names.binary_search(ancestor).ok().and_then(|i| own.get(i)) {
                 modules = modules.union(m);
                 quotas.extend(q.iter().map(|(k, v)| (*k, *v)));
             }
