@@ -19,6 +19,9 @@ for path in sorted((repo / "testdata" / "vectors").glob("*.json")):
     if data.get("revocation_list"):
         seeds["revocation_list"].append(data["revocation_list"].encode())
 
+for path in sorted((repo / "examples" / "catalogs").glob("*.json")):
+    seeds["catalog"].append(path.read_bytes())
+
 for path in sorted((repo / "examples" / "catalogs").glob("*.toml")):
     text = path.read_text()
     seeds["catalog"].append(text.encode())
