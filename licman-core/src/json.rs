@@ -9,6 +9,17 @@
 //! leading zeros, no byte-order mark, no control characters or lone
 //! surrogates in strings, nothing after the value. The writer produces the
 //! same bytes as `serde_json::to_string` (a property test holds them equal).
+//!
+//! ```
+//! use licman_core::{json, Catalog, Denial};
+//! // Catalogs read through the strict reader…
+//! let catalog = Catalog::from_json(r#"{"product": "p", "display_name": "P"}"#)?;
+//! assert!(Catalog::from_json(r#"{"product": "p", "display_name": "P",}"#).is_err());
+//! // …and bodies, claims and changes are written with `to_string`.
+//! assert_eq!(json::to_string(catalog.product())?, r#""p""#);
+//! assert!(Denial::NoLicense.body_json().starts_with(r#"{"error":"#));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
