@@ -3,7 +3,7 @@
 //! bodies, claims, license changes): [`to_string`].
 //!
 //! Both exist so that the WebAssembly module carries neither serde_json's
-//! generic deserializer nor its float formatting (about 90 KB of the
+//! generic deserializer nor its float formatting (56 KB of the
 //! module): nothing licman writes or reads as JSON holds a float. The
 //! reader follows RFC 8259 strictly: no comments, no trailing commas, no
 //! leading zeros, no byte-order mark, no control characters or lone
@@ -423,7 +423,7 @@ impl Reader<'_> {
 
 /// Writes `value` as compact JSON: the bytes `serde_json::to_string`
 /// writes. Fails only for what licman never serializes (floats, bytes,
-/// map keys that are not strings or integers, enum variants with fields).
+/// map keys that are not strings or integers, tuple and struct enum variants).
 /// The bindings write claims and license changes with it.
 ///
 /// ```
