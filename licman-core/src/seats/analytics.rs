@@ -68,6 +68,24 @@ impl Percent {
         Percent(u64::try_from(tenths).unwrap_or(u64::MAX))
     }
 
+    /// `part / whole` rounded down (`up` false) or up to the tenth: a figure
+    /// shown beside a decision on an exact ratio (below 60 %, above 90 %)
+    /// rounds away from the threshold, so that it never reads as the
+    /// threshold itself.
+    pub(crate) fn of_directed(part: u64, whole: u64, up: bool) -> Percent {
+        if whole == 0 {
+            return Percent(0);
+        }
+        let (part, whole) = (u128::from(part), u128::from(whole));
+        let scaled = part * 1000;
+        let tenths = if up {
+            scaled.div_ceil(whole)
+        } else {
+            scaled / whole
+        };
+        Percent(u64::try_from(tenths).unwrap_or(u64::MAX))
+    }
+
     /// The percentage in tenths of a percent.
     pub const fn tenths(self) -> u64 {
         self.0
@@ -280,7 +298,9 @@ pub struct Recommendation {
     pub capacity: u32,
     /// Its seats held at `now`.
     pub allocated: u64,
-    /// `allocated / capacity`.
+    /// `allocated / capacity`: rounded down for `underutilized` and up for
+    /// `high_utilization` (so it never reads as the 60 % or 90 % it is
+    /// below or above), half up otherwise.
     pub utilization: Percent,
     /// Whole days until expiry (`expiring_soon`).
     pub days_left: Option<u64>,
@@ -553,7 +573,7 @@ impl SeatState {
         let capacity = u64::from(pool.capacity);
         let utilization = Percent::of(allocated, capacity);
         let seat = pool.monthly_seat_cost();
-        let base = |kind, message| Recommendation {
+        let base = |kind, message, utilization| Recommendation {
             kind,
             pool: pool.id.clone(),
             pool_name: pool.name.clone(),
@@ -570,23 +590,29 @@ impl SeatState {
         if held * 100 < bought * 60 {
             let unused = capacity - allocated; // allocated < capacity here
             let savings = times(seat, unused);
+            // Below 60 %, shown rounded down (59.96 % reads 59.9, not 60.0).
+            let below = Percent::of_directed(allocated, capacity, false);
             let mut r = base(
                 RecommendationKind::Underutilized,
                 format!(
-                    "{allocated} of {capacity} seats held ({utilization} %); \
+                    "{allocated} of {capacity} seats held ({below} %); \
                      {unused} unused seats cost {} a month",
                     amount(savings)
                 ),
+                below,
             );
             r.potential_monthly_savings = Some(savings);
             out.push(r);
         } else if held * 10 > bought * 9 {
+            // Above 90 %, shown rounded up (90.04 % reads 90.1).
+            let above = Percent::of_directed(allocated, capacity, true);
             out.push(base(
                 RecommendationKind::HighUtilization,
                 format!(
-                    "{allocated} of {capacity} seats held ({utilization} %); \
+                    "{allocated} of {capacity} seats held ({above} %); \
                      consider adding seats"
                 ),
+                above,
             ));
         }
         if let Some(left) = days_left.filter(|d| *d <= u64::from(pool.warning_days)) {
@@ -598,6 +624,7 @@ impl SeatState {
                      renew it or plan for its end",
                     pool.expiry_policy.name()
                 ),
+                utilization,
             );
             r.days_left = Some(left);
             out.push(r);

@@ -361,10 +361,24 @@ impl SeatEngine {
         (self.state, self.head)
     }
 
-    /// Carries out `command` and seals its changes into events.
+    /// Carries out `command` and seals its changes into events. The
+    /// context's actor must be a name: not empty, at most
+    /// [`MAX_NAME_LEN`](crate::seats::MAX_NAME_LEN) bytes, no control
+    /// characters (`invalid_value`).
     pub fn run(&mut self, command: &Command, cx: &Context<'_>) -> Result<Recorded, Refusal> {
+        crate::seats::validate::check_name("actor", cx.actor, true)?;
+        // A deleted rule, link or incompatibility is gone once the command
+        // ran: its pool, for the event, is read before.
+        let deleted_from = match command {
+            Command::DeleteRule { rule } => self.state.rule(rule).map(|r| r.pool.clone()),
+            Command::DeleteLink { link } => self.state.link(link).map(|l| l.pool.clone()),
+            Command::DeleteIncompatibility { id } => {
+                self.state.incompatibility(id).map(|i| i.pool_a.clone())
+            }
+            _ => None,
+        };
         let outcome = self.state.execute(command, cx.now)?;
-        let events = self.seal(&outcome.changes, cx);
+        let events = self.seal(&outcome.changes, cx, deleted_from.as_ref());
         Ok(Recorded { outcome, events })
     }
 
@@ -389,6 +403,7 @@ impl SeatEngine {
         details: &str,
         cx: &Context<'_>,
     ) -> Result<Event, Refusal> {
+        crate::seats::validate::check_name("actor", cx.actor, true)?;
         crate::seats::validate::check_host_record(action, details)?;
         if let Some(p) = &pool {
             if self.state.pool(p).is_none() {
@@ -402,19 +417,42 @@ impl SeatEngine {
             pool,
             details: details.into(),
         };
-        Ok(self.seal_one(change, cx, &mut Vec::new()))
+        Ok(self.seal_one(change, cx, &mut Vec::new(), None))
     }
 
-    fn seal(&mut self, changes: &[Change], cx: &Context<'_>) -> Vec<Event> {
+    /// Seals `changes` into events (`deleted_from`: the pool of a rule,
+    /// link or incompatibility the command deleted).
+    fn seal(
+        &mut self,
+        changes: &[Change],
+        cx: &Context<'_>,
+        deleted_from: Option<&PoolId>,
+    ) -> Vec<Event> {
         let mut buf = Vec::with_capacity(512);
         changes
             .iter()
-            .map(|change| self.seal_one(change.clone(), cx, &mut buf))
+            .map(|change| self.seal_one(change.clone(), cx, &mut buf, deleted_from))
             .collect()
     }
 
-    fn seal_one(&mut self, change: Change, cx: &Context<'_>, buf: &mut Vec<u8>) -> Event {
-        let (pool, user, assignment) = self.subjects(&change);
+    fn seal_one(
+        &mut self,
+        change: Change,
+        cx: &Context<'_>,
+        buf: &mut Vec<u8>,
+        deleted_from: Option<&PoolId>,
+    ) -> Event {
+        let (mut pool, user, assignment) = self.subjects(&change);
+        if pool.is_none()
+            && matches!(
+                change,
+                Change::RuleDeleted { .. }
+                    | Change::LinkDeleted { .. }
+                    | Change::IncompatibilityDeleted { .. }
+            )
+        {
+            pool = deleted_from.cloned();
+        }
         let mut event = Event {
             seq: self.head.next_seq,
             recorded_at: cx.recorded_at,

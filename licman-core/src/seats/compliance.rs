@@ -1,9 +1,12 @@
 //! The compliance report at `now`: each pool's utilization, the active
 //! assignments in breach, and the pools whose expiration is near or past.
 //!
-//! Breaches are of named seats (assignments). Leases are short-lived and
-//! the engine checks incompatibilities at every checkout, so the report
-//! does not list them; a concurrent pool's leases beyond capacity show as
+//! Breaches are of named seats (assignments). The engine checks
+//! incompatibilities at every checkout, but the report does not list a
+//! lease that an incompatibility added after the fact now breaks (a
+//! breach names an assignment, which a lease is not; an online lease ends
+//! within its TTL unless heartbeated, a borrowed one within its days). A
+//! concurrent pool's leases beyond capacity show as
 //! [`PoolCompliance::overage`].
 
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -26,8 +29,13 @@ use crate::time::Timestamp;
 /// - `activity_from`, `activity_to`: only breaches active at some time in
 ///   `[from, to]` (both ends included, either end open when `None`). An
 ///   assignment is active from its `assigned_at` to `now`, so it is in the
-///   range when `assigned_at ≤ to` and `from ≤ now`; an incompatible
-///   holding is active from the later of its two assignments.
+///   range when `assigned_at ≤ to` and `from ≤ now`. An incompatible
+///   holding is in breach from the latest of its two assignments and the
+///   incompatibility's creation; a seat of an archived or expired pool from
+///   the later of its assignment and the pool's archiving or expiry (its
+///   expiration date, or when its status became expired); an inactive
+///   user's seat from its assignment (when the user became inactive is not
+///   kept).
 ///
 /// The pool filters apply to every part of the report (a breach of two
 /// incompatible pools is kept when either pool is covered); the activity
@@ -305,10 +313,20 @@ impl SeatState {
                 let Some(a) = self.assignments.at(seat.assignment) else {
                     continue;
                 };
-                if !filter.active_during(a.assigned_at, now) {
-                    continue;
-                }
+                // A seat of an archived or expired pool is in breach from
+                // the later of its assignment and the pool's archiving or
+                // expiry.
+                let pool_breach_since = match status {
+                    PoolStatus::Archived => entry.status_since,
+                    PoolStatus::Expired => pool
+                        .expires_at
+                        .filter(|&at| at <= now)
+                        .unwrap_or(entry.status_since),
+                    PoolStatus::Active => a.assigned_at,
+                };
+                let pool_breach = filter.active_during(a.assigned_at.max(pool_breach_since), now);
                 match status {
+                    _ if !pool_breach => {}
                     PoolStatus::Archived => breaches.push(breach(
                         BreachKind::ArchivedPool,
                         pool,
@@ -335,7 +353,7 @@ impl SeatState {
                     }
                     PoolStatus::Active => {}
                 }
-                if let Some(u) = inactive {
+                if let Some(u) = inactive.filter(|_| filter.active_during(a.assigned_at, now)) {
                     let lifecycle = if u.lifecycle.is_empty() {
                         String::new()
                     } else {
@@ -406,7 +424,9 @@ impl SeatState {
                 let (Some(a), Some(b)) = (held(first), held(second)) else {
                     continue;
                 };
-                if !filter.active_during(a.assigned_at.max(b.assigned_at), now) {
+                // In breach since the later of the two seats and the rule.
+                let since = a.assigned_at.max(b.assigned_at).max(inc.created_at);
+                if !filter.active_during(since, now) {
                     continue;
                 }
                 let (p, q) = (&first.pool, &second.pool);
@@ -834,7 +854,8 @@ mod tests {
         assign(&mut state, "e-q", "q", "early", t1);
         assign(&mut state, "l-p", "p", "late", t2);
         assign(&mut state, "l-q", "q", "late", later(t2, 10));
-        incompatible(&mut state, "inc", "p", "q", now);
+        // The rule comes after the fact, as soon as late holds both.
+        incompatible(&mut state, "inc", "p", "q", later(t2, 10));
         deactivate(&mut state, "early", now);
         deactivate(&mut state, "late", now);
         let range = |from: Option<Timestamp>, to: Option<Timestamp>| ComplianceFilter {
@@ -845,24 +866,24 @@ mod tests {
         let r = state.compliance_report(now, &range(None, None));
         assert_eq!(r.breaches.len(), 6);
 
-        // Up to March: only what began by then.
+        // Up to March: only what began by then (not the holdings of two
+        // pools, a breach only from the rule on).
         let r = state.compliance_report(now, &range(None, Some(day(2026, 3, 1))));
         assert_eq!(
             found(&r),
             [
-                ("incompatible_holdings", "p", "early"),
                 ("inactive_user", "p", "early"),
                 ("inactive_user", "q", "early"),
             ]
         );
-        // Both ends included: late's holding of both began at t2 + 10 days.
+        // Both ends included: the rule and late's holding of both began at
+        // t2 + 10 days.
         let r = state.compliance_report(now, &range(None, Some(later(t2, 10))));
         assert_eq!(r.breaches.len(), 6);
         let r = state.compliance_report(now, &range(Some(t1), Some(later(t2, 9))));
         assert_eq!(
             found(&r),
             [
-                ("incompatible_holdings", "p", "early"),
                 ("inactive_user", "p", "early"),
                 ("inactive_user", "p", "late"),
                 ("inactive_user", "q", "early"),

@@ -436,6 +436,7 @@ impl SeatState {
                     created_at: now,
                 };
                 check_rule(&rule)?;
+                check_notice_period(&rule)?;
                 Ok(one(Change::RuleCreated(rule.clone()), Reply::Rule(rule.id)))
             }
             Command::UpdateRule { rule, patch } => self.update_rule(rule, patch),
@@ -603,8 +604,11 @@ impl SeatState {
         }
         if let Some(capacity) = patch.capacity {
             check_capacity(capacity)?;
+            // Only a cut is checked: keeping or raising the capacity is
+            // always allowed, even with more seats out than it (a concurrent
+            // pool's overage, or a license renewed for fewer seats).
             let allocated = entry.allocated_at(now, &self.leases);
-            if u64::from(capacity) < allocated {
+            if capacity < entry.pool.capacity && u64::from(capacity) < allocated {
                 return Err(Refusal::CapacityBelowAllocated {
                     capacity,
                     allocated,
@@ -717,6 +721,11 @@ impl SeatState {
             rule.enabled = e;
         }
         check_rule(&rule)?;
+        // (Only when the patch touches them: a rule written before the
+        // check may still be disabled.)
+        if patch.trigger.is_some() || patch.notify_days.is_some() {
+            check_notice_period(&rule)?;
+        }
         if self.rules.get(id) == Some(&rule) {
             return Ok(Outcome {
                 changes: Vec::new(),
@@ -1070,15 +1079,27 @@ impl SeatState {
             }
         }
         if let Some(existing) = existing {
-            // Released but lingering: the holder takes its seat up again.
-            let expires_at = now.saturating_add(Duration::from_secs(existing.ttl_seconds.into()));
-            changes.push(Change::LeaseRenewed {
+            if existing.borrowed == borrow_days.is_some() {
+                // Released but lingering: the holder takes its seat up
+                // again, for its TTL or the days it borrows it for now.
+                let expires_at = match borrow_days {
+                    Some(d) => now.saturating_add(days(d)),
+                    None => now.saturating_add(Duration::from_secs(existing.ttl_seconds.into())),
+                };
+                changes.push(Change::LeaseRenewed {
+                    lease: existing.id.clone(),
+                    expires_at,
+                });
+                return Ok(Outcome {
+                    changes,
+                    reply: Reply::Lease(existing.id.clone()),
+                });
+            }
+            // A borrow where an online lease lingers, or the other way
+            // round: that one ends and a new lease of the kind asked for
+            // takes its seat.
+            changes.push(Change::LeaseCulled {
                 lease: existing.id.clone(),
-                expires_at,
-            });
-            return Ok(Outcome {
-                changes,
-                reply: Reply::Lease(existing.id.clone()),
             });
         }
         if self.leases.contains_key(id) {
@@ -1127,15 +1148,27 @@ impl SeatState {
         let mut due: Vec<&PoolEntry> = self
             .pools
             .values()
-            .filter(|e| e.pool.status == PoolStatus::Active && e.pool.is_past_expiry(now))
+            .filter(|e| e.pool.is_past_expiry(now))
+            .filter(|e| match e.pool.status {
+                PoolStatus::Active => true,
+                // An archived pool keeps its status, but `revoke_all` still
+                // takes back the seats left in it when its term ends.
+                PoolStatus::Archived => {
+                    e.pool.expiry_policy == ExpiryPolicy::RevokeAll
+                        && !(e.seated.is_empty() && e.leases.is_empty())
+                }
+                PoolStatus::Expired => false,
+            })
             .collect();
         due.sort_by(|a, b| a.pool.id.cmp(&b.pool.id));
         let mut changes = Vec::new();
         for entry in due {
-            changes.push(Change::PoolExpired {
-                pool: entry.pool.id.clone(),
-                at: now,
-            });
+            if entry.pool.status == PoolStatus::Active {
+                changes.push(Change::PoolExpired {
+                    pool: entry.pool.id.clone(),
+                    at: now,
+                });
+            }
             if entry.pool.expiry_policy == ExpiryPolicy::RevokeAll {
                 let mut seated: Vec<&AssignmentId> = entry
                     .seated
@@ -1191,6 +1224,16 @@ impl SeatState {
             .filter(|l| l.enabled && l.entitlement == entitlement)
             .collect();
         links.sort_by(|a, b| b.priority.cmp(&a.priority).then_with(|| a.id.cmp(&b.id)));
+        // A seat the user holds already in a pool the entitlement links to
+        // serves it: a second one would be paid for twice.
+        if let Some(held) = links
+            .iter()
+            .find_map(|link| self.active_assignment(&link.pool, user))
+        {
+            return Err(Refusal::AlreadyAssigned {
+                assignment: held.id.clone(),
+            });
+        }
         for link in links {
             if let Ok(seating) = self.decide_assign(
                 id,

@@ -371,7 +371,8 @@ pub struct Lease {
     /// When it was released.
     pub released_at: Option<Timestamp>,
     /// Seconds the seat stays held after release (the pool's linger when
-    /// the lease was released).
+    /// the lease was released; 0 once the lease is culled, which ends the
+    /// hold, as a `revoke_all` expiry does while it lingers).
     pub linger_seconds: u32,
     /// An offline lease that needs no heartbeat until `expires_at`.
     pub borrowed: bool,

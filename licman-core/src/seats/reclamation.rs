@@ -77,10 +77,11 @@ impl ReclamationPlan {
     }
 }
 
-/// One rule's notices, and the seats it reclaims now (with the
-/// assignment's row).
+/// One rule's notices (with the assignment's row, and whether the same
+/// rule also reclaims the seat in this plan), and the seats it reclaims now
+/// (with the assignment's row).
 type RuleFindings<'a> = (
-    Vec<PlannedNotice>,
+    Vec<(PlannedNotice, usize, bool)>,
     Vec<(&'a AssignmentId, &'a UserId, usize)>,
 );
 
@@ -217,16 +218,21 @@ impl SeatState {
                                     let Some(id) = self.assignment_id_at(seat.assignment) else {
                                         continue;
                                     };
-                                    found[i].0.push(PlannedNotice {
-                                        rule: rule.id.clone(),
-                                        pool: rule.pool.clone(),
-                                        assignment: id.clone(),
-                                        user: user.id.clone(),
-                                        reclaim_on: due.max(now.saturating_add(notify)),
-                                    });
                                     // A notice recorded now, with no notice
                                     // period, is already old enough.
-                                    rule.notify_days == 0 && now >= due
+                                    let reclaim_now = rule.notify_days == 0 && now >= due;
+                                    found[i].0.push((
+                                        PlannedNotice {
+                                            rule: rule.id.clone(),
+                                            pool: rule.pool.clone(),
+                                            assignment: id.clone(),
+                                            user: user.id.clone(),
+                                            reclaim_on: due.max(now.saturating_add(notify)),
+                                        },
+                                        seat.assignment.index(),
+                                        reclaim_now,
+                                    ));
+                                    reclaim_now
                                 }
                             }
                         }
@@ -248,25 +254,28 @@ impl SeatState {
         }
         // Rules in id order, each one's findings in assignment order; a seat
         // two rules would reclaim goes to the first (a bit per assignment
-        // row says it is taken).
-        plan.notices
-            .reserve_exact(found.iter().map(|(n, _)| n.len()).sum());
+        // row says it is taken, and which rule took it is in the reclaims).
         plan.reclaims
             .reserve(found.iter().map(|(_, r)| r.len()).sum());
         let mut reclaimed: Vec<u64> = vec![0; self.assignments.rows_len().div_ceil(64)];
-        for (rule, (mut notices, mut due_now)) in chosen.iter().zip(found) {
+        let is_reclaimed = |reclaimed: &[u64], row: usize| {
+            reclaimed
+                .get(row / 64)
+                .is_some_and(|word| word & (1u64 << (row % 64)) != 0)
+        };
+        let mut notices_of_rules = Vec::with_capacity(found.len());
+        let mut reclaims_of_rules = Vec::with_capacity(found.len());
+        for (rule, (notices, mut due_now)) in chosen.iter().zip(found) {
             // (An assignment is found at most once per rule: no ties.)
-            notices.sort_unstable_by(|a, b| a.assignment.cmp(&b.assignment));
-            plan.notices.extend(notices);
             due_now.sort_unstable_by(|a, b| a.0.cmp(b.0));
             let reason = format!("rule:{}", rule.id);
+            let first = plan.reclaims.len();
             for (id, user, row) in due_now {
-                let Some(word) = reclaimed.get_mut(row / 64) else {
+                if is_reclaimed(&reclaimed, row) {
                     continue;
-                };
-                let bit = 1u64 << (row % 64);
-                if *word & bit == 0 {
-                    *word |= bit;
+                }
+                if let Some(word) = reclaimed.get_mut(row / 64) {
+                    *word |= 1u64 << (row % 64);
                     plan.reclaims.push(PlannedReclaim {
                         rule: rule.id.clone(),
                         pool: rule.pool.clone(),
@@ -276,7 +285,32 @@ impl SeatState {
                     });
                 }
             }
+            notices_of_rules.push(notices);
+            reclaims_of_rules.push(first..plan.reclaims.len());
         }
+        // A notice says when a seat will go: none for a seat this plan
+        // reclaims, unless it is the reclaiming rule's own notice (a rule
+        // with no notice period notifies and reclaims in one pass).
+        let own_reclaim = |range: &core::ops::Range<usize>, id: &AssignmentId| {
+            plan.reclaims
+                .get(range.clone())
+                .is_some_and(|r| r.binary_search_by(|p| p.assignment.cmp(id)).is_ok())
+        };
+        let mut notices: Vec<PlannedNotice> =
+            Vec::with_capacity(notices_of_rules.iter().map(Vec::len).sum());
+        for (mut found, range) in notices_of_rules.into_iter().zip(&reclaims_of_rules) {
+            found.sort_unstable_by(|a, b| a.0.assignment.cmp(&b.0.assignment));
+            notices.extend(
+                found
+                    .into_iter()
+                    .filter(|(notice, row, reclaim_now)| {
+                        !is_reclaimed(&reclaimed, *row)
+                            || (*reclaim_now && own_reclaim(range, &notice.assignment))
+                    })
+                    .map(|(notice, _, _)| notice),
+            );
+        }
+        plan.notices = notices;
         plan
     }
 }

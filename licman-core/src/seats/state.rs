@@ -167,6 +167,10 @@ impl<'a> IntoIterator for &'a SeatList {
 #[derive(Clone, Debug)]
 pub(crate) struct PoolEntry {
     pub(crate) pool: Pool,
+    /// When the pool's status last changed (its creation, archiving,
+    /// expiry, or an update that changed it): where a breach of an
+    /// archived or expired pool begins.
+    pub(crate) status_since: Timestamp,
     /// Active assignments by user.
     pub(crate) seated: Map<UserRow, Seat>,
     /// Leases that may hold a seat (out, or released and lingering) by
@@ -630,6 +634,7 @@ impl SeatState {
                 }
                 let entry = PoolEntry {
                     pool: pool.clone(),
+                    status_since: pool.created_at,
                     seated: self.new_map(),
                     leases: self.new_map(),
                     incompatible: Vec::new(),
@@ -651,6 +656,9 @@ impl SeatState {
                 if entry.pool.license_type != pool.license_type {
                     return Err(bad("license type changed:", pool.id.as_str()));
                 }
+                if entry.pool.status != pool.status {
+                    entry.status_since = pool.updated_at;
+                }
                 let old_name = core::mem::replace(&mut entry.pool, pool.clone()).name;
                 if old_name != pool.name {
                     self.pool_names.remove(old_name.as_str());
@@ -661,11 +669,13 @@ impl SeatState {
                 let entry = self.entry_mut(pool)?;
                 entry.pool.status = PoolStatus::Archived;
                 entry.pool.updated_at = *at;
+                entry.status_since = *at;
             }
             Change::PoolExpired { pool, at } => {
                 let entry = self.entry_mut(pool)?;
                 entry.pool.status = PoolStatus::Expired;
                 entry.pool.updated_at = *at;
+                entry.status_since = *at;
             }
             Change::PoolDeleted { pool } => {
                 let entry = self
@@ -816,8 +826,12 @@ impl SeatState {
                     .leases
                     .at_mut(row)
                     .ok_or_else(|| bad("no lease", lease.as_str()))?;
-                if l.status == LeaseStatus::Out {
-                    l.status = LeaseStatus::Ended;
+                match l.status {
+                    LeaseStatus::Out => l.status = LeaseStatus::Ended,
+                    // Released it stays, and holds no seat from now on: a
+                    // `revoke_all` expiry culls a lease still lingering.
+                    LeaseStatus::Released => l.linger_seconds = 0,
+                    LeaseStatus::Ended => {}
                 }
                 let (pool, holder) = (l.pool.clone(), l.holder.clone());
                 let entry = self.entry_mut(&pool)?;

@@ -196,6 +196,25 @@ pub(crate) fn check_rule(rule: &ReclamationRule) -> Result<(), Refusal> {
     check_days("notify_days", rule.notify_days)
 }
 
+/// A new or changed rule's notice period: shorter than its inactivity
+/// threshold, since the notice goes out that many days before the seat is
+/// due, counted from the user's last sign of life (a longer one would warn
+/// users who are active). A lifecycle rule's is not limited. Checked when a
+/// command creates or changes a rule, not on replay: a trail written
+/// before the check still replays.
+pub(crate) fn check_notice_period(rule: &ReclamationRule) -> Result<(), Refusal> {
+    match rule.trigger {
+        Trigger::Inactivity { days } if rule.notify_days >= days => Err(Refusal::invalid(
+            "notify_days",
+            alloc::format!(
+                "must be less than the inactivity threshold ({days} days): the notice goes out \
+                 that many days before the seat is reclaimed"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// An entitlement link's own fields.
 pub(crate) fn check_link(link: &EntitlementLink) -> Result<(), Refusal> {
     check_name("entitlement", &link.entitlement, true)

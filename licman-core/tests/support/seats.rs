@@ -269,7 +269,7 @@ pub fn holds_seat(state: &SeatState, pool: &PoolId, who: &str, now: Timestamp) -
 }
 
 /// A seat engine at a clock, with the trail it wrote.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct World {
     pub engine: SeatEngine,
     pub now: Timestamp,

@@ -58,9 +58,11 @@ pub enum RuleCmd {
         /// Reclaim from users in this lifecycle state (terminated…).
         #[arg(long, value_name = "STATE")]
         lifecycle: Option<String>,
-        /// Days between the notice and the reclaim.
-        #[arg(long, value_name = "DAYS", default_value_t = 7)]
-        notify: u32,
+        /// Days between the notice and the reclaim, fewer than the
+        /// inactivity threshold [default: 7, or the threshold less one day
+        /// when that is shorter].
+        #[arg(long, value_name = "DAYS")]
+        notify: Option<u32>,
         /// Added disabled.
         #[arg(long)]
         disabled: bool,
@@ -220,6 +222,10 @@ pub(crate) fn incompat(
     }
 }
 
+/// A rule's notice period when none is given (shortened to the threshold
+/// less one day for a shorter inactivity threshold).
+const DEFAULT_NOTIFY_DAYS: u32 = 7;
+
 pub(crate) fn rule(store: &mut Store, cmd: &RuleCmd, cx: &Ctx<'_>) -> Result<Output, Failure> {
     match cmd {
         RuleCmd::Add {
@@ -241,13 +247,18 @@ pub(crate) fn rule(store: &mut Store, cmd: &RuleCmd, cx: &Ctx<'_>) -> Result<Out
                     ));
                 }
             };
+            // The engine wants a notice shorter than the threshold.
+            let notify = notify.unwrap_or(match trigger {
+                Trigger::Inactivity { days } => DEFAULT_NOTIFY_DAYS.min(days.saturating_sub(1)),
+                Trigger::Lifecycle { .. } => DEFAULT_NOTIFY_DAYS,
+            });
             let id = rule_id(&new_id("rule")?)?;
             store.run(
                 &Command::CreateRule {
                     id: id.clone(),
                     pool,
                     trigger,
-                    notify_days: *notify,
+                    notify_days: notify,
                     enabled: !disabled,
                 },
                 cx.actor,

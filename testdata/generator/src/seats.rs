@@ -157,8 +157,8 @@ fn scenario() -> Result<Vec<(Timestamp, &'static str, Command)>> {
             Command::CreateRule {
                 id: RuleId::new("r-1")?,
                 pool: p("sketch")?,
-                trigger: Trigger::Inactivity { days: 1 },
-                notify_days: 2,
+                trigger: Trigger::Inactivity { days: 2 },
+                notify_days: 1,
                 enabled: true,
             },
         ),

@@ -142,7 +142,8 @@ pub(crate) struct NewRule {
     threshold_days: Option<u32>,
     /// Lifecycle rules: the state (`terminated`…).
     state: Option<String>,
-    /// Days between the notice and the reclaim (default 7).
+    /// Days between the notice and the reclaim, fewer than the threshold
+    /// (default 7, or the threshold less one day when that is shorter).
     notify_days: Option<u32>,
     /// Whether it applies (default true).
     enabled: Option<bool>,
@@ -216,7 +217,7 @@ async fn create_rule(
         pool: b.pool,
         inactivity,
         lifecycle,
-        notify: b.notify_days.unwrap_or(7),
+        notify: b.notify_days,
         disabled: !b.enabled.unwrap_or(true),
     });
     admin(&app, &caller, StatusCode::CREATED, command).await

@@ -1,0 +1,494 @@
+//! Edge cases of the seat engine that a second reading of the rules found
+//! answered wrongly: each test states the rule and checks the engine
+//! against it (each failed before its fix).
+
+#![cfg(feature = "seats")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Duration;
+
+use licman_core::seats::*;
+
+#[path = "support/seats.rs"]
+mod support;
+use support::*;
+
+fn users(w: &mut World, names: &[&str]) {
+    for u in names {
+        w.ok(&create_user(u, true, "active"));
+    }
+}
+
+fn capacity(pool: &str, capacity: u32) -> Command {
+    Command::UpdatePool {
+        pool: pid(pool),
+        patch: PoolPatch {
+            capacity: Some(capacity),
+            ..PoolPatch::default()
+        },
+    }
+}
+
+fn active_at(user: &str, t: licman_core::Timestamp) -> Command {
+    update_user(
+        user,
+        UserPatch {
+            last_activity: Some(t),
+            ..UserPatch::default()
+        },
+    )
+}
+
+// --- Pools: "capacity may not drop below what is allocated" ---
+
+#[test]
+fn raising_the_capacity_of_a_pool_in_its_overage_is_allowed() {
+    let mut w = World::new();
+    let options = LeaseOptions {
+        overage: Overage::X2,
+        ..LeaseOptions::default()
+    };
+    w.ok(&create_pool(concurrent("cad", 2, options)));
+    for i in 0..4 {
+        w.ok(&checkout(&format!("l{i}"), "cad", &format!("h{i}")));
+    }
+    assert_eq!(w.allocated("cad"), 4);
+    // Sending the capacity it has (a form that sends every field back), or
+    // more, is no drop.
+    w.ok(&capacity("cad", 2));
+    w.ok(&capacity("cad", 3));
+    assert_eq!(w.pool("cad").capacity, 3);
+    // A cut below the seats held still is refused.
+    w.ok(&capacity("cad", 4));
+    assert_eq!(
+        w.refused(&capacity("cad", 3)),
+        Refusal::CapacityBelowAllocated {
+            capacity: 3,
+            allocated: 4
+        }
+    );
+    w.check_replay();
+}
+
+#[test]
+fn raising_the_capacity_after_a_license_renewed_for_fewer_seats_is_allowed() {
+    let mut w = World::new();
+    users(&mut w, &["ada", "bob", "cy"]);
+    w.ok(&create_pool(named("figma", 3)));
+    for (i, u) in ["ada", "bob", "cy"].iter().enumerate() {
+        w.ok(&assign(&format!("a{i}"), "figma", u));
+    }
+    w.ok(&Command::FollowLicense {
+        pool: pid("figma"),
+        capacity: 1,
+        expires_at: None,
+    });
+    w.ok(&capacity("figma", 2));
+    assert_eq!(w.pool("figma").capacity, 2);
+    assert_eq!(
+        w.refused_code(&capacity("figma", 1)),
+        "capacity_below_allocated"
+    );
+}
+
+// --- Expiry: "revoke_all: on expiry every active assignment becomes expired" ---
+
+#[test]
+fn an_archived_revoke_all_pool_still_takes_its_seats_back_at_expiry() {
+    let mut w = World::new();
+    users(&mut w, &["ada"]);
+    let mut spec = named("figma", 3);
+    spec.expires_at = Some(at(DAY));
+    spec.expiry_policy = ExpiryPolicy::RevokeAll;
+    w.ok(&create_pool(spec));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.ok(&Command::ArchivePool { pool: pid("figma") });
+    w.set(DAY - 1);
+    assert!(w.ok(&Command::ApplyExpiry).changes.is_empty());
+    w.set(DAY);
+    w.ok(&Command::ApplyExpiry);
+    assert_eq!(w.assignment("a1").status, AssignmentStatus::Expired);
+    // Archived it stays, and a second run changes nothing.
+    assert_eq!(w.pool("figma").status, PoolStatus::Archived);
+    assert!(w.ok(&Command::ApplyExpiry).changes.is_empty());
+    w.check_replay();
+}
+
+#[test]
+fn an_archived_block_new_pool_keeps_its_seats_at_expiry() {
+    let mut w = World::new();
+    users(&mut w, &["ada"]);
+    let mut spec = named("figma", 3);
+    spec.expires_at = Some(at(DAY));
+    w.ok(&create_pool(spec));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.ok(&Command::ArchivePool { pool: pid("figma") });
+    w.set(DAY);
+    assert!(w.ok(&Command::ApplyExpiry).changes.is_empty());
+    assert_eq!(w.assignment("a1").status, AssignmentStatus::Active);
+}
+
+#[test]
+fn revoke_all_ends_a_lingering_released_lease_too() {
+    let mut w = World::new();
+    let options = LeaseOptions {
+        linger_seconds: 3600,
+        ..LeaseOptions::default()
+    };
+    let mut spec = concurrent("cad", 2, options);
+    spec.expires_at = Some(at(DAY));
+    spec.expiry_policy = ExpiryPolicy::RevokeAll;
+    w.ok(&create_pool(spec));
+    w.set(DAY - 100);
+    w.ok(&checkout("l1", "cad", "h1"));
+    w.ok(&release("l1"));
+    assert!(w.lease("l1").holds_seat_at(w.now));
+    w.set(DAY);
+    w.ok(&Command::ApplyExpiry);
+    assert_eq!(w.allocated("cad"), 0);
+    assert_eq!(w.lease("l1").status, LeaseStatus::Released);
+    assert!(!w.lease("l1").holds_seat_at(w.now));
+    w.check_replay();
+}
+
+// --- Leases: a lingering lease taken up again ---
+
+#[test]
+fn a_lingering_borrowed_lease_is_taken_up_again_only_by_a_borrow() {
+    let mut w = World::new();
+    let options = LeaseOptions {
+        linger_seconds: 600,
+        max_borrow_days: 7,
+        ..LeaseOptions::default()
+    };
+    w.ok(&create_pool(concurrent("cad", 1, options)));
+    w.ok(&borrow("l1", "cad", "h1", 7));
+    w.advance(60);
+    w.ok(&release("l1"));
+    w.advance(60);
+    // Borrowed again for 3 days: the same lease, for 3 days from now.
+    let mut borrowed_again = w.clone();
+    let out = borrowed_again.ok(&borrow("l2", "cad", "h1", 3));
+    let again = lease_of(&borrowed_again, &out);
+    assert_eq!(again.id, lid("l1"));
+    assert!(again.borrowed);
+    assert_eq!(
+        again.expires_at,
+        w.now.saturating_add(Duration::from_secs(3 * DAY))
+    );
+    // An online checkout instead: the lingering borrow ends, and a new
+    // lease (not borrowed, one TTL) takes its seat (the pool has one).
+    let out = w.ok(&checkout("l3", "cad", "h1"));
+    let online = lease_of(&w, &out);
+    assert_eq!(online.id, lid("l3"));
+    assert!(!online.borrowed);
+    assert_eq!(
+        online.expires_at,
+        w.now.saturating_add(Duration::from_secs(600))
+    );
+    assert!(!w.lease("l1").holds_seat_at(w.now));
+    assert_eq!(w.allocated("cad"), 1);
+    w.check_replay();
+}
+
+#[test]
+fn a_lingering_online_lease_is_not_turned_into_a_borrow() {
+    let mut w = World::new();
+    let options = LeaseOptions {
+        linger_seconds: 600,
+        max_borrow_days: 7,
+        ..LeaseOptions::default()
+    };
+    w.ok(&create_pool(concurrent("cad", 1, options)));
+    w.ok(&checkout("l1", "cad", "h1"));
+    w.ok(&release("l1"));
+    let out = w.ok(&borrow("l2", "cad", "h1", 2));
+    let lease = lease_of(&w, &out);
+    assert_eq!(lease.id, lid("l2"));
+    assert!(lease.borrowed);
+    assert_eq!(
+        lease.expires_at,
+        w.now.saturating_add(Duration::from_secs(2 * DAY))
+    );
+    assert_eq!(w.allocated("cad"), 1);
+}
+
+// --- The audit trail: every event names its pool ---
+
+#[test]
+fn deleting_a_rule_a_link_or_an_incompatibility_names_the_pool() {
+    let mut w = World::new();
+    w.ok(&create_pool(named("p", 1)));
+    w.ok(&create_pool(named("q", 1)));
+    w.ok(&inactivity_rule("r1", "p", 30, 7));
+    w.ok(&link("k1", "p", "design", 1, true));
+    w.ok(&incompatible("i1", "q", "p", "one tool"));
+    w.ok(&Command::DeleteRule { rule: rid("r1") });
+    w.ok(&Command::DeleteLink { link: kid("k1") });
+    w.ok(&Command::DeleteIncompatibility { id: iid("i1") });
+    let named: Vec<(&str, Option<&PoolId>)> = w
+        .trail
+        .iter()
+        .map(|e| (e.action(), e.pool.as_ref()))
+        .filter(|(action, _)| action.ends_with(".deleted"))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("rule.deleted", Some(&pid("p"))),
+            ("link.deleted", Some(&pid("p"))),
+            ("incompatibility.deleted", Some(&pid("q"))),
+        ]
+    );
+    w.check_replay();
+}
+
+#[test]
+fn an_actor_must_be_a_name() {
+    let mut engine = SeatEngine::new();
+    let now = t0();
+    for actor in ["", "  ", "ada\nmallory", "ada\u{1b}[2J"] {
+        let refused = engine
+            .run(&create_pool(named("p", 1)), &Context::new(now, actor))
+            .unwrap_err();
+        assert_eq!(refused.code(), "invalid_value", "{actor:?}");
+        assert_eq!(engine, SeatEngine::new(), "{actor:?}");
+    }
+    engine
+        .run(&create_pool(named("p", 1)), &Context::new(now, "ada"))
+        .unwrap();
+}
+
+// --- Assign: the order of the checks is the documented one ---
+
+#[test]
+fn assign_checks_the_new_id_first() {
+    let mut w = World::new();
+    users(&mut w, &["ada", "bob"]);
+    w.ok(&create_pool(named("p", 1)));
+    w.ok(&assign("a1", "p", "ada"));
+    assert_eq!(w.refused_code(&assign("a1", "nope", "bob")), "duplicate_id");
+    assert_eq!(w.refused_code(&assign("a2", "nope", "bob")), "unknown_pool");
+}
+
+// --- Reclamation ---
+
+#[test]
+fn a_notice_period_must_be_shorter_than_the_inactivity_threshold() {
+    let mut w = World::new();
+    w.ok(&create_pool(named("figma", 5)));
+    for notify in [7, 14] {
+        let refused = w.refused(&inactivity_rule("r1", "figma", 7, notify));
+        assert_eq!(refused.code(), "invalid_value", "notify {notify}");
+        assert!(refused.to_string().contains("notify_days"), "{refused}");
+    }
+    w.ok(&inactivity_rule("r1", "figma", 7, 6));
+    // A change that makes them equal is refused; a lifecycle rule's notice
+    // is not limited.
+    let patch = |threshold: Option<u32>, notify: Option<u32>| Command::UpdateRule {
+        rule: rid("r1"),
+        patch: RulePatch {
+            trigger: threshold.map(|days| Trigger::Inactivity { days }),
+            notify_days: notify,
+            ..RulePatch::default()
+        },
+    };
+    assert_eq!(w.refused_code(&patch(Some(6), None)), "invalid_value");
+    assert_eq!(w.refused_code(&patch(None, Some(7))), "invalid_value");
+    w.ok(&patch(Some(30), Some(29)));
+    w.ok(&lifecycle_rule("r2", "figma", "terminated"));
+}
+
+#[test]
+fn an_active_user_gets_no_notice() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&create_pool(named("figma", 5)));
+    w.ok(&inactivity_rule("r1", "figma", 7, 6));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.set(DAY);
+    w.ok(&active_at("ada", w.now));
+    assert!(w.state().reclamation_plan(w.now).notices.is_empty());
+    // Quiet for a day past the threshold less the notice: warned once.
+    w.set(2 * DAY);
+    let plan = w.state().reclamation_plan(w.now);
+    assert_eq!(plan.notices.len(), 1);
+    assert_eq!(plan.notices[0].reclaim_on, at(8 * DAY));
+}
+
+#[test]
+fn a_seat_reclaimed_now_gets_no_notice_for_later_from_another_rule() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&active_at("ada", t0()));
+    w.ok(&create_pool(named("figma", 5)));
+    w.ok(&lifecycle_rule("a-life", "figma", "terminated"));
+    w.ok(&inactivity_rule("b-idle", "figma", 30, 7));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.set(25 * DAY);
+    w.ok(&update_user(
+        "ada",
+        UserPatch {
+            lifecycle: Some("terminated".into()),
+            ..UserPatch::default()
+        },
+    ));
+    let plan = w.state().reclamation_plan(w.now);
+    assert_eq!(plan.reclaims.len(), 1);
+    assert_eq!(plan.reclaims[0].rule, rid("a-life"));
+    assert!(plan.notices.is_empty(), "{:?}", plan.notices);
+    w.ok(&apply_reclamation());
+    assert!(!w.trail.iter().any(|e| e.action() == "notice.sent"));
+}
+
+#[test]
+fn a_rule_without_a_notice_period_still_notifies_and_reclaims_at_once() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&create_pool(named("figma", 5)));
+    w.ok(&inactivity_rule("r1", "figma", 30, 0));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.set(30 * DAY);
+    let plan = w.state().reclamation_plan(w.now);
+    assert_eq!((plan.notices.len(), plan.reclaims.len()), (1, 1));
+    w.ok(&apply_reclamation());
+    assert_eq!(w.assignment("a1").status, AssignmentStatus::Reclaimed);
+}
+
+// --- Entitlement links ---
+
+#[test]
+fn a_grant_is_refused_when_a_linked_seat_is_held_already() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&create_pool(named("top", 5)));
+    w.ok(&create_pool(named("low", 5)));
+    w.ok(&link("k-top", "top", "design", 10, true));
+    w.ok(&link("k-low", "low", "design", 1, true));
+    w.ok(&assign("m1", "low", "ada"));
+    assert_eq!(
+        w.refused(&grant("g1", "ada", "design")),
+        Refusal::AlreadyAssigned {
+            assignment: aid("m1")
+        }
+    );
+    assert!(!holds_seat(w.state(), &pid("top"), "ada", w.now));
+    // Without it, the grant takes the best pool.
+    w.ok(&deallocate("m1"));
+    w.ok(&grant("g1", "ada", "design"));
+    assert!(holds_seat(w.state(), &pid("top"), "ada", w.now));
+}
+
+// --- Compliance: the activity range ---
+
+#[test]
+fn an_incompatible_holding_is_in_breach_from_the_rule_on() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&create_pool(named("figma", 5)));
+    w.ok(&create_pool(named("sketch", 5)));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.ok(&assign("a2", "sketch", "ada"));
+    w.set(60 * DAY);
+    w.ok(&incompatible("i1", "figma", "sketch", "one design tool"));
+    let range = |from: u64, to: u64| ComplianceFilter {
+        activity_from: Some(at(from)),
+        activity_to: Some(at(to)),
+        ..ComplianceFilter::default()
+    };
+    let report = |w: &World, filter| w.state().compliance_report(w.now, &filter);
+    assert!(report(&w, range(0, 30 * DAY)).breaches.is_empty());
+    assert_eq!(report(&w, range(0, 60 * DAY)).breaches.len(), 1);
+    assert_eq!(report(&w, range(59 * DAY, 90 * DAY)).breaches.len(), 1);
+}
+
+#[test]
+fn a_seat_of_an_archived_or_expired_pool_is_in_breach_from_then_on() {
+    let mut w = World::new();
+    users(&mut w, &["ada", "bob"]);
+    let mut expiring = named("figma", 5);
+    expiring.expires_at = Some(at(40 * DAY));
+    w.ok(&create_pool(expiring));
+    w.ok(&create_pool(named("sketch", 5)));
+    w.ok(&assign("a1", "figma", "ada"));
+    w.ok(&assign("a2", "sketch", "bob"));
+    w.set(20 * DAY);
+    w.ok(&Command::ArchivePool {
+        pool: pid("sketch"),
+    });
+    w.set(60 * DAY);
+    let range = |from: u64, to: u64| ComplianceFilter {
+        activity_from: Some(at(from)),
+        activity_to: Some(at(to)),
+        ..ComplianceFilter::default()
+    };
+    let kinds = |w: &World, filter| -> Vec<BreachKind> {
+        w.state()
+            .compliance_report(w.now, &filter)
+            .breaches
+            .iter()
+            .map(|b| b.kind)
+            .collect()
+    };
+    assert!(kinds(&w, range(0, 10 * DAY)).is_empty());
+    assert_eq!(kinds(&w, range(0, 30 * DAY)), [BreachKind::ArchivedPool]);
+    assert_eq!(
+        kinds(&w, range(0, 50 * DAY)),
+        [BreachKind::ExpiredPool, BreachKind::ArchivedPool]
+    );
+    // Applied or not, the expiry counts from the pool's date.
+    w.ok(&Command::ApplyExpiry);
+    assert_eq!(kinds(&w, range(0, 30 * DAY)), [BreachKind::ArchivedPool]);
+}
+
+// --- Analytics: a figure shown beside a decision ---
+
+#[test]
+fn an_underutilized_pool_never_reads_60_percent() {
+    let mut w = World::new();
+    w.ok(&create_pool(named("p", 1002)));
+    let items: Vec<(String, String)> = (0..601)
+        .map(|i| (format!("a{i}"), format!("u{i}")))
+        .collect();
+    for (_, u) in &items {
+        w.ok(&create_user(u, true, "active"));
+    }
+    for chunk in items.chunks(500) {
+        let refs: Vec<(&str, &str)> = chunk
+            .iter()
+            .map(|(a, u)| (a.as_str(), u.as_str()))
+            .collect();
+        w.ok(&bulk_assign("p", &refs));
+    }
+    let analytics = w.state().analytics(w.now, &AnalyticsOptions::default());
+    let r = &analytics.recommendations[0];
+    assert_eq!(r.kind, RecommendationKind::Underutilized);
+    assert_eq!(r.utilization.to_string(), "59.9");
+    assert!(r.message.contains("(59.9 %)"), "{}", r.message);
+    // The pool's own figure rounds half up as everywhere else.
+    assert_eq!(analytics.pools[0].utilization.to_string(), "60.0");
+}
+
+#[test]
+fn a_highly_utilized_pool_never_reads_90_percent() {
+    let mut w = World::new();
+    w.ok(&create_pool(named("p", 2501)));
+    let items: Vec<(String, String)> = (0..2252)
+        .map(|i| (format!("a{i}"), format!("u{i}")))
+        .collect();
+    for (_, u) in &items {
+        w.ok(&create_user(u, true, "active"));
+    }
+    for chunk in items.chunks(1000) {
+        let refs: Vec<(&str, &str)> = chunk
+            .iter()
+            .map(|(a, u)| (a.as_str(), u.as_str()))
+            .collect();
+        w.ok(&bulk_assign("p", &refs));
+    }
+    // 2252 / 2501 = 90.04 %: over 90, shown as 90.1.
+    let analytics = w.state().analytics(w.now, &AnalyticsOptions::default());
+    let r = &analytics.recommendations[0];
+    assert_eq!(r.kind, RecommendationKind::HighUtilization);
+    assert_eq!(r.utilization.to_string(), "90.1");
+}
