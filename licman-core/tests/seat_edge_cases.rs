@@ -247,7 +247,8 @@ fn deleting_a_rule_a_link_or_an_incompatibility_names_the_pool() {
 fn an_actor_must_be_a_name() {
     let mut engine = SeatEngine::new();
     let now = t0();
-    for actor in ["", "  ", "ada\nmallory", "ada\u{1b}[2J"] {
+    let too_long = "a".repeat(licman_core::seats::engine::MAX_ACTOR_LEN + 1);
+    for actor in ["", "  ", "ada\nmallory", "ada\u{1b}[2J", too_long.as_str()] {
         let refused = engine
             .run(&create_pool(named("p", 1)), &Context::new(now, actor))
             .unwrap_err();
@@ -256,6 +257,15 @@ fn an_actor_must_be_a_name() {
     }
     engine
         .run(&create_pool(named("p", 1)), &Context::new(now, "ada"))
+        .unwrap();
+    // A server's actor: the token, the address and a browser's user agent.
+    let server = format!(
+        "api:{} ip=203.0.113.7 ua=\"{}\"",
+        "t".repeat(64),
+        "Mozilla/5.0 ".repeat(16)
+    );
+    engine
+        .run(&create_pool(named("q", 1)), &Context::new(now, &server))
         .unwrap();
 }
 

@@ -362,11 +362,10 @@ impl SeatEngine {
     }
 
     /// Carries out `command` and seals its changes into events. The
-    /// context's actor must be a name: not empty, at most
-    /// [`MAX_NAME_LEN`](crate::seats::MAX_NAME_LEN) bytes, no control
-    /// characters (`invalid_value`).
+    /// context's actor may not be empty, longer than 1,024 bytes or hold
+    /// control characters (`invalid_value`).
     pub fn run(&mut self, command: &Command, cx: &Context<'_>) -> Result<Recorded, Refusal> {
-        crate::seats::validate::check_name("actor", cx.actor, true)?;
+        crate::seats::validate::check_actor(cx.actor)?;
         // A deleted rule, link or incompatibility is gone once the command
         // ran: its pool, for the event, is read before.
         let deleted_from = match command {
@@ -403,7 +402,7 @@ impl SeatEngine {
         details: &str,
         cx: &Context<'_>,
     ) -> Result<Event, Refusal> {
-        crate::seats::validate::check_name("actor", cx.actor, true)?;
+        crate::seats::validate::check_actor(cx.actor)?;
         crate::seats::validate::check_host_record(action, details)?;
         if let Some(p) = &pool {
             if self.state.pool(p).is_none() {

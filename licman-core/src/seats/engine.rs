@@ -24,8 +24,8 @@ use crate::time::{SECONDS_PER_DAY, Timestamp};
 
 use crate::seats::validate::*;
 pub use crate::seats::validate::{
-    MAX_CAPACITY, MAX_DAYS, MAX_LINGER_SECONDS, MAX_NAME_LEN, MAX_SEAT_COST_MINOR, MAX_TAGS,
-    MAX_TEXT_LEN, MAX_TTL_SECONDS,
+    MAX_ACTOR_LEN, MAX_CAPACITY, MAX_DAYS, MAX_LINGER_SECONDS, MAX_NAME_LEN, MAX_SEAT_COST_MINOR,
+    MAX_TAGS, MAX_TEXT_LEN, MAX_TTL_SECONDS,
 };
 
 /// What a command answers besides its changes: the id of the object it

@@ -17,6 +17,27 @@ pub const MAX_SEAT_COST_MINOR: u128 = 1_000_000_000_000_000;
 pub const MAX_TEXT_LEN: usize = 4096;
 /// The longest name (pool, vendor, product, tag, entitlement, lifecycle state), in bytes.
 pub const MAX_NAME_LEN: usize = 200;
+/// The longest actor an event records, in bytes (a server's actor names
+/// the token, the address and the user agent).
+pub const MAX_ACTOR_LEN: usize = 1024;
+
+/// Who acts: not empty, at most [`MAX_ACTOR_LEN`] bytes, no control
+/// characters (it is sealed into the trail and shown in it).
+pub(crate) fn check_actor(actor: &str) -> Result<(), Refusal> {
+    if actor.trim().is_empty() {
+        return Err(Refusal::invalid("actor", "may not be empty"));
+    }
+    if actor.len() > MAX_ACTOR_LEN {
+        return Err(Refusal::invalid(
+            "actor",
+            alloc::format!("may be at most {MAX_ACTOR_LEN} bytes"),
+        ));
+    }
+    if actor.chars().any(char::is_control) {
+        return Err(Refusal::invalid("actor", "may not hold control characters"));
+    }
+    Ok(())
+}
 /// The most tags of a pool.
 pub const MAX_TAGS: usize = 32;
 /// The longest warning, inactivity threshold or notice period, in days.
