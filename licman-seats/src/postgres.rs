@@ -17,7 +17,7 @@
 use std::time::Duration;
 
 use licman_core::Timestamp;
-use licman_core::seats::PoolId;
+use licman_core::seats::{ChainHead, PoolId};
 use postgres::SimpleQueryMessage;
 use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
@@ -85,6 +85,25 @@ CREATE TABLE licman_seats.pool_secrets (
     sealed bytea NOT NULL
 );
 INSERT INTO licman_seats.meta VALUES ('application', 'licman-seats');
+", "
+ALTER TABLE licman_seats.head ADD COLUMN next_seq bigint, ADD COLUMN last_hash text;
+UPDATE licman_seats.head SET
+    next_seq = COALESCE((SELECT max(seq) FROM licman_seats.events), 0) + 1,
+    last_hash = COALESCE((SELECT hash FROM licman_seats.events ORDER BY seq DESC LIMIT 1), repeat('0', 64));
+ALTER TABLE licman_seats.head ALTER COLUMN next_seq SET NOT NULL,
+    ALTER COLUMN last_hash SET NOT NULL, ADD CHECK (next_seq > 0);
+CREATE FUNCTION licman_seats.head_forward_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'UPDATE' OR NEW.next_seq < OLD.next_seq THEN
+        RAISE EXCEPTION 'the trail head only moves forward' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER head_forward_only BEFORE UPDATE OR DELETE ON licman_seats.head
+    FOR EACH ROW EXECUTE FUNCTION licman_seats.head_forward_only();
+CREATE TRIGGER head_no_truncate BEFORE TRUNCATE ON licman_seats.head
+    FOR EACH STATEMENT EXECUTE FUNCTION licman_seats.refuse_edit();
 "];
 
 /// Whether `location` is a PostgreSQL URL.
@@ -664,11 +683,16 @@ impl Backend for PgBackend {
             let details: Vec<&str> = rows.iter().map(|r| r.details.as_str()).collect();
             let prev_hash: Vec<&str> = rows.iter().map(|r| r.prev_hash.as_str()).collect();
             let hash: Vec<&str> = rows.iter().map(|r| r.hash.as_str()).collect();
+            // The head moves with the events, in the same statement.
+            let (next_seq, last_hash) =
+                crate::store::head_after(&writes.events).unwrap_or_default();
             tx.execute_typed(
                 &format!(
-                    "INSERT INTO licman_seats.events ({EVENT_COLUMNS}) SELECT * FROM unnest(\
+                    "WITH appended AS (INSERT INTO licman_seats.events ({EVENT_COLUMNS}) \
+                     SELECT * FROM unnest(\
                      $1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], \
-                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])"
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])) \
+                     UPDATE licman_seats.head SET next_seq = $12, last_hash = $13 WHERE id = 1"
                 ),
                 &[
                     (&seq, Type::INT8_ARRAY),
@@ -682,6 +706,8 @@ impl Backend for PgBackend {
                     (&details, Type::TEXT_ARRAY),
                     (&prev_hash, Type::TEXT_ARRAY),
                     (&hash, Type::TEXT_ARRAY),
+                    (&next_seq, Type::INT8),
+                    (&last_hash, Type::TEXT),
                 ],
             )
             .map_err(|e| self.before_commit(&e))?;
@@ -702,6 +728,25 @@ impl Backend for PgBackend {
             .map_err(|e| self.before_commit(&e))?;
         }
         tx.commit().map_err(|e| self.at_commit(&e))
+    }
+
+    fn head(&mut self) -> Result<ChainHead, Failure> {
+        let mut conn = self.connection().map_err(|w| *w.failure)?;
+        let row = conn
+            .query_opt(
+                "SELECT next_seq, last_hash FROM licman_seats.head WHERE id = 1",
+                &[],
+            )
+            .map_err(|e| self.failure(&e))?
+            .ok_or_else(|| {
+                Failure::new(
+                    "audit_broken",
+                    "the trail's head row is missing (was licman_seats.head emptied?)",
+                )
+            })?;
+        let next_seq: i64 = row.try_get(0).map_err(|e| self.failure(&e))?;
+        let last_hash: String = row.try_get(1).map_err(|e| self.failure(&e))?;
+        crate::store::head_of(next_seq, &last_hash)
     }
 
     fn now(&mut self) -> Result<Timestamp, Failure> {

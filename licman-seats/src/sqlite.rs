@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use licman_core::seats::PoolId;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
+use licman_core::seats::{ChainHead, PoolId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior, params};
 
 use crate::error::Failure;
 use crate::secrets::{SealedSecret, SecretWrite};
@@ -30,7 +30,8 @@ pub const APPLICATION_ID: i64 = 0x4c4d_5354;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Migrations: the n-th entry takes the schema from version n to n + 1.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE events (
     seq INTEGER PRIMARY KEY,
     recorded_at INTEGER NOT NULL,
@@ -55,7 +56,23 @@ CREATE TABLE pool_secrets (
     key_id TEXT NOT NULL,
     sealed BLOB NOT NULL
 ) STRICT;
-"];
+",
+    "
+CREATE TABLE head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    next_seq INTEGER NOT NULL CHECK (next_seq > 0),
+    last_hash TEXT NOT NULL
+) STRICT;
+INSERT INTO head (id, next_seq, last_hash)
+    SELECT 1, COALESCE(MAX(seq), 0) + 1,
+           COALESCE((SELECT hash FROM events ORDER BY seq DESC LIMIT 1), printf('%064d', 0))
+    FROM events;
+CREATE TRIGGER head_forward_only BEFORE UPDATE ON head WHEN NEW.next_seq < OLD.next_seq
+BEGIN SELECT RAISE(ABORT, 'the trail head only moves forward'); END;
+CREATE TRIGGER head_kept BEFORE DELETE ON head
+BEGIN SELECT RAISE(ABORT, 'the trail head is kept'); END;
+",
+];
 
 /// A seat store on one SQLite file.
 #[derive(Debug)]
@@ -360,6 +377,13 @@ impl Backend for SqliteBackend {
                     ])
                     .map_err(Failure::from)?;
             }
+            if let Some((next_seq, last_hash)) = crate::store::head_after(&writes.events) {
+                tx.execute(
+                    "UPDATE head SET next_seq = ?1, last_hash = ?2 WHERE id = 1",
+                    params![next_seq, last_hash],
+                )
+                .map_err(Failure::from)?;
+            }
             for s in &writes.secrets {
                 match s {
                     SecretWrite::Put { pool, sealed } => tx.execute(
@@ -384,6 +408,24 @@ impl Backend for SqliteBackend {
             .into_iter()
             .find(|(p, _)| p == pool)
             .map(|(_, s)| s))
+    }
+
+    fn head(&mut self) -> Result<ChainHead, Failure> {
+        let row: Option<(i64, String)> = self
+            .conn
+            .query_row(
+                "SELECT next_seq, last_hash FROM head WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let (next_seq, last_hash) = row.ok_or_else(|| {
+            Failure::new(
+                "audit_broken",
+                "the trail's head row is missing (was the head table emptied?)",
+            )
+        })?;
+        crate::store::head_of(next_seq, &last_hash)
     }
 }
 

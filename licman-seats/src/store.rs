@@ -31,7 +31,7 @@ use crate::error::Failure;
 use crate::secrets::{SealedSecret, SecretWrite};
 
 /// The schema version this build writes and reads, on both backends.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// How many times a write is tried when it fails in a way worth retrying.
 pub const WRITE_ATTEMPTS: u32 = 5;
@@ -234,6 +234,9 @@ pub(crate) trait Backend: fmt::Debug + Send {
     /// One pool's sealed secret, outside a write (for tests and tools; a
     /// read a person sees goes through `pool secret`, which records it).
     fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure>;
+    /// The head every write records with its events (the next sequence
+    /// number and the last hash): where the trail must end.
+    fn head(&mut self) -> Result<ChainHead, Failure>;
     /// The store's clock: the database server's on PostgreSQL, so that
     /// what a command shows (a lease's status, a plan) agrees with what its
     /// writes record.
@@ -621,7 +624,18 @@ fn backend(location: &str) -> Result<Box<dyn Backend>, Failure> {
 
 /// Replays a whole trail from its rows ([`Store::verify`]).
 fn verify_trail(backend: &mut dyn Backend) -> Result<u64, Failure> {
-    let events = backend.read(Query::From(1))?;
+    // The head, the trail, and the head again: the same head twice means
+    // no write came in between (every write that appends moves it), so the
+    // trail read must end exactly there.
+    let mut attempt = 0;
+    let (events, head) = loop {
+        attempt += 1;
+        let before = backend.head()?;
+        let events = backend.read(Query::From(1))?;
+        if backend.head()? == before || attempt == WRITE_ATTEMPTS {
+            break (events, before);
+        }
+    };
     for e in &events {
         if e.action != e.event.action() {
             return Err(Failure::new(
@@ -636,8 +650,39 @@ fn verify_trail(backend: &mut dyn Backend) -> Result<u64, Failure> {
         }
     }
     let events: Vec<Event> = events.into_iter().map(|e| e.event).collect();
-    let engine = SeatEngine::replay(&events)?;
+    // A trail cut short (its last events deleted) ends before the head;
+    // events added after it, or a head written by hand, do not match it.
+    let engine = SeatEngine::replay_to(&events, head)?;
     Ok(engine.head().next_seq.saturating_sub(1))
+}
+
+/// The head row's columns as a [`ChainHead`].
+pub(crate) fn head_of(next_seq: i64, last_hash: &str) -> Result<ChainHead, Failure> {
+    let damaged = |what: &str| {
+        Failure::new(
+            "audit_broken",
+            format!("the trail's head row is damaged: {what}"),
+        )
+    };
+    Ok(ChainHead {
+        next_seq: u64::try_from(next_seq)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| damaged("its next sequence number is not positive"))?,
+        last_hash: crate::hex::decode32(last_hash)
+            .filter(|h| crate::hex::encode(h) == last_hash)
+            .ok_or_else(|| damaged("its last hash is not 64 lower-case hex digits"))?,
+    })
+}
+
+/// The head after `events` (appended in order): what a write records.
+pub(crate) fn head_after(events: &[Event]) -> Option<(i64, String)> {
+    events.last().map(|e| {
+        (
+            i64::try_from(e.seq.saturating_add(1)).unwrap_or(i64::MAX),
+            crate::hex::encode(&e.hash),
+        )
+    })
 }
 
 /// Seconds since the epoch as a database integer.
@@ -723,10 +768,13 @@ impl EventRow {
                 .transpose()
                 .map_err(|_| bad_row(seq, "an invalid assignment id"))?,
             change,
+            // Lower case only, as written: another spelling is an edit.
             prev_hash: crate::hex::decode32(&self.prev_hash)
-                .ok_or_else(|| bad_row(seq, "its previous hash is not 64 hex digits"))?,
+                .filter(|h| crate::hex::encode(h) == self.prev_hash)
+                .ok_or_else(|| bad_row(seq, "its previous hash is not 64 lower-case hex digits"))?,
             hash: crate::hex::decode32(&self.hash)
-                .ok_or_else(|| bad_row(seq, "its hash is not 64 hex digits"))?,
+                .filter(|h| crate::hex::encode(h) == self.hash)
+                .ok_or_else(|| bad_row(seq, "its hash is not 64 lower-case hex digits"))?,
         };
         Ok(StoredEvent {
             event,

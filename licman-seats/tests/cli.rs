@@ -277,14 +277,14 @@ fn the_file_is_private_and_a_newer_or_foreign_database_is_refused_untouched() {
         let mode = std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{mode:o}");
     }
-    db.sql("PRAGMA user_version = 2").unwrap();
+    db.sql("PRAGMA user_version = 3").unwrap();
     let bytes = std::fs::read(path).unwrap();
     let json = refused(&db, &["pool", "list"], "schema_too_new");
     assert!(
         json["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("version 2")
+            .contains("version 3")
     );
     assert_eq!(
         std::fs::read(path).unwrap(),
@@ -352,7 +352,7 @@ fn an_unreachable_or_malformed_database_url_is_a_clear_error() {
 fn a_newer_or_foreign_postgresql_schema_is_refused_untouched() {
     let Some(db) = Db::postgres() else { return };
     pool(&db, "Figma", 1);
-    db.sql("UPDATE licman_seats.meta SET value = '2' WHERE key = 'schema_version'")
+    db.sql("UPDATE licman_seats.meta SET value = '3' WHERE key = 'schema_version'")
         .unwrap();
     let before = ok_count(&db);
     let json = refused(&db, &["pool", "list"], "schema_too_new");
@@ -360,7 +360,7 @@ fn a_newer_or_foreign_postgresql_schema_is_refused_untouched() {
         json["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("version 2")
+            .contains("version 3")
     );
     refused(
         &db,
@@ -482,6 +482,38 @@ fn the_trail_is_append_only_and_an_edit_is_named_by_verify() {
         ))
         .unwrap();
         refused(db, &["audit", "verify"], "audit_broken");
+    });
+    // The newest events deleted (a cut tail has no gap to show): the head
+    // the store recorded with the last write says where the trail ends.
+    on_each_backend(|db| {
+        pool(db, "Figma", 2);
+        users(db, 2);
+        ok(db, &["assign", "Figma", "u0000"]);
+        let events = db.events_table();
+        let last = ok(db, &["audit", "verify"]);
+        assert_eq!(last["events"].as_u64(), Some(4), "{last}");
+        let drop = match db.kind {
+            Kind::Sqlite => "DROP TRIGGER events_append_only_delete;",
+            Kind::Postgres => "DROP TRIGGER events_append_only ON licman_seats.events;",
+        };
+        db.sql(&format!("{drop} DELETE FROM {events} WHERE seq >= 3;"))
+            .unwrap();
+        let json = refused(db, &["audit", "verify"], "audit_broken");
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains('3'),
+            "{json}"
+        );
+        // The head moves only forward: it cannot be set back to match.
+        let head = match db.kind {
+            Kind::Sqlite => "head",
+            Kind::Postgres => "licman_seats.head",
+        };
+        let err = db
+            .sql(&format!("UPDATE {head} SET next_seq = 3 WHERE id = 1"))
+            .unwrap_err();
+        assert!(err.contains("only moves forward"), "{err}");
+        let err = db.sql(&format!("DELETE FROM {head}")).unwrap_err();
+        assert!(err.contains("head"), "{err}");
     });
 }
 
