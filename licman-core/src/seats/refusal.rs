@@ -356,7 +356,7 @@ impl fmt::Display for Refusal {
                 )
             }
             AssignmentNotActive { assignment } => write!(f, "assignment {assignment} has ended"),
-            ReasonRequired => f.write_str("a reclaim needs a reason"),
+            ReasonRequired => f.write_str("a reason is required (a reclaim, an incompatibility)"),
             WrongLicenseType { pool, license_type } => {
                 write!(f, "pool {pool} is a {license_type} pool")
             }

@@ -67,6 +67,10 @@ pub(crate) fn read_input(input: &Input) -> Result<String, Failure> {
             "{name} is larger than {MAX_INPUT_BYTES} bytes"
         )));
     }
+    // A byte-order mark (a file saved on Windows) is not part of the text.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
     Ok(text)
 }
 
@@ -130,10 +134,11 @@ fn parse_users(text: &str) -> Result<Vec<UserRow>, Failure> {
         let line = record.position().map_or(0, |p| p.line());
         let bad =
             |what: String| Failure::invalid(format!("line {line}: {what}; nothing was imported"));
+        // A cell as `export` wrote it: a formula's escaping `'` removed.
         let cell = |slot: usize| {
             at[slot]
                 .and_then(|i| record.get(i))
-                .map(str::trim)
+                .map(|c| super::transfer::unescape_cell(c.trim()))
                 .unwrap_or("")
         };
         if record.iter().all(|c| c.trim().is_empty()) {
