@@ -96,7 +96,13 @@ pub fn parse_duration(text: &str) -> Result<Duration> {
     let n: u64 = n.parse().map_err(|_| bad())?;
     let unit_seconds = match unit {
         "s" => 1,
-        "m" => 60,
+        // Minutes or months? Neither is guessed.
+        "m" => {
+            return Err(CliError::usage(format!(
+                "ambiguous duration '{text}': 'm' could be minutes or months; write {n}min for minutes, or days (30d a month)"
+            )));
+        }
+        "min" => 60,
         "h" => 3600,
         "d" => 86_400,
         "w" => 7 * 86_400,
@@ -170,5 +176,8 @@ mod tests {
         for bad in ["", "d", "10", "10x", "-5d", "1.5d", "99999999999999999999d"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
+        assert_eq!(parse_duration("90min").unwrap(), Duration::from_secs(5400));
+        let ambiguous = parse_duration("6m").unwrap_err().message;
+        assert!(ambiguous.contains("minutes or months"), "{ambiguous}");
     }
 }

@@ -336,10 +336,7 @@ impl Default for PassphraseSource {
 impl PassphraseSource {
     pub fn read(&self, confirm: bool) -> Result<Zeroizing<String>> {
         let passphrase = if let Some(path) = &self.file {
-            let text = Zeroizing::new(
-                fs::read_to_string(path)
-                    .map_err(|e| CliError::io("cannot read passphrase file", path, &e))?,
-            );
+            let text = Zeroizing::new(read_text(path, "passphrase file", 64 * 1024)?);
             Zeroizing::new(text.lines().next().unwrap_or_default().to_string())
         } else if let Ok(value) = std::env::var(self.variable) {
             Zeroizing::new(value)
@@ -404,10 +401,29 @@ pub fn public_key_text(key: &PublicKey, created: &str) -> String {
     )
 }
 
+/// Reads a text file of at most `limit` bytes (`what` names it in
+/// messages): a larger one (or a device that never ends) is refused with
+/// `too_large` after `limit + 1` bytes, not read into memory whole.
+pub fn read_text(path: &Path, what: &str, limit: usize) -> Result<String> {
+    let mut text = String::new();
+    File::open(path)
+        .and_then(|f| f.take(limit as u64 + 1).read_to_string(&mut text))
+        .map_err(|e| CliError::io(&format!("cannot read {what}"), path, &e))?;
+    if text.len() > limit {
+        return Err(CliError::failure(
+            "too_large",
+            format!(
+                "{} is larger than a {what} can be ({limit} bytes)",
+                path.display()
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 /// Reads a public key file.
 pub fn load_public_key(path: &Path) -> Result<PublicKey> {
-    let text =
-        fs::read_to_string(path).map_err(|e| CliError::io("cannot read public key", path, &e))?;
+    let text = read_text(path, "public key", licman_core::MAX_PUBLIC_KEY_TEXT_LEN)?;
     PublicKey::from_text(&text).map_err(|e| {
         CliError::new(
             e.code(),

@@ -76,8 +76,27 @@ pub fn run_cli() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let _ = e.print();
-            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            // With --json a usage error is a JSON object too (help and
+            // the version are what was asked for, printed as they are).
+            let asked_json = std::env::args_os().skip(1).any(|a| a == "--json");
+            let is_error = code != 0;
+            if asked_json && is_error {
+                let message = e.render().to_string();
+                // The error's own lines, before clap's usage and hint.
+                let message = message
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .lines()
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                outln!("{}", escape::json(&CliError::usage(message).json()));
+            } else {
+                let _ = e.print();
+            }
+            return ExitCode::from(code);
         }
     };
     let out = Output::from_flag(cli.json);

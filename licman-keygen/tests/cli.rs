@@ -738,7 +738,18 @@ fn verify_exit_codes() {
         ],
     );
     assert_eq!(verify(&["later.lic"]).code, 6);
-    assert_eq!(verify(&["--product", "netmonitor", "good.lic"]).code, 8);
+    // Another product expected: the license is not for it.
+    let other = env.run(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--product",
+        "netmonitor",
+        "good.lic",
+    ]);
+    assert_eq!(other.code, 8, "{}", other.stderr);
+    // A --product the catalog is not for is the operator's mistake.
+    assert_eq!(verify(&["--product", "netmonitor", "good.lic"]).code, 2);
     assert_eq!(
         verify(&[
             "--at",
@@ -2343,6 +2354,23 @@ fn inspect_verify_and_list_escape_terminal_controls() {
         }
     }
     assert!(!raw(&list) && list.contains(shown[0]), "{list:?}");
+    // doctor quotes products and customers of the ledger: escaped too.
+    env.ok(&[
+        "revoke",
+        "--secret-key",
+        "keys/k.secret",
+        "--product",
+        "evil\x1b[2J",
+        "--out",
+        "evil.lmrl",
+        "--license-id",
+        "00000000-0000-4000-8000-000000000001",
+    ]);
+    for args in [&["doctor"][..], &["--json", "doctor"][..]] {
+        let out = env.run(args);
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(!raw(&text), "{args:?}: {text:?}");
+    }
     // JSON output: the same strings, escaped as JSON (\u001b, \u009b, \u202e).
     for args in [
         &["inspect", "--json", lic][..],
@@ -3707,4 +3735,220 @@ fn a_postgres_url_password_is_never_printed() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("without TLS"), "{}", out.stderr);
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
+}
+
+/// What a second reading found an operator (or someone with the ledger)
+/// could do: each is refused now, and nothing is written.
+#[test]
+fn hostile_files_and_operator_slips_are_refused() {
+    let env = Env::new();
+    env.keypair("k");
+    let json_catalog = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/catalogs/netaudit.json"
+    );
+
+    // `--force` replaces an old license, never a key.
+    let secret_before = fs::read(env.path("keys/k.secret")).unwrap();
+    let args = [
+        "issue",
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--tier",
+        "starter",
+        "--customer",
+        "acme",
+        "--valid-for",
+        "30d",
+        "--out",
+        "keys/k.secret",
+        "--force",
+    ];
+    refused(&env, &args, 1, "--force does not replace keys");
+    assert_eq!(fs::read(env.path("keys/k.secret")).unwrap(), secret_before);
+
+    // A JSON catalog (what `catalog export` writes) serves issue and verify.
+    let key = env
+        .ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            json_catalog,
+            "--tier",
+            "starter",
+            "--customer",
+            "acme",
+            "--valid-for",
+            "30d",
+        ])
+        .stdout;
+    fs::write(env.path("acme.lic"), key.trim()).unwrap();
+    env.ok(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--catalog",
+        json_catalog,
+        "acme.lic",
+    ]);
+    // --product and --catalog must agree.
+    refused(
+        &env,
+        &[
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--product",
+            "cadstudio",
+            "--catalog",
+            CATALOG,
+            "acme.lic",
+        ],
+        2,
+        "is not the catalog's product",
+    );
+
+    // A file that never ends is refused after its limit, not read whole.
+    for args in [
+        vec![
+            "verify",
+            "--public-key",
+            "/dev/zero",
+            "--product",
+            "netaudit",
+            "acme.lic",
+        ],
+        vec!["catalog", "check", "/dev/zero"],
+        vec![
+            "verify",
+            "--public-key",
+            "keys/k.pub",
+            "--product",
+            "netaudit",
+            "--revocations",
+            "/dev/zero",
+            "acme.lic",
+        ],
+    ] {
+        refused(&env, &args, 1, "larger than");
+    }
+
+    // A batch file with a column twice.
+    fs::write(
+        env.path("twice.csv"),
+        "customer_id,tier,tier\nc1,starter,enterprise\n",
+    )
+    .unwrap();
+    refused(
+        &env,
+        &[
+            "issue",
+            "--batch",
+            "twice.csv",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--valid-for",
+            "1y",
+        ],
+        2,
+        "in the header twice",
+    );
+
+    // A usage error answers --json with a JSON object.
+    let out = env.run(&["--json", "verify", "--product", "netaudit", "acme.lic"]);
+    assert_eq!(out.code, 2);
+    assert_eq!(out.json()["error"]["code"], "usage");
+    assert!(
+        out.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--public-key")
+    );
+
+    // A password given as a URL parameter is not printed.
+    let out = env.run(&[
+        "--json",
+        "ledger",
+        "list",
+        "--ledger",
+        "postgres://postgres@127.0.0.1:1/x?sslmode=disable&password=SECRETQ",
+    ]);
+    assert_ne!(out.code, 0);
+    let text = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !text.contains("SECRETQ") && text.contains("password=***"),
+        "{text}"
+    );
+}
+
+/// A ledger row whose key was swapped for another license's is not
+/// re-signed (renew and reissue read the old license from the ledger).
+#[test]
+fn renew_refuses_a_row_whose_key_is_another_license_s() {
+    let env = Env::new();
+    env.keypair("k");
+    let issue = |customer: &str| {
+        let out = env.ok(&[
+            "issue",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--tier",
+            "starter",
+            "--customer",
+            customer,
+            "--valid-for",
+            "30d",
+            "--format",
+            "json",
+        ]);
+        let json = out.json();
+        (
+            json["license_id"].as_str().unwrap().to_string(),
+            json["key"].as_str().unwrap().to_string(),
+        )
+    };
+    let (a, _) = issue("alpha");
+    let (_, b_key) = issue("beta");
+    env.ledger_sql(&format!(
+        "UPDATE licenses SET key = '{b_key}' WHERE license_id = '{a}'"
+    ))
+    .unwrap();
+    let renew = [
+        "renew",
+        a.as_str(),
+        "--secret-key",
+        "keys/k.secret",
+        "--catalog",
+        CATALOG,
+        "--for",
+        "1y",
+    ];
+    refused(&env, &renew, 1, "the row was changed");
+    // A malformed id is said to be one; an upper-case one is the same id.
+    refused(
+        &env,
+        &[
+            "renew",
+            "not-an-id",
+            "--secret-key",
+            "keys/k.secret",
+            "--catalog",
+            CATALOG,
+            "--for",
+            "1y",
+        ],
+        2,
+        "malformed license id",
+    );
+    let upper = a.to_uppercase();
+    let mut upper_renew = renew;
+    upper_renew[1] = &upper;
+    refused(&env, &upper_renew, 1, "the row was changed");
 }

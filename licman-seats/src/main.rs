@@ -13,6 +13,23 @@ fn main() -> ExitCode {
             // --help and --version are not usage errors.
             let code = if e.use_stderr() { 2 } else { 0 };
             let _ = e.print();
+            // With --json, a usage error is also the JSON contract's error
+            // object on stdout.
+            if code != 0 && std::env::args_os().skip(1).any(|a| a == "--json") {
+                let rendered = e.render().to_string();
+                let message = rendered
+                    .trim()
+                    .trim_start_matches("error: ")
+                    .lines()
+                    .take_while(|line| !line.trim().is_empty())
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                print(
+                    &serde_json::json!({"error": {"code": "usage", "message": message}})
+                        .to_string(),
+                );
+            }
             return ExitCode::from(code);
         }
     };

@@ -625,6 +625,23 @@ fn usage_errors_exit_2_and_help_has_examples() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // With --json the usage error is the contract's error object too.
+    let out = Command::new(BIN)
+        .args(["--json", "--db"])
+        .arg(&db.url)
+        .args(["pool", "create", "--name", "X"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["error"]["code"], "usage", "{json}");
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--vendor"),
+        "{json}"
+    );
     let help = Command::new(BIN).arg("--help").output().unwrap();
     assert_eq!(help.status.code(), Some(0));
     let text = String::from_utf8_lossy(&help.stdout);

@@ -219,6 +219,12 @@ pub(super) fn build_tiers(
                     tier: name.clone(),
                     quota: quota.clone(),
                 })?;
+            if value.0 == QuotaLimit::Limited(u64::MAX) {
+                return Err(CatalogError::QuotaLimitTooLarge {
+                    tier: name.clone(),
+                    quota: quota.clone(),
+                });
+            }
             quotas.insert(id, value.0);
         }
         own.push((modules, quotas));

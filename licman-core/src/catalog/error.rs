@@ -157,6 +157,14 @@ pub enum CatalogError {
         /// The quota name.
         quota: String,
     },
+    /// A tier gives a quota the limit `u64::MAX`, which a license cannot
+    /// carry (it is written `"unlimited"`).
+    QuotaLimitTooLarge {
+        /// The tier.
+        tier: String,
+        /// The quota name.
+        quota: String,
+    },
     /// A tier inherits from a tier that does not exist.
     UnknownParentTier {
         /// The tier.
@@ -212,6 +220,7 @@ stable_codes! {
         ReusedId => "reused_id",
         UnknownModuleInTier => "unknown_module_in_tier",
         UnknownQuotaInTier => "unknown_quota_in_tier",
+        QuotaLimitTooLarge => "quota_limit_too_large",
         UnknownParentTier => "unknown_parent_tier",
         InheritanceCycle => "inheritance_cycle",
         InvalidRoute => "invalid_route",
@@ -266,6 +275,10 @@ impl fmt::Display for CatalogError {
             CatalogError::UnknownQuotaInTier { tier, quota } => {
                 write!(f, "tier '{tier}' names unknown quota '{quota}'")
             }
+            CatalogError::QuotaLimitTooLarge { tier, quota } => write!(
+                f,
+                "tier '{tier}' gives quota '{quota}' the limit 18446744073709551615 (u64::MAX), which a license cannot carry; write \"unlimited\""
+            ),
             CatalogError::UnknownParentTier { tier, parent } => {
                 write!(f, "tier '{tier}' inherits from unknown tier '{parent}'")
             }

@@ -529,6 +529,18 @@ mod tests {
                 quota: "z".into()
             }
         );
+        // u64::MAX is not a limit a license can carry ("unlimited" is).
+        assert_eq!(
+            with("[tiers.t]\ndisplay_name = \"T\"\nquotas = { q = 18446744073709551615 }")
+                .unwrap_err(),
+            CatalogError::QuotaLimitTooLarge {
+                tier: "t".into(),
+                quota: "q".into()
+            }
+        );
+        assert!(
+            with("[tiers.t]\ndisplay_name = \"T\"\nquotas = { q = 18446744073709551614 }").is_ok()
+        );
         assert_eq!(
             with("[tiers.t]\ndisplay_name = \"T\"\ninherits = \"u\"").unwrap_err(),
             CatalogError::UnknownParentTier {

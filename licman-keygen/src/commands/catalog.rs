@@ -52,12 +52,16 @@ pub fn run(command: &CatalogCommand, out: Output) -> Result<()> {
 /// The catalog's definition as pretty JSON, once it validates.
 fn export(args: &ExportArgs) -> Result<()> {
     let path = &args.catalog;
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::io("cannot read catalog", path, &e))?;
+    let text = crate::keyfile::read_text(path, "catalog", licman_core::MAX_CATALOG_TEXT_LEN)?;
     let invalid = |e: licman_core::CatalogError| {
         CliError::failure(e.code(), format!("{}: {e}", path.display()))
     };
-    let definition = CatalogDefinition::from_toml(&text).map_err(invalid)?;
+    let definition = if super::shared::is_json(path) {
+        CatalogDefinition::from_json(&text)
+    } else {
+        CatalogDefinition::from_toml(&text)
+    }
+    .map_err(invalid)?;
     Catalog::from_definition(definition.clone()).map_err(invalid)?;
     let json = serde_json::to_string_pretty(&definition)
         .map_err(|e| CliError::failure("export_failed", format!("{}: {e}", path.display())))?;
@@ -67,12 +71,8 @@ fn export(args: &ExportArgs) -> Result<()> {
 
 fn check(args: &CheckArgs, out: Output) -> Result<()> {
     let path = &args.catalog;
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::io("cannot read catalog", path, &e))?;
-    let json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if json {
+    let text = crate::keyfile::read_text(path, "catalog", licman_core::MAX_CATALOG_TEXT_LEN)?;
+    let parsed = if super::shared::is_json(path) {
         Catalog::from_json(&text)
     } else {
         Catalog::from_toml(&text)

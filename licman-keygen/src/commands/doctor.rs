@@ -254,10 +254,10 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
     match out {
         Output::Json => outln!(
             "{}",
-            json!({
+            crate::escape::json(&json!({
                 "status": worst.name(),
                 "findings": findings.iter().map(|f| json!({"check": f.check, "level": f.level.name(), "message": f.message})).collect::<Vec<_>>(),
-            })
+            }))
         ),
         Output::Text => {
             for f in &findings {
@@ -266,7 +266,9 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
                     Level::Warning => "warning",
                     Level::Problem => "PROBLEM",
                 };
-                outln!("{mark}  {}", f.message);
+                // Messages quote names from the ledger (a customer, a
+                // product): shown escaped, like every listing.
+                outln!("{mark}  {}", crate::escape::printable(&f.message));
             }
         }
     }

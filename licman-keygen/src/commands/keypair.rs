@@ -91,8 +91,23 @@ fn create(args: &Args) -> Result<Created> {
     } else {
         Some(args.passphrase.source().read(true)?)
     };
-    std::fs::create_dir_all(&args.out_dir)
-        .map_err(|e| CliError::io("cannot create", &args.out_dir, &e))?;
+    // A directory made here is the owner's alone (0700), whatever the
+    // umask; one that exists is left as it is.
+    if !args.out_dir.exists() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&args.out_dir)
+            .map_err(|e| CliError::io("cannot create", &args.out_dir, &e))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&args.out_dir, std::fs::Permissions::from_mode(0o700))
+                .map_err(|e| CliError::io("cannot make private", &args.out_dir, &e))?;
+        }
+    }
     let key = keyfile::generate_key()?;
     let secret_text = zeroize::Zeroizing::new(keyfile::seal_secret_key(
         &key,

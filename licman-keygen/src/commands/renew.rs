@@ -10,8 +10,8 @@
 use std::path::PathBuf;
 
 use licman_core::{
-    Catalog, Claims, Entitlements, KeyRing, LicenseChange, Policy, Timestamp, UnverifiedLicense,
-    VerifyOptions,
+    Catalog, Claims, Entitlements, KeyRing, LicenseChange, LicenseId, Policy, Timestamp,
+    UnverifiedLicense, VerifyOptions,
 };
 use serde_json::json;
 
@@ -114,6 +114,14 @@ pub(crate) fn load_recorded(
     ring: &KeyRing,
     now: Timestamp,
 ) -> Result<Old> {
+    // The ledger keeps ids in their lower-case form.
+    let wanted = license_id.trim().parse::<LicenseId>().map_err(|e| {
+        CliError::usage(format!(
+            "malformed license id '{license_id}': {e} (expected a UUID)"
+        ))
+    })?;
+    let normalized = wanted.to_string();
+    let license_id = normalized.as_str();
     let (key, state) = ledger.recorded_key(license_id)?.ok_or_else(|| {
         CliError::failure(
             "unknown_license",
@@ -182,6 +190,17 @@ pub(crate) fn load_recorded(
         )
     })?;
     let claims = verified.claims().clone();
+    // The row's key must be that row's license: a key copied in from
+    // another row (another customer's, a revoked one) is refused.
+    if claims.license_id != wanted {
+        return Err(CliError::failure(
+            "corrupt_ledger",
+            format!(
+                "the ledger's key of {license_id} is the key of license {}: the row was changed; nothing was signed",
+                claims.license_id
+            ),
+        ));
+    }
     let entitlements = Entitlements::new(verified, catalog).map_err(|e| {
         CliError::failure(
             "catalog",
@@ -218,6 +237,8 @@ fn replace(
     let mut ring = keyfile::load_key_ring(&c.public_keys)?;
     ring.add(key.public_key().clone());
     let old = load_recorded(&c.license_id, &ledger, &catalog, &ring, now)?;
+    // The id as the ledger keeps it (load_recorded checked its form).
+    let old_id = old.claims.license_id.to_string();
     let claims = new_claims(&old, &catalog, now)?;
     let license = sign_and_verify(&key, &claims, now)?;
     let new_entitlements = Entitlements::new(license.clone(), &catalog).map_err(|e| {
@@ -234,7 +255,7 @@ fn replace(
                 .to_string()
         },
     );
-    ledger.record_pending_replacement(&license, &output, &c.license_id, kind, c.revoke_old, now)?;
+    ledger.record_pending_replacement(&license, &output, &old_id, kind, c.revoke_old, now)?;
     let text = license_text(&license, Some(&catalog), c.format);
     if let Err(e) = write_license(c.out.as_deref(), &text, c.force) {
         ledger.mark_void(license.license_id())?;
@@ -242,7 +263,7 @@ fn replace(
     }
     let diff = change_json(&change);
     let details = json!({
-        "old": c.license_id, "new": license.license_id().to_string(), "customer": claims.customer.id,
+        "old": old_id, "new": license.license_id().to_string(), "customer": claims.customer.id,
         "tier": claims.tier, "expires_at": claims.expires_at.map(|e| e.to_string()), "revoke_old": c.revoke_old,
         "change": diff, "output": output,
     });
@@ -250,13 +271,13 @@ fn replace(
     match out {
         Output::Json => outln!(
             "{}",
-            json!({"old": c.license_id, "new": license.license_id().to_string(), "kind": kind,
+            json!({"old": old_id, "new": license.license_id().to_string(), "kind": kind,
                    "out": c.out.as_ref().map(|p| p.display().to_string()), "revoked_old": c.revoke_old, "change": diff})
         ),
         Output::Text => {
             eprintln!(
                 "{kind} of {}: license {} ({})",
-                c.license_id,
+                old_id,
                 license.license_id(),
                 if c.out.is_some() {
                     output.as_str()
@@ -270,7 +291,7 @@ fn replace(
             if c.revoke_old {
                 eprintln!(
                     "  {} is revoked: run `licman-keygen revoke` to publish the next list",
-                    c.license_id
+                    old_id
                 );
             }
         }

@@ -48,18 +48,54 @@ pub fn quota_name(catalog: Option<&Catalog>, id: QuotaId) -> String {
         .map_or_else(|| id.to_string(), |q| q.name().to_string())
 }
 
+/// Reads a catalog: JSON when the file's name ends in `.json` (what
+/// `catalog export` writes), TOML otherwise.
 pub fn read_catalog(path: &Path) -> Result<Catalog> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| CliError::io("cannot read catalog", path, &e))?;
-    Ok(Catalog::from_toml(&text)?)
+    let text = crate::keyfile::read_text(path, "catalog", licman_core::MAX_CATALOG_TEXT_LEN)?;
+    if is_json(path) {
+        Ok(Catalog::from_json(&text)?)
+    } else {
+        Ok(Catalog::from_toml(&text)?)
+    }
 }
 
-/// Refuses to replace `path` unless `force` (before any work is done).
+/// Whether a catalog file is JSON (by its name's extension).
+pub fn is_json(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+}
+
+/// Refuses to replace `path` unless `force` (before any work is done), and
+/// even with `force` when it holds a key: `--force` replaces an old
+/// license or list, never a signing or public key.
 pub fn refuse_existing(path: Option<&Path>, force: bool) -> Result<()> {
     match path {
         Some(p) if !force && p.exists() => Err(CliError::exists(p)),
+        Some(p) if holds_a_key(p) => Err(CliError::failure(
+            "would_replace_key",
+            format!(
+                "{} holds a licman key; --force does not replace keys (write the output elsewhere)",
+                p.display()
+            ),
+        )),
         _ => Ok(()),
     }
+}
+
+/// Whether the file at `path` is a licman secret or public key file (a
+/// look at its first 64 KiB).
+fn holds_a_key(path: &Path) -> bool {
+    // Only a regular file can be a key file (opening a FIFO would wait
+    // for a writer).
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut text = String::new();
+    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_string(&mut text));
+    read.is_ok()
+        && text.lines().map(str::trim).any(|line| {
+            line.starts_with("lmsk1_") || line.starts_with(licman_core::PUBLIC_KEY_PREFIX)
+        })
 }
 
 /// Writes to standard output; a closed pipe (`… | head`) is not an error.

@@ -141,6 +141,16 @@ fn parse_fingerprints(fingerprints: &[String]) -> Result<Vec<Fingerprint>> {
 /// The product to expect comes from the operator, never from the license
 /// (clap requires one of the two).
 fn expected_product(args: &Args, catalog: Option<&Catalog>) -> Result<String> {
+    // Both given: they must agree, or the catalog's names would be shown
+    // for another product's modules.
+    if let (Some(product), Some(catalog)) = (&args.product, catalog)
+        && product != catalog.product()
+    {
+        return Err(CliError::usage(format!(
+            "--product {product} is not the catalog's product {}",
+            catalog.product()
+        )));
+    }
     args.product
         .clone()
         .or_else(|| catalog.map(|c| c.product().to_string()))
@@ -157,8 +167,11 @@ fn read_revocations(
     let Some(path) = path else {
         return Ok(None);
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::io("cannot read revocation list", path, &e))?;
+    let text = crate::keyfile::read_text(
+        path,
+        "revocation list",
+        licman_core::MAX_REVOCATION_TEXT_LEN,
+    )?;
     RevocationList::verify(&text, ring, product)
         .map(Some)
         .map_err(|e| {

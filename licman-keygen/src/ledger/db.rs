@@ -559,6 +559,22 @@ pub fn shown_url(url: &str) -> String {
         },
         None => authority.to_string(),
     };
+    // A password may come as a parameter too (`?password=…`).
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|param| match param.split_once('=') {
+                    Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                        format!("{key}=***")
+                    }
+                    _ => param.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_string(),
+    };
     if tail.is_empty() && !rest.contains('/') {
         format!("{scheme}://{shown}")
     } else {
@@ -592,6 +608,10 @@ mod tests {
         );
         assert_eq!(shown_url("postgres://db/ledger"), "postgres://db/ledger");
         assert_eq!(shown_url("postgresql://u@h"), "postgresql://u@h");
+        assert_eq!(
+            shown_url("postgres://u@h:1/l?sslmode=disable&password=SECRETQ&PassWord=x"),
+            "postgres://u@h:1/l?sslmode=disable&password=***&PassWord=***"
+        );
     }
 
     #[test]

@@ -199,6 +199,18 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<CsvRow>)> {
             BATCH_COLUMNS.join(", ")
         )));
     }
+    // A column given twice would be read from one of them silently.
+    if let Some((i, twice)) = headers
+        .iter()
+        .enumerate()
+        .find(|(i, h)| headers[..*i].contains(h))
+    {
+        return Err(CliError::usage(format!(
+            "{}: the column '{twice}' is in the header twice (column {})",
+            path.display(),
+            i + 1
+        )));
+    }
     if !headers.iter().any(|h| h == "customer_id") {
         return Err(CliError::usage(format!(
             "{}: the header has no customer_id column",

@@ -287,6 +287,11 @@ pub fn row_request(
             "email" => r.email = some(),
             "tier" => r.tier = some(),
             "starts" => r.starts = some(),
+            // "Not perpetual" says nothing of how long: the row's other
+            // cells, or the command line, do.
+            "perpetual" if matches!(cell.to_ascii_lowercase().as_str(), "false" | "no" | "0") => {
+                r.perpetual = false;
+            }
             "expires" | "valid_for" | "perpetual" if !expiry_given => {
                 (r.expires, r.valid_for, r.perpetual) = (None, None, false);
                 expiry_given = true;
@@ -346,6 +351,33 @@ mod tests {
             bind_policy: "any".into(),
             ..Request::default()
         }
+    }
+
+    #[test]
+    fn a_row_that_is_not_perpetual_keeps_the_command_line_s_duration() {
+        let headers = ["customer_id", "tier", "perpetual"].map(String::from);
+        for no in ["false", "FALSE", "0", "no"] {
+            let row = csv::StringRecord::from(vec!["c3", "starter", no]);
+            let r = row_request(&request(), &headers, &row).unwrap();
+            assert_eq!(
+                (r.perpetual, r.valid_for.as_deref()),
+                (false, Some("30d")),
+                "{no}"
+            );
+        }
+        let row = csv::StringRecord::from(vec!["c3", "starter", "true"]);
+        let r = row_request(&request(), &headers, &row).unwrap();
+        assert_eq!((r.perpetual, r.valid_for), (true, None));
+        // With --perpetual on the command line, "false" makes the row need
+        // a duration of its own.
+        let perpetual = Request {
+            valid_for: None,
+            perpetual: true,
+            ..request()
+        };
+        let row = csv::StringRecord::from(vec!["c3", "starter", "false"]);
+        let r = row_request(&perpetual, &headers, &row).unwrap();
+        assert!(!r.perpetual && r.valid_for.is_none() && r.expires.is_none());
     }
 
     #[test]

@@ -31,7 +31,8 @@ impl ImportRow {
 }
 
 pub fn read_rows(file: &Path) -> Result<Vec<ImportRow>> {
-    let text = std::fs::read_to_string(file).map_err(|e| CliError::io("cannot read", file, &e))?;
+    // A ledger export: a row a license (256 MiB is some 200,000 of them).
+    let text = crate::keyfile::read_text(file, "ledger export", 256 << 20)?;
     parse_import(&text, &file.display().to_string())
 }
 
