@@ -502,3 +502,37 @@ fn a_highly_utilized_pool_never_reads_90_percent() {
     assert_eq!(r.kind, RecommendationKind::HighUtilization);
     assert_eq!(r.utilization.to_string(), "90.1");
 }
+
+// --- Times: nothing ends before it began ---
+
+#[test]
+fn an_assignment_or_a_lease_cannot_end_before_it_began() {
+    let mut w = World::new();
+    users(&mut w, &["ada"]);
+    w.ok(&create_pool(named("p", 2)));
+    w.ok(&create_pool(concurrent("c", 2, LeaseOptions::default())));
+    w.set(10 * DAY);
+    w.ok(&assign("a1", "p", "ada"));
+    w.ok(&checkout("l1", "c", "h1"));
+    w.set(9 * DAY);
+    for command in [
+        deallocate("a1"),
+        reclaim("a1", "left"),
+        bulk_reclaim(&["a1"], "left"),
+        release("l1"),
+        heartbeat("l1"),
+    ] {
+        let refused = match w.run(&command) {
+            Ok(outcome) => match outcome.reply {
+                Reply::Bulk(report) => report.items[0].clone().unwrap_err(),
+                other => panic!("{command:?} answered {other:?}"),
+            },
+            Err(refused) => refused,
+        };
+        assert_eq!(refused.code(), "invalid_value", "{command:?}");
+        assert!(refused.to_string().contains("before"), "{refused}");
+    }
+    w.set(10 * DAY);
+    w.ok(&deallocate("a1"));
+    w.ok(&release("l1"));
+}

@@ -483,6 +483,33 @@ fn the_trail_is_append_only_and_an_edit_is_named_by_verify() {
         .unwrap();
         refused(db, &["audit", "verify"], "audit_broken");
     });
+    // A key added to a change's details, or a hash spelled in upper case:
+    // the row is not what was written, though it means the same.
+    for edit in [
+        "details = replace(details, '{\"PoolCreated\":{', '{\"PoolCreated\":{\"zzz\":1,')",
+        "hash = upper(hash)",
+    ] {
+        on_each_backend(|db| {
+            pool(db, "Figma", 2);
+            let drop = match db.kind {
+                Kind::Sqlite => "DROP TRIGGER events_append_only_update;",
+                Kind::Postgres => "DROP TRIGGER events_append_only ON licman_seats.events;",
+            };
+            db.sql(&format!(
+                "{drop} UPDATE {} SET {edit} WHERE seq = 1;",
+                db.events_table()
+            ))
+            .unwrap();
+            let json = refused(db, &["audit", "verify"], "audit_broken");
+            assert!(
+                json["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("event 1"),
+                "{edit}: {json}"
+            );
+        });
+    }
     // The newest events deleted (a cut tail has no gap to show): the head
     // the store recorded with the last write says where the trail ends.
     on_each_backend(|db| {

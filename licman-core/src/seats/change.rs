@@ -12,6 +12,7 @@ use crate::time::Timestamp;
 
 /// One change of the seat state: the body of one audit event.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Change {
     /// A pool was created.

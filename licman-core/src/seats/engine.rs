@@ -281,7 +281,7 @@ impl SeatState {
                 Ok(assigned(seating.assignment))
             }
             Command::Deallocate { assignment } => {
-                let a = self.active(assignment)?;
+                let a = self.active(assignment, now)?;
                 Ok(one(
                     Change::Deallocated {
                         assignment: assignment.clone(),
@@ -292,7 +292,7 @@ impl SeatState {
             }
             Command::Reclaim { assignment, reason } => {
                 check_reason(reason)?;
-                let a = self.active(assignment)?;
+                let a = self.active(assignment, now)?;
                 Ok(one(
                     Change::Reclaimed {
                         assignment: assignment.clone(),
@@ -747,7 +747,8 @@ impl SeatState {
         Ok(hash)
     }
 
-    fn active(&self, id: &AssignmentId) -> Result<&Assignment, Refusal> {
+    /// An active assignment that may end at `now` (not before it began).
+    fn active(&self, id: &AssignmentId, now: Timestamp) -> Result<&Assignment, Refusal> {
         let a = self
             .assignments
             .get(id)
@@ -758,6 +759,15 @@ impl SeatState {
             return Err(Refusal::AssignmentNotActive {
                 assignment: id.clone(),
             });
+        }
+        if now < a.assigned_at {
+            return Err(Refusal::invalid(
+                "at",
+                alloc::format!(
+                    "{now} is before the assignment began ({}): it cannot end then",
+                    a.assigned_at
+                ),
+            ));
         }
         Ok(a)
     }
@@ -979,7 +989,7 @@ impl SeatState {
             let result = if seen.insert(id, ()).is_some() {
                 Err(Refusal::DuplicateInRequest)
             } else {
-                self.active(id).map(|_| ())
+                self.active(id, now).map(|_| ())
             };
             let result = match result {
                 Ok(()) => {
@@ -1008,6 +1018,15 @@ impl SeatState {
         })?;
         if l.status != LeaseStatus::Out || !l.holds_seat_at(now) {
             return Err(Refusal::LeaseNotOut { lease: id.clone() });
+        }
+        if now < l.checked_out_at {
+            return Err(Refusal::invalid(
+                "at",
+                alloc::format!(
+                    "{now} is before the lease was checked out ({})",
+                    l.checked_out_at
+                ),
+            ));
         }
         Ok(l)
     }
@@ -1170,10 +1189,14 @@ impl SeatState {
                 });
             }
             if entry.pool.expiry_policy == ExpiryPolicy::RevokeAll {
+                // (A seat recorded as assigned after `now`, by a command
+                // evaluated as of a later time, cannot end before it began.)
                 let mut seated: Vec<&AssignmentId> = entry
                     .seated
                     .values()
-                    .filter_map(|seat| self.assignments.at(seat.assignment).map(|a| &a.id))
+                    .filter_map(|seat| self.assignments.at(seat.assignment))
+                    .filter(|a| a.assigned_at <= now)
+                    .map(|a| &a.id)
                     .collect();
                 seated.sort();
                 changes.extend(seated.into_iter().map(|a| Change::AssignmentExpired {

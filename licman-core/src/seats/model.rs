@@ -118,6 +118,7 @@ impl Overage {
 
 /// A concurrent pool's lease options.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LeaseOptions {
     /// Seconds a lease lives without a heartbeat (default 600, at least 60).
     pub ttl_seconds: u32,
@@ -156,6 +157,7 @@ impl Default for LeaseOptions {
 
 /// A pool of seats of one product, bought from one vendor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Pool {
     /// The pool's id.
     pub id: PoolId,
@@ -267,6 +269,7 @@ impl Pool {
 
 /// A person the engine knows (seats are assigned to users).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct User {
     /// The user's id.
     pub id: UserId,
@@ -313,6 +316,7 @@ option_names!(AssignmentStatus { Active => "active", Reclaimed => "reclaimed", E
 
 /// A named seat of a pool, held by a user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// The assignment's id.
     pub id: AssignmentId,
@@ -352,6 +356,7 @@ option_names!(LeaseStatus { Out => "out", Released => "released", Ended => "ende
 
 /// A concurrent seat held for a while by a holder.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lease {
     /// The lease's id.
     pub id: LeaseId,
@@ -410,6 +415,7 @@ impl Lease {
 
 /// Two pools no user may hold seats of at once (either way round).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Incompatibility {
     /// The rule's id.
     pub id: IncompatibilityId,
@@ -521,6 +527,7 @@ impl<'de> Deserialize<'de> for Trigger {
 
 /// A pool's rule for taking seats back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReclamationRule {
     /// The rule's id.
     pub id: RuleId,
@@ -538,6 +545,7 @@ pub struct ReclamationRule {
 
 /// A link from an entitlement name to a pool that can seat its holders.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EntitlementLink {
     /// The link's id.
     pub id: LinkId,
@@ -555,6 +563,7 @@ pub struct EntitlementLink {
 
 /// A recorded warning that a rule will reclaim an assignment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Notice {
     /// The rule.
     pub rule: RuleId,
