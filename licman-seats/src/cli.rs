@@ -383,7 +383,8 @@ pub enum PoolCmd {
         /// Cost of a seat, in the pool's currency (12.50).
         #[arg(long)]
         cost: Option<String>,
-        /// Expiration date (YYYY-MM-DD or RFC 3339).
+        /// Expiration date (YYYY-MM-DD or RFC 3339), or `none`: it no
+        /// longer expires.
         #[arg(long)]
         expires: Option<String>,
         /// block-new or revoke-all.
@@ -774,6 +775,11 @@ pub fn run(cli: &Cli) -> Result<Output, Failure> {
     match &cli.command {
         Cmd::SiteKey(cmd) => return secrets::site_key(cmd),
         Cmd::Token(cmd) => return crate::server::tokens::command(cmd),
+        Cmd::Serve(_) if cli.at.is_some() => {
+            return Err(Failure::invalid(
+                "serve runs on the clock: --at is for one command, not a server",
+            ));
+        }
         Cmd::Serve(args) => return crate::server::serve(&cli.db, args),
         _ => {}
     }
@@ -1208,9 +1214,13 @@ fn pool(store: &mut Store, cmd: &PoolCmd, cx: &Ctx<'_>) -> Result<Output, Failur
             let patch = PoolPatch {
                 capacity: *capacity,
                 seat_cost: cost.as_deref().map(|c| money(c, currency)).transpose()?,
+                // `none`: the pool no longer expires.
                 expires_at: expires
                     .as_deref()
-                    .map(|e| parse_time(e).map(Some))
+                    .map(|e| match e {
+                        "none" => Ok(None),
+                        _ => parse_time(e).map(Some),
+                    })
                     .transpose()?,
                 expiry_policy: policy
                     .as_deref()

@@ -45,6 +45,20 @@ fn a_pool_fills_frees_and_refuses_with_the_engines_codes() {
             "capacity_below_allocated",
         );
         refused(db, &["pool", "delete", "Figma"], "pool_has_assignments");
+        // An expiration set (any RFC 3339 form), then taken away.
+        let dated = ok(
+            db,
+            &[
+                "pool",
+                "update",
+                "Figma",
+                "--expires",
+                "2099-01-01T05:30:00+05:30",
+            ],
+        );
+        assert_eq!(dated["expires_at"], "2099-01-01T00:00:00Z");
+        let undated = ok(db, &["pool", "update", "Figma", "--expires", "none"]);
+        assert!(undated["expires_at"].is_null(), "{undated}");
 
         let freed = ok(db, &["deallocate", a["id"].as_str().unwrap()]);
         assert_eq!(freed["status"], "released");
