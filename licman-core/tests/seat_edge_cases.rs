@@ -536,3 +536,49 @@ fn an_assignment_or_a_lease_cannot_end_before_it_began() {
     w.ok(&deallocate("a1"));
     w.ok(&release("l1"));
 }
+
+#[test]
+fn a_seat_and_a_lease_of_incompatible_pools_are_a_breach() {
+    let mut w = World::new();
+    w.ok(&create_user("ada", true, "active"));
+    w.ok(&create_pool(named("sketch", 5)));
+    let options = LeaseOptions {
+        max_borrow_days: 30,
+        ..LeaseOptions::default()
+    };
+    w.ok(&create_pool(concurrent("figma", 5, options)));
+    w.ok(&assign("a1", "sketch", "ada"));
+    w.ok(&borrow("l1", "figma", "ada", 30));
+    // Another holder's lease (not a user) is no one's seat.
+    w.ok(&borrow("l2", "figma", "build-agent", 30));
+    w.set(DAY);
+    w.ok(&incompatible("i1", "figma", "sketch", "one design tool"));
+    w.set(2 * DAY);
+    let report = w
+        .state()
+        .compliance_report(w.now, &ComplianceFilter::default());
+    assert!(!report.compliant);
+    assert_eq!(report.breaches.len(), 1, "{:?}", report.breaches);
+    let b = &report.breaches[0];
+    assert_eq!(b.kind, BreachKind::IncompatibleHoldings);
+    assert_eq!((&b.pool, &b.user), (&pid("sketch"), &uid("ada")));
+    assert_eq!(b.other_pool.as_ref(), Some(&pid("figma")));
+    assert_eq!(b.other_lease.as_ref(), Some(&lid("l1")));
+    assert_eq!(b.other_assignment, None);
+    // From the rule on, and gone with the lease.
+    let before = ComplianceFilter {
+        activity_to: Some(at(DAY - 1)),
+        ..ComplianceFilter::default()
+    };
+    assert!(
+        w.state()
+            .compliance_report(w.now, &before)
+            .breaches
+            .is_empty()
+    );
+    w.ok(&release("l1"));
+    let report = w
+        .state()
+        .compliance_report(w.now, &ComplianceFilter::default());
+    assert!(report.compliant, "{:?}", report.breaches);
+}

@@ -1,11 +1,11 @@
 //! The compliance report at `now`: each pool's utilization, the active
 //! assignments in breach, and the pools whose expiration is near or past.
 //!
-//! Breaches are of named seats (assignments). The engine checks
-//! incompatibilities at every checkout, but the report does not list a
-//! lease that an incompatibility added after the fact now breaks (a
-//! breach names an assignment, which a lease is not; an online lease ends
-//! within its TTL unless heartbeated, a borrowed one within its days). A
+//! Breaches are of named seats (assignments). A user holding a named seat
+//! and a live lease (as its holder) of two incompatible pools is listed
+//! under the named seat's pool, with [`Breach::other_lease`]; two leases
+//! of incompatible concurrent pools are not (a breach names an
+//! assignment; such leases end within their TTL or borrow days). A
 //! concurrent pool's leases beyond capacity show as
 //! [`PoolCompliance::overage`].
 
@@ -16,7 +16,7 @@ use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
 use crate::seats::analytics::{Percent, status_at};
-use crate::seats::ids::{AssignmentId, IncompatibilityId, PoolId, UserId};
+use crate::seats::ids::{AssignmentId, IncompatibilityId, LeaseId, PoolId, UserId};
 use crate::seats::model::{Assignment, ExpiryPolicy, LicenseType, Pool, PoolStatus, User};
 use crate::seats::state::{Map, PoolEntry, SeatState, UserRow};
 use crate::time::Timestamp;
@@ -140,7 +140,8 @@ option_names!(BreachKind { IncompatibleHoldings => "incompatible_holdings", Expi
 pub struct Breach {
     /// What is wrong.
     pub kind: BreachKind,
-    /// The pool (for incompatible holdings, the one with the smaller id).
+    /// The pool (for incompatible holdings, the one with the smaller id;
+    /// for a seat and a lease, the seat's).
     pub pool: PoolId,
     /// Its name.
     pub pool_name: String,
@@ -154,6 +155,9 @@ pub struct Breach {
     pub other_pool: Option<PoolId>,
     /// The user's assignment in `other_pool`.
     pub other_assignment: Option<AssignmentId>,
+    /// The user's lease in `other_pool`, when that is a concurrent pool
+    /// (the holder's id is the user's).
+    pub other_lease: Option<LeaseId>,
     /// The incompatibility broken.
     pub incompatibility: Option<IncompatibilityId>,
     /// The incompatibility's reason.
@@ -215,6 +219,7 @@ fn breach(kind: BreachKind, pool: &Pool, a: &Assignment, detail: String) -> Brea
         assigned_at: a.assigned_at,
         other_pool: None,
         other_assignment: None,
+        other_lease: None,
         incompatibility: None,
         reason: None,
         detail,
@@ -445,6 +450,52 @@ impl SeatState {
                 found.incompatibility = Some(inc.id.clone());
                 found.reason = Some(inc.reason.clone());
                 breaches.push(found);
+            }
+            // A named seat and a live lease of the same person (a holder
+            // whose id is the user's): the engine refuses it at checkout,
+            // but a rule added after the fact leaves it, for as long as the
+            // lease lives (a borrowed one, days).
+            for (named, leased) in [(first, second), (second, first)] {
+                if named.pool.license_type != LicenseType::Named
+                    || leased.pool.license_type != LicenseType::Concurrent
+                {
+                    continue;
+                }
+                for (holder, row) in &leased.leases {
+                    let Some(l) = self.leases.at(*row).filter(|l| l.holds_seat_at(now)) else {
+                        continue;
+                    };
+                    let Some(seat) = self
+                        .users
+                        .row(holder.as_str())
+                        .and_then(|u| named.seated.get(&u))
+                    else {
+                        continue;
+                    };
+                    let Some(a) = self.assignments.at(seat.assignment) else {
+                        continue;
+                    };
+                    let since = a.assigned_at.max(l.checked_out_at).max(inc.created_at);
+                    if !filter.active_during(since, now) {
+                        continue;
+                    }
+                    let (p, q) = (&named.pool, &leased.pool);
+                    let mut found = breach(
+                        BreachKind::IncompatibleHoldings,
+                        p,
+                        a,
+                        format!(
+                            "{} holds a seat of {} ({}, assignment {}) and a lease of {} ({}, lease {}), \
+                             incompatible under {}: {}",
+                            a.user, p.name, p.id, a.id, q.name, q.id, l.id, inc.id, inc.reason
+                        ),
+                    );
+                    found.other_pool = Some(q.id.clone());
+                    found.other_lease = Some(l.id.clone());
+                    found.incompatibility = Some(inc.id.clone());
+                    found.reason = Some(inc.reason.clone());
+                    breaches.push(found);
+                }
             }
         }
 
