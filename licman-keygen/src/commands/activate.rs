@@ -285,6 +285,9 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
             crate::error::Exit::WrongProductOrMachine,
         ));
     }
+    // Said only when a new license is issued (not for a request answered
+    // before, whose license is printed again).
+    let mut tier_note = None;
     let template_id = match (&args.license_id, &args.tier, request.license_id) {
         (Some(given), _, Some(asked)) if *given != asked.to_string() => {
             return Err(CliError::failure(
@@ -297,11 +300,11 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
         (Some(given), _, _) => Some(given.clone()),
         (None, None, Some(asked)) => Some(asked.to_string()),
         (None, Some(_), asked) => {
-            if let Some(asked) = asked {
-                eprintln!(
+            tier_note = asked.map(|asked| {
+                format!(
                     "note: the request activates license {asked}; issuing a new license from --tier instead"
-                );
-            }
+                )
+            });
             None
         }
         (None, None, None) => {
@@ -340,6 +343,9 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
             ));
         }
         return print_again(args, &catalog, &ring, &done, &request, out, now);
+    }
+    if let Some(note) = tier_note {
+        eprintln!("{note}");
     }
     refuse_existing(args.out.as_deref(), args.force)?;
     let claims = match &template_id {

@@ -114,7 +114,7 @@ pub fn read_input(file: &Path) -> Result<String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(CliError::new(
             "empty_input",
-            format!("{} is empty: no license to read", shown(file)),
+            format!("{} is empty: nothing to read", shown(file)),
             Exit::Malformed,
         ));
     }

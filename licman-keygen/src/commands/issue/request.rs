@@ -81,6 +81,12 @@ pub fn claims_for(catalog: &Catalog, r: &Request, now: Timestamp) -> Result<Clai
     let quotas = quotas(catalog, tier, r)?;
     let (starts_at, expires_at) = validity(r, now)?;
     let grace_period = match &r.grace {
+        // A grace period follows an expiry: a perpetual license has none.
+        Some(g) if expires_at.is_none() && !dates::parse_duration(g)?.is_zero() => {
+            return Err(usage(format!(
+                "--grace {g} with a perpetual license: there is no expiry to follow"
+            )));
+        }
         Some(g) => dates::parse_duration(g)?,
         None => Duration::ZERO,
     };
@@ -131,6 +137,9 @@ fn modules(catalog: &Catalog, tier: &Tier, r: &Request) -> Result<ModuleSet> {
             .require_module(name)
             .map_err(|e| usage(e.to_string()))
     };
+    if let Some(both) = r.add_modules.iter().find(|m| r.remove_modules.contains(m)) {
+        return Err(usage(format!("module '{both}' is both added and removed")));
+    }
     let mut modules = r.base_modules.unwrap_or(*tier.modules());
     for name in &r.add_modules {
         modules.insert(id(name)?);
@@ -189,6 +198,14 @@ fn validity(r: &Request, now: Timestamp) -> Result<(Timestamp, Option<Timestamp>
             ));
         }
     };
+    // The same last day as --expires takes (9999-12-31).
+    let last = Timestamp::from_civil(9999, 12, 31, 23, 59, 59).unwrap_or(Timestamp::UNIX_EPOCH);
+    if let Some(e) = expires_at.filter(|&e| e > last) {
+        return Err(usage(format!(
+            "the expiry would be after the year 9999 ({} seconds since 1970): give a shorter duration",
+            e.unix_seconds()
+        )));
+    }
     if let Some(e) = expires_at
         && e <= starts_at
     {
@@ -203,6 +220,13 @@ fn validity(r: &Request, now: Timestamp) -> Result<(Timestamp, Option<Timestamp>
 
 fn machine_binding(r: &Request) -> Result<Option<MachineBinding>> {
     if r.bind.is_empty() {
+        // A policy without fingerprints binds nothing: say so.
+        if !matches!(r.bind_policy.trim(), "any" | "") {
+            return Err(usage(format!(
+                "--bind-policy {} without --bind: no fingerprint to match",
+                r.bind_policy.trim()
+            )));
+        }
         return Ok(None);
     }
     let fingerprints = Fingerprint::parse_list(r.bind.iter().map(String::as_str)).map_err(|e| {
@@ -442,6 +466,38 @@ mod tests {
                 ..request()
             })
             .contains("malformed fingerprint")
+        );
+        // Options that would be ignored are refused instead.
+        assert!(
+            err(Request {
+                valid_for: None,
+                perpetual: true,
+                grace: Some("14d".into()),
+                ..request()
+            })
+            .contains("perpetual")
+        );
+        assert!(
+            err(Request {
+                bind_policy: "all".into(),
+                ..request()
+            })
+            .contains("without --bind")
+        );
+        assert!(
+            err(Request {
+                add_modules: vec!["reports".into()],
+                remove_modules: vec!["reports".into()],
+                ..request()
+            })
+            .contains("both added and removed")
+        );
+        assert!(
+            err(Request {
+                valid_for: Some("99999999999y".into()),
+                ..request()
+            })
+            .contains("after the year 9999")
         );
     }
 
