@@ -1072,8 +1072,7 @@ impl VerifiedLicense {
     /// `now` is taken to be the host's current time and is recorded in the
     /// mark, like every check's: do not pass a future time to preview a
     /// status (the next real check would look turned back). For a preview,
-    /// use [`Status::of`] with [`claims`](Self::claims), which records
-    /// nothing.
+    /// use [`status_preview`](Self::status_preview), which records nothing.
     ///
     /// ```
     /// # use licman_core::{Status, Timestamp};
@@ -1085,6 +1084,29 @@ impl VerifiedLicense {
     /// ```
     pub fn status_at(&self, now: Timestamp) -> Status {
         Status::of(&self.claims, self.observe(now), self.expiring_soon_window)
+    }
+
+    /// The status the license will have (or had) at `at`, recording
+    /// nothing: a preview, such as a reminder's "status in 30 days". Judged
+    /// at the later of `at` and [`last_seen`](Self::last_seen), so a past
+    /// time never makes an expired license look valid; it is not a check
+    /// of the current time ([`check_usable_at`](Self::check_usable_at)
+    /// is).
+    ///
+    /// ```
+    /// # use licman_core::{Status, Timestamp};
+    /// # let license = licman_core::__doc_verified();
+    /// let next_year = Timestamp::from_date(2027, 6, 1).unwrap();
+    /// assert_eq!(license.status_preview(next_year), Status::Expired);
+    /// // Nothing was recorded: a check today still passes.
+    /// assert!(license.is_usable_at(Timestamp::from_date(2026, 6, 2).unwrap()));
+    /// ```
+    pub fn status_preview(&self, at: Timestamp) -> Status {
+        Status::of(
+            &self.claims,
+            at.max(self.last_seen()),
+            self.expiring_soon_window,
+        )
     }
 
     /// Whether the license may be used at `now`, for per-request checks, in
@@ -1171,7 +1193,24 @@ impl VerifiedLicense {
     /// assert_eq!(license.days_until_expiry(Timestamp::from_date(2027, 1, 3).unwrap()), Some(-2));
     /// ```
     pub fn days_until_expiry(&self, now: Timestamp) -> Option<i64> {
-        let now = self.observe(now);
+        self.days_until_expiry_judged_at(self.observe(now))
+    }
+
+    /// [`days_until_expiry`](Self::days_until_expiry) at `at`, recording
+    /// nothing (a preview, judged like
+    /// [`status_preview`](Self::status_preview)).
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let license = licman_core::__doc_verified();
+    /// assert_eq!(license.days_until_expiry_preview(Timestamp::from_date(2026, 12, 31).unwrap()), Some(1));
+    /// assert!(license.is_usable_at(Timestamp::from_date(2026, 6, 2).unwrap()));
+    /// ```
+    pub fn days_until_expiry_preview(&self, at: Timestamp) -> Option<i64> {
+        self.days_until_expiry_judged_at(at.max(self.last_seen()))
+    }
+
+    fn days_until_expiry_judged_at(&self, now: Timestamp) -> Option<i64> {
         let expires_at = self.claims.expires_at?;
         let diff = i128::from(expires_at.unix_seconds()) - i128::from(now.unix_seconds());
         let day = i128::from(SECONDS_PER_DAY);

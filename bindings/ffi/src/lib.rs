@@ -595,7 +595,10 @@ impl KeyRing {
         };
         let inner = Entitlements::verify(&self.inner, &license, &catalog, &request.options())?;
         let groups = RwLock::new(GroupAccess::new(&inner));
-        Ok(Arc::new(License { inner, groups }))
+        Ok(Arc::new(License {
+            inner: Arc::new(inner),
+            groups,
+        }))
     }
 
     /// Parses and verifies a revocation list (armored) of `product`: its
@@ -668,7 +671,9 @@ pub struct ModuleSnapshot {
 #[derive(Debug)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Object))]
 pub struct License {
-    inner: Entitlements,
+    /// Shared by [`with_own_groups`](Self::with_own_groups) views: one
+    /// verification, one time mark.
+    inner: Arc<Entitlements>,
     groups: RwLock<GroupAccess>,
 }
 
@@ -741,6 +746,18 @@ impl License {
 
 #[cfg_attr(feature = "uniffi", uniffi::export)]
 impl License {
+    /// The same license with an empty group table of its own: the
+    /// verification, every check and the time mark (clock turned back) are
+    /// shared, but groups set on one are not seen by the other. What a web
+    /// guard holds, so that two guards, or the application's own table,
+    /// never change each other's.
+    pub fn with_own_groups(&self) -> Arc<License> {
+        Arc::new(License {
+            inner: Arc::clone(&self.inner),
+            groups: RwLock::new(GroupAccess::new(&self.inner)),
+        })
+    }
+
     /// The license id (UUID).
     pub fn license_id(&self) -> String {
         self.inner.license().license_id().to_string()
@@ -807,10 +824,18 @@ impl License {
         self.inner.license().claims().grace_period.as_secs()
     }
 
-    /// The status at `now` (default: the clock): `active`, `expiring_soon`,
+    /// The status now (`at_unix` `None`: the clock, recorded as the time
+    /// seen, like every check's) or at another time (a preview: nothing is
+    /// recorded, so asking about next month does not make today's checks
+    /// look like a clock turned back): `active`, `expiring_soon`,
     /// `in_grace`, `expired` or `not_yet_valid`.
-    pub fn status(&self, now_unix: Option<u64>) -> String {
-        self.inner.status_at(now_or(now_unix)).code().into()
+    pub fn status(&self, at_unix: Option<u64>) -> String {
+        match at_unix {
+            None => self.inner.status_at(now_or(None)),
+            Some(at) => self.inner.status_preview(Timestamp::from_unix_seconds(at)),
+        }
+        .code()
+        .into()
     }
 
     /// The status when it was verified.
@@ -823,10 +848,16 @@ impl License {
         self.inner.license().status().days()
     }
 
-    /// Whole days until expiry at `now` (rounded up, negative once expired);
-    /// `None` for a perpetual license.
-    pub fn days_until_expiry(&self, now_unix: Option<u64>) -> Option<i64> {
-        self.inner.days_until_expiry(now_or(now_unix))
+    /// Whole days until expiry now or at another time (rounded up,
+    /// negative once expired; a given time is a preview, as in
+    /// [`status`](Self::status)); `None` for a perpetual license.
+    pub fn days_until_expiry(&self, at_unix: Option<u64>) -> Option<i64> {
+        match at_unix {
+            None => self.inner.days_until_expiry(now_or(None)),
+            Some(at) => self
+                .inner
+                .days_until_expiry_preview(Timestamp::from_unix_seconds(at)),
+        }
     }
 
     /// Validity problems found under the advisory policy (error codes).
@@ -1126,7 +1157,7 @@ impl RouteTable {
         };
         Ok(self.routes.authorize(
             path,
-            license.map(|l| &l.inner),
+            license.map(|l| &*l.inner),
             user.as_ref(),
             now_or(now_unix),
         )?)

@@ -691,6 +691,16 @@ fn datetime_of(py: Python<'_>, unix: u64) -> PyResult<Bound<'_, PyAny>> {
 
 #[pymethods]
 impl License {
+    /// The same license with an empty group table of its own (its
+    /// ``GroupAccess`` objects see only it): verification, checks and the
+    /// clock mark are shared. What a ``Guard`` keeps, so that two guards, or
+    /// the application's own table, never change each other's.
+    fn with_own_groups(&self) -> License {
+        License {
+            inner: self.inner.with_own_groups(),
+        }
+    }
+
     /// The license id (UUID).
     #[getter]
     fn license_id(&self) -> String {
@@ -774,7 +784,9 @@ impl License {
         Ok(self.inner.status(Some(seconds(None, "now")?)))
     }
 
-    /// The status at a given (aware) time.
+    /// The status at a given (aware) time: a preview that records nothing
+    /// (asking about next month does not make today's checks look like a
+    /// clock turned back); never judged earlier than ``last_seen``.
     fn status_at(&self, when: &Bound<'_, PyAny>) -> PyResult<String> {
         Ok(self.inner.status(Some(seconds(Some(when), "when")?)))
     }

@@ -165,6 +165,11 @@ def test_status_and_dates(ring: licman.KeyRing, catalog: licman.Catalog) -> None
     assert raised.value.http_status == 402
     assert lic.status == "active"
     assert lic.days_until_expiry is None
+    # A status at another time is a preview: asking about next year records
+    # nothing, so today's checks do not look like a clock turned back.
+    previewed = ring.verify(FIXTURES["licenses"]["starter"], catalog, now=NOW)
+    assert previewed.status_at(NOW + timedelta(days=400)) == "active"
+    assert previewed.check_valid(NOW) == "active"
     assert lic.expires_at is None
     assert lic.starts_at == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert lic.customer.id == "acme-corp" and lic.customer.email == "it@acme.example"

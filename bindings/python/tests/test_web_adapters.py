@@ -361,6 +361,20 @@ def test_the_guard_refuses_an_unknown_module_in_the_group_table(catalog: licman.
         Guard.verify(catalog, ring, FIXTURES["licenses"]["starter"], groups={"ops": ["devicez"]})
 
 
+def test_two_guards_of_one_license_keep_their_own_group_tables(catalog: licman.Catalog, ring: licman.KeyRing) -> None:
+    license = ring.verify(FIXTURES["licenses"]["enterprise"], catalog)
+    narrow = Guard(catalog, license, groups={"ops": ["devices"]})
+    ops = Identity(groups=("ops",))
+    with pytest.raises(licman.AccessDenied):
+        narrow.authorize("/audit-schedules", ops)
+    # Another guard, and the application's own table, do not widen it.
+    Guard(catalog, license, groups={"ops": ["devices", "scheduled_audits"]})
+    licman.GroupAccess(license).set_group("ops", ["devices", "scheduled_audits"])
+    with pytest.raises(licman.AccessDenied):
+        narrow.authorize("/audit-schedules", ops)
+    assert narrow.authorize("/devices", ops) == "devices"
+
+
 def test_without_a_group_table_only_the_license_is_checked(catalog: licman.Catalog, ring: licman.KeyRing) -> None:
     guard = Guard.verify(catalog, ring, FIXTURES["licenses"]["starter"])
     assert guard.authorize("/devices/7") == "devices"

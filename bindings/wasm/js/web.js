@@ -19,6 +19,9 @@ export function makeGuard(RouteTable) {
       this.catalog = catalog;
       this.routes = routes ?? new RouteTable(catalog);
       this.license = license instanceof InvalidLicense || license === null || license === undefined ? null : license;
+      // A group table of its own: another Guard of the same license, or the
+      // application's own setGroup calls, cannot change this one's.
+      if (this.license !== null && groups !== null && groups !== undefined) this.license = this.license.withOwnGroups();
       this.licenseError = license instanceof InvalidLicense ? license : null;
       this.checksGroups = groups !== null && groups !== undefined;
       // An identity's groups the table does not define grant nothing and are left out.

@@ -601,8 +601,11 @@ impl License {
         secs
     }
 
-    /// The status at `now` (default: now): `active`, `expiring_soon`,
-    /// `in_grace`, `expired` or `not_yet_valid`.
+    /// The status at `at` (default: now): `active`, `expiring_soon`,
+    /// `in_grace`, `expired` or `not_yet_valid`. A preview: it records
+    /// nothing (asking about next month does not make today's checks look
+    /// like a clock turned back), and is never judged earlier than
+    /// `lastSeen`. `checkValid` and `authorize` are the checks.
     #[wasm_bindgen(unchecked_return_type = "Status")]
     pub fn status(
         &self,
@@ -877,6 +880,16 @@ impl License {
                 superuser.unwrap_or(false),
             )
             .map_err(|e| to_js(&e))
+    }
+
+    /// The same license with an empty group table of its own: verification,
+    /// checks and the clock mark are shared, groups are not (what a
+    /// `Guard` keeps).
+    #[wasm_bindgen(js_name = withOwnGroups)]
+    pub fn with_own_groups(&self) -> License {
+        License {
+            inner: self.inner.with_own_groups(),
+        }
     }
 
     /// What changes from this license to `other`.

@@ -200,6 +200,18 @@ describe("the Express adapter", () => {
     assert.equal(requestPath("http://h/x?y"), "http://h/x");
   });
 
+  test("two guards of one license keep their own group tables", () => {
+    const license = ring.verify(fixtures.licenses.enterprise, catalog);
+    const narrow = new Guard(catalog, license, { groups: { ops: ["devices"] } });
+    const ops = { groups: ["ops"] };
+    assert.throws(() => narrow.authorize("/audit-schedules", ops), licman.AccessDenied);
+    // Another guard, and the application's own table, do not widen it.
+    new Guard(catalog, license, { groups: { ops: ["devices", "scheduled_audits"] } });
+    license.setGroup("ops", ["devices", "scheduled_audits"]);
+    assert.throws(() => narrow.authorize("/audit-schedules", ops), licman.AccessDenied);
+    assert.equal(narrow.authorize("/devices", ops), "devices");
+  });
+
   test("a guard refuses an unknown module in its group table", () => {
     assert.throws(() => Guard.verify(catalog, ring, fixtures.licenses.starter, { groups: { ops: ["devicez"] } }), licman.UnknownName);
     assert.throws(() => licensed(null), TypeError);

@@ -168,6 +168,14 @@ test("dates and status", () => {
   assert.deepEqual(starter.customer, { id: "acme-corp", name: null, email: "it@acme.example" });
   assert.equal(starter.tierDisplayName, "Starter");
   assert.throws(() => starter.checkValid(early), licman.ClockError, "the clock was turned back");
+  // A status at another time is a preview: asking about next year records
+  // nothing, so today's checks do not look like a clock turned back.
+  const nextYear = new Date(NOW.getTime() + 400 * 86_400_000);
+  const previewed = license("starter");
+  assert.equal(previewed.status(nextYear), "active");
+  assert.equal(previewed.daysUntilExpiry(nextYear), undefined);
+  assert.equal(previewed.checkValid(NOW), "active");
+  assert.equal(new RouteTable(catalog).authorize("/devices", previewed, { now: NOW }), "devices");
 });
 
 test("bad inputs throw the right errors", () => {

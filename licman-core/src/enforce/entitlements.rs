@@ -567,6 +567,31 @@ impl Entitlements {
         self.license.days_until_expiry(now)
     }
 
+    /// The status at `at`, recording nothing (see
+    /// [`VerifiedLicense::status_preview`]).
+    ///
+    /// ```
+    /// # use licman_core::{Status, Timestamp};
+    /// # let (e, _) = licman_core::__doc_entitlements("starter");
+    /// assert_eq!(e.status_preview(Timestamp::from_date(2027, 6, 1).unwrap()), Status::Expired);
+    /// assert!(e.is_usable_at(Timestamp::from_date(2026, 6, 1).unwrap()));
+    /// ```
+    pub fn status_preview(&self, at: Timestamp) -> Status {
+        self.license.status_preview(at)
+    }
+
+    /// Days until expiry at `at`, recording nothing (see
+    /// [`VerifiedLicense::days_until_expiry_preview`]).
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// # let (e, _) = licman_core::__doc_entitlements("starter");
+    /// assert_eq!(e.days_until_expiry_preview(Timestamp::from_date(2026, 12, 1).unwrap()), Some(31));
+    /// ```
+    pub fn days_until_expiry_preview(&self, at: Timestamp) -> Option<i64> {
+        self.license.days_until_expiry_preview(at)
+    }
+
     /// Whether the license is in its expiring-soon window at `now`.
     ///
     /// ```

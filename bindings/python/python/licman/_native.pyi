@@ -111,6 +111,7 @@ class Customer:
 class License:
     """A verified license bound to its catalog."""
 
+    def with_own_groups(self) -> License: ...
     @property
     def license_id(self) -> str: ...
     @property

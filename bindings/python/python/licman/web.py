@@ -77,7 +77,11 @@ class Guard:
     ) -> None:
         self.catalog = catalog
         self.routes = routes if routes is not None else RouteTable(catalog)
-        self.license: Optional[License] = license if isinstance(license, License) else None
+        # A group table of its own: another Guard of the same license, or
+        # the application's own GroupAccess, cannot change this one's.
+        self.license: Optional[License] = (
+            (license.with_own_groups() if groups is not None else license) if isinstance(license, License) else None
+        )
         self.license_error: Optional[InvalidLicense] = license if isinstance(license, InvalidLicense) else None
         self.checks_groups = groups is not None
         self.group_names = frozenset(groups) if groups is not None else frozenset()
