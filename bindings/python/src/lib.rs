@@ -27,7 +27,7 @@ use licman_ffi::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyFrozenSet, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyInt, PyString};
 
 // ---------------------------------------------------------------- errors
 
@@ -680,6 +680,25 @@ struct License {
     inner: Arc<FfiLicense>,
 }
 
+/// A count: an `int` (not a `bool`) from 0 to 2**64 - 1, else a
+/// `TypeError` or `ValueError` naming the argument.
+fn count(value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        let kind = value
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_string(), |n| n.to_string());
+        return Err(PyTypeError::new_err(format!(
+            "{what} is a count (int), not {kind}"
+        )));
+    }
+    value.extract::<u64>().map_err(|_| {
+        PyValueError::new_err(format!(
+            "{what} must be between 0 and 2**64 - 1, not {value}"
+        ))
+    })
+}
+
 /// Unix seconds of an optional aware `datetime` (`None`: the clock).
 fn seconds(when: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<u64> {
     timestamp(when, what).map(Timestamp::unix_seconds)
@@ -879,37 +898,56 @@ impl License {
     }
 
     /// Raises `QuotaExceeded` (403) unless `requested` more fit after `current`.
-    #[pyo3(signature = (quota, current, requested = 1))]
+    #[pyo3(signature = (quota, current, requested = None), text_signature = "($self, quota, current, requested=1)")]
     fn check_quota(
         &self,
         py: Python<'_>,
         quota: &str,
-        current: u64,
-        requested: u64,
+        current: &Bound<'_, PyAny>,
+        requested: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
+        let current = count(current, "current")?;
+        let requested = requested.map_or(Ok(1), |r| count(r, "requested"))?;
         self.inner
             .check_quota(quota, current, requested)
             .map_err(|e| py_err(py, e))
     }
 
     /// Of `candidates` arriving in order, how many fit after `current`.
-    fn accept(&self, py: Python<'_>, quota: &str, current: u64, candidates: u64) -> PyResult<u64> {
+    fn accept(
+        &self,
+        py: Python<'_>,
+        quota: &str,
+        current: &Bound<'_, PyAny>,
+        candidates: &Bound<'_, PyAny>,
+    ) -> PyResult<u64> {
+        let (current, candidates) = (count(current, "current")?, count(candidates, "candidates")?);
         self.inner
             .accept(quota, current, candidates)
             .map_err(|e| py_err(py, e))
     }
 
     /// How many more fit after `current`; `None` when unlimited.
-    fn remaining(&self, py: Python<'_>, quota: &str, current: u64) -> PyResult<Option<u64>> {
+    fn remaining(
+        &self,
+        py: Python<'_>,
+        quota: &str,
+        current: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<u64>> {
         self.inner
-            .remaining(quota.to_string(), current)
+            .remaining(quota.to_string(), count(current, "current")?)
             .map_err(|e| py_err(py, e))
     }
 
     /// `current` as a percentage of the limit; `None` when unlimited.
-    fn usage_percent(&self, py: Python<'_>, quota: &str, current: u64) -> PyResult<Option<f64>> {
+    fn usage_percent(
+        &self,
+        py: Python<'_>,
+        quota: &str,
+        current: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<f64>> {
         self.inner
-            .usage_percent(quota.to_string(), current)
+            .usage_percent(quota.to_string(), count(current, "current")?)
             .map_err(|e| py_err(py, e))
     }
 

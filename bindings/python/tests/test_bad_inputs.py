@@ -24,10 +24,15 @@ def test_wrong_types(ring: licman.KeyRing, catalog: licman.Catalog, licenses: di
         licenses["starter"].has_module(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         licenses["starter"].check_quota("devices", "ten")  # type: ignore[arg-type]
-    with pytest.raises(OverflowError):
+    with pytest.raises(ValueError, match="current"):
         licenses["starter"].check_quota("devices", -1)
-    with pytest.raises(OverflowError):
-        licenses["starter"].check_quota("devices", 2**64)
+    with pytest.raises(ValueError, match="requested"):
+        licenses["starter"].check_quota("devices", 1, 2**64)
+    with pytest.raises(TypeError, match="bool"):
+        licenses["starter"].check_quota("devices", True)
+    with pytest.raises(TypeError):
+        licenses["starter"].remaining("devices", 1.5)  # type: ignore[arg-type]
+    licenses["starter"].check_quota("devices", 1)  # requested defaults to 1
     with pytest.raises(TypeError):
         licman.GroupAccess(licenses["starter"]).set_group("ops", "devices")
     with pytest.raises(ValueError):
@@ -137,3 +142,31 @@ def test_error_classes_cover_the_core_codes() -> None:
         assert isinstance(denial, licman.Denial) and denial.code == code
     unknown = _errors._from_native("unknown_name", "unknown_module", "module", "warp")
     assert isinstance(unknown, licman.UnknownName) and unknown.code == "unknown_module"
+
+
+def test_a_guard_and_a_lease_refuse_bad_arguments(catalog: licman.Catalog, ring: licman.KeyRing) -> None:
+    from licman.seats import Lease
+    from licman.web import Guard
+
+    guard = Guard.verify(catalog, ring, FIXTURES["licenses"]["starter"], groups={"ops": ["devices"]})
+    with pytest.raises(TypeError, match="Identity"):
+        guard.authorize("/devices", {"groups": ["ops"]})  # type: ignore[arg-type]
+    server, token = "http://127.0.0.1:9", "t0ken"
+    for bad in (float("nan"), float("inf"), 0.0, -1, 1e12):
+        with pytest.raises(ValueError, match="heartbeat_every"):
+            Lease(server, token, pool="CAD", holder="ws", heartbeat_every=bad)
+    with pytest.raises(TypeError):
+        Lease(server, token, pool="CAD", holder="ws", heartbeat_every="10")  # type: ignore[arg-type]
+    for timeout in (float("nan"), -1, 0):
+        with pytest.raises(ValueError, match="timeout"):
+            Lease(server, token, pool="CAD", holder="ws", timeout=timeout)
+    with pytest.raises(ValueError, match="ttl_seconds"):
+        Lease(server, token, pool="CAD", holder="ws", ttl_seconds=-5)
+    with pytest.raises(TypeError, match="ttl_seconds"):
+        Lease(server, token, pool="CAD", holder="ws", ttl_seconds=float("nan"))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="control"):
+        Lease(server, "t0ken\r\nX-Evil: 1", pool="CAD", holder="ws")
+    with pytest.raises(ValueError, match="query"):
+        Lease("http://h/?a=b", token, pool="CAD", holder="ws")
+    with pytest.raises(TypeError):
+        Lease(server, token, pool=5, holder="ws")  # type: ignore[arg-type]

@@ -382,3 +382,30 @@ def test_without_a_group_table_only_the_license_is_checked(catalog: licman.Catal
         guard.authorize("/audit-schedules")
     with pytest.raises(licman.InvalidPath):
         guard.authorize("/login/..;/audit-schedules")
+
+
+def test_the_fastapi_dependency_guards_websockets_too(catalog: licman.Catalog, ring: licman.KeyRing) -> None:
+    from fastapi import Depends, FastAPI, WebSocket
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    import licman.fastapi
+
+    guard = Guard.verify(catalog, ring, FIXTURES["licenses"]["starter"])
+    app = FastAPI(dependencies=[Depends(licman.fastapi.require_license(guard))])
+    licman.fastapi.add_exception_handler(app)
+
+    async def echo(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.send_text("open")
+        await websocket.close()
+
+    app.add_api_websocket_route("/devices/live", echo)  # the starter tier has devices
+    app.add_api_websocket_route("/analytics/live", echo)  # and not analytics
+    client = TestClient(app)
+    with client.websocket_connect("/devices/live") as socket:
+        assert socket.receive_text() == "open"
+    with pytest.raises(WebSocketDisconnect) as closed:
+        with client.websocket_connect("/analytics/live") as socket:
+            socket.receive_text()
+    assert closed.value.code == 1008

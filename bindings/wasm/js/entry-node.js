@@ -6,6 +6,6 @@ import { install } from "./glue.js";
 import { makeGuard } from "./web.js";
 
 export const { ActivationRequest, Catalog, KeyRing, License, RouteTable } = install(raw);
-export const Guard = makeGuard(RouteTable);
+export const Guard = makeGuard(RouteTable, License);
 export { activationRequest, machineId, machineFingerprint, machineFingerprintOf } from "./machine.js";
 export * from "./errors.js";

@@ -67,6 +67,15 @@ function leaseInfo(body) {
   return info;
 }
 
+/** A number of milliseconds in [low, high]: not a string, NaN or infinite. */
+function milliseconds(value, what, low, high) {
+  if (typeof value !== "number") throw new TypeError(`${what} must be a number of milliseconds`);
+  if (!Number.isFinite(value) || value < low || value > high) {
+    throw new RangeError(`${what} must be between ${low} and ${high} milliseconds, not ${value}`);
+  }
+  return value;
+}
+
 class Api {
   constructor(server, token, timeoutMs, fetchImpl) {
     let url;
@@ -78,15 +87,19 @@ class Api {
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(`the seat server must be an http(s) URL, not ${JSON.stringify(server)}`);
     }
+    if (url.search !== "" || url.hash !== "" || String(server).includes("?")) {
+      throw new TypeError(`the seat server URL has no query or fragment: ${JSON.stringify(server)}`);
+    }
     if (typeof token !== "string" || token === "") throw new TypeError("a seat server token is needed");
+    if (/[\s\x00-\x1f\x7f]/.test(token)) throw new TypeError("a seat server token has no spaces or control characters");
     this.base = String(server).replace(/\/+$/, "") + "/api/v1";
     this.token = token;
-    this.timeoutMs = timeoutMs;
+    this.timeoutMs = milliseconds(timeoutMs, "timeoutMs", 1, 3_600_000);
     this.fetch = fetchImpl ?? globalThis.fetch;
     if (typeof this.fetch !== "function") throw new TypeError("no fetch: pass options.fetch");
   }
 
-  async post(path, body = {}) {
+  async post(path, body = {}, timeoutMs = this.timeoutMs) {
     let response;
     try {
       response = await this.fetch(this.base + path, {
@@ -99,7 +112,7 @@ class Api {
         },
         body: JSON.stringify(body),
         redirect: "error", // never send the token on to wherever a redirect points
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
       throw new SeatServerUnreachable("unreachable", `the seat server does not answer: ${e?.cause?.code ?? e?.message ?? e}`, 0);
@@ -159,7 +172,11 @@ export class Lease {
     if (typeof pool !== "string" || pool === "" || typeof holder !== "string" || holder === "") {
       throw new TypeError("a lease needs a pool and a holder");
     }
-    if (heartbeatEvery !== undefined && !(heartbeatEvery > 0)) throw new RangeError("heartbeatEvery must be positive");
+    if (heartbeatEvery !== undefined) milliseconds(heartbeatEvery, "heartbeatEvery", 100, 86_400_000);
+    if (ttlSeconds !== undefined) {
+      if (typeof ttlSeconds !== "number") throw new TypeError("ttlSeconds must be a number of seconds");
+      if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError(`ttlSeconds must be a positive whole number, not ${ttlSeconds}`);
+    }
     this.#api = new Api(server, token, timeoutMs, fetch);
     this.pool = pool;
     this.holder = holder;
@@ -219,9 +236,12 @@ export class Lease {
   async heartbeat() {
     const id = this.id;
     const sent = performance.now();
+    // No longer than the lease has left: the loss is known at once, not
+    // after the whole request timeout.
+    const left = Math.max(500, this.#heldUntil - sent);
     let answer;
     try {
-      answer = leaseInfo(await this.#api.post(`/leases/${encodeURIComponent(id)}/heartbeat`));
+      answer = leaseInfo(await this.#api.post(`/leases/${encodeURIComponent(id)}/heartbeat`, {}, Math.min(this.#api.timeoutMs, left)));
     } catch (e) {
       if (e instanceof SeatError && LOST.has(e.code)) {
         this.#lose(new LeaseLost(e.code, `the seat was lost: ${e.message}`, e.httpStatus, e.details));

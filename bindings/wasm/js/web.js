@@ -6,7 +6,7 @@
 import { InvalidLicense, UnknownName } from "./errors.js";
 
 // The entries (node.mjs, bundler.mjs) make the class with their RouteTable.
-export function makeGuard(RouteTable) {
+export function makeGuard(RouteTable, License) {
   return class Guard {
     /**
      * `license`: a verified License, the InvalidLicense its verification threw
@@ -18,6 +18,9 @@ export function makeGuard(RouteTable) {
     constructor(catalog, license, { groups = null, routes = null } = {}) {
       this.catalog = catalog;
       this.routes = routes ?? new RouteTable(catalog);
+      if (!(license instanceof InvalidLicense || license === null || license === undefined || license instanceof License)) {
+        throw new TypeError("a Guard's license is a License, the InvalidLicense its verification threw, or null");
+      }
       this.license = license instanceof InvalidLicense || license === null || license === undefined ? null : license;
       // A group table of its own: another Guard of the same license, or the
       // application's own setGroup calls, cannot change this one's.
@@ -73,6 +76,12 @@ export function makeGuard(RouteTable) {
         throw this.licenseError;
       }
       const options = now === undefined ? {} : { now };
+      if (identity !== null && identity !== undefined && typeof identity !== "object") {
+        throw new TypeError("an identity is { groups: string[], superuser?: boolean } or null");
+      }
+      if (typeof identity?.groups === "string") {
+        throw new TypeError("identity.groups is an array of group names, not one string");
+      }
       if (this.checksGroups) {
         // [] and never undefined for an anonymous request: undefined skips the user check.
         options.userGroups = identity ? [...(identity.groups ?? [])].filter((g) => this.groupNames.has(g)) : [];

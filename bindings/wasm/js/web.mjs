@@ -9,7 +9,7 @@ import { InvalidArgument } from "./errors.js";
 await init({ module_or_path: new URL("./licman_wasm_bg.wasm", import.meta.url) });
 
 export const { ActivationRequest, Catalog, KeyRing, License, RouteTable } = install({ ...raw });
-export const Guard = makeGuard(RouteTable);
+export const Guard = makeGuard(RouteTable, License);
 export const machineFingerprintOf = raw.machineFingerprintOf;
 /** Browsers have no machine id: a fingerprint needs the id (`machineFingerprintOf`). */
 export function machineFingerprint() {

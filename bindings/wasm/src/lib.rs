@@ -427,6 +427,9 @@ impl KeyRing {
                 "publicKeys must be an array of key texts, not one string",
             ));
         }
+        if !Array::is_array(&public_keys) {
+            return Err(type_error("publicKeys must be an array of key texts"));
+        }
         let keys = strings(&public_keys, "publicKeys")?;
         FfiKeyRing::new(keys)
             .map(|inner| KeyRing { inner })

@@ -404,3 +404,19 @@ test("activation requests: the fixture's texts both ways, its refusals, its boun
   assert.notEqual(licman.activationRequest("netaudit").nonce, mine.nonce);
   assert.equal(licman.ActivationRequest.parse(mine.text).nonce, mine.nonce);
 });
+
+test("ids, options and arguments are checked before they are cut or ignored", () => {
+  const pro = license("professional");
+  for (const bad of [1.5, 2 ** 32 + 1, -1, 256, NaN]) assert.throws(() => pro.hasModuleId(bad), RangeError, String(bad));
+  assert.throws(() => pro.hasModuleId("0"), TypeError);
+  assert.throws(() => pro.checkQuotaById(300, 1, 1), RangeError);
+  assert.equal(pro.hasModuleId(pro.moduleIdOf("devices")), true);
+  assert.throws(() => ring.verify(fixtures.licenses.starter, catalog, { polcy: "report_only" }), TypeError);
+  assert.throws(() => new RouteTable(catalog).authorize("/devices", pro, { userGroup: ["ops"] }), TypeError);
+  assert.throws(() => new RouteTable(catalog).authorize("/audit", {}), TypeError);
+  assert.throws(() => new KeyRing(), TypeError);
+  assert.throws(() => new licman.Guard(catalog, "x"), TypeError);
+  const guard = new licman.Guard(catalog, pro, { groups: { ops: ["devices"] } });
+  assert.throws(() => guard.authorize("/devices", { groups: "ops" }), TypeError);
+  assert.equal(guard.authorize("/devices", { groups: ["ops"] }), "devices");
+});

@@ -129,5 +129,14 @@ describe("the lease client", { skip: binary ? false : "LICMAN_SEATS_BIN is not s
     assert.throws(() => new Lease({ server: "ftp://h", token: instance, pool: "CAD", holder: "x" }), TypeError);
     assert.throws(() => new Lease({ server: url, token: "", pool: "CAD", holder: "x" }), TypeError);
     assert.throws(() => new Lease({ server: url, token: instance, pool: "CAD", holder: "" }), TypeError);
+    const lease = (extra) => () => new Lease({ server: url, token: instance, pool: "CAD", holder: "x", ...extra });
+    for (const heartbeatEvery of [NaN, 0.001, -1, Infinity]) assert.throws(lease({ heartbeatEvery }), RangeError);
+    assert.throws(lease({ heartbeatEvery: "10" }), TypeError);
+    for (const timeoutMs of [NaN, -1]) assert.throws(lease({ timeoutMs }), RangeError);
+    assert.throws(lease({ timeoutMs: "5" }), TypeError);
+    assert.throws(lease({ ttlSeconds: 2n }), TypeError);
+    assert.throws(lease({ ttlSeconds: -5 }), RangeError);
+    assert.throws(lease({ token: "t\r\nx: y" }), TypeError);
+    assert.throws(() => new Lease({ server: "http://h/?a=b", token: instance, pool: "CAD", holder: "x" }), TypeError);
   });
 });

@@ -30,7 +30,7 @@ import inspect
 from collections.abc import Awaitable
 from typing import Any, Callable, Optional, Union
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, WebSocketException
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -60,15 +60,26 @@ def require_license(guard: Guard, identity: Optional[Callable[..., Any]] = None)
     :class:`~licman.web.Identity` (``None``: anonymous). The dependency's
     value is what the path needs (``public``, ``licensed`` or the module).
     """
+    # An HTTPConnection, not a Request: an app-wide dependency runs for
+    # websocket routes too, where a refusal closes the socket (1008).
+
+    def decide(connection: HTTPConnection, user: Optional[Identity]) -> str:
+        try:
+            return guard.authorize(route_path(connection.scope), user)
+        except Denial as denial:
+            if connection.scope["type"] == "websocket":
+                raise WebSocketException(code=1008, reason=denial.code) from None
+            raise
+
     if identity is None:
 
-        async def license_only(request: Request) -> str:
-            return guard.authorize(route_path(request.scope))
+        async def license_only(connection: HTTPConnection) -> str:
+            return decide(connection, None)
 
         return license_only
 
-    async def with_identity(request: Request, user: Optional[Identity] = Depends(identity)) -> str:
-        return guard.authorize(route_path(request.scope), user)
+    async def with_identity(connection: HTTPConnection, user: Optional[Identity] = Depends(identity)) -> str:
+        return decide(connection, user)
 
     return with_identity
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import math
 import threading
 import time
 import urllib.error
@@ -154,18 +155,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
+def _seconds(value: Any, what: str, low: float, high: float) -> float:
+    """A number of seconds in [low, high] (not a bool, NaN or infinite)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{what} must be a number of seconds, not {type(value).__name__}")
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{what} must be between {low:g} and {high:g} seconds, not {value!r}")
+    return float(value)
+
+
 class _Api:
     def __init__(self, server: str, token: str, timeout: float) -> None:
+        if not isinstance(server, str):
+            raise TypeError("the seat server must be an http(s) URL string")
         parsed = urllib.parse.urlsplit(server)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise ValueError(f"the seat server must be an http(s) URL, not {server!r}")
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.query or parsed.fragment:
+            raise ValueError(f"the seat server must be an http(s) URL without a query, not {server!r}")
+        if not isinstance(token, str):
+            raise TypeError("a seat server token is a str")
         if not token:
             raise ValueError("a seat server token is needed (an instance token of the pool)")
+        if any(c.isspace() or not c.isprintable() for c in token):
+            raise ValueError("a seat server token has no spaces or control characters")
         self.base = server.rstrip("/") + "/api/v1"
         self.token = token
-        self.timeout = timeout
+        self.timeout = _seconds(timeout, "timeout", 0.001, 3600)
 
-    def post(self, path: str, body: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    def post(self, path: str, body: Optional[dict[str, Any]] = None, timeout: Optional[float] = None) -> dict[str, Any]:
         request = urllib.request.Request(
             self.base + path,
             data=json.dumps(body if body is not None else {}).encode(),
@@ -178,7 +194,7 @@ class _Api:
             },
         )
         try:
-            with _OPENER.open(request, timeout=self.timeout) as response:
+            with _OPENER.open(request, timeout=self.timeout if timeout is None else timeout) as response:
                 answer = json.load(response)
         except urllib.error.HTTPError as e:
             raise self._refusal(e) from None
@@ -226,10 +242,17 @@ class Lease:
         on_lost: Optional[Callable[[LeaseLost], None]] = None,
         timeout: float = 30.0,
     ) -> None:
+        if not isinstance(pool, str) or not isinstance(holder, str):
+            raise TypeError("a lease's pool and holder are str")
         if not pool or not holder:
             raise ValueError("a lease needs a pool and a holder")
-        if heartbeat_every is not None and heartbeat_every <= 0:
-            raise ValueError("heartbeat_every must be positive")
+        if heartbeat_every is not None:
+            heartbeat_every = _seconds(heartbeat_every, "heartbeat_every", 0.1, 86_400)
+        if ttl_seconds is not None:
+            if isinstance(ttl_seconds, bool) or not isinstance(ttl_seconds, int):
+                raise TypeError("ttl_seconds must be a whole number of seconds")
+            if ttl_seconds <= 0:
+                raise ValueError(f"ttl_seconds must be positive, not {ttl_seconds}")
         self._api = _Api(server, token, timeout)
         self.pool = pool
         self.holder = holder
@@ -314,8 +337,13 @@ class Lease:
         if info is None:
             raise RuntimeError("the lease is not open")
         sent = time.monotonic()
+        # No longer than the lease has left: an answer after that is too late,
+        # and the loss is known at once instead of after the whole timeout.
+        left = max(0.5, self._held_until - sent)
         try:
-            answer = LeaseInfo.from_json(self._api.post(f"/leases/{_quote(info.id)}/heartbeat"))
+            answer = LeaseInfo.from_json(
+                self._api.post(f"/leases/{_quote(info.id)}/heartbeat", timeout=min(self._api.timeout, left))
+            )
         except SeatError as e:
             if e.code in _LOST and not self._stop.is_set():
                 self._lose(LeaseLost(e.code, f"the seat was lost: {e.message}", e.http_status, e.details))
