@@ -20,6 +20,7 @@ import licman.web
 
 try:  # FastAPI resolves annotations by name in this module
     import starlette.requests
+    import starlette.websockets
 except ImportError:
     pass
 from conftest import FIXTURES
@@ -385,7 +386,7 @@ def test_without_a_group_table_only_the_license_is_checked(catalog: licman.Catal
 
 
 def test_the_fastapi_dependency_guards_websockets_too(catalog: licman.Catalog, ring: licman.KeyRing) -> None:
-    from fastapi import Depends, FastAPI, WebSocket
+    from fastapi import Depends, FastAPI
     from fastapi.testclient import TestClient
     from starlette.websockets import WebSocketDisconnect
 
@@ -395,7 +396,7 @@ def test_the_fastapi_dependency_guards_websockets_too(catalog: licman.Catalog, r
     app = FastAPI(dependencies=[Depends(licman.fastapi.require_license(guard))])
     licman.fastapi.add_exception_handler(app)
 
-    async def echo(websocket: WebSocket) -> None:
+    async def echo(websocket: starlette.websockets.WebSocket) -> None:
         await websocket.accept()
         await websocket.send_text("open")
         await websocket.close()
