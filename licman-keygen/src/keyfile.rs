@@ -401,6 +401,38 @@ pub fn public_key_text(key: &PublicKey, created: &str) -> String {
     )
 }
 
+/// Refuses to replace `path` with something else when it holds a licman
+/// key: a secret key never, a public key unless `public_ok` (`pubkey`
+/// writing a public key again). `--force` replaces an old license, list or
+/// export, never a key.
+pub fn refuse_replacing_key(path: &Path, public_ok: bool) -> Result<()> {
+    // Only a regular file can be a key file (opening a FIFO would wait for
+    // a writer).
+    if !fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let mut text = String::new();
+    if File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_string(&mut text))
+        .is_err()
+    {
+        return Ok(());
+    }
+    let lines = || text.lines().map(str::trim);
+    let secret = lines().any(|l| l.starts_with(SECRET_PREFIX));
+    let public = lines().any(|l| l.starts_with(licman_core::PUBLIC_KEY_PREFIX));
+    if secret || (public && !public_ok) {
+        return Err(CliError::failure(
+            "would_replace_key",
+            format!(
+                "{} holds a licman key; --force does not replace keys (write the output elsewhere)",
+                path.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Reads a text file of at most `limit` bytes (`what` names it in
 /// messages): a larger one (or a device that never ends) is refused with
 /// `too_large` after `limit + 1` bytes, not read into memory whole.

@@ -104,6 +104,17 @@ CREATE TRIGGER head_forward_only BEFORE UPDATE OR DELETE ON licman_seats.head
     FOR EACH ROW EXECUTE FUNCTION licman_seats.head_forward_only();
 CREATE TRIGGER head_no_truncate BEFORE TRUNCATE ON licman_seats.head
     FOR EACH STATEMENT EXECUTE FUNCTION licman_seats.refuse_edit();
+CREATE FUNCTION licman_seats.head_follows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT next_seq FROM licman_seats.head WHERE id = 1) <= NEW.seq THEN
+        RAISE EXCEPTION 'the trail head was not moved: a licman-seats older than this store (schema 2) is writing it; upgrade every one'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER events_move_the_head AFTER INSERT ON licman_seats.events
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION licman_seats.head_follows();
 "];
 
 /// Whether `location` is a PostgreSQL URL.
@@ -730,9 +741,17 @@ impl Backend for PgBackend {
         tx.commit().map_err(|e| self.at_commit(&e))
     }
 
-    fn head(&mut self) -> Result<ChainHead, Failure> {
+    fn trail_and_head(&mut self) -> Result<(Vec<StoredEvent>, ChainHead), Failure> {
         let mut conn = self.connection().map_err(|w| *w.failure)?;
-        let row = conn
+        // One snapshot for both reads.
+        let mut tx = conn
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|e| self.failure(&e))?;
+        let rows = query_rows(&mut tx, Query::From(1)).map_err(|e| self.failure(&e))?;
+        let row = tx
             .query_opt(
                 "SELECT next_seq, last_hash FROM licman_seats.head WHERE id = 1",
                 &[],
@@ -746,7 +765,8 @@ impl Backend for PgBackend {
             })?;
         let next_seq: i64 = row.try_get(0).map_err(|e| self.failure(&e))?;
         let last_hash: String = row.try_get(1).map_err(|e| self.failure(&e))?;
-        crate::store::head_of(next_seq, &last_hash)
+        tx.commit().map_err(|e| self.failure(&e))?;
+        Ok((decode(rows)?, crate::store::head_of(next_seq, &last_hash)?))
     }
 
     fn now(&mut self) -> Result<Timestamp, Failure> {

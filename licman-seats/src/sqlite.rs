@@ -71,6 +71,9 @@ CREATE TRIGGER head_forward_only BEFORE UPDATE ON head WHEN NEW.next_seq < OLD.n
 BEGIN SELECT RAISE(ABORT, 'the trail head only moves forward'); END;
 CREATE TRIGGER head_kept BEFORE DELETE ON head
 BEGIN SELECT RAISE(ABORT, 'the trail head is kept'); END;
+CREATE TRIGGER events_move_the_head AFTER INSERT ON events
+WHEN (SELECT next_seq FROM head WHERE id = 1) <= NEW.seq
+BEGIN SELECT RAISE(ABORT, 'the trail head was not moved: a licman-seats older than this store (schema 2) is writing it; upgrade every one'); END;
 ",
 ];
 
@@ -257,6 +260,24 @@ fn bind(values: &[SqlValue]) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
         .collect()
 }
 
+/// The head row.
+fn read_head(conn: &Connection) -> Result<ChainHead, Failure> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT next_seq, last_hash FROM head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (next_seq, last_hash) = row.ok_or_else(|| {
+        Failure::new(
+            "audit_broken",
+            "the trail's head row is missing (was the head table emptied?)",
+        )
+    })?;
+    crate::store::head_of(next_seq, &last_hash)
+}
+
 fn read_events(conn: &Connection, query: Query<'_>) -> Result<Vec<StoredEvent>, Failure> {
     let (filter, values) = query.to_sql(placeholder);
     let sql = format!(
@@ -352,6 +373,15 @@ impl Backend for SqliteBackend {
             now: crate::time::now(),
             secrets,
         })?;
+        // The head first: the store's trigger refuses an event the head
+        // does not already cover (a writer that does not move it).
+        if let Some((next_seq, last_hash)) = crate::store::head_after(&writes.events) {
+            tx.execute(
+                "UPDATE head SET next_seq = ?1, last_hash = ?2 WHERE id = 1",
+                params![next_seq, last_hash],
+            )
+            .map_err(Failure::from)?;
+        }
         {
             let mut insert = tx
                 .prepare_cached(&format!(
@@ -376,13 +406,6 @@ impl Backend for SqliteBackend {
                         r.hash,
                     ])
                     .map_err(Failure::from)?;
-            }
-            if let Some((next_seq, last_hash)) = crate::store::head_after(&writes.events) {
-                tx.execute(
-                    "UPDATE head SET next_seq = ?1, last_hash = ?2 WHERE id = 1",
-                    params![next_seq, last_hash],
-                )
-                .map_err(Failure::from)?;
             }
             for s in &writes.secrets {
                 match s {
@@ -410,22 +433,13 @@ impl Backend for SqliteBackend {
             .map(|(_, s)| s))
     }
 
-    fn head(&mut self) -> Result<ChainHead, Failure> {
-        let row: Option<(i64, String)> = self
-            .conn
-            .query_row(
-                "SELECT next_seq, last_hash FROM head WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (next_seq, last_hash) = row.ok_or_else(|| {
-            Failure::new(
-                "audit_broken",
-                "the trail's head row is missing (was the head table emptied?)",
-            )
-        })?;
-        crate::store::head_of(next_seq, &last_hash)
+    fn trail_and_head(&mut self) -> Result<(Vec<StoredEvent>, ChainHead), Failure> {
+        // One read transaction: in WAL mode, one snapshot.
+        let tx = self.conn.transaction()?;
+        let events = read_events(&tx, Query::From(1))?;
+        let head = read_head(&tx)?;
+        tx.commit()?;
+        Ok((events, head))
     }
 }
 

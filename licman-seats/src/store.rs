@@ -234,9 +234,10 @@ pub(crate) trait Backend: fmt::Debug + Send {
     /// One pool's sealed secret, outside a write (for tests and tools; a
     /// read a person sees goes through `pool secret`, which records it).
     fn secret(&mut self, pool: &PoolId) -> Result<Option<SealedSecret>, Failure>;
-    /// The head every write records with its events (the next sequence
-    /// number and the last hash): where the trail must end.
-    fn head(&mut self) -> Result<ChainHead, Failure>;
+    /// The whole trail and the head every write records with its events
+    /// (the next sequence number and the last hash: where the trail must
+    /// end), read in one snapshot (no write lands between the two reads).
+    fn trail_and_head(&mut self) -> Result<(Vec<StoredEvent>, ChainHead), Failure>;
     /// The store's clock: the database server's on PostgreSQL, so that
     /// what a command shows (a lease's status, a plan) agrees with what its
     /// writes record.
@@ -624,18 +625,9 @@ fn backend(location: &str) -> Result<Box<dyn Backend>, Failure> {
 
 /// Replays a whole trail from its rows ([`Store::verify`]).
 fn verify_trail(backend: &mut dyn Backend) -> Result<u64, Failure> {
-    // The head, the trail, and the head again: the same head twice means
-    // no write came in between (every write that appends moves it), so the
-    // trail read must end exactly there.
-    let mut attempt = 0;
-    let (events, head) = loop {
-        attempt += 1;
-        let before = backend.head()?;
-        let events = backend.read(Query::From(1))?;
-        if backend.head()? == before || attempt == WRITE_ATTEMPTS {
-            break (events, before);
-        }
-    };
+    // The trail and the head of one snapshot: the trail must end exactly
+    // there.
+    let (events, head) = backend.trail_and_head()?;
     for e in &events {
         if e.action != e.event.action() {
             return Err(Failure::new(

@@ -544,6 +544,17 @@ fn the_trail_is_append_only_and_an_edit_is_named_by_verify() {
             json["error"]["message"].as_str().unwrap().contains('3'),
             "{json}"
         );
+        // A writer that appends without moving the head (a licman-seats
+        // of schema 1 still running) is refused by the store itself.
+        let err = db
+            .sql(&format!(
+                "INSERT INTO {events} (seq, recorded_at, effective_at, actor, action, pool_id, \
+                 user_id, assignment_id, details, prev_hash, hash) SELECT seq + 100, recorded_at, \
+                 effective_at, actor, action, pool_id, user_id, assignment_id, details, prev_hash, \
+                 hash FROM {events} WHERE seq = 1"
+            ))
+            .unwrap_err();
+        assert!(err.contains("head was not moved"), "{err}");
         // The head moves only forward: it cannot be set back to match.
         let head = match db.kind {
             Kind::Sqlite => "head",

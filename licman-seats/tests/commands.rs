@@ -1371,6 +1371,36 @@ fn a_merge_import_keeps_what_the_rules_would_refuse_today() {
 }
 
 #[test]
+fn a_merge_import_shortens_a_notice_as_long_as_its_threshold() {
+    // Before notices had to be shorter than the threshold, `rule add
+    // --inactivity 5` took the default 7 days' notice: such a rule in an
+    // export comes in with the longest notice allowed, said in the answer.
+    let db = Db::sqlite();
+    pool(&db, "A", 2);
+    ok(&db, &["rule", "add", "A", "--inactivity", "5"]);
+    let shown = ok(&db, &["rule", "list"]);
+    assert_eq!(
+        shown["items"][0]["notify_days"], 4,
+        "the default is cut: {shown}"
+    );
+    let file = db.dir().join("e.json");
+    ok(&db, &["export", "--out", file.to_str().unwrap()]);
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["rules"][0]["notify_days"] = 7.into();
+    doc["events"] = serde_json::json!([]);
+    let edited = db.dir().join("old.json");
+    std::fs::write(&edited, doc.to_string()).unwrap();
+    let target = Db::sqlite();
+    pool(&target, "Local", 1); // not empty: a merge
+    let merged = ok(&target, &["import", edited.to_str().unwrap()]);
+    assert_eq!(merged["created"]["rules"], 1, "{merged}");
+    let adjusted = merged["adjusted"][0].as_str().unwrap();
+    assert!(adjusted.contains("shortened to 4"), "{merged}");
+    assert_eq!(ok(&target, &["rule", "list"])["items"][0]["notify_days"], 4);
+}
+
+#[test]
 fn sorting_mixed_values_is_a_total_order() {
     let db = Db::sqlite();
     for name in ["10", "9", "5x", "NaN", "0.5", "b"] {

@@ -425,7 +425,12 @@ static void run_clock_and_revocations(const char *root) {
     LicmanLicense *starter = licman_keyring_verify(
         ring, cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(fixtures, "licenses"), "starter")), catalog, &at_t, &error);
     CHECK(starter && licman_license_last_seen_unix(starter) == t, "last seen at verification");
-    CHECK(strcmp(licman_license_status(starter, later), "active") == 0, "a later check");
+    /* A status at another time is a preview: it records nothing. */
+    CHECK(strcmp(licman_license_status(starter, later + 400 * 86400), "active") == 0, "a preview");
+    CHECK(licman_license_last_seen_unix(starter) == t, "a preview records nothing");
+    char *later_target = licman_authorize(catalog, "/devices", starter, false, NULL, 0, false, later, &error);
+    CHECK(later_target && strcmp(later_target, "devices") == 0, "a later check");
+    licman_string_free(later_target);
     CHECK(licman_license_last_seen_unix(starter) == later, "last seen after a later check");
     char *target = licman_authorize(catalog, "/devices", starter, false, NULL, 0, false, t, &error);
     CHECK(!target && body_field_is(error, "reason", "clock_rolled_back") && refused_with(&error, "clock_error", 402),

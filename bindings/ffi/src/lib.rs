@@ -824,13 +824,13 @@ impl License {
         self.inner.license().claims().grace_period.as_secs()
     }
 
-    /// The status now (`at_unix` `None`: the clock, recorded as the time
+    /// The status now (`now_unix` `None`: the clock, recorded as the time
     /// seen, like every check's) or at another time (a preview: nothing is
     /// recorded, so asking about next month does not make today's checks
     /// look like a clock turned back): `active`, `expiring_soon`,
     /// `in_grace`, `expired` or `not_yet_valid`.
-    pub fn status(&self, at_unix: Option<u64>) -> String {
-        match at_unix {
+    pub fn status(&self, now_unix: Option<u64>) -> String {
+        match now_unix {
             None => self.inner.status_at(now_or(None)),
             Some(at) => self.inner.status_preview(Timestamp::from_unix_seconds(at)),
         }
@@ -851,8 +851,8 @@ impl License {
     /// Whole days until expiry now or at another time (rounded up,
     /// negative once expired; a given time is a preview, as in
     /// [`status`](Self::status)); `None` for a perpetual license.
-    pub fn days_until_expiry(&self, at_unix: Option<u64>) -> Option<i64> {
-        match at_unix {
+    pub fn days_until_expiry(&self, now_unix: Option<u64>) -> Option<i64> {
+        match now_unix {
             None => self.inner.days_until_expiry(now_or(None)),
             Some(at) => self
                 .inner

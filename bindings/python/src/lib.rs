@@ -27,7 +27,7 @@ use licman_ffi::{
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyInt, PyString};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFrozenSet, PyString};
 
 // ---------------------------------------------------------------- errors
 
@@ -680,21 +680,24 @@ struct License {
     inner: Arc<FfiLicense>,
 }
 
-/// A count: an `int` (not a `bool`) from 0 to 2**64 - 1, else a
-/// `TypeError` or `ValueError` naming the argument.
+/// A count: an integer (an `int`, numpy's, anything with `__index__`;
+/// not a `bool`) from 0 to 2**64 - 1, else a `TypeError` or `ValueError`
+/// naming the argument.
 fn count(value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
-    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+    let type_error = || {
         let kind = value
             .get_type()
             .name()
             .map_or_else(|_| "?".to_string(), |n| n.to_string());
-        return Err(PyTypeError::new_err(format!(
-            "{what} is a count (int), not {kind}"
-        )));
+        PyTypeError::new_err(format!("{what} is a count (an integer), not {kind}"))
+    };
+    if value.is_instance_of::<PyBool>() {
+        return Err(type_error());
     }
-    value.extract::<u64>().map_err(|_| {
+    let index = value.call_method0("__index__").map_err(|_| type_error())?;
+    index.extract::<u64>().map_err(|_| {
         PyValueError::new_err(format!(
-            "{what} must be between 0 and 2**64 - 1, not {value}"
+            "{what} must be between 0 and 2**64 - 1, not {index}"
         ))
     })
 }

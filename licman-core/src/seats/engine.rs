@@ -537,6 +537,8 @@ impl SeatState {
                     }
                     return Err(Refusal::NotGranted);
                 };
+                // Active, and not ending before it began.
+                self.active(&a.id, now)?;
                 Ok(one(
                     Change::Deallocated {
                         assignment: a.id.clone(),
@@ -1172,11 +1174,13 @@ impl SeatState {
                 PoolStatus::Active => true,
                 // An archived pool keeps its status, but `revoke_all` still
                 // takes back the seats left in it when its term ends.
-                PoolStatus::Archived => {
+                // An archived pool keeps its status, and an expired one
+                // may still hold a seat recorded as assigned after its
+                // expiry ran: `revoke_all` takes them back.
+                PoolStatus::Archived | PoolStatus::Expired => {
                     e.pool.expiry_policy == ExpiryPolicy::RevokeAll
                         && !(e.seated.is_empty() && e.leases.is_empty())
                 }
-                PoolStatus::Expired => false,
             })
             .collect();
         due.sort_by(|a, b| a.pool.id.cmp(&b.pool.id));

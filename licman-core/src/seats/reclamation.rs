@@ -199,7 +199,11 @@ impl SeatState {
                 for &i in rules {
                     let rule = chosen[i];
                     let reclaim = match &rule.trigger {
-                        Trigger::Lifecycle { state } => &user.lifecycle == state,
+                        // (Not a seat recorded as assigned after `now`: it
+                        // cannot end before it began.)
+                        Trigger::Lifecycle { state } => {
+                            &user.lifecycle == state && seat.assigned_at <= now
+                        }
                         Trigger::Inactivity { days: threshold } => {
                             let last = last_sign_of_life(user.last_activity, seat.assigned_at);
                             let due = last.saturating_add(days(*threshold));

@@ -33,6 +33,9 @@ pub fn pubkey(args: &PubkeyArgs, out: Output) -> Result<()> {
     let public = key.public_key();
     let text = keyfile::public_key_text(public, &dates::now()?.to_string());
     if let Some(path) = &args.out {
+        if args.force {
+            keyfile::refuse_replacing_key(path, true)?;
+        }
         keyfile::write_atomic(path, text.as_bytes(), 0o644, args.force)?;
     }
     match out {

@@ -66,36 +66,14 @@ pub fn is_json(path: &Path) -> bool {
 }
 
 /// Refuses to replace `path` unless `force` (before any work is done), and
-/// even with `force` when it holds a key: `--force` replaces an old
-/// license or list, never a signing or public key.
+/// even with `force` when it holds a key
+/// ([`refuse_replacing_key`](crate::keyfile::refuse_replacing_key)).
 pub fn refuse_existing(path: Option<&Path>, force: bool) -> Result<()> {
     match path {
         Some(p) if !force && p.exists() => Err(CliError::exists(p)),
-        Some(p) if holds_a_key(p) => Err(CliError::failure(
-            "would_replace_key",
-            format!(
-                "{} holds a licman key; --force does not replace keys (write the output elsewhere)",
-                p.display()
-            ),
-        )),
-        _ => Ok(()),
+        Some(p) => crate::keyfile::refuse_replacing_key(p, false),
+        None => Ok(()),
     }
-}
-
-/// Whether the file at `path` is a licman secret or public key file (a
-/// look at its first 64 KiB).
-fn holds_a_key(path: &Path) -> bool {
-    // Only a regular file can be a key file (opening a FIFO would wait
-    // for a writer).
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    let mut text = String::new();
-    let read = std::fs::File::open(path).and_then(|f| f.take(64 * 1024).read_to_string(&mut text));
-    read.is_ok()
-        && text.lines().map(str::trim).any(|line| {
-            line.starts_with("lmsk1_") || line.starts_with(licman_core::PUBLIC_KEY_PREFIX)
-        })
 }
 
 /// Writes to standard output; a closed pipe (`… | head`) is not an error.

@@ -704,6 +704,8 @@ struct Tally {
     created: serde_json::Map<String, Value>,
     updated: serde_json::Map<String, Value>,
     unchanged: serde_json::Map<String, Value>,
+    /// What was changed on the way in, and why (said in the answer).
+    adjusted: Vec<String>,
 }
 
 impl Tally {
@@ -851,13 +853,27 @@ fn merge(
             Tally::add(&mut tally.unchanged, "rules");
             continue;
         }
+        // A rule written before notices had to be shorter than the
+        // threshold (the CLI's default of 7 days on a shorter one) comes in
+        // with the longest notice allowed, and the answer says so.
+        let notify_days = match r.trigger {
+            Trigger::Inactivity { days } if r.notify_days >= days => {
+                let shortened = days.saturating_sub(1);
+                tally.adjusted.push(format!(
+                    "rule {}: notice of {} days shortened to {shortened} (it must be shorter than the {days}-day threshold)",
+                    r.id, r.notify_days
+                ));
+                shortened
+            }
+            _ => r.notify_days,
+        };
         run(
             engine,
             Command::CreateRule {
                 id: r.id.clone(),
                 pool: r.pool.clone(),
                 trigger: r.trigger.clone(),
-                notify_days: r.notify_days,
+                notify_days,
                 enabled: r.enabled,
             },
             Some(r.created_at),
@@ -973,7 +989,8 @@ fn merge(
     }
     Ok(Decided {
         value: json!({"mode": "merge", "created": tally.created, "updated": tally.updated,
-                      "unchanged": tally.unchanged, "history_not_imported": history}),
+                      "unchanged": tally.unchanged, "adjusted": tally.adjusted,
+                      "history_not_imported": history}),
         events,
         secrets,
     })

@@ -122,8 +122,12 @@ class Guard:
         """What ``path`` needs if the request may go on (``public``,
         ``licensed`` or the module's name); else raises the
         :class:`~licman.Denial` (402, 403 or 400) to answer with."""
-        if identity is not None and not isinstance(identity, Identity):
-            raise TypeError(f"identity must be a licman.web.Identity or None, not {type(identity).__name__}")
+        if identity is not None and (
+            isinstance(identity, (dict, str)) or not hasattr(identity, "groups") or not hasattr(identity, "superuser")
+        ):
+            raise TypeError(
+                f"identity must be a licman.web.Identity (groups, superuser) or None, not {type(identity).__name__}"
+            )
         error = self.license_error
         if self.license is None and error is not None and self.routes.target(path) != "public":
             # A fresh exception each time: one shared object would collect every request's traceback.

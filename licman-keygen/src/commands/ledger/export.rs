@@ -47,6 +47,9 @@ pub fn run(args: &Args, now: Timestamp) -> Result<()> {
     match &args.out {
         Some(p) => {
             // Customers' names, emails and keys: private (0600 on unix).
+            if args.force {
+                keyfile::refuse_replacing_key(p, false)?;
+            }
             keyfile::write_atomic(p, text.as_bytes(), 0o600, args.force)?;
             eprintln!("exported {} license(s) to {}", records.len(), p.display());
             Ok(())
