@@ -3767,6 +3767,20 @@ fn hostile_files_and_operator_slips_are_refused() {
         "--force",
     ];
     refused(&env, &args, 1, "--force does not replace keys");
+    refused(
+        &env,
+        &[
+            "pubkey",
+            "keys/k.secret",
+            "--out",
+            "keys/k.secret",
+            "--force",
+        ],
+        1,
+        "--force does not replace keys",
+    );
+    // pubkey may write its public key again.
+    env.ok(&["pubkey", "keys/k.secret", "--out", "keys/k.pub", "--force"]);
     assert_eq!(fs::read(env.path("keys/k.secret")).unwrap(), secret_before);
 
     // A JSON catalog (what `catalog export` writes) serves issue and verify.
@@ -3786,6 +3800,21 @@ fn hostile_files_and_operator_slips_are_refused() {
         ])
         .stdout;
     fs::write(env.path("acme.lic"), key.trim()).unwrap();
+    // With a ledger now: an export never replaces a key either.
+    refused(
+        &env,
+        &[
+            "ledger",
+            "export",
+            "--format",
+            "json",
+            "--out",
+            "keys/k.secret",
+            "--force",
+        ],
+        1,
+        "--force does not replace keys",
+    );
     env.ok(&[
         "verify",
         "--public-key",
