@@ -895,6 +895,28 @@ fn revoke_writes_complete_lists() {
         ]);
         assert_eq!(out.code, expected, "license {i}: {}", out.stderr);
     }
+    // A list older than the highest serial the host has seen (a replay of
+    // an old list) is refused.
+    let stale = env.run(&[
+        "verify",
+        "--public-key",
+        "keys/k.pub",
+        "--product",
+        "netaudit",
+        "--revocations",
+        "r2.lrl",
+        "--min-revocation-serial",
+        "1000",
+        "x.lic",
+    ]);
+    assert_ne!(stale.code, 0, "{}", stale.stdout);
+    assert!(
+        format!("{}{}", stale.stdout, stale.stderr).contains("stale_revocation_list")
+            || format!("{}{}", stale.stdout, stale.stderr).contains("older than"),
+        "{}{}",
+        stale.stdout,
+        stale.stderr
+    );
     let revoked = env
         .ok(&["ledger", "list", "--status", "revoked", "--json"])
         .json();

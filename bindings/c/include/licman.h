@@ -257,9 +257,9 @@ void licman_license_free(struct LicmanLicense *license);
 
 // The status at `now_unix` (0: the clock): a static string, `active`,
 // `expiring_soon`, `in_grace`, `expired` or `not_yet_valid`; NULL if
-// `license` is NULL. A time given is a preview: it is not recorded as the
-// time seen (`licman_authorize` records its time), and never judged
-// earlier than the last time seen.
+// `license` is NULL. A preview: the time is not recorded as the time seen
+// (`licman_authorize` records its time), and it is never judged earlier
+// than the last time seen.
 //
 // # Safety
 // `license` is NULL or a live license handle.
@@ -271,9 +271,9 @@ const char *licman_license_status(const struct LicmanLicense *license, uint64_t 
 // `license` is NULL or a live license handle.
 const char *licman_license_verified_status(const struct LicmanLicense *license);
 
-// Days until expiry at `now_unix` (0: the clock; a time given is a
-// preview, as in [`licman_license_status`]) in `*days`: returns 1, or 0 for
-// a perpetual license (`*days` untouched), -1 for NULL arguments.
+// Days until expiry at `now_unix` (0: the clock; a preview, as in
+// [`licman_license_status`]) in `*days`: returns 1, or 0 for a perpetual
+// license (`*days` untouched), -1 for NULL arguments.
 //
 // # Safety
 // `license` is NULL or live; `days` is NULL or writable.

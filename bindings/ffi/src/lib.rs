@@ -824,18 +824,14 @@ impl License {
         self.inner.license().claims().grace_period.as_secs()
     }
 
-    /// The status now (`now_unix` `None`: the clock, recorded as the time
-    /// seen, like every check's) or at another time (a preview: nothing is
-    /// recorded, so asking about next month does not make today's checks
-    /// look like a clock turned back): `active`, `expiring_soon`,
-    /// `in_grace`, `expired` or `not_yet_valid`.
+    /// The status at `now_unix` (`None`: the clock): `active`,
+    /// `expiring_soon`, `in_grace`, `expired` or `not_yet_valid`. A preview
+    /// in every binding: nothing is recorded as the time seen (asking about
+    /// next month does not make today's checks look like a clock turned
+    /// back), and it is never judged earlier than the last time seen.
+    /// `check_valid` and `authorize` are the checks, and record their time.
     pub fn status(&self, now_unix: Option<u64>) -> String {
-        match now_unix {
-            None => self.inner.status_at(now_or(None)),
-            Some(at) => self.inner.status_preview(Timestamp::from_unix_seconds(at)),
-        }
-        .code()
-        .into()
+        self.inner.status_preview(now_or(now_unix)).code().into()
     }
 
     /// The status when it was verified.
@@ -848,16 +844,11 @@ impl License {
         self.inner.license().status().days()
     }
 
-    /// Whole days until expiry now or at another time (rounded up,
-    /// negative once expired; a given time is a preview, as in
-    /// [`status`](Self::status)); `None` for a perpetual license.
+    /// Whole days until expiry at `now_unix` (`None`: the clock; rounded
+    /// up, negative once expired; a preview, as [`status`](Self::status)
+    /// is); `None` for a perpetual license.
     pub fn days_until_expiry(&self, now_unix: Option<u64>) -> Option<i64> {
-        match now_unix {
-            None => self.inner.days_until_expiry(now_or(None)),
-            Some(at) => self
-                .inner
-                .days_until_expiry_preview(Timestamp::from_unix_seconds(at)),
-        }
+        self.inner.days_until_expiry_preview(now_or(now_unix))
     }
 
     /// Validity problems found under the advisory policy (error codes).

@@ -46,6 +46,10 @@ pub struct Args {
     /// A signed revocation list (armored).
     #[arg(long, value_name = "FILE")]
     revocations: Option<PathBuf>,
+    /// The lowest revocation-list serial accepted (the highest one seen
+    /// before): an older list, replayed, is refused (stale_revocation_list).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "revocations")]
+    min_revocation_serial: u64,
     /// A fingerprint this machine presents (64 hex digits); repeatable.
     #[arg(long = "fingerprint", value_name = "FP")]
     fingerprints: Vec<String>,
@@ -110,6 +114,7 @@ pub fn run(args: &Args, out: Output) -> Result<()> {
             .map(dates::parse_date)
             .transpose()?,
         revocations,
+        min_revocation_serial: args.min_revocation_serial,
         fingerprints,
         policy: if args.advisory {
             Policy::Advisory
