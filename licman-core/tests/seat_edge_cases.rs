@@ -453,37 +453,11 @@ fn a_seat_of_an_archived_or_expired_pool_is_in_breach_from_then_on() {
 
 // --- Analytics: a figure shown beside a decision ---
 
-#[test]
-fn an_underutilized_pool_never_reads_60_percent() {
+/// A named pool of `capacity` seats with `held` of them assigned.
+fn pool_holding(capacity: u32, held: usize) -> World {
     let mut w = World::new();
-    w.ok(&create_pool(named("p", 1002)));
-    let items: Vec<(String, String)> = (0..601)
-        .map(|i| (format!("a{i}"), format!("u{i}")))
-        .collect();
-    for (_, u) in &items {
-        w.ok(&create_user(u, true, "active"));
-    }
-    for chunk in items.chunks(500) {
-        let refs: Vec<(&str, &str)> = chunk
-            .iter()
-            .map(|(a, u)| (a.as_str(), u.as_str()))
-            .collect();
-        w.ok(&bulk_assign("p", &refs));
-    }
-    let analytics = w.state().analytics(w.now, &AnalyticsOptions::default());
-    let r = &analytics.recommendations[0];
-    assert_eq!(r.kind, RecommendationKind::Underutilized);
-    assert_eq!(r.utilization.to_string(), "59.9");
-    assert!(r.message.contains("(59.9 %)"), "{}", r.message);
-    // The pool's own figure rounds half up as everywhere else.
-    assert_eq!(analytics.pools[0].utilization.to_string(), "60.0");
-}
-
-#[test]
-fn a_highly_utilized_pool_never_reads_90_percent() {
-    let mut w = World::new();
-    w.ok(&create_pool(named("p", 2501)));
-    let items: Vec<(String, String)> = (0..2252)
+    w.ok(&create_pool(named("p", capacity)));
+    let items: Vec<(String, String)> = (0..held)
         .map(|i| (format!("a{i}"), format!("u{i}")))
         .collect();
     for (_, u) in &items {
@@ -496,7 +470,26 @@ fn a_highly_utilized_pool_never_reads_90_percent() {
             .collect();
         w.ok(&bulk_assign("p", &refs));
     }
+    w
+}
+
+#[test]
+fn an_underutilized_pool_never_reads_60_percent() {
+    // 601 / 1002 = 59.98 %: under 60, shown as 59.9.
+    let w = pool_holding(1002, 601);
+    let analytics = w.state().analytics(w.now, &AnalyticsOptions::default());
+    let r = &analytics.recommendations[0];
+    assert_eq!(r.kind, RecommendationKind::Underutilized);
+    assert_eq!(r.utilization.to_string(), "59.9");
+    assert!(r.message.contains("(59.9 %)"), "{}", r.message);
+    // The pool's own figure rounds half up as everywhere else.
+    assert_eq!(analytics.pools[0].utilization.to_string(), "60.0");
+}
+
+#[test]
+fn a_highly_utilized_pool_never_reads_90_percent() {
     // 2252 / 2501 = 90.04 %: over 90, shown as 90.1.
+    let w = pool_holding(2501, 2252);
     let analytics = w.state().analytics(w.now, &AnalyticsOptions::default());
     let r = &analytics.recommendations[0];
     assert_eq!(r.kind, RecommendationKind::HighUtilization);
