@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 use licman_benches::NOW;
 use licman_benches::seats::{
-    AnalyticsShape, AssignFixture, AssignShape, NaiveAnalyticsModel, NaivePlanModel, NaiveSeats,
-    PlanShape, TrailShape, analytics_state, apply_unverified, plan_state, trail,
+    AnalyticsShape, AssignFixture, AssignShape, LookupFloor, NaiveAnalyticsModel, NaivePlanModel,
+    NaiveSeats, PlanShape, TrailShape, analytics_state, apply_unverified, plan_state, trail,
 };
 use licman_core::seats::{AnalyticsOptions, ChainHead, Context, Reply, SeatEngine};
 
@@ -140,6 +140,40 @@ fn assign(c: &mut Criterion) {
         },
     );
     drop(rolling);
+    // The floor under any engine with this contract, and under one with
+    // integer handles (LookupFloor's doc); the same commands on a model of
+    // the same state, rolled the same way.
+    let floor = LookupFloor::from_state(&f.state);
+    let mut rolling = Rolling::new(&f.assigns, || floor.clone());
+    group.bench_function(
+        "lookup floor: string ids (3 probes, no decision or event)",
+        |b| {
+            b.iter_custom(|iters| {
+                rolling.run(iters, |model, command| {
+                    black_box(model.assign_by_ids(black_box(command), NOW));
+                })
+            })
+        },
+    );
+    drop(rolling);
+    let handles: Vec<(u32, u32)> = f
+        .assigns
+        .iter()
+        .map(|c| floor.handles(c).expect("known ids"))
+        .collect();
+    let mut rolling = Rolling::new(&handles, || floor.clone());
+    group.bench_function(
+        "lookup floor: integer handles (no string hashed, no decision or event)",
+        |b| {
+            b.iter_custom(|iters| {
+                rolling.run(iters, |model, &(pool, user)| {
+                    black_box(model.assign_by_handles(black_box(pool), black_box(user), NOW));
+                })
+            })
+        },
+    );
+    drop(rolling);
+    drop(floor);
     let mut naive = NaiveSeats::from_state(&f.state);
     let mut next = 0;
     group.bench_function("Vec<Assignment> scan (naive)", |b| {

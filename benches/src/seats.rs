@@ -1067,6 +1067,176 @@ impl NaiveAnalyticsModel {
     }
 }
 
+/// The least a single assign can cost on a state of a given size, whatever
+/// an engine does beyond it: the model keeps only what an assign must read
+/// and write (a pool's capacity, seats out and status; a user's active
+/// flag; the set of pool and user pairs holding a seat; the assignment
+/// rows) in flat arrays behind foldhash tables, the engine's hasher, and
+/// decides nothing else: no incompatibility, no outcome, no event.
+///
+/// [`LookupFloor::assign_by_ids`] takes the command as the engine's contract
+/// gives it (host-chosen string ids for the assignment, the pool and the
+/// user: three hash probes, one id copied into the index);
+/// [`LookupFloor::assign_by_handles`] takes integer handles the host
+/// resolved beforehand and allocates the assignment's number itself (no
+/// hash of a string). docs/PERFORMANCE.md (Seats) compares both with the
+/// engine in one run.
+#[derive(Clone, Debug)]
+pub struct LookupFloor {
+    pool_index: hashbrown::HashMap<String, u32, foldhash::fast::FixedState>,
+    user_index: hashbrown::HashMap<String, u32, foldhash::fast::FixedState>,
+    assignment_index: hashbrown::HashMap<String, u32, foldhash::fast::FixedState>,
+    pools: Vec<FloorPool>,
+    users_active: Vec<bool>,
+    held: hashbrown::HashSet<u64, foldhash::fast::FixedState>,
+    rows: Vec<FloorRow>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FloorPool {
+    capacity: u32,
+    allocated: u32,
+    active: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct FloorRow {
+    pool: u32,
+    user: u32,
+    assigned_at: u64,
+}
+
+impl LookupFloor {
+    /// The model of `state`: its pools, users and active assignments, with
+    /// room reserved for exactly the assignments it holds (as the engine's
+    /// fixture is).
+    pub fn from_state(state: &SeatState) -> LookupFloor {
+        let hasher = || foldhash::fast::FixedState::with_seed(7);
+        let mut floor = LookupFloor {
+            pool_index: hashbrown::HashMap::with_hasher(hasher()),
+            user_index: hashbrown::HashMap::with_hasher(hasher()),
+            assignment_index: hashbrown::HashMap::with_capacity_and_hasher(
+                state.assignments().count(),
+                hasher(),
+            ),
+            pools: Vec::new(),
+            users_active: Vec::new(),
+            held: hashbrown::HashSet::with_hasher(hasher()),
+            rows: Vec::new(),
+        };
+        for pool in state.pools() {
+            let row = u32::try_from(floor.pools.len()).expect("pools fit u32");
+            floor.pool_index.insert(pool.id.as_str().to_owned(), row);
+            floor.pools.push(FloorPool {
+                capacity: pool.capacity,
+                allocated: 0,
+                active: pool.status == licman_core::seats::PoolStatus::Active,
+            });
+        }
+        for user in state.users() {
+            let row = u32::try_from(floor.users_active.len()).expect("users fit u32");
+            floor.user_index.insert(user.id.as_str().to_owned(), row);
+            floor.users_active.push(user.active);
+        }
+        floor.held.reserve(state.assignments().count());
+        floor.rows.reserve(state.assignments().count());
+        for a in state.assignments() {
+            let (Some(&pool), Some(&user)) = (
+                floor.pool_index.get(a.pool.as_str()),
+                floor.user_index.get(a.user.as_str()),
+            ) else {
+                continue;
+            };
+            let row = u32::try_from(floor.rows.len()).expect("rows fit u32");
+            floor.assignment_index.insert(a.id.as_str().to_owned(), row);
+            if a.status == AssignmentStatus::Active {
+                floor.pools[pool as usize].allocated += 1;
+                floor.held.insert(pair(pool, user));
+            }
+            floor.rows.push(FloorRow {
+                pool,
+                user,
+                assigned_at: a.assigned_at.unix_seconds(),
+            });
+        }
+        floor
+    }
+
+    /// The pool and user handles of an `Assign` command (resolved once,
+    /// untimed, as a host holding handles would), or `None` for another
+    /// command or an unknown id.
+    pub fn handles(&self, command: &Command) -> Option<(u32, u32)> {
+        let Command::Assign { pool, user, .. } = command else {
+            return None;
+        };
+        Some((
+            *self.pool_index.get(pool.as_str())?,
+            *self.user_index.get(user.as_str())?,
+        ))
+    }
+
+    /// An `Assign` as the contract gives it: the new id checked and kept,
+    /// the pool and the user found by id. True when the seat was taken.
+    pub fn assign_by_ids(&mut self, command: &Command, now: Timestamp) -> bool {
+        let Command::Assign { id, pool, user, .. } = command else {
+            return false;
+        };
+        if self.assignment_index.contains_key(id.as_str()) {
+            return false;
+        }
+        let (Some(&pool), Some(&user)) = (
+            self.pool_index.get(pool.as_str()),
+            self.user_index.get(user.as_str()),
+        ) else {
+            return false;
+        };
+        let Some(row) = self.take_seat(pool, user, now) else {
+            return false;
+        };
+        self.assignment_index.insert(id.as_str().to_owned(), row);
+        true
+    }
+
+    /// The same with handles: the assignment's number is its row. `None`
+    /// when the seat was not taken.
+    pub fn assign_by_handles(&mut self, pool: u32, user: u32, now: Timestamp) -> Option<u32> {
+        self.take_seat(pool, user, now)
+    }
+
+    fn take_seat(&mut self, pool: u32, user: u32, now: Timestamp) -> Option<u32> {
+        let p = self.pools.get(pool as usize)?;
+        if !p.active || p.allocated >= p.capacity || !*self.users_active.get(user as usize)? {
+            return None;
+        }
+        if !self.held.insert(pair(pool, user)) {
+            return None;
+        }
+        self.pools[pool as usize].allocated += 1;
+        let row = u32::try_from(self.rows.len()).ok()?;
+        self.rows.push(FloorRow {
+            pool,
+            user,
+            assigned_at: now.unix_seconds(),
+        });
+        Some(row)
+    }
+
+    /// Row `n`: its pool and user handles and when it was taken.
+    pub fn row(&self, n: u32) -> Option<(u32, u32, Timestamp)> {
+        let r = self.rows.get(n as usize)?;
+        Some((r.pool, r.user, Timestamp::from_unix_seconds(r.assigned_at)))
+    }
+
+    /// Seats out in the model (every pool).
+    pub fn allocated(&self) -> u64 {
+        self.pools.iter().map(|p| u64::from(p.allocated)).sum()
+    }
+}
+
+fn pair(pool: u32, user: u32) -> u64 {
+    (u64::from(pool) << 32) | u64::from(user)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1101,6 +1271,31 @@ mod tests {
         }
         let mut naive = NaiveSeats::from_state(&f.state);
         assert_eq!(naive.bulk_assign(&f.bulks[0], NOW), AssignFixture::BULK);
+    }
+
+    #[test]
+    fn the_lookup_floor_takes_the_seats_the_engine_takes_and_refuses_a_repeat() {
+        let f = AssignFixture::new(SMALL, 1_500, 0);
+        let mut state = f.state.clone();
+        let mut by_ids = LookupFloor::from_state(&f.state);
+        let mut by_handles = by_ids.clone();
+        let before = by_ids.allocated();
+        for c in &f.assigns {
+            assert!(state.execute(c, NOW).is_ok(), "{c:?}");
+            assert!(by_ids.assign_by_ids(c, NOW), "{c:?}");
+            let (pool, user) = by_handles.handles(c).expect("known ids");
+            let row = by_handles
+                .assign_by_handles(pool, user, NOW)
+                .expect("a seat");
+            assert_eq!(by_handles.row(row), Some((pool, user, NOW)));
+        }
+        assert_eq!(by_ids.allocated(), before + 1_500);
+        assert_eq!(by_handles.allocated(), before + 1_500);
+        // A repeated id, and a repeated pool and user, take nothing.
+        assert!(!by_ids.assign_by_ids(&f.assigns[0], NOW));
+        let (pool, user) = by_handles.handles(&f.assigns[0]).expect("known ids");
+        assert_eq!(by_handles.assign_by_handles(pool, user, NOW), None);
+        assert_eq!(by_ids.allocated(), before + 1_500);
     }
 
     #[test]
