@@ -654,6 +654,81 @@ fn each_role_reaches_exactly_what_it_may() {
 }
 
 #[test]
+fn a_role_that_may_not_hears_403_whatever_it_sent_and_csv_must_be_csv() {
+    on_each_backend(|db| {
+        let s = Server::start(db, &[]);
+        let figma = pool(&s, "Figma", 10, json!({}));
+        // Each route refuses a token of the wrong role with 403 before it
+        // reads a malformed body, a body of another type or bad parameters:
+        // the refusal says nothing about how the request would be read.
+        let bodies: &[(&str, &str, &str, &str)] = &[
+            (STAFF, "/api/v1/pools", "application/json", "{not json"),
+            (MANAGER, "/api/v1/pools", "text/plain", "name=x"),
+            (STAFF, "/api/v1/assignments", "application/json", "[1, 2"),
+            (INSTANCE, "/api/v1/users", "application/json", "{\"id\": 7}"),
+            (MANAGER, "/api/v1/users/import", "application/json", "{}"),
+            (STAFF, "/api/v1/incompatibilities", "application/json", "{"),
+            (
+                MANAGER,
+                "/api/v1/rules",
+                "application/json",
+                "{\"trigger\": 1}",
+            ),
+            (
+                INSTANCE,
+                "/api/v1/entitlements/grant",
+                "application/json",
+                "x",
+            ),
+            (STAFF, "/api/v1/leases", "application/json", "{"),
+        ];
+        for &(token, path, content_type, body) in bodies {
+            let answer = s.post_raw(token, path, content_type, body);
+            assert_eq!(answer.status, 403, "{path}: {}", answer.text);
+            assert_eq!(answer.body["error"]["code"], "forbidden", "{path}");
+        }
+        for path in [
+            "/api/v1/audit?limit=many",
+            "/api/v1/analytics?window=-1",
+            "/api/v1/compliance?from=yesterday&limit=5000",
+            "/api/v1/rules?enabled=maybe",
+            "/api/v1/leases?limit=x",
+            "/api/v1/webhooks/deliveries?offset=-3",
+        ] {
+            let answer = s.get(STAFF, path);
+            assert_eq!(answer.status, 403, "{path}: {}", answer.text);
+        }
+        // The same requests from an admin are read and refused for what
+        // they are.
+        let bad = s.post_raw(ADMIN, "/api/v1/pools", "application/json", "{not json");
+        assert_eq!(bad.status, 400, "{}", bad.text);
+        let typed = s.post_raw(ADMIN, "/api/v1/pools", "text/plain", "name=x");
+        assert_eq!(typed.status, 415, "{}", typed.text);
+        assert_eq!(s.get(ADMIN, "/api/v1/audit?limit=many").status, 400);
+        // A CSV import takes CSV (text/csv, another text type, or no type
+        // at all), not JSON.
+        let json = s.post_raw(
+            ADMIN,
+            "/api/v1/users/import",
+            "application/json",
+            "id,email,active,state,last_active\nzed,zed@example.com,true,active,2026-11-20\n",
+        );
+        assert_eq!(json.status, 415, "{}", json.text);
+        assert_eq!(json.body["error"]["code"], "unsupported_media_type");
+        for content_type in ["text/csv; charset=utf-8", "text/plain", "application/csv"] {
+            let done = s.post_raw(
+                ADMIN,
+                "/api/v1/users/import",
+                content_type,
+                "id,email,active,state,last_active\nzed,zed@example.com,true,active,2026-11-20\n",
+            );
+            assert_eq!(done.status, 200, "{content_type}: {}", done.text);
+        }
+        assert_eq!(assign(&s, ADMIN, &figma, "zed").status, 201);
+    });
+}
+
+#[test]
 fn an_instance_checks_out_heartbeats_and_releases_a_floating_seat() {
     on_each_backend(|db| {
         let s = Server::start(db, &[]);

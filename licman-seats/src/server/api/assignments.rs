@@ -148,10 +148,11 @@ fn may_act_on(principal: &Principal, state: &SeatState, assignment: &str) -> Res
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<AssignmentFilter>,
+    f: Params<AssignmentFilter>,
 ) -> Result<Response, ApiError> {
     let p = &caller.principal;
     require(p, &[Role::Admin, Role::Manager, Role::Staff])?;
+    let f = f.read()?;
     let mut user = f.user;
     if p.role == Role::Staff {
         let own = p.user.clone().unwrap_or_default();
@@ -189,9 +190,10 @@ async fn list(
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewAssignment>,
+    body: JsonBody<NewAssignment>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    let body = body.read()?;
     may_act_for(&caller.principal, &body.user)?;
     let command = Cmd::Assign {
         pool: body.pool,
@@ -240,9 +242,10 @@ async fn reclaim(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(body): JsonBody<Reason>,
+    body: JsonBody<Reason>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    let body = body.read()?;
     let principal = caller.principal.clone();
     let target = id.clone();
     let command = Cmd::Reclaim {
@@ -266,9 +269,10 @@ async fn reclaim(
 async fn bulk_assign(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<BulkAssign>,
+    body: JsonBody<BulkAssign>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    let body = body.read()?;
     for user in &body.users {
         may_act_for(&caller.principal, user)?;
     }
@@ -292,9 +296,10 @@ async fn bulk_assign(
 async fn bulk_reclaim(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<BulkReclaim>,
+    body: JsonBody<BulkReclaim>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    let body = body.read()?;
     let principal = caller.principal.clone();
     let targets: BTreeSet<String> = body.assignments.iter().cloned().collect();
     let command = Cmd::Bulk(BulkCmd::Reclaim {

@@ -112,10 +112,11 @@ fn may_touch(principal: &Principal, state: &SeatState, lease: &str) -> Result<()
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<LeaseFilter>,
+    f: Params<LeaseFilter>,
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
     require(&p, &[Role::Admin, Role::Instance])?;
+    let f = f.read()?;
     let command = Cmd::Leases {
         pool: f.pool,
         holder: f.holder,
@@ -139,10 +140,11 @@ async fn list(
 async fn checkout(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<Checkout>,
+    b: JsonBody<Checkout>,
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
     require(&p, &[Role::Admin, Role::Instance])?;
+    let b = b.read()?;
     let lease = LeaseId::new(&crate::cli::new_id("lease")?)
         .map_err(|e| Failure::invalid(format!("lease id: {e}")))?;
     let holder = HolderId::new(&b.holder)

@@ -208,46 +208,84 @@ pub(crate) async fn not_found() -> ApiError {
 /// A request body: JSON (`Content-Type: application/json`), every field
 /// known and of its type, or 400 (413 past the size limit, 415 another
 /// content type).
-pub(crate) struct JsonBody<T>(pub(crate) T);
+///
+/// The extractor never refuses: it keeps what it found, and the handler
+/// takes it with [`JsonBody::read`] after the caller's role is checked, so
+/// a token that may not use a route hears 403 whatever it sent (not a 400
+/// or 415 that tells it how the body is read).
+pub(crate) struct JsonBody<T>(Result<T, ApiError>);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            });
-        if !json {
-            return Err(ApiError(Failure::new(
-                "unsupported_media_type",
-                "the body must be JSON (Content-Type: application/json)",
-            )));
-        }
-        let bytes = read_body(request, state).await?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| ApiError(Failure::new("bad_request", format!("the JSON body: {e}"))))
+impl<T> JsonBody<T> {
+    /// The body, or why it is refused.
+    pub(crate) fn read(self) -> Result<T, ApiError> {
+        self.0
     }
 }
 
-/// A text body (CSV), UTF-8.
-pub(crate) struct TextBody(pub(crate) String);
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(JsonBody(json_body(request, state).await))
+    }
+}
+
+async fn json_body<T: DeserializeOwned, S: Send + Sync>(
+    request: Request,
+    state: &S,
+) -> Result<T, ApiError> {
+    let json = media_type(&request).is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+    });
+    if !json {
+        return Err(ApiError(Failure::new(
+            "unsupported_media_type",
+            "the body must be JSON (Content-Type: application/json)",
+        )));
+    }
+    let bytes = read_body(request, state).await?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError(Failure::new("bad_request", format!("the JSON body: {e}"))))
+}
+
+/// The request's media type, lower case, without its parameters.
+fn media_type(request: &Request) -> Option<String> {
+    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
+    (!essence.is_empty()).then_some(essence)
+}
+
+/// A CSV body, UTF-8: `Content-Type: text/csv` (or another `text/` type,
+/// `application/csv`, or none), else 415; 400 when it is not UTF-8. Taken,
+/// like [`JsonBody`], after the role check ([`TextBody::read`]).
+pub(crate) struct TextBody(Result<String, ApiError>);
+
+impl TextBody {
+    /// The text, or why it is refused.
+    pub(crate) fn read(self) -> Result<String, ApiError> {
+        self.0
+    }
+}
 
 impl<S: Send + Sync> FromRequest<S> for TextBody {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = read_body(request, state).await?;
-        String::from_utf8(bytes.to_vec())
-            .map(TextBody)
-            .map_err(|_| ApiError(Failure::new("bad_request", "the body is not UTF-8 text")))
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(TextBody(text_body(request, state).await))
     }
+}
+
+async fn text_body<S: Send + Sync>(request: Request, state: &S) -> Result<String, ApiError> {
+    let csv = media_type(&request).is_none_or(|m| m.starts_with("text/") || m == "application/csv");
+    if !csv {
+        return Err(ApiError(Failure::new(
+            "unsupported_media_type",
+            "the body must be CSV text (Content-Type: text/csv)",
+        )));
+    }
+    let bytes = read_body(request, state).await?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError(Failure::new("bad_request", "the body is not UTF-8 text")))
 }
 
 async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
@@ -261,16 +299,26 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
     })
 }
 
-/// Query parameters, each of its type, or 400.
-pub(crate) struct Params<T>(pub(crate) T);
+/// Query parameters, each of its type, or 400; taken, like [`JsonBody`],
+/// after the role check ([`Params::read`]).
+pub(crate) struct Params<T>(Result<T, ApiError>);
+
+impl<T> Params<T> {
+    /// The parameters, or why they are refused.
+    pub(crate) fn read(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        Query::<T>::try_from_uri(&parts.uri)
-            .map(|q| Params(q.0))
-            .map_err(|e| ApiError(Failure::new("bad_request", e.body_text())))
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Params(
+            Query::<T>::try_from_uri(&parts.uri)
+                .map(|q| q.0)
+                .map_err(|e| ApiError(Failure::new("bad_request", e.body_text()))),
+        ))
     }
 }
 

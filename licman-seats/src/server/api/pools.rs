@@ -179,9 +179,10 @@ pub(crate) struct PoolChanges {
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<PoolFilter>,
+    f: Params<PoolFilter>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin, Manager])?;
+    let f = f.read()?;
     let command = Cmd::Pool(PoolCmd::List {
         vendor: f.vendor,
         license_type: f.license_type,
@@ -205,9 +206,10 @@ async fn list(
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewPool>,
+    body: JsonBody<NewPool>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin])?;
+    let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::Create(Box::new(body.into_create())));
     Ok(answer(
         StatusCode::CREATED,
@@ -250,9 +252,10 @@ async fn patch(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(body): JsonBody<PoolChanges>,
+    body: JsonBody<PoolChanges>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin])?;
+    let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::Update {
         pool: id,
         capacity: body.capacity,
@@ -319,9 +322,10 @@ async fn license(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(body): JsonBody<NewLicense>,
+    body: JsonBody<NewLicense>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin])?;
+    let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::License {
         pool: id,
         license: Input::Text(body.key),

@@ -96,8 +96,10 @@ pub(crate) struct Verified {
 async fn analytics(
     State(app): State<AppState>,
     caller: Caller,
-    Params(q): Params<AnalyticsQuery>,
+    q: Params<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let q = q.read()?;
     let command = Cmd::Analytics {
         window: q.window.unwrap_or(90),
     };
@@ -114,8 +116,10 @@ async fn analytics(
 async fn compliance(
     State(app): State<AppState>,
     caller: Caller,
-    Params(q): Params<ComplianceQuery>,
+    q: Params<ComplianceQuery>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let q = q.read()?;
     let pools = q
         .pool
         .map(|p| p.split(',').map(|s| s.trim().to_string()).collect())
@@ -145,8 +149,10 @@ async fn expire(State(app): State<AppState>, caller: Caller) -> Result<Response,
 async fn audit(
     State(app): State<AppState>,
     caller: Caller,
-    Params(q): Params<AuditQuery>,
+    q: Params<AuditQuery>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let q = q.read()?;
     let command = Cmd::Audit(AuditArgs {
         verify: None,
         pool: q.pool,
@@ -211,9 +217,10 @@ pub(crate) struct DeliveryQuery {
 async fn deliveries(
     State(app): State<AppState>,
     caller: Caller,
-    Params(q): Params<DeliveryQuery>,
+    q: Params<DeliveryQuery>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Admin])?;
+    let q = q.read()?;
     let page = q.paging.page()?;
     if page.sort.is_some() {
         return Err(ApiError(crate::error::Failure::invalid(

@@ -36,7 +36,7 @@ async fn admin(
     status: StatusCode,
     command: Cmd,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller.principal, &[Admin])?; // again, for handlers without a body
     Ok(answer(status, app.run(caller, command, |_| Ok(())).await?))
 }
 
@@ -71,8 +71,10 @@ pub(crate) struct NewIncompatibility {
 async fn list_incompat(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<IncompatFilter>,
+    f: Params<IncompatFilter>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let f = f.read()?;
     let page = f.paging.page()?;
     let command = Cmd::Incompat(IncompatCmd::List { pool: f.pool, page });
     admin(&app, &caller, StatusCode::OK, command).await
@@ -88,8 +90,10 @@ async fn list_incompat(
 async fn create_incompat(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<NewIncompatibility>,
+    b: JsonBody<NewIncompatibility>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Incompat(IncompatCmd::Add {
         pool_a: b.pool_a,
         pool_b: b.pool_b,
@@ -181,8 +185,10 @@ fn flag(name: &str, text: Option<String>) -> Result<Option<bool>, ApiError> {
 async fn list_rules(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<RuleFilter>,
+    f: Params<RuleFilter>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let f = f.read()?;
     let command = Cmd::Rule(RuleCmd::List {
         pool: f.pool,
         trigger: f.trigger,
@@ -201,8 +207,10 @@ async fn list_rules(
 async fn create_rule(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<NewRule>,
+    b: JsonBody<NewRule>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let (inactivity, lifecycle) = match (b.trigger.as_str(), b.threshold_days, b.state) {
         ("inactivity", Some(days), None) => (Some(days), None),
         ("lifecycle", None, Some(state)) => (None, Some(state)),
@@ -234,8 +242,10 @@ async fn patch_rule(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(b): JsonBody<RuleChanges>,
+    b: JsonBody<RuleChanges>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Rule(RuleCmd::Update {
         rule: id,
         threshold: b.threshold_days,
@@ -348,8 +358,10 @@ pub(crate) struct Entitlement {
 async fn list_links(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<LinkFilter>,
+    f: Params<LinkFilter>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let f = f.read()?;
     let command = Cmd::Link(LinkCmd::List {
         pool: f.pool,
         entitlement: f.entitlement,
@@ -367,8 +379,10 @@ async fn list_links(
 async fn create_link(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<NewLink>,
+    b: JsonBody<NewLink>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Link(LinkCmd::Add {
         pool: b.pool,
         entitlement: b.entitlement,
@@ -388,8 +402,10 @@ async fn patch_link(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(b): JsonBody<LinkChanges>,
+    b: JsonBody<LinkChanges>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Link(LinkCmd::Update {
         link: id,
         priority: b.priority,
@@ -427,8 +443,10 @@ async fn delete_link(
 async fn grant(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<Entitlement>,
+    b: JsonBody<Entitlement>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Grant {
         user: b.user,
         entitlement: b.entitlement,
@@ -445,8 +463,10 @@ async fn grant(
 async fn withdraw(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(b): JsonBody<Entitlement>,
+    b: JsonBody<Entitlement>,
 ) -> Result<Response, ApiError> {
+    require(&caller.principal, &[Admin])?;
+    let b = b.read()?;
     let command = Cmd::Withdraw {
         user: b.user,
         entitlement: b.entitlement,

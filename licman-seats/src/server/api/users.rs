@@ -79,10 +79,11 @@ pub(crate) struct Imported {
 async fn list(
     State(app): State<AppState>,
     caller: Caller,
-    Params(f): Params<UserFilter>,
+    f: Params<UserFilter>,
 ) -> Result<Response, ApiError> {
     let p = &caller.principal;
     require(p, &[Role::Admin, Role::Manager, Role::Staff])?;
+    let f = f.read()?;
     let within = match p.role {
         Role::Admin => None,
         Role::Manager => Some(p.manages.clone()),
@@ -107,9 +108,10 @@ async fn list(
 async fn create(
     State(app): State<AppState>,
     caller: Caller,
-    JsonBody(body): JsonBody<NewUser>,
+    body: JsonBody<NewUser>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin])?;
+    let body = body.read()?;
     let command = Cmd::User(UserCmd::Add {
         id: body.id,
         email: body.email,
@@ -133,9 +135,10 @@ async fn patch(
     State(app): State<AppState>,
     caller: Caller,
     Id(id): Id,
-    JsonBody(body): JsonBody<UserChanges>,
+    body: JsonBody<UserChanges>,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin])?;
+    let body = body.read()?;
     let command = Cmd::User(UserCmd::Set {
         id,
         state: body.state,
@@ -161,9 +164,10 @@ async fn patch(
 async fn import(
     State(app): State<AppState>,
     caller: Caller,
-    TextBody(csv): TextBody,
+    csv: TextBody,
 ) -> Result<Response, ApiError> {
     require(&caller.principal, &[Role::Admin])?;
+    let csv = csv.read()?;
     let command = Cmd::User(UserCmd::Import {
         file: Input::Text(csv),
     });
