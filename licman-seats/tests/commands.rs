@@ -994,6 +994,18 @@ fn export_and_import_copy_the_trail_or_merge_idempotently() {
         let json_path = dir.join("all.json");
         let j = json_path.to_str().unwrap();
         ok(db, &["export", "--out", j]);
+        // The trail's hashes read as the audit listing shows them: hex.
+        let exported: Value =
+            serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+        let listed = ok(db, &["audit", "--limit", "1000"]);
+        let trail = exported["events"].as_array().unwrap();
+        assert!(!trail.is_empty());
+        for (exported, listed) in trail.iter().zip(listed["items"].as_array().unwrap()) {
+            assert_eq!(exported["seq"], listed["seq"]);
+            assert_eq!(exported["hash"], listed["hash"], "{exported}");
+            assert_eq!(exported["prev_hash"], listed["prev_hash"], "{exported}");
+            assert_eq!(exported["hash"].as_str().map(str::len), Some(64));
+        }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt as _;

@@ -52,9 +52,88 @@ pub struct Event {
     /// What changed.
     pub change: Change,
     /// The previous event's hash (zeros for the first).
+    #[serde(with = "hash_text")]
     pub prev_hash: [u8; 32],
     /// This event's hash.
+    #[serde(with = "hash_text")]
     pub hash: [u8; 32],
+}
+
+/// An event's hashes in a text format (JSON) are 64 lower-case hex digits,
+/// as every listing of the trail shows them; in a binary format (the
+/// stored postcard bytes) they stay 32 bytes. Reading JSON also takes the
+/// array of 32 numbers that exports written before this form used.
+mod hash_text {
+    use core::fmt;
+
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use serde::{Deserialize, Serialize, Serializer};
+
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+    pub(super) fn serialize<S: Serializer>(hash: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {
+        if !s.is_human_readable() {
+            return hash.serialize(s);
+        }
+        let mut text = [0u8; 64];
+        for (pair, byte) in text.chunks_exact_mut(2).zip(hash) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 15)];
+        }
+        // Every byte is an ASCII digit.
+        s.serialize_str(core::str::from_utf8(&text).map_err(serde::ser::Error::custom)?)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; 32], D::Error> {
+        if d.is_human_readable() {
+            d.deserialize_any(HashVisitor)
+        } else {
+            <[u8; 32]>::deserialize(d)
+        }
+    }
+
+    struct HashVisitor;
+
+    impl<'de> Visitor<'de> for HashVisitor {
+        type Value = [u8; 32];
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a SHA-256 hash: 64 lower-case hex digits")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<[u8; 32], E> {
+            let digit = |c: u8| match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            };
+            let bytes = text.as_bytes();
+            if bytes.len() != 64 {
+                return Err(E::invalid_length(bytes.len(), &self));
+            }
+            let mut hash = [0u8; 32];
+            for (out, pair) in hash.iter_mut().zip(bytes.chunks_exact(2)) {
+                match (digit(pair[0]), digit(pair[1])) {
+                    (Some(hi), Some(lo)) => *out = (hi << 4) | lo,
+                    _ => return Err(E::invalid_value(de::Unexpected::Str(text), &self)),
+                }
+            }
+            Ok(hash)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<[u8; 32], A::Error> {
+            let mut hash = [0u8; 32];
+            for (i, out) in hash.iter_mut().enumerate() {
+                *out = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(i, &self))?;
+            }
+            if seq.next_element::<u8>()?.is_some() {
+                return Err(de::Error::invalid_length(33, &self));
+            }
+            Ok(hash)
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -593,5 +672,85 @@ impl SeatEngine {
             };
         }
         Ok(head)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::seats::{Context, PoolId, PoolSpec, SeatEngine};
+
+    fn two_events() -> Vec<Event> {
+        let now = Timestamp::from_unix_seconds(1_764_547_200);
+        let mut engine = SeatEngine::new();
+        let cx = Context::new(now, "ada");
+        let mut events = Vec::new();
+        for id in ["a", "b"] {
+            let Ok(pool) = PoolId::new(id) else {
+                panic!("a pool id")
+            };
+            let Ok(done) = engine.run(&Command::CreatePool(PoolSpec::new(pool, id, 3)), &cx) else {
+                panic!("a pool")
+            };
+            events.extend(done.events);
+        }
+        events
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| alloc::format!("{b:02x}")).collect()
+    }
+
+    #[test]
+    fn json_shows_hashes_as_hex_and_the_stored_bytes_keep_32_bytes() {
+        let events = two_events();
+        let Ok(json) = serde_json::to_value(&events[1]) else {
+            panic!("json")
+        };
+        assert_eq!(json["hash"], hex(&events[1].hash));
+        assert_eq!(json["prev_hash"], hex(&events[0].hash));
+        let Ok(back) = serde_json::from_value::<Event>(json.clone()) else {
+            panic!("read back")
+        };
+        assert_eq!(back, events[1]);
+        // The stored form is the hash's 32 bytes, where the body ends.
+        let bytes = events[1].to_bytes();
+        assert!(bytes.ends_with(&[events[1].prev_hash, events[1].hash].concat()));
+        assert_eq!(Event::from_bytes(&bytes), Ok(events[1].clone()));
+        // An export written before: arrays of 32 numbers still read.
+        let mut old = json.clone();
+        old["hash"] = serde_json::Value::from(events[1].hash.to_vec());
+        old["prev_hash"] = serde_json::Value::from(events[1].prev_hash.to_vec());
+        assert_eq!(
+            serde_json::from_value::<Event>(old).ok(),
+            Some(events[1].clone())
+        );
+    }
+
+    #[test]
+    fn a_hash_that_is_not_64_lower_case_hex_digits_or_32_bytes_is_refused() {
+        let events = two_events();
+        let Ok(json) = serde_json::to_value(&events[1]) else {
+            panic!("json")
+        };
+        let text = hex(&events[1].hash);
+        let bad: Vec<serde_json::Value> = alloc::vec![
+            text.to_uppercase().into(),
+            text[..62].into(),
+            alloc::format!("{text}00").into(),
+            alloc::format!("{}zz", &text[..62]).into(),
+            alloc::format!("{}é", &text[..62]).into(),
+            serde_json::Value::from(events[1].hash[..31].to_vec()),
+            serde_json::Value::from([events[1].hash.to_vec(), alloc::vec![0]].concat()),
+            serde_json::json!(7),
+        ];
+        for value in bad {
+            let mut doc = json.clone();
+            doc["hash"] = value.clone();
+            assert!(
+                serde_json::from_value::<Event>(doc).is_err(),
+                "{value} was taken as a hash"
+            );
+        }
     }
 }
