@@ -575,3 +575,86 @@ fn a_seat_and_a_lease_of_incompatible_pools_are_a_breach() {
         .compliance_report(w.now, &ComplianceFilter::default());
     assert!(report.compliant, "{:?}", report.breaches);
 }
+
+// --- Names people read and match by ---
+
+#[test]
+fn a_name_with_a_space_at_an_end_or_an_invisible_character_is_refused_when_set() {
+    let mut w = World::new();
+    w.ok(&create_pool(named("figma", 5)));
+    let tricky = [
+        "Figma ",
+        " Figma",
+        "Figma\u{00A0}",
+        "Fig\u{200B}ma",
+        "\u{202E}amgiF",
+        "Figma\u{2066}",
+        "\u{FEFF}Figma",
+    ];
+    for name in tricky {
+        let mut spec = named("figma2", 5);
+        spec.name = name.to_string();
+        let refused = w.refused(&create_pool(spec));
+        assert_eq!(refused.code(), "invalid_value", "{name:?}");
+        assert!(refused.to_string().contains("name"), "{refused}");
+        let mut spec = named("figma3", 5);
+        spec.vendor = name.to_string();
+        assert_eq!(w.refused_code(&create_pool(spec)), "invalid_value");
+        let mut spec = named("figma4", 5);
+        spec.tags = vec!["design".into(), name.to_string()];
+        assert_eq!(w.refused_code(&create_pool(spec)), "invalid_value");
+        for patch in [
+            PoolPatch {
+                name: Some(name.to_string()),
+                ..PoolPatch::default()
+            },
+            PoolPatch {
+                product: Some(name.to_string()),
+                ..PoolPatch::default()
+            },
+            PoolPatch {
+                plan: Some(name.to_string()),
+                ..PoolPatch::default()
+            },
+            PoolPatch {
+                tags: Some(vec![name.to_string()]),
+                ..PoolPatch::default()
+            },
+        ] {
+            let update = Command::UpdatePool {
+                pool: pid("figma"),
+                patch,
+            };
+            assert_eq!(w.refused_code(&update), "invalid_value", "{name:?}");
+        }
+        assert_eq!(
+            w.refused_code(&create_user("zed", true, name)),
+            "invalid_value"
+        );
+        assert_eq!(
+            w.refused_code(&lifecycle_rule("r9", "figma", name)),
+            "invalid_value"
+        );
+        let link = Command::CreateLink {
+            id: LinkId::new("l9").unwrap(),
+            pool: pid("figma"),
+            entitlement: name.to_string(),
+            priority: 0,
+            enabled: true,
+        };
+        assert_eq!(w.refused_code(&link), "invalid_value", "{name:?}");
+    }
+    // Inner spaces and other scripts are names like any other.
+    let mut spec = named("figma5", 5);
+    spec.name = "Figma Professional — デザイン".into();
+    w.ok(&create_pool(spec));
+    // A trail written before the check still replays: the state takes the
+    // change as it was recorded.
+    let mut pool = w.pool("figma").clone();
+    pool.id = pid("old");
+    pool.name = "Old pool ".into();
+    let recorded = Change::PoolCreated(pool);
+    let mut state = SeatState::default();
+    assert_eq!(state.apply(&recorded), Ok(()));
+    assert_eq!(state.pool(&pid("old")).unwrap().name, "Old pool ");
+}

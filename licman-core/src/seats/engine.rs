@@ -14,7 +14,8 @@ use crate::seats::ids::{
 };
 use crate::seats::model::{
     Assignment, AssignmentSource, AssignmentStatus, EntitlementLink, ExpiryPolicy, Incompatibility,
-    Lease, LeaseOptions, LeaseStatus, LicenseType, Pool, PoolStatus, ReclamationRule, User,
+    Lease, LeaseOptions, LeaseStatus, LicenseType, Pool, PoolStatus, ReclamationRule, Trigger,
+    User,
 };
 use crate::seats::reclamation::ReclamationPlan;
 use crate::seats::refusal::Refusal;
@@ -265,6 +266,7 @@ impl SeatState {
                     last_activity: *last_activity,
                 };
                 check_user(&user)?;
+                check_label("lifecycle", &user.lifecycle)?;
                 Ok(one(Change::UserCreated(user), Reply::User(id.clone())))
             }
             Command::UpdateUser { user, patch } => self.update_user(user, patch),
@@ -426,6 +428,9 @@ impl SeatState {
                 }
                 self.entry(pool)?;
                 check_trigger(trigger)?;
+                if let Trigger::Lifecycle { state } = trigger {
+                    check_label("trigger.state", state)?;
+                }
                 check_days("notify_days", *notify_days)?;
                 let rule = ReclamationRule {
                     id: id.clone(),
@@ -478,6 +483,7 @@ impl SeatState {
                 }
                 self.entry(pool)?;
                 check_name("entitlement", entitlement, true)?;
+                check_label("entitlement", entitlement)?;
                 let link = EntitlementLink {
                     id: id.clone(),
                     pool: pool.clone(),
@@ -564,6 +570,7 @@ impl SeatState {
         }
         let pool = spec.to_pool(now);
         check_pool(&pool)?;
+        check_pool_labels(&pool)?;
         Ok(one(Change::PoolCreated(pool.clone()), Reply::Pool(pool.id)))
     }
 
@@ -577,6 +584,7 @@ impl SeatState {
         let mut pool = entry.pool.clone();
         if let Some(name) = &patch.name {
             check_name("name", name, true)?;
+            check_label("name", name)?;
             if self
                 .pool_names
                 .get(name.as_str())
@@ -588,17 +596,21 @@ impl SeatState {
         }
         if let Some(v) = &patch.vendor {
             check_name("vendor", v, false)?;
+            check_label("vendor", v)?;
             pool.vendor = v.clone();
         }
         if let Some(p) = &patch.product {
             check_name("product", p, false)?;
+            check_label("product", p)?;
             pool.product = p.clone();
         }
         if let Some(p) = &patch.plan {
+            check_label("plan", p)?;
             pool.plan = p.clone();
         }
         if let Some(t) = &patch.tags {
             check_tags(t)?;
+            t.iter().try_for_each(|tag| check_label("tags", tag))?;
             pool.tags = t.clone();
         }
         if let Some(at) = patch.starts_at {
@@ -684,6 +696,7 @@ impl SeatState {
         }
         if let Some(l) = &patch.lifecycle {
             check_name("lifecycle", l, false)?;
+            check_label("lifecycle", l)?;
             user.lifecycle = l.clone();
         }
         if let Some(t) = patch.last_activity {
@@ -713,6 +726,9 @@ impl SeatState {
             })?;
         if let Some(t) = &patch.trigger {
             check_trigger(t)?;
+            if let Trigger::Lifecycle { state } = t {
+                check_label("trigger.state", state)?;
+            }
             rule.trigger = t.clone();
         }
         if let Some(n) = patch.notify_days {

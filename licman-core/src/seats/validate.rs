@@ -63,6 +63,40 @@ pub(crate) fn check_name(field: &'static str, text: &str, required: bool) -> Res
     Ok(())
 }
 
+/// A name people read and match by (a pool's name, vendor, product,
+/// plan and tags, a lifecycle state, an entitlement), checked when a
+/// command sets it: no space at either end ("Figma " beside "Figma") and
+/// no invisible formatting character (bidirectional overrides and
+/// isolates, zero-width characters, the byte-order mark), which could
+/// make one name look like another. Not checked on replay: a trail
+/// written before the check still replays.
+pub(crate) fn check_label(field: &'static str, text: &str) -> Result<(), Refusal> {
+    if text.trim() != text {
+        return Err(Refusal::invalid(field, "may not begin or end with a space"));
+    }
+    let invisible = |c: char| {
+        matches!(c, '\u{061C}' | '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    };
+    if text.chars().any(invisible) {
+        return Err(Refusal::invalid(
+            field,
+            "may not hold invisible formatting characters (bidirectional controls, zero-width \
+             characters)",
+        ));
+    }
+    Ok(())
+}
+
+/// [`check_label`] of a new pool's names and tags.
+pub(crate) fn check_pool_labels(pool: &Pool) -> Result<(), Refusal> {
+    check_label("name", &pool.name)?;
+    check_label("vendor", &pool.vendor)?;
+    check_label("product", &pool.product)?;
+    check_label("plan", &pool.plan)?;
+    pool.tags.iter().try_for_each(|t| check_label("tags", t))
+}
+
 pub(crate) fn check_text(field: &'static str, text: &str) -> Result<(), Refusal> {
     if text.len() > MAX_TEXT_LEN {
         return Err(Refusal::invalid(
