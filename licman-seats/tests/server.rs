@@ -729,6 +729,55 @@ fn a_role_that_may_not_hears_403_whatever_it_sent_and_csv_must_be_csv() {
 }
 
 #[test]
+fn a_query_parameter_the_route_does_not_take_is_refused_not_ignored() {
+    on_each_backend(|db| {
+        let s = Server::start(db, &[]);
+        let figma = pool(&s, "Figma", 10, json!({}));
+        user(&s, "ada");
+        assert_eq!(assign(&s, ADMIN, &figma, "ada").status, 201);
+        // A misspelt filter would otherwise answer with the whole list.
+        let typo = s.get(ADMIN, &format!("/api/v1/assignments?pool_id={figma}"));
+        assert_eq!(typo.status, 400, "{}", typo.text);
+        assert_eq!(typo.body["error"]["code"], "bad_request");
+        let message = typo.body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("\"pool_id\"") && message.contains("pool, user"),
+            "{message}"
+        );
+        for path in [
+            "/api/v1/pools?vendr=Figma",
+            "/api/v1/users?limit=5&x=1",
+            "/api/v1/analytics?window=30&limit=5",
+            "/api/v1/compliance?pools=a",
+            "/api/v1/audit?seq=3",
+            "/api/v1/leases?pool_name=CAD",
+            "/api/v1/rules?enabled=true&kind=x",
+            "/api/v1/links?entitlement_name=x",
+            "/api/v1/incompatibilities?pool_a=x",
+            "/api/v1/webhooks/deliveries?status=ok",
+        ] {
+            let answer = s.get(ADMIN, path);
+            assert_eq!(answer.status, 400, "{path}: {}", answer.text);
+        }
+        // Every documented parameter is still taken.
+        for path in [
+            format!(
+                "/api/v1/assignments?pool={figma}&user=ada&status=active&source=manual&sort=user_id&limit=5&offset=0"
+            ),
+            "/api/v1/pools?vendor=V&type=named&status=active&tag=x&search=Fig&limit=5".into(),
+            "/api/v1/analytics?window=30".into(),
+            format!("/api/v1/compliance?pool={figma}&vendor=V&from=2026-01-01&to=2030-01-01"),
+            "/api/v1/audit?pool=Figma&user=ada&action=assignment.created&limit=5".into(),
+        ] {
+            let answer = s.get(ADMIN, &path);
+            assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+        }
+        let listed = s.get(ADMIN, &format!("/api/v1/assignments?pool={figma}"));
+        assert_eq!(listed.body["total"], 1);
+    });
+}
+
+#[test]
 fn an_instance_checks_out_heartbeats_and_releases_a_floating_seat() {
     on_each_backend(|db| {
         let s = Server::start(db, &[]);

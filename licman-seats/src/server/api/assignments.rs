@@ -46,6 +46,10 @@ pub(crate) struct AssignmentFilter {
     paging: Paging,
 }
 
+impl super::Query for AssignmentFilter {
+    const PAGED: bool = true;
+}
+
 /// A new assignment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -39,6 +39,10 @@ pub(crate) struct LeaseFilter {
     paging: Paging,
 }
 
+impl super::Query for LeaseFilter {
+    const PAGED: bool = true;
+}
+
 /// A checkout.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

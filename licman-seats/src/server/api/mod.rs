@@ -6,7 +6,7 @@
 use std::sync::OnceLock;
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -300,7 +300,9 @@ async fn read_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes,
 }
 
 /// Query parameters, each of its type, or 400; taken, like [`JsonBody`],
-/// after the role check ([`Params::read`]).
+/// after the role check ([`Params::read`]). A parameter the route does not
+/// take is refused (400), not ignored: a misspelt filter (`?pool_id=`
+/// for `?pool=`) would otherwise answer with the whole unfiltered list.
 pub(crate) struct Params<T>(Result<T, ApiError>);
 
 impl<T> Params<T> {
@@ -310,16 +312,53 @@ impl<T> Params<T> {
     }
 }
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+/// A route's query: its documented parameters, and whether it also takes
+/// [`Paging`]'s (`sort`, `limit`, `offset`).
+pub(crate) trait Query: DeserializeOwned + IntoParams {
+    /// It takes `sort`, `limit` and `offset`.
+    const PAGED: bool;
+}
+
+/// The names of `T`'s parameters.
+fn parameter_names<T: IntoParams>() -> Vec<String> {
+    T::into_params(|| Some(utoipa::openapi::path::ParameterIn::Query))
+        .into_iter()
+        .map(|p| p.name)
+        .collect()
+}
+
+impl<T: Query, S: Send + Sync> FromRequestParts<S> for Params<T> {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Params(
-            Query::<T>::try_from_uri(&parts.uri)
-                .map(|q| q.0)
-                .map_err(|e| ApiError(Failure::new("bad_request", e.body_text()))),
-        ))
+        Ok(Params(query::<T>(&parts.uri)))
     }
+}
+
+fn query<T: Query>(uri: &axum::http::Uri) -> Result<T, ApiError> {
+    let mut known = parameter_names::<T>();
+    if T::PAGED {
+        known.extend(parameter_names::<Paging>());
+    }
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(uri.query().unwrap_or_default())
+        .map_err(|e| ApiError(Failure::new("bad_request", format!("the query: {e}"))))?;
+    if let Some((name, _)) = pairs.iter().find(|(name, _)| !known.contains(name)) {
+        let shown: String = name.chars().take(64).collect();
+        return Err(ApiError(Failure::new(
+            "bad_request",
+            if known.is_empty() {
+                format!("query parameter {shown:?}: this route takes none")
+            } else {
+                format!(
+                    "query parameter {shown:?} is not one this route takes ({})",
+                    known.join(", ")
+                )
+            },
+        )));
+    }
+    axum::extract::Query::<T>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| ApiError(Failure::new("bad_request", e.body_text())))
 }
 
 /// A path's id: any text (the store says whether it names something).

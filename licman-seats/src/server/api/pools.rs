@@ -43,6 +43,10 @@ pub(crate) struct PoolFilter {
     paging: Paging,
 }
 
+impl super::Query for PoolFilter {
+    const PAGED: bool = true;
+}
+
 /// A new pool. Times are `YYYY-MM-DD` or RFC 3339; `cost` is decimal text
 /// in the currency's precision (`"12.50"`).
 #[derive(Debug, Deserialize, ToSchema)]

@@ -45,6 +45,10 @@ pub(crate) struct AnalyticsQuery {
     window: Option<u32>,
 }
 
+impl super::Query for AnalyticsQuery {
+    const PAGED: bool = false;
+}
+
 /// `GET /compliance`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,6 +61,10 @@ pub(crate) struct ComplianceQuery {
     from: Option<String>,
     /// Breaches active on or before.
     to: Option<String>,
+}
+
+impl super::Query for ComplianceQuery {
+    const PAGED: bool = false;
 }
 
 /// `GET /audit`.
@@ -76,6 +84,10 @@ pub(crate) struct AuditQuery {
     #[serde(flatten)]
     #[param(ignore)]
     paging: Paging,
+}
+
+impl super::Query for AuditQuery {
+    const PAGED: bool = true;
 }
 
 /// The trail verifies.
@@ -206,6 +218,10 @@ pub(crate) struct DeliveryQuery {
     #[serde(flatten)]
     #[param(ignore)]
     paging: Paging,
+}
+
+impl super::Query for DeliveryQuery {
+    const PAGED: bool = true;
 }
 
 /// The webhook delivery log of this server: its last 1000 attempts,

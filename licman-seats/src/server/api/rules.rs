@@ -51,6 +51,10 @@ pub(crate) struct IncompatFilter {
     paging: Paging,
 }
 
+impl super::Query for IncompatFilter {
+    const PAGED: bool = true;
+}
+
 /// A new incompatibility (A–B is B–A).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +135,10 @@ pub(crate) struct RuleFilter {
     #[serde(flatten)]
     #[param(ignore)]
     paging: Paging,
+}
+
+impl super::Query for RuleFilter {
+    const PAGED: bool = true;
 }
 
 /// A new reclamation rule: `inactivity` with `threshold_days`, or
@@ -316,6 +324,10 @@ pub(crate) struct LinkFilter {
     #[serde(flatten)]
     #[param(ignore)]
     paging: Paging,
+}
+
+impl super::Query for LinkFilter {
+    const PAGED: bool = true;
 }
 
 /// A new entitlement link.

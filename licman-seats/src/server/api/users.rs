@@ -30,6 +30,10 @@ pub(crate) struct UserFilter {
     paging: Paging,
 }
 
+impl super::Query for UserFilter {
+    const PAGED: bool = true;
+}
+
 /// A new user.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
