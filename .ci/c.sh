@@ -61,5 +61,11 @@ if ldd target/c-test/verify-static | grep -q licman; then
 fi
 expect "$(target/c-test/verify-static "${args[@]}")" "the C program (static)"
 (cd bindings/c/go && go build -o "$PWD/../../../target/c-test/verify-go" .)
-expect "$(LD_LIBRARY_PATH="$prefix/lib" target/c-test/verify-go "${args[@]}")" "the Go program"
+go_out=$(LD_LIBRARY_PATH="$prefix/lib" target/c-test/verify-go "${args[@]}")
+expect "$go_out" "the Go program"
+# A NUL in a Go string (URL.Path decodes %00) is refused, not cut off.
+grep -q '^/login%00/audit-schedules: 400 invalid_path$' <<<"$go_out" || {
+  echo "error: the Go program did not refuse a path with a NUL: $go_out" >&2
+  exit 1
+}
 echo "installed package: C (shared, static) and Go (cgo) programs verified a license"

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"unsafe"
 )
 
@@ -43,6 +44,7 @@ type License struct {
 	catalog *C.LicmanCatalog
 	ring    *C.LicmanKeyRing
 	license *C.LicmanLicense
+	routes  *C.LicmanRouteTable
 }
 
 // Verify parses the catalog and verifies the license with the public key.
@@ -70,7 +72,14 @@ func Verify(catalogTOML, publicKey, license string) (*License, error) {
 		C.licman_catalog_free(catalog)
 		return nil, take(e)
 	}
-	return &License{catalog: catalog, ring: ring, license: l}, nil
+	routes := C.licman_route_table_new(catalog, nil, &e)
+	if routes == nil {
+		C.licman_license_free(l)
+		C.licman_keyring_free(ring)
+		C.licman_catalog_free(catalog)
+		return nil, take(e)
+	}
+	return &License{catalog: catalog, ring: ring, license: l, routes: routes}, nil
 }
 
 // HasModule says whether a module (by name or alias) is licensed.
@@ -90,6 +99,18 @@ func (l *License) HasModule(name string) (bool, error) {
 // Authorize is the gateway decision for a path: what it needs, or the refusal.
 func (l *License) Authorize(path string) (string, error) {
 	var e *C.LicmanError
+	if strings.IndexByte(path, 0) >= 0 {
+		// A Go string may hold a NUL (URL.Path decodes %00 to one), where a
+		// C string would end: such a path goes to the span function, which
+		// sees every byte (and refuses it, as it refuses every control).
+		b := []byte(path)
+		code := C.licman_route_table_authorize_code(l.routes, (*C.uint8_t)(unsafe.Pointer(&b[0])), C.size_t(len(b)),
+			l.license, 0, nil, 0, 0, &e)
+		if code < 0 {
+			return "", take(e)
+		}
+		return "", errors.New("licman: a path with a NUL byte was not refused")
+	}
 	p := C.CString(path)
 	defer C.free(unsafe.Pointer(p))
 	needs := C.licman_authorize(l.catalog, p, l.license, false, nil, 0, false, 0, &e)
@@ -100,8 +121,9 @@ func (l *License) Authorize(path string) (string, error) {
 	return C.GoString(needs), nil
 }
 
-// Close frees the license, its key ring and catalog.
+// Close frees the license, its route table, key ring and catalog.
 func (l *License) Close() {
+	C.licman_route_table_free(l.routes)
 	C.licman_license_free(l.license)
 	C.licman_keyring_free(l.ring)
 	C.licman_catalog_free(l.catalog)
@@ -138,5 +160,14 @@ func main() {
 		}
 	} else {
 		fmt.Println("/audit-schedules:", needs)
+	}
+	if _, err := license.Authorize("/login\x00/audit-schedules"); err != nil {
+		var refusal *Error
+		if errors.As(err, &refusal) {
+			fmt.Printf("/login%%00/audit-schedules: %d %s\n", refusal.HTTPStatus, refusal.Code)
+		}
+	} else {
+		fmt.Println("/login%00/audit-schedules: allowed (it should not be)")
+		os.Exit(1)
 	}
 }

@@ -124,6 +124,53 @@ fun runPerCall(root: File) {
     }
     check(runCatching { User(listOf("ops\u0000admins")) }.exceptionOrNull() is IllegalArgumentException) { "a NUL in a group" }
 
+    // Text that is not Unicode (an unpaired surrogate) has no UTF-8 form: it
+    // is refused as the C ABI refuses invalid UTF-8, never read with a `?`
+    // in its place (which would start a query and hide the `..` after it).
+    RouteTable(catalog).let { routes ->
+        routes.gate().use { gate ->
+            licenses.getValue("starter").checks().use { starter ->
+                val lone = listOf("/login\uD800/../audit-schedules", "/x\uDC00/../audit-schedules", "/devices\uD800", "\uDBFF")
+                for (path in lone) {
+                    val actual = outcome { gate.authorize(path, starter, null, now) }
+                    check(actual == "InvalidArgument invalid_encoding") { "authorize($path): $actual" }
+                    check(outcome { gate.authorize(path, starter, User(listOf("ops")), now) } == actual) { "with a user: $path" }
+                }
+                check(outcome { starter.hasModule("devices\uD800") } == "InvalidArgument invalid_encoding") { "a module name" }
+                check(outcome { starter.checkQuota("devices\uDC00", 1, 1) } == "InvalidArgument invalid_encoding") { "a quota name" }
+                check(outcome { User(listOf("ops\uD800")) } == "InvalidArgument invalid_encoding") { "a group name" }
+                // A surrogate pair is a character like any other.
+                check(outcome { gate.authorize("/devices/\uD83D\uDE00", starter, null, now) }.startsWith("Denied invalid_path 400")) {
+                    "an emoji in a path"
+                }
+                check(outcome { starter.hasModule("\uD83D\uDE00") }.startsWith("UnknownName")) { "an emoji module" }
+            }
+        }
+        routes.destroy()
+    }
+
+    // close() holds even while another thread's call is running: a closed
+    // LicenseChecks never answers again.
+    licenses.getValue("starter").checks().let { busy ->
+        RouteTable(catalog).let { routes ->
+            routes.gate().use { gate ->
+                val long = "/devices/" + "a".repeat(20_000_000)
+                val running = CountDownLatch(1)
+                val worker = Thread {
+                    running.countDown()
+                    repeat(5) { runCatching { gate.authorize(long, busy, null, now) } }
+                }.also { it.start() }
+                running.await()
+                Thread.sleep(5)
+                busy.close()
+                val after = runCatching { busy.hasModule("devices") }.exceptionOrNull()
+                check(after is IllegalStateException) { "a closed LicenseChecks answered while another call ran: $after" }
+                worker.join(60_000)
+            }
+            routes.destroy()
+        }
+    }
+
     // Closed objects refuse calls; closing while other threads call is safe.
     val license = licenses.getValue("professional")
     val checks = license.checks()

@@ -103,7 +103,29 @@ fun runSeats(root: File) {
             val deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10)
             while (lost.isEmpty() && System.nanoTime() < deadline) Thread.sleep(50)
             check(lost.size == 1 && lost[0].code == "lease_not_out") { "lost: $lost" }
+            check(lost[0].message?.split("(lease_not_out)")?.size == 2) { "the code once in: ${lost[0].message}" }
             check(runCatching { lease.check() }.exceptionOrNull() is LeaseLost) { "check() throws" }
+        }
+
+        // A server that hangs (SIGSTOP) cannot keep a lease looking held past
+        // its time: lost within a second or two of the pool's 60 s TTL, not
+        // when the 30 s HTTP timeout of a heartbeat sent at 20 s runs out.
+        val hung = CopyOnWriteArrayList<LeaseLost>()
+        val opened = System.nanoTime()
+        Lease.open(url, instance, "CAD", "ws-hang", onLost = { hung.add(it) }).use { lease ->
+            val pid = server.pid().toString()
+            check(ProcessBuilder("kill", "-STOP", pid).start().waitFor() == 0) { "SIGSTOP" }
+            try {
+                lease.check() // held now
+                val deadline = opened + TimeUnit.SECONDS.toNanos(75)
+                while (hung.isEmpty() && System.nanoTime() < deadline) Thread.sleep(100)
+                val after = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - opened)
+                check(hung.size == 1 && hung[0].code == "lease_expired") { "a hung server: $hung after $after ms" }
+                check(after in 59_000..63_000) { "lost $after ms after checkout (the TTL is 60 s)" }
+                check(runCatching { lease.check() }.exceptionOrNull() is LeaseLost) { "check() throws" }
+            } finally {
+                ProcessBuilder("kill", "-CONT", pid).start().waitFor()
+            }
         }
 
         // A JVM that exits without closing gives its seat back (its shutdown hook).

@@ -15,6 +15,9 @@ package dev.licman
 import com.sun.jna.Native
 import com.sun.jna.Pointer
 import java.lang.ref.Cleaner
+import java.nio.CharBuffer
+import java.nio.charset.CharacterCodingException
+import java.nio.charset.CodingErrorAction
 import java.time.Instant
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
@@ -84,12 +87,44 @@ internal object CAbi {
 private object Utf8 {
     private val cache = ConcurrentHashMap<String, ByteArray>()
 
-    fun of(text: String): ByteArray {
+    fun of(text: String, what: String): ByteArray {
         cache[text]?.let { return it }
-        val bytes = text.toByteArray(Charsets.UTF_8)
+        val bytes = utf8(text, what)
         if (text.length <= 64 && cache.size < 1024) cache.putIfAbsent(text, bytes)
         return bytes
     }
+}
+
+/**
+ * The UTF-8 bytes of [text], or the C ABI's refusal of text that is not
+ * Unicode (`InvalidArgument`, `invalid_encoding`): a string holding an
+ * unpaired surrogate has no UTF-8 form. (`String.toByteArray` would write
+ * `?` in its place, and a `?` in a path starts its query: the rest of the
+ * path, `..` segments and all, would go unchecked.)
+ */
+internal fun utf8(text: String, what: String): ByteArray {
+    for (i in text.indices) {
+        if (Character.isSurrogate(text[i])) return strictUtf8(text, what)
+    }
+    return text.toByteArray(Charsets.UTF_8)
+}
+
+private fun strictUtf8(text: String, what: String): ByteArray = try {
+    val buffer = Charsets.UTF_8.newEncoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT)
+        .encode(CharBuffer.wrap(text))
+    ByteArray(buffer.remaining()).also { buffer.get(it) }
+} catch (e: CharacterCodingException) {
+    val at = text.indices.firstOrNull { i ->
+        val c = text[i]
+        (Character.isHighSurrogate(c) && (i + 1 >= text.length || !Character.isLowSurrogate(text[i + 1]))) ||
+            (Character.isLowSurrogate(c) && (i == 0 || !Character.isHighSurrogate(text[i - 1])))
+    }
+    throw LicmanException.InvalidArgument(
+        "invalid_encoding",
+        "$what is not Unicode text (an unpaired surrogate at index ${at ?: 0})",
+    )
 }
 
 private val cleaner: Cleaner = Cleaner.create()
@@ -115,6 +150,8 @@ internal class NativeHandle(handle: Long, free: (Long) -> Unit, private val what
 
     fun acquire(): Long {
         while (true) {
+            // Closed means closed, even while another call is still running.
+            check(!closed.get()) { "$what is closed" }
             val c = calls.get()
             check(c != 0L) { "$what is closed" }
             if (calls.compareAndSet(c, c + 1)) return handle.get()
@@ -144,7 +181,7 @@ class LicenseChecks internal constructor(
     /** Whether a module (by name or alias) is licensed; `UnknownName` for a name the catalog lacks. */
     @Throws(LicmanException::class)
     fun hasModule(name: String): Boolean {
-        val bytes = Utf8.of(name)
+        val bytes = Utf8.of(name, "the module name")
         val h = handle.acquire()
         try {
             val answer = CAbi.licman_license_has_module_utf8(h, bytes, bytes.size.toLong(), null)
@@ -174,7 +211,7 @@ class LicenseChecks internal constructor(
     @Throws(LicmanException::class)
     fun checkQuota(quota: String, current: Long, requested: Long = 1) {
         require(current >= 0 && requested >= 0) { "current and requested must not be negative" }
-        val bytes = Utf8.of(quota)
+        val bytes = Utf8.of(quota, "the quota name")
         val h = handle.acquire()
         try {
             if (CAbi.licman_license_check_quota_utf8(h, bytes, bytes.size.toLong(), current, requested, null) == 0) return
@@ -206,7 +243,7 @@ class User @JvmOverloads constructor(groups: Collection<String>, val superuser: 
         require(this.groups.none { '\u0000' in it }) { "a group name may not contain NUL" }
     }
 
-    internal val encoded: ByteArray = buildString { for (g in this@User.groups) append(g).append('\u0000') }.toByteArray(Charsets.UTF_8)
+    internal val encoded: ByteArray = utf8(buildString { for (g in this@User.groups) append(g).append('\u0000') }, "a group name")
 
     override fun toString(): String = "User(groups=$groups, superuser=$superuser)"
 }
@@ -238,7 +275,7 @@ class RouteGate internal constructor(
     @JvmOverloads
     @Throws(LicmanException::class)
     fun authorize(path: String, license: LicenseChecks?, user: User? = null, now: Instant? = null): String {
-        val bytes = path.toByteArray(Charsets.UTF_8)
+        val bytes = utf8(path, "the path")
         val flags = if (user == null) 0 else CAbi.CHECK_USER or (if (user.superuser) CAbi.SUPERUSER else 0)
         val groups = user?.encoded
         val groupsLen = (groups?.size ?: 0).toLong()

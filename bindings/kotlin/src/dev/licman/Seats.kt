@@ -21,10 +21,11 @@ import java.util.concurrent.TimeUnit
 /** The seat server refused: its error `code`, `message`, HTTP status and the error's other fields. */
 open class SeatException(
     val code: String,
-    message: String,
+    /** What happened, without the code (the exception's message ends with it). */
+    val description: String,
     val httpStatus: Int,
     val details: Map<String, Any?> = emptyMap(),
-) : Exception("$message ($code)")
+) : Exception("$description ($code)")
 
 /** Every seat of the pool is out ([capacity] and [allocated] say how many). */
 class CapacityExceeded(code: String, message: String, httpStatus: Int, details: Map<String, Any?>) :
@@ -96,9 +97,11 @@ private class SeatApi(server: String, private val token: String, private val tim
         base = server.trimEnd('/') + "/api/v1"
     }
 
-    fun post(path: String, body: String = "{}"): Map<String, Any?> {
+    /** POSTs [body]; [within] bounds the wait below the client's timeout. */
+    fun post(path: String, body: String = "{}", within: Duration? = null): Map<String, Any?> {
+        val wait = if (within != null && within < timeout) within else timeout
         val request = HttpRequest.newBuilder(URI(base + path))
-            .timeout(timeout)
+            .timeout(wait)
             .header("Authorization", "Bearer $token")
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
@@ -184,18 +187,31 @@ class Lease private constructor(
         schedule()
     }
 
-    /** Throws [LeaseLost] if the seat is no longer held. */
+    /**
+     * Throws [LeaseLost] if the seat is no longer held: lost at a heartbeat,
+     * or run out (the time it was held until has passed, by this process's
+     * monotonic clock, with no heartbeat through since).
+     */
     fun check() {
+        lost?.let { throw it }
+        if (!closed && System.nanoTime() - heldUntil >= 0) {
+            lose(LeaseLost("lease_expired", "the lease ran out before a heartbeat got through", 0))
+        }
         lost?.let { throw it }
     }
 
-    /** Sends one heartbeat now (the daemon thread does this by itself). */
+    /**
+     * Sends one heartbeat now (the daemon thread does this by itself). It
+     * waits at most until the lease runs out (one second at least), so a
+     * server that hangs cannot keep a lost lease looking held.
+     */
     fun heartbeat(): LeaseInfo {
         val sent = System.nanoTime()
+        val left = Duration.ofNanos(maxOf(heldUntil - sent, 1_000_000_000L))
         val answer = try {
-            LeaseInfo.of(api.post("/leases/${segment(id)}/heartbeat"))
+            LeaseInfo.of(api.post("/leases/${segment(id)}/heartbeat", within = left))
         } catch (e: SeatException) {
-            if (e.code in LOST) lose(LeaseLost(e.code, "the seat was lost: ${e.message}", e.httpStatus, e.details))
+            if (e.code in LOST) lose(LeaseLost(e.code, "the seat was lost: ${e.description}", e.httpStatus, e.details))
             throw e
         }
         if (!closed) { // a heartbeat answered after close() changes nothing
@@ -209,8 +225,11 @@ class Lease private constructor(
     private fun schedule() {
         synchronized(lock) {
             if (closed || lost != null) return
-            val delay = heartbeatEvery?.toMillis() ?: maxOf(1000L, ttl.toMillis() / 3)
-            next = timer.schedule({ beat() }, delay, TimeUnit.MILLISECONDS)
+            val regular = heartbeatEvery?.toMillis() ?: maxOf(1000L, ttl.toMillis() / 3)
+            // Never later than just after the lease runs out, so a lease
+            // whose heartbeats do not get through is found lost on time.
+            val untilOut = TimeUnit.NANOSECONDS.toMillis(maxOf(heldUntil - System.nanoTime(), 0L)) + 50
+            next = timer.schedule({ beat() }, minOf(regular, untilOut), TimeUnit.MILLISECONDS)
         }
     }
 
