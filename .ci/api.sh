@@ -59,11 +59,13 @@ echo "server at $base"
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 # One worker: two threads in hypothesis can trip a CPython 3.11 bug in
 # ast.parse ("AST constructor recursion depth mismatch").
+# From the work directory: schemathesis keeps its cache (.schemathesis/)
+# in the directory it runs in, which must not be the clone.
 run() { # run TOKEN SECONDS
-  "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" --url "$base" \
+  (cd "$work" && "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" --url "$base" \
     -H "Authorization: Bearer $1" --checks "$checks" \
     --phases examples,coverage,fuzzing --max-time "$2" --workers 1 \
-    --warnings off --no-color
+    --warnings off --no-color)
 }
 echo "--- as an admin (${seconds}s)"
 run "$admin" "$seconds"
