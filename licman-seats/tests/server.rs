@@ -687,6 +687,19 @@ fn a_role_that_may_not_hears_403_whatever_it_sent_and_csv_must_be_csv() {
             assert_eq!(answer.status, 403, "{path}: {}", answer.text);
             assert_eq!(answer.body["error"]["code"], "forbidden", "{path}");
         }
+        // A path id that is not UTF-8 is read after the role check too.
+        for path in [
+            "/api/v1/pools/%FF/archive",
+            "/api/v1/assignments/%FF/reclaim",
+        ] {
+            let answer = s.post_raw(STAFF, path, "application/json", "{}");
+            assert_eq!(answer.status, 403, "{path}: {}", answer.text);
+        }
+        assert_eq!(
+            s.post_raw(ADMIN, "/api/v1/pools/%FF/archive", "application/json", "{}")
+                .status,
+            400
+        );
         for path in [
             "/api/v1/audit?limit=many",
             "/api/v1/analytics?window=-1",
@@ -715,6 +728,15 @@ fn a_role_that_may_not_hears_403_whatever_it_sent_and_csv_must_be_csv() {
         );
         assert_eq!(json.status, 415, "{}", json.text);
         assert_eq!(json.body["error"]["code"], "unsupported_media_type");
+        for content_type in ["text/", ""] {
+            let odd = s.post_raw(
+                ADMIN,
+                "/api/v1/users/import",
+                content_type,
+                "id,email,active,state,last_active\n",
+            );
+            assert_eq!(odd.status, 415, "{content_type:?}: {}", odd.text);
+        }
         for content_type in ["text/csv; charset=utf-8", "text/plain", "application/csv"] {
             let done = s.post_raw(
                 ADMIN,
@@ -772,8 +794,32 @@ fn a_query_parameter_the_route_does_not_take_is_refused_not_ignored() {
             let answer = s.get(ADMIN, &path);
             assert_eq!(answer.status, 200, "{path}: {}", answer.text);
         }
+        // A route that takes no query parameter refuses any, and does nothing.
+        user(&s, "bob");
+        let dry = s.send(
+            ADMIN,
+            "POST",
+            "/api/v1/assignments?dry_run=true",
+            &json!({"pool": figma, "user": "bob"}),
+        );
+        assert_eq!(dry.status, 400, "{}", dry.text);
+        assert!(dry.text.contains("dry_run=true"), "{}", dry.text);
+        for path in [
+            format!("/api/v1/pools/{figma}?bogus=1"),
+            "/api/v1/export?x=1".into(),
+            "/api/v1/me?x=1".into(),
+            "/api/v1/reclamation/plan?at=2030-01-01".into(),
+        ] {
+            assert_eq!(s.get(ADMIN, &path).status, 400, "{path}");
+        }
+        // Still 403 first for a role that may not.
+        assert_eq!(
+            s.get(STAFF, &format!("/api/v1/pools/{figma}?bogus=1"))
+                .status,
+            403
+        );
         let listed = s.get(ADMIN, &format!("/api/v1/assignments?pool={figma}"));
-        assert_eq!(listed.body["total"], 1);
+        assert_eq!(listed.body["total"], 1, "the dry run assigned nothing");
     });
 }
 

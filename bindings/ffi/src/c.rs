@@ -1189,9 +1189,10 @@ pub unsafe extern "C" fn licman_license_check_quota_utf8(
 /// target as a code: [`LICMAN_TARGET_PUBLIC`], [`LICMAN_TARGET_LICENSED`]
 /// or [`LICMAN_TARGET_MODULE`] + the module's id; -1 with the refusal (402,
 /// 403, 400) or an error. `flags`: [`LICMAN_CHECK_USER`] runs the user
-/// check, with [`LICMAN_SUPERUSER`] for a superuser (`invalid_flags` for
-/// `LICMAN_SUPERUSER` alone and for any other bit); without the user check
-/// `groups` is not read. `now_unix` 0 reads the clock.
+/// check, with [`LICMAN_SUPERUSER`] for a superuser (alone, as in
+/// [`licman_route_table_authorize`], it changes no answer; other bits are
+/// refused); without the user check `groups` is not read. `now_unix` 0
+/// reads the clock.
 ///
 /// # Safety
 /// `routes` is live; `path` points to `path_len` bytes; `license` NULL or
@@ -1221,12 +1222,6 @@ pub unsafe extern "C" fn licman_route_table_authorize_code(
             }
             let check_user = flags & LICMAN_CHECK_USER != 0;
             let superuser = flags & LICMAN_SUPERUSER != 0;
-            if superuser && !check_user {
-                return Err(argument(
-                    "invalid_flags",
-                    "LICMAN_SUPERUSER is a user check's: give it with LICMAN_CHECK_USER",
-                ));
-            }
             let path = span(path, path_len, "path")?;
             let license = license.as_ref().map(|l| &*l.inner);
             // Without the user check the groups are not read (as

@@ -220,6 +220,9 @@ impl IntoResponse for ApiError {
 pub(crate) struct Caller {
     pub(crate) principal: Principal,
     pub(crate) actor: String,
+    /// A query on a route that takes none: refused by
+    /// [`api::require`] once the role is checked.
+    pub(crate) stray_query: Option<String>,
 }
 
 /// The address and user agent of a request, as the audit trail and the
@@ -276,6 +279,7 @@ impl axum::extract::FromRequestParts<AppState> for Caller {
         Ok(Caller {
             principal: principal.clone(),
             actor,
+            stray_query: api::stray_query(parts),
         })
     }
 }

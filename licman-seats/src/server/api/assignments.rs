@@ -155,7 +155,7 @@ async fn list(
     f: Params<AssignmentFilter>,
 ) -> Result<Response, ApiError> {
     let p = &caller.principal;
-    require(p, &[Role::Admin, Role::Manager, Role::Staff])?;
+    require(&caller, &[Role::Admin, Role::Manager, Role::Staff])?;
     let f = f.read()?;
     let mut user = f.user;
     if p.role == Role::Staff {
@@ -196,7 +196,7 @@ async fn create(
     caller: Caller,
     body: JsonBody<NewAssignment>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    require(&caller, &[Role::Admin, Role::Manager])?;
     let body = body.read()?;
     may_act_for(&caller.principal, &body.user)?;
     let command = Cmd::Assign {
@@ -220,9 +220,10 @@ async fn create(
 async fn deallocate(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    require(&caller, &[Role::Admin, Role::Manager])?;
+    let id = id.read()?;
     let principal = caller.principal.clone();
     let target = id.clone();
     let command = Cmd::Deallocate { assignment: id };
@@ -245,10 +246,11 @@ async fn deallocate(
 async fn reclaim(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     body: JsonBody<Reason>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    require(&caller, &[Role::Admin, Role::Manager])?;
+    let id = id.read()?;
     let body = body.read()?;
     let principal = caller.principal.clone();
     let target = id.clone();
@@ -275,7 +277,7 @@ async fn bulk_assign(
     caller: Caller,
     body: JsonBody<BulkAssign>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    require(&caller, &[Role::Admin, Role::Manager])?;
     let body = body.read()?;
     for user in &body.users {
         may_act_for(&caller.principal, user)?;
@@ -302,7 +304,7 @@ async fn bulk_reclaim(
     caller: Caller,
     body: JsonBody<BulkReclaim>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin, Role::Manager])?;
+    require(&caller, &[Role::Admin, Role::Manager])?;
     let body = body.read()?;
     let principal = caller.principal.clone();
     let targets: BTreeSet<String> = body.assignments.iter().cloned().collect();

@@ -119,7 +119,7 @@ async fn list(
     f: Params<LeaseFilter>,
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
-    require(&p, &[Role::Admin, Role::Instance])?;
+    require(&caller, &[Role::Admin, Role::Instance])?;
     let f = f.read()?;
     let command = Cmd::Leases {
         pool: f.pool,
@@ -147,7 +147,7 @@ async fn checkout(
     b: JsonBody<Checkout>,
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
-    require(&p, &[Role::Admin, Role::Instance])?;
+    require(&caller, &[Role::Admin, Role::Instance])?;
     let b = b.read()?;
     let lease = LeaseId::new(&crate::cli::new_id("lease")?)
         .map_err(|e| Failure::invalid(format!("lease id: {e}")))?;
@@ -192,8 +192,10 @@ async fn checkout(
 async fn heartbeat(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
+    require(&caller, &[Role::Admin, Role::Instance])?;
+    let id = id.read()?;
     touch(app, caller, LeaseCmd::Heartbeat { lease: id.clone() }, id).await
 }
 
@@ -206,8 +208,10 @@ async fn heartbeat(
 async fn release(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
+    require(&caller, &[Role::Admin, Role::Instance])?;
+    let id = id.read()?;
     touch(app, caller, LeaseCmd::Release { lease: id.clone() }, id).await
 }
 
@@ -218,7 +222,7 @@ async fn touch(
     lease: String,
 ) -> Result<Response, ApiError> {
     let p = caller.principal.clone();
-    require(&p, &[Role::Admin, Role::Instance])?;
+    require(&caller, &[Role::Admin, Role::Instance])?;
     let id =
         LeaseId::new(&lease).map_err(|e| Failure::invalid(format!("lease id {lease:?}: {e}")))?;
     let heartbeat = matches!(command, LeaseCmd::Heartbeat { .. });

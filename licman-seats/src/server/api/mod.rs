@@ -17,8 +17,8 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::tokens::{Principal, Role};
-use super::{ApiError, AppState};
+use super::tokens::Role;
+use super::{ApiError, AppState, Caller};
 use crate::cli::Page;
 use crate::error::Failure;
 
@@ -189,15 +189,19 @@ pub(crate) struct Me {
 /// The caller's token: its name, role and scope (what the dashboard shows).
 #[utoipa::path(get, path = "/me", tag = "meta",
     responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
-async fn me(caller: super::Caller) -> axum::Json<Me> {
+async fn me(caller: super::Caller) -> Result<axum::Json<Me>, ApiError> {
+    require(
+        &caller,
+        &[Role::Admin, Role::Manager, Role::Staff, Role::Instance],
+    )?;
     let p = caller.principal;
-    axum::Json(Me {
+    Ok(axum::Json(Me {
         name: p.name,
         role: p.role.name().into(),
         manages: p.manages.into_iter().collect(),
         user: p.user,
         pools: p.pools.into_iter().collect(),
-    })
+    }))
 }
 
 /// Anything else: 404 in the API's error shape.
@@ -248,11 +252,18 @@ async fn json_body<T: DeserializeOwned, S: Send + Sync>(
         .map_err(|e| ApiError(Failure::new("bad_request", format!("the JSON body: {e}"))))
 }
 
-/// The request's media type, lower case, without its parameters.
+/// The request's media type, lower case, without its parameters: `None`
+/// without a `Content-Type`, an empty string for one that cannot be read
+/// (not visible ASCII, or empty), which no route takes.
 fn media_type(request: &Request) -> Option<String> {
-    let value = request.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
-    (!essence.is_empty()).then_some(essence)
+    let value = request.headers().get(header::CONTENT_TYPE)?;
+    let essence = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split(';').next())
+        .map(|e| e.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    Some(essence)
 }
 
 /// A CSV body, UTF-8: `Content-Type: text/csv` (or another `text/` type,
@@ -276,7 +287,8 @@ impl<S: Send + Sync> FromRequest<S> for TextBody {
 }
 
 async fn text_body<S: Send + Sync>(request: Request, state: &S) -> Result<String, ApiError> {
-    let csv = media_type(&request).is_none_or(|m| m.starts_with("text/") || m == "application/csv");
+    let csv = media_type(&request)
+        .is_none_or(|m| (m.starts_with("text/") && m.len() > 5) || m == "application/csv");
     if !csv {
         return Err(ApiError(Failure::new(
             "unsupported_media_type",
@@ -362,16 +374,28 @@ fn query<T: Query>(uri: &axum::http::Uri) -> Result<T, ApiError> {
 }
 
 /// A path's id: any text (the store says whether it names something).
-pub(crate) struct Id(pub(crate) String);
+/// Taken, like [`JsonBody`], after the role check ([`Id::read`]).
+pub(crate) struct Id(Result<String, ApiError>);
+
+impl Id {
+    /// The id, or why the path is refused.
+    pub(crate) fn read(self) -> Result<String, ApiError> {
+        self.0
+    }
+}
 
 impl<S: Send + Sync> FromRequestParts<S> for Id {
-    type Rejection = ApiError;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map(|p| Id(p.0))
-            .map_err(|e| ApiError(Failure::new("bad_request", e.body_text())))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Id(axum::extract::Path::<String>::from_request_parts(
+            parts, state,
+        )
+        .await
+        .map(|p| p.0)
+        .map_err(|e| {
+            ApiError(Failure::new("bad_request", e.body_text()))
+        })))
     }
 }
 
@@ -424,19 +448,70 @@ impl Paging {
     }
 }
 
-/// 403 unless the caller has one of `roles`.
-pub(crate) fn require(principal: &Principal, roles: &[Role]) -> Result<(), ApiError> {
-    if roles.contains(&principal.role) {
-        Ok(())
-    } else {
+/// 403 unless the caller has one of `roles`; then 400 for a query on a
+/// route that takes none (a route that takes some checks them itself,
+/// [`Params`]).
+pub(crate) fn require(caller: &Caller, roles: &[Role]) -> Result<(), ApiError> {
+    let principal = &caller.principal;
+    if !roles.contains(&principal.role) {
         let role = principal.role.name();
         let article = if role.starts_with(['a', 'e', 'i', 'o', 'u']) {
             "an"
         } else {
             "a"
         };
-        Err(forbidden(format!("{article} {role} token may not do this")))
+        return Err(forbidden(format!("{article} {role} token may not do this")));
     }
+    match &caller.stray_query {
+        Some(query) => Err(ApiError(Failure::new(
+            "bad_request",
+            format!("this route takes no query parameters (the request has ?{query})"),
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The query of a request whose route documents no query parameter (the
+/// first 64 characters), if it has one.
+pub(crate) fn stray_query(parts: &Parts) -> Option<String> {
+    let query = parts.uri.query().filter(|q| !q.is_empty())?;
+    let route = parts
+        .extensions
+        .get::<axum::extract::MatchedPath>()?
+        .as_str();
+    let takes_some =
+        query_routes().contains(&(parts.method.as_str().to_string(), route.to_string()));
+    (!takes_some).then(|| query.chars().take(64).collect())
+}
+
+/// The routes (method, path) whose operation documents query parameters.
+fn query_routes() -> &'static std::collections::HashSet<(String, String)> {
+    static ROUTES: OnceLock<std::collections::HashSet<(String, String)>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        use utoipa::openapi::path::ParameterIn;
+        let mut routes = std::collections::HashSet::new();
+        for (path, item) in openapi().paths.paths {
+            let operations = [
+                ("GET", item.get),
+                ("POST", item.post),
+                ("PUT", item.put),
+                ("PATCH", item.patch),
+                ("DELETE", item.delete),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                let query = operation
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                if query {
+                    routes.insert((method.to_string(), path.clone()));
+                }
+            }
+        }
+        routes
+    })
 }
 
 pub(crate) fn forbidden(message: impl Into<String>) -> ApiError {

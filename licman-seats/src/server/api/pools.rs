@@ -185,7 +185,7 @@ async fn list(
     caller: Caller,
     f: Params<PoolFilter>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin, Manager])?;
+    require(&caller, &[Admin, Manager])?;
     let f = f.read()?;
     let command = Cmd::Pool(PoolCmd::List {
         vendor: f.vendor,
@@ -212,7 +212,7 @@ async fn create(
     caller: Caller,
     body: JsonBody<NewPool>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::Create(Box::new(body.into_create())));
     Ok(answer(
@@ -226,12 +226,9 @@ async fn create(
     params(("id" = String, Path, description = "The pool's id or name")),
     responses((status = 200, body = PoolView<'static>), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get(
-    State(app): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin, Manager])?;
+async fn get(State(app): State<AppState>, caller: Caller, id: Id) -> Result<Response, ApiError> {
+    require(&caller, &[Admin, Manager])?;
+    let id = id.read()?;
     let command = Cmd::Pool(PoolCmd::Show { pool: id });
     let mut body = app.run(&caller, command, |_| Ok(())).await?;
     // The trail (other users, actors' addresses) and the license are an
@@ -255,10 +252,11 @@ async fn get(
 async fn patch(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     body: JsonBody<PoolChanges>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::Update {
         pool: id,
@@ -282,12 +280,9 @@ async fn patch(
     responses((status = 200, body = Deleted), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)))]
-async fn delete(
-    State(app): State<AppState>,
-    caller: Caller,
-    Id(id): Id,
-) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+async fn delete(State(app): State<AppState>, caller: Caller, id: Id) -> Result<Response, ApiError> {
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let command = Cmd::Pool(PoolCmd::Delete { pool: id });
     Ok(answer(
         StatusCode::OK,
@@ -304,9 +299,10 @@ async fn delete(
 async fn archive(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let command = Cmd::Pool(PoolCmd::Archive { pool: id });
     Ok(answer(
         StatusCode::OK,
@@ -325,10 +321,11 @@ async fn archive(
 async fn license(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     body: JsonBody<NewLicense>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let body = body.read()?;
     let command = Cmd::Pool(PoolCmd::License {
         pool: id,

@@ -28,7 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 async fn admin(app: &AppState, caller: &Caller, command: Cmd) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     Ok(answer(
         StatusCode::OK,
         app.run(caller, command, |_| Ok(())).await?,
@@ -110,7 +110,7 @@ async fn analytics(
     caller: Caller,
     q: Params<AnalyticsQuery>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let q = q.read()?;
     let command = Cmd::Analytics {
         window: q.window.unwrap_or(90),
@@ -130,7 +130,7 @@ async fn compliance(
     caller: Caller,
     q: Params<ComplianceQuery>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let q = q.read()?;
     let pools = q
         .pool
@@ -163,7 +163,7 @@ async fn audit(
     caller: Caller,
     q: Params<AuditQuery>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let q = q.read()?;
     let command = Cmd::Audit(AuditArgs {
         verify: None,
@@ -235,7 +235,7 @@ async fn deliveries(
     caller: Caller,
     q: Params<DeliveryQuery>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let q = q.read()?;
     let page = q.paging.page()?;
     if page.sort.is_some() {

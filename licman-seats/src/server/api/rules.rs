@@ -36,7 +36,7 @@ async fn admin(
     status: StatusCode,
     command: Cmd,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?; // again, for handlers without a body
+    require(&caller, &[Admin])?; // again, for handlers without a body
     Ok(answer(status, app.run(caller, command, |_| Ok(())).await?))
 }
 
@@ -77,7 +77,7 @@ async fn list_incompat(
     caller: Caller,
     f: Params<IncompatFilter>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let f = f.read()?;
     let page = f.paging.page()?;
     let command = Cmd::Incompat(IncompatCmd::List { pool: f.pool, page });
@@ -96,7 +96,7 @@ async fn create_incompat(
     caller: Caller,
     b: JsonBody<NewIncompatibility>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let b = b.read()?;
     let command = Cmd::Incompat(IncompatCmd::Add {
         pool_a: b.pool_a,
@@ -115,8 +115,10 @@ async fn create_incompat(
 async fn delete_incompat(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let command = Cmd::Incompat(IncompatCmd::Remove { rule: id });
     admin(&app, &caller, StatusCode::OK, command).await
 }
@@ -195,7 +197,7 @@ async fn list_rules(
     caller: Caller,
     f: Params<RuleFilter>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let f = f.read()?;
     let command = Cmd::Rule(RuleCmd::List {
         pool: f.pool,
@@ -217,7 +219,7 @@ async fn create_rule(
     caller: Caller,
     b: JsonBody<NewRule>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let b = b.read()?;
     let (inactivity, lifecycle) = match (b.trigger.as_str(), b.threshold_days, b.state) {
         ("inactivity", Some(days), None) => (Some(days), None),
@@ -249,10 +251,11 @@ async fn create_rule(
 async fn patch_rule(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     b: JsonBody<RuleChanges>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let b = b.read()?;
     let command = Cmd::Rule(RuleCmd::Update {
         rule: id,
@@ -272,8 +275,10 @@ async fn patch_rule(
 async fn delete_rule(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     admin(
         &app,
         &caller,
@@ -372,7 +377,7 @@ async fn list_links(
     caller: Caller,
     f: Params<LinkFilter>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let f = f.read()?;
     let command = Cmd::Link(LinkCmd::List {
         pool: f.pool,
@@ -393,7 +398,7 @@ async fn create_link(
     caller: Caller,
     b: JsonBody<NewLink>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let b = b.read()?;
     let command = Cmd::Link(LinkCmd::Add {
         pool: b.pool,
@@ -413,10 +418,11 @@ async fn create_link(
 async fn patch_link(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     b: JsonBody<LinkChanges>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     let b = b.read()?;
     let command = Cmd::Link(LinkCmd::Update {
         link: id,
@@ -435,8 +441,10 @@ async fn patch_link(
 async fn delete_link(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
 ) -> Result<Response, ApiError> {
+    require(&caller, &[Admin])?;
+    let id = id.read()?;
     admin(
         &app,
         &caller,
@@ -457,7 +465,7 @@ async fn grant(
     caller: Caller,
     b: JsonBody<Entitlement>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let b = b.read()?;
     let command = Cmd::Grant {
         user: b.user,
@@ -477,7 +485,7 @@ async fn withdraw(
     caller: Caller,
     b: JsonBody<Entitlement>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Admin])?;
+    require(&caller, &[Admin])?;
     let b = b.read()?;
     let command = Cmd::Withdraw {
         user: b.user,

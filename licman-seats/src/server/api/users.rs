@@ -86,7 +86,7 @@ async fn list(
     f: Params<UserFilter>,
 ) -> Result<Response, ApiError> {
     let p = &caller.principal;
-    require(p, &[Role::Admin, Role::Manager, Role::Staff])?;
+    require(&caller, &[Role::Admin, Role::Manager, Role::Staff])?;
     let f = f.read()?;
     let within = match p.role {
         Role::Admin => None,
@@ -114,7 +114,7 @@ async fn create(
     caller: Caller,
     body: JsonBody<NewUser>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin])?;
+    require(&caller, &[Role::Admin])?;
     let body = body.read()?;
     let command = Cmd::User(UserCmd::Add {
         id: body.id,
@@ -138,10 +138,11 @@ async fn create(
 async fn patch(
     State(app): State<AppState>,
     caller: Caller,
-    Id(id): Id,
+    id: Id,
     body: JsonBody<UserChanges>,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin])?;
+    require(&caller, &[Role::Admin])?;
+    let id = id.read()?;
     let body = body.read()?;
     let command = Cmd::User(UserCmd::Set {
         id,
@@ -164,13 +165,14 @@ async fn patch(
         example = "id,email,active,state,last_active\nada,ada@example.com,true,active,2026-11-20\n"),
     responses((status = 200, body = Imported), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 415, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 async fn import(
     State(app): State<AppState>,
     caller: Caller,
     csv: TextBody,
 ) -> Result<Response, ApiError> {
-    require(&caller.principal, &[Role::Admin])?;
+    require(&caller, &[Role::Admin])?;
     let csv = csv.read()?;
     let command = Cmd::User(UserCmd::Import {
         file: Input::Text(csv),
