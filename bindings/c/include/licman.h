@@ -461,9 +461,10 @@ int32_t licman_license_check_quota_utf8(const struct LicmanLicense *license,
 // target as a code: [`LICMAN_TARGET_PUBLIC`], [`LICMAN_TARGET_LICENSED`]
 // or [`LICMAN_TARGET_MODULE`] + the module's id; -1 with the refusal (402,
 // 403, 400) or an error. `flags`: [`LICMAN_CHECK_USER`] runs the user
-// check, with [`LICMAN_SUPERUSER`] for a superuser (`invalid_flags` for
-// `LICMAN_SUPERUSER` alone and for any other bit); without the user check
-// `groups` is not read. `now_unix` 0 reads the clock.
+// check, with [`LICMAN_SUPERUSER`] for a superuser (alone, as in
+// [`licman_route_table_authorize`], it changes no answer; other bits are
+// refused); without the user check `groups` is not read. `now_unix` 0
+// reads the clock.
 //
 // # Safety
 // `routes` is live; `path` points to `path_len` bytes; `license` NULL or
