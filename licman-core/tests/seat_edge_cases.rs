@@ -590,6 +590,15 @@ fn a_name_with_a_space_at_an_end_or_an_invisible_character_is_refused_when_set()
         "\u{202E}amgiF",
         "Figma\u{2066}",
         "\u{FEFF}Figma",
+        "Fig\u{E0041}ma",
+        "Fig\u{206A}ma",
+        "Figma\u{3164}",
+        "Figma\u{115F}",
+        "Fig\u{034F}ma",
+        "Fig\u{180E}ma",
+        "Figma\u{FE0F}",
+        "Fig\u{200D}ma",
+        "\u{200C}Figma",
     ];
     for name in tricky {
         let mut spec = named("figma2", 5);
@@ -644,10 +653,34 @@ fn a_name_with_a_space_at_an_end_or_an_invisible_character_is_refused_when_set()
         };
         assert_eq!(w.refused_code(&link), "invalid_value", "{name:?}");
     }
-    // Inner spaces and other scripts are names like any other.
-    let mut spec = named("figma5", 5);
-    spec.name = "Figma Professional — デザイン".into();
-    w.ok(&create_pool(spec));
+    // Inner spaces and other scripts are names like any other, with the
+    // joiners and selectors they need: a non-joiner in Persian, a joiner
+    // in an emoji sequence, an emoji's presentation selector.
+    for (i, name) in [
+        "Figma Professional — デザイン",
+        "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+        "Team \u{1F469}\u{200D}\u{1F4BB}",
+        "Love \u{2764}\u{FE0F}",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut spec = named(&format!("ok{i}"), 5);
+        spec.name = name.into();
+        w.ok(&create_pool(spec));
+        assert_eq!(normalize_label(name), name);
+    }
+    // What an import makes of such names: the invisible characters and
+    // the end spaces left out (a no-break space is a space).
+    for name in tricky {
+        let expected = if name.contains('\u{202E}') {
+            "amgiF"
+        } else {
+            "Figma"
+        };
+        assert_eq!(normalize_label(name), expected, "{name:?}");
+    }
+    assert_eq!(normalize_label(" Fig\u{E0041}ma\u{3164} "), "Figma");
     // A trail written before the check still replays: the state takes the
     // change as it was recorded.
     let mut pool = w.pool("figma").clone();

@@ -1521,3 +1521,66 @@ fn a_shared_store_groups_concurrent_commands_and_answers_each_its_own() {
         ok(db, &["audit", "verify"]);
     });
 }
+
+#[test]
+fn a_merge_import_tidies_names_an_older_store_kept_and_says_so() {
+    // Names recorded before labels were checked ("Figma ", a zero-width
+    // space) are what an older store's export holds: the export is edited
+    // here to stand in for one.
+    let old = Db::sqlite();
+    pool(&old, "Figma", 3);
+    ok(
+        &old,
+        &[
+            "user",
+            "add",
+            "ada",
+            "--email",
+            "ada@example.com",
+            "--state",
+            "on leave",
+        ],
+    );
+    ok(&old, &["rule", "add", "Figma", "--lifecycle", "terminated"]);
+    ok(&old, &["link", "add", "Figma", "design"]);
+    let file = old.dir().join("old.json");
+    ok(&old, &["export", "--out", file.to_str().unwrap()]);
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    doc["pools"][0]["name"] = "Figma ".into();
+    doc["pools"][0]["tags"] = serde_json::json!(["\u{202E}design"]);
+    doc["users"][0]["lifecycle"] = "on leave ".into();
+    doc["rules"][0]["trigger"]["state"] = "terminated\u{200B}".into();
+    doc["links"][0]["entitlement"] = " design".into();
+    doc["events"] = serde_json::json!([]);
+    std::fs::write(&file, serde_json::to_string(&doc).unwrap()).unwrap();
+
+    let target = Db::sqlite();
+    pool(&target, "Local", 1); // not empty: a merge
+    let merged = ok(&target, &["import", file.to_str().unwrap()]);
+    assert_eq!(merged["mode"], "merge", "{merged}");
+    let adjusted: Vec<&str> = merged["adjusted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(adjusted.len(), 5, "{adjusted:?}");
+    assert!(
+        adjusted
+            .iter()
+            .any(|a| a.contains("\"Figma \" taken as \"Figma\"")),
+        "{adjusted:?}"
+    );
+    let pools = ok(&target, &["pool", "list"]);
+    assert!(
+        pools["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Figma" && p["tags"] == serde_json::json!(["design"])),
+        "{pools}"
+    );
+    let users = ok(&target, &["user", "list"]);
+    assert_eq!(users["items"][0]["state"], "on leave", "{users}");
+    ok(&target, &["audit", "verify"]);
+}

@@ -85,6 +85,7 @@ pub use money::{Currency, Money, MoneyError, UnknownCurrency};
 pub use reclamation::{PlannedNotice, PlannedReclaim, ReclamationPlan};
 pub use refusal::{Refusal, RefusalKind};
 pub use state::SeatState;
+pub use validate::normalize_label;
 
 /// A pool for documentation examples (not part of the API).
 #[doc(hidden)]

@@ -3,6 +3,7 @@
 //! back from a store.
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::seats::change::Change;
 use crate::seats::model::{EntitlementLink, LeaseOptions, Pool, ReclamationRule, Trigger, User};
@@ -66,26 +67,103 @@ pub(crate) fn check_name(field: &'static str, text: &str, required: bool) -> Res
 /// A name people read and match by (a pool's name, vendor, product,
 /// plan and tags, a lifecycle state, an entitlement), checked when a
 /// command sets it: no space at either end ("Figma " beside "Figma") and
-/// no invisible formatting character (bidirectional overrides and
-/// isolates, zero-width characters, the byte-order mark), which could
-/// make one name look like another. Not checked on replay: a trail
-/// written before the check still replays.
+/// no invisible character ([`is_invisible_at`]), either of which could
+/// make one name pass for another. Not checked on replay: a trail written
+/// before the check still replays ([`normalize_label`] is what an import
+/// of such names makes of them).
 pub(crate) fn check_label(field: &'static str, text: &str) -> Result<(), Refusal> {
     if text.trim() != text {
         return Err(Refusal::invalid(field, "may not begin or end with a space"));
     }
-    let invisible = |c: char| {
-        matches!(c, '\u{061C}' | '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
-    };
-    if text.chars().any(invisible) {
+    let chars: Vec<char> = text.chars().collect();
+    if let Some(c) = (0..chars.len())
+        .find(|&i| is_invisible_at(&chars, i))
+        .map(|i| chars[i])
+    {
         return Err(Refusal::invalid(
             field,
-            "may not hold invisible formatting characters (bidirectional controls, zero-width \
-             characters)",
+            alloc::format!(
+                "may not hold the invisible character U+{:04X} (formatting characters, \
+                 bidirectional controls, zero-width characters, fillers)",
+                u32::from(c)
+            ),
         ));
     }
     Ok(())
+}
+
+/// `text` as a label ([`check_label`]) may hold it: every invisible
+/// character left out, then the spaces at either end. A name recorded
+/// before labels were checked ("Figma ") comes through an import this way.
+///
+/// ```
+/// use licman_core::seats::normalize_label;
+/// assert_eq!(normalize_label(" Fig\u{200B}ma\u{202E} "), "Figma");
+/// assert_eq!(normalize_label("Figma"), "Figma");
+/// // A joiner between two letters of a script that needs it stays.
+/// assert_eq!(normalize_label("\u{645}\u{200C}\u{627}"), "\u{645}\u{200C}\u{627}");
+/// ```
+pub fn normalize_label(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let kept: String = (0..chars.len())
+        .filter(|&i| !is_invisible_at(&chars, i))
+        .map(|i| chars[i])
+        .collect();
+    kept.trim().into()
+}
+
+/// Whether `chars[i]` is a character that shows nothing: a format
+/// character (Unicode category Cf: bidirectional controls and isolates,
+/// zero-width spaces, word joiners, tag characters, the byte-order mark…),
+/// a filler (Hangul fillers, the combining grapheme joiner, Mongolian and
+/// Khmer invisible marks), or a variation selector. Two exceptions keep
+/// the scripts that need them: a zero-width joiner or non-joiner between
+/// two non-ASCII characters (Persian, Indic scripts, emoji sequences), and
+/// a variation selector after a non-ASCII character (emoji presentation).
+fn is_invisible_at(chars: &[char], i: usize) -> bool {
+    let wide = |j: Option<usize>| {
+        j.and_then(|j| chars.get(j))
+            .is_some_and(|c| !c.is_ascii() && !c.is_whitespace())
+    };
+    match chars[i] {
+        '\u{200C}' | '\u{200D}' => !(wide(i.checked_sub(1)) && wide(Some(i + 1))),
+        '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}' => !wide(i.checked_sub(1)),
+        c => matches!(
+            c,
+            // Cf, Unicode 15.1
+            '\u{00AD}'
+                | '\u{0600}'..='\u{0605}'
+                | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08E2}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
+                // Fillers and invisible marks
+                | '\u{034F}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180D}'
+                | '\u{180F}'
+                | '\u{3164}'
+                | '\u{FFA0}'
+        ),
+    }
 }
 
 /// [`check_label`] of a new pool's names and tags.

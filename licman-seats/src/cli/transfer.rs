@@ -26,6 +26,7 @@ use licman_core::Timestamp;
 use licman_core::seats::{
     Assignment, AssignmentStatus, Command, Context, EntitlementLink, Event, Incompatibility, Pool,
     PoolId, PoolSpec, PoolStatus, ReclamationRule, SeatEngine, Trigger, User, UserPatch,
+    normalize_label,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -698,6 +699,19 @@ fn spec_of(p: &Pool) -> PoolSpec {
     spec
 }
 
+/// `text` as a command takes a label ([`normalize_label`]): a name
+/// recorded before labels were checked ("Figma ") comes in tidied, and the
+/// answer says so.
+fn label(adjusted: &mut Vec<String>, what: &str, field: &str, text: &str) -> String {
+    let tidy = normalize_label(text);
+    if tidy != text {
+        adjusted.push(format!(
+            "{what}: {field} {text:?} taken as {tidy:?} (no space at either end, no invisible character)"
+        ));
+    }
+    tidy
+}
+
 /// Counts of what an import did, by entity.
 #[derive(Debug, Default, Serialize)]
 struct Tally {
@@ -788,9 +802,21 @@ fn merge(
             Tally::add(&mut tally.unchanged, "pools");
             continue;
         }
+        let mut spec = spec_of(p);
+        let what = format!("pool {}", p.id);
+        let adjusted = &mut tally.adjusted;
+        spec.name = label(adjusted, &what, "name", &spec.name);
+        spec.vendor = label(adjusted, &what, "vendor", &spec.vendor);
+        spec.product = label(adjusted, &what, "product", &spec.product);
+        spec.plan = label(adjusted, &what, "plan", &spec.plan);
+        spec.tags = spec
+            .tags
+            .iter()
+            .map(|t| label(adjusted, &what, "tag", t))
+            .collect();
         run(
             engine,
-            Command::CreatePool(spec_of(p)),
+            Command::CreatePool(spec),
             Some(p.created_at),
             &format!("pool {}", p.id),
         )?;
@@ -810,13 +836,19 @@ fn merge(
                 if !u.active && holds {
                     deactivate.push(u.id.clone());
                 }
+                let lifecycle = label(
+                    &mut tally.adjusted,
+                    &format!("user {}", u.id),
+                    "lifecycle",
+                    &u.lifecycle,
+                );
                 run(
                     engine,
                     Command::CreateUser {
                         id: u.id.clone(),
                         email: u.email.clone(),
                         active: u.active || holds,
-                        lifecycle: u.lifecycle.clone(),
+                        lifecycle,
                         last_activity: u.last_activity,
                     },
                     None,
@@ -825,10 +857,16 @@ fn merge(
                 Tally::add(&mut tally.created, "users");
             }
             Some(have) => {
+                let lifecycle = label(
+                    &mut tally.adjusted,
+                    &format!("user {}", u.id),
+                    "lifecycle",
+                    &u.lifecycle,
+                );
                 let patch = UserPatch {
                     email: Some(u.email.clone()).filter(|e| *e != have.email),
                     active: Some(u.active).filter(|a| *a != have.active),
-                    lifecycle: Some(u.lifecycle.clone()).filter(|s| *s != have.lifecycle),
+                    lifecycle: Some(lifecycle).filter(|s| *s != have.lifecycle),
                     last_activity: u.last_activity.filter(|t| Some(*t) != have.last_activity),
                 };
                 if patch == UserPatch::default() {
@@ -867,12 +905,23 @@ fn merge(
             }
             _ => r.notify_days,
         };
+        let trigger = match &r.trigger {
+            Trigger::Lifecycle { state } => Trigger::Lifecycle {
+                state: label(
+                    &mut tally.adjusted,
+                    &format!("rule {}", r.id),
+                    "lifecycle state",
+                    state,
+                ),
+            },
+            other => other.clone(),
+        };
         run(
             engine,
             Command::CreateRule {
                 id: r.id.clone(),
                 pool: r.pool.clone(),
-                trigger: r.trigger.clone(),
+                trigger,
                 notify_days,
                 enabled: r.enabled,
             },
@@ -891,7 +940,12 @@ fn merge(
             Command::CreateLink {
                 id: l.id.clone(),
                 pool: l.pool.clone(),
-                entitlement: l.entitlement.clone(),
+                entitlement: label(
+                    &mut tally.adjusted,
+                    &format!("link {}", l.id),
+                    "entitlement",
+                    &l.entitlement,
+                ),
                 priority: l.priority,
                 enabled: l.enabled,
             },
