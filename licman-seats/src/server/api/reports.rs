@@ -28,7 +28,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 }
 
 async fn admin(app: &AppState, caller: &Caller, command: Cmd) -> Result<Response, ApiError> {
-    require(&caller, &[Admin])?;
+    require(caller, &[Admin])?;
     Ok(answer(
         StatusCode::OK,
         app.run(caller, command, |_| Ok(())).await?,

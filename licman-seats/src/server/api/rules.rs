@@ -36,7 +36,7 @@ async fn admin(
     status: StatusCode,
     command: Cmd,
 ) -> Result<Response, ApiError> {
-    require(&caller, &[Admin])?; // again, for handlers without a body
+    require(caller, &[Admin])?; // again, for handlers without a body
     Ok(answer(status, app.run(caller, command, |_| Ok(())).await?))
 }
 
