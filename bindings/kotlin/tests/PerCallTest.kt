@@ -150,25 +150,32 @@ fun runPerCall(root: File) {
     }
 
     // close() holds even while another thread's call is running: a closed
-    // LicenseChecks never answers again.
-    licenses.getValue("starter").checks().let { busy ->
-        RouteTable(catalog).let { routes ->
-            routes.gate().use { gate ->
-                val long = "/devices/" + "a".repeat(20_000_000)
-                val running = CountDownLatch(1)
+    // LicenseChecks never answers again. (A worker keeps calls running on a
+    // long path; most of each call is inside the native code, so over 20
+    // rounds close() lands during a call many times.)
+    RouteTable(catalog).let { routes ->
+        routes.gate().use { gate ->
+            val long = "/devices/" + "a".repeat(2_000_000)
+            repeat(20) { round ->
+                val busy = licenses.getValue("starter").checks()
+                val started = CountDownLatch(1)
+                val stop = java.util.concurrent.atomic.AtomicBoolean(false)
                 val worker = Thread {
-                    running.countDown()
-                    repeat(5) { runCatching { gate.authorize(long, busy, null, now) } }
+                    started.countDown()
+                    while (!stop.get()) {
+                        if (runCatching { gate.authorize(long, busy, null, now) }.exceptionOrNull() is IllegalStateException) break
+                    }
                 }.also { it.start() }
-                running.await()
-                Thread.sleep(5)
+                started.await()
+                Thread.sleep(3L + round % 7)
                 busy.close()
                 val after = runCatching { busy.hasModule("devices") }.exceptionOrNull()
-                check(after is IllegalStateException) { "a closed LicenseChecks answered while another call ran: $after" }
+                stop.set(true)
                 worker.join(60_000)
+                check(after is IllegalStateException) { "round $round: a closed LicenseChecks answered while another call ran: $after" }
             }
-            routes.destroy()
         }
+        routes.destroy()
     }
 
     // Closed objects refuse calls; closing while other threads call is safe.

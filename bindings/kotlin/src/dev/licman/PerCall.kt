@@ -234,7 +234,7 @@ fun License.checks(): LicenseChecks = LicenseChecks(this)
  * The signed-in user, for [RouteGate.authorize]: their groups, and whether
  * they are a superuser (every licensed module). Make it once per session.
  */
-class User @JvmOverloads constructor(groups: Collection<String>, val superuser: Boolean = false) {
+class User @JvmOverloads @Throws(LicmanException::class) constructor(groups: Collection<String>, val superuser: Boolean = false) {
     /** The user's groups. */
     val groups: List<String> = groups.toList()
 

@@ -13,19 +13,23 @@ import java.net.http.HttpResponse
 import java.time.Duration
 import java.time.Instant
 import java.time.format.DateTimeParseException
+import java.util.concurrent.ExecutionException
 import java.util.concurrent.Executors
 import java.util.concurrent.ScheduledExecutorService
 import java.util.concurrent.ScheduledFuture
 import java.util.concurrent.TimeUnit
+import java.util.concurrent.TimeoutException
 
 /** The seat server refused: its error `code`, `message`, HTTP status and the error's other fields. */
 open class SeatException(
     val code: String,
-    /** What happened, without the code (the exception's message ends with it). */
-    val description: String,
+    message: String,
     val httpStatus: Int,
     val details: Map<String, Any?> = emptyMap(),
-) : Exception("$description ($code)")
+) : Exception("$message ($code)") {
+    /** What happened, without the code (the exception's message ends with it). */
+    val description: String = message
+}
 
 /** Every seat of the pool is out ([capacity] and [allocated] say how many). */
 class CapacityExceeded(code: String, message: String, httpStatus: Int, details: Map<String, Any?>) :
@@ -108,11 +112,18 @@ private class SeatApi(server: String, private val token: String, private val tim
             .header("User-Agent", "licman-kotlin/${VERSION}")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build()
+        // The whole exchange, body included, within `wait` (a request's own
+        // timeout covers only the wait for the response's headers).
+        val pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         val response = try {
-            client.send(request, HttpResponse.BodyHandlers.ofString())
-        } catch (e: java.io.IOException) {
-            throw SeatServerUnreachable("unreachable", "the seat server does not answer: $e")
+            pending.get(wait.toNanos(), TimeUnit.NANOSECONDS)
+        } catch (e: TimeoutException) {
+            pending.cancel(true)
+            throw SeatServerUnreachable("timeout", "the seat server did not answer within $wait")
+        } catch (e: ExecutionException) {
+            throw SeatServerUnreachable("unreachable", "the seat server does not answer: ${e.cause ?: e}")
         } catch (e: InterruptedException) {
+            pending.cancel(true)
             Thread.currentThread().interrupt()
             throw SeatServerUnreachable("interrupted", "interrupted while waiting for the seat server")
         }
@@ -272,9 +283,14 @@ class Lease private constructor(
         } catch (_: IllegalStateException) {
             // the JVM is shutting down: this is the hook running
         }
-        if (lost != null) return
+        // A lease the server took back is not released; one found run out
+        // here may still hold its seat there (a heartbeat in flight, a server
+        // that hung and came back): it is.
+        val runOut = lost?.code == "lease_expired"
+        if (lost != null && !runOut) return
         try {
-            info = LeaseInfo.of(api.post("/leases/${segment(id)}/release"))
+            // Not long for a lease found run out: its server may be the one hanging.
+            info = LeaseInfo.of(api.post("/leases/${segment(id)}/release", within = if (runOut) Duration.ofSeconds(2) else null))
         } catch (_: SeatServerUnreachable) {
             // unanswered: the seat frees itself when its TTL passes
         } catch (e: SeatException) {
