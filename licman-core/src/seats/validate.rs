@@ -92,7 +92,9 @@ pub(crate) fn check_label(field: &'static str, text: &str) -> Result<(), Refusal
     Ok(())
 }
 
-/// `text` as a label ([`check_label`]) may hold it: every invisible
+/// `text` as a command takes a label (a pool's name, vendor, product,
+/// plan or tag, a lifecycle state, an entitlement: no space at either end,
+/// no character that shows nothing; docs/SEATS.md, The model): every such
 /// character left out, then the spaces at either end. A name recorded
 /// before labels were checked ("Figma ") comes through an import this way.
 ///
