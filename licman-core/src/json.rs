@@ -393,6 +393,12 @@ pub(crate) fn required_fields(
 }
 
 impl Reader<'_> {
+    /// Whether the next value is a string (after white space; nothing is
+    /// consumed).
+    pub(crate) fn string_next(&mut self) -> bool {
+        self.peek() == Some(b'"')
+    }
+
     /// The offset just after the last value read (for a missing field: the
     /// end of its object).
     pub(crate) fn offset(&self) -> usize {

@@ -208,19 +208,20 @@ fn read_quota_value(r: &mut Reader<'_>) -> Result<QuotaValue, JsonError> {
     if r.null() {
         return Err(r.error(["expected ", EXPECTED, ", found null"].concat()));
     }
-    match r.integer(u64::MAX, EXPECTED) {
-        Ok(limit) => Ok(QuotaValue(QuotaLimit::Limited(limit))),
-        Err(not_a_number) => {
-            let at = r.offset();
-            match r.string() {
-                Ok(word) if word == "unlimited" => Ok(QuotaValue(QuotaLimit::Unlimited)),
-                Ok(word) => Err(r.error_at(
-                    at,
-                    ["expected ", EXPECTED, ", found \"", &word, "\""].concat(),
-                )),
-                Err(_) => Err(not_a_number),
-            }
-        }
+    // A string or a number, decided by the first byte: a failed number
+    // must not leave its `-` behind for a string to follow (`-"unlimited"`).
+    if !r.string_next() {
+        return r
+            .integer(u64::MAX, EXPECTED)
+            .map(|limit| QuotaValue(QuotaLimit::Limited(limit)));
+    }
+    let at = r.offset();
+    match r.string()? {
+        word if word == "unlimited" => Ok(QuotaValue(QuotaLimit::Unlimited)),
+        word => Err(r.error_at(
+            at,
+            ["expected ", EXPECTED, ", found \"", &word, "\""].concat(),
+        )),
     }
 }
 
@@ -341,6 +342,16 @@ mod tests {
         assert_eq!(
             syntax(r#"{"product": "p", "display_name": "P", "tiers": {"a": {"display_name": "A", "quotas": {"q": -1}}}}"#).2,
             "expected a non-negative integer or \"unlimited\", found -1"
+        );
+        // A `-` before a string is no number and no string (a proptest
+        // found `-"unlimited"` read as unlimited).
+        assert_eq!(
+            syntax(r#"{"product": "p", "display_name": "P", "tiers": {"a": {"display_name": "A", "quotas": {"q": -"unlimited"}}}}"#).2,
+            "invalid number"
+        );
+        assert_eq!(
+            syntax(r#"{"product": "p", "display_name": "P", "tiers": {"a": {"display_name": "A", "quotas": {"q": true}}}}"#).2,
+            "expected a non-negative integer or \"unlimited\", found a boolean"
         );
         assert_eq!(
             syntax(r#"{"product": "p", "display_name": "P", "routes": {"case": "any"}}"#).2,
