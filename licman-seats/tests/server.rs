@@ -40,6 +40,14 @@ fn assign(s: &Server, token: &str, pool: &str, user: &str) -> common::server::An
     )
 }
 
+/// Asserts that each GET of `paths` with `token` answers `status`.
+fn each_get_answers(s: &Server, token: &str, paths: &[&str], status: u16) {
+    for path in paths {
+        let answer = s.get(token, path);
+        assert_eq!(answer.status, status, "{path}: {}", answer.text);
+    }
+}
+
 #[test]
 fn the_api_answers_with_the_clis_objects() {
     on_each_backend(|db| {
@@ -700,17 +708,15 @@ fn a_role_that_may_not_hears_403_whatever_it_sent_and_csv_must_be_csv() {
                 .status,
             400
         );
-        for path in [
+        let bad_queries = [
             "/api/v1/audit?limit=many",
             "/api/v1/analytics?window=-1",
             "/api/v1/compliance?from=yesterday&limit=5000",
             "/api/v1/rules?enabled=maybe",
             "/api/v1/leases?limit=x",
             "/api/v1/webhooks/deliveries?offset=-3",
-        ] {
-            let answer = s.get(STAFF, path);
-            assert_eq!(answer.status, 403, "{path}: {}", answer.text);
-        }
+        ];
+        each_get_answers(&s, STAFF, &bad_queries, 403);
         // The same requests from an admin are read and refused for what
         // they are.
         let bad = s.post_raw(ADMIN, "/api/v1/pools", "application/json", "{not json");
@@ -766,7 +772,7 @@ fn a_query_parameter_the_route_does_not_take_is_refused_not_ignored() {
             message.contains("\"pool_id\"") && message.contains("pool, user"),
             "{message}"
         );
-        for path in [
+        let unknown = [
             "/api/v1/pools?vendr=Figma",
             "/api/v1/users?limit=5&x=1",
             "/api/v1/analytics?window=30&limit=5",
@@ -777,10 +783,8 @@ fn a_query_parameter_the_route_does_not_take_is_refused_not_ignored() {
             "/api/v1/links?entitlement_name=x",
             "/api/v1/incompatibilities?pool_a=x",
             "/api/v1/webhooks/deliveries?status=ok",
-        ] {
-            let answer = s.get(ADMIN, path);
-            assert_eq!(answer.status, 400, "{path}: {}", answer.text);
-        }
+        ];
+        each_get_answers(&s, ADMIN, &unknown, 400);
         // Every documented parameter is still taken.
         for path in [
             format!(
