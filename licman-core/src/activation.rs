@@ -241,6 +241,9 @@ impl ActivationRequest {
         if let Some(customer) = &self.customer_id {
             check_field(customer, ClaimsError::EmptyCustomerId)?;
         }
+        if self.created_at > Timestamp::LATEST {
+            return Err(ClaimsError::TimeOutOfRange.into());
+        }
         Ok(())
     }
 

@@ -389,7 +389,8 @@ pub enum ClaimsError {
     },
     /// A duration has a fraction of a second; the format stores whole seconds.
     FractionalSeconds,
-    /// A time is further from `issued_at` than the format can store.
+    /// A time is after [`Timestamp::LATEST`] (9999-12-31T23:59:59Z), or
+    /// further from `issued_at` than the format can store.
     TimeOutOfRange,
     /// A machine binding without fingerprints.
     EmptyBinding,
@@ -533,6 +534,13 @@ impl Claims {
         }
         if self.grace_period.subsec_nanos() != 0 {
             return Err(ClaimsError::FractionalSeconds);
+        }
+        let latest = self
+            .expires_at
+            .unwrap_or(self.starts_at)
+            .max(self.starts_at);
+        if self.issued_at.max(latest) > Timestamp::LATEST {
+            return Err(ClaimsError::TimeOutOfRange);
         }
         // The wire form stores `starts_at` as a signed offset from `issued_at`.
         let (start, issued) = (self.starts_at.unix_seconds(), self.issued_at.unix_seconds());

@@ -27,6 +27,18 @@ impl Timestamp {
     /// 1970-01-01T00:00:00Z.
     pub const UNIX_EPOCH: Timestamp = Timestamp(0);
 
+    /// 9999-12-31T23:59:59Z: the latest time a license, a revocation list
+    /// or an activation request may carry, so that every binding's date
+    /// type (Python's `datetime` ends there) can show it. Later ones are
+    /// refused when signed or written and when read
+    /// ([`ClaimsError::TimeOutOfRange`](crate::ClaimsError::TimeOutOfRange)).
+    ///
+    /// ```
+    /// # use licman_core::Timestamp;
+    /// assert_eq!(Timestamp::LATEST.to_string(), "9999-12-31T23:59:59Z");
+    /// ```
+    pub const LATEST: Timestamp = Timestamp(253_402_300_799);
+
     /// The timestamp `seconds` after the Unix epoch.
     ///
     /// ```

@@ -647,6 +647,9 @@ pub(crate) fn decode_revocations(payload: &[u8]) -> Result<RevocationPayload, Er
             reason: "revoked ids are not strictly ascending",
         });
     }
+    if wire.issued_at > Timestamp::LATEST.unix_seconds() {
+        return Err(ClaimsError::TimeOutOfRange.into());
+    }
     Ok(RevocationPayload {
         product: wire.product.to_string(),
         serial: wire.serial,
@@ -684,6 +687,9 @@ pub(crate) fn encode_activation_request(
 /// canonical.
 pub(crate) fn decode_activation_request(payload: &[u8]) -> Result<ActivationRequestPayload, Error> {
     let wire = decode_exact(payload, read_activation_request)?;
+    if wire.created_at > Timestamp::LATEST.unix_seconds() {
+        return Err(ClaimsError::TimeOutOfRange.into());
+    }
     Ok(ActivationRequestPayload {
         product: wire.product.to_string(),
         fingerprint: Fingerprint::from_bytes(wire.fingerprint),
@@ -910,6 +916,44 @@ mod tests {
             prop_assert_eq!(decode_exact(&bytes, read_license), reference_decode::<WireLicense<'_>>(&bytes));
             prop_assert_eq!(decode_exact(&bytes, read_revocations), reference_decode::<WireRevocations<'_>>(&bytes));
         }
+    }
+
+    #[test]
+    fn a_time_after_9999_is_refused_when_read() {
+        let latest = Timestamp::LATEST.unix_seconds();
+        let parts = |issued: u64, offset: i64, valid_for: Option<u64>| Parts {
+            id: [7; 16],
+            texts: vec!["p".into(), "c".into(), "t".into()],
+            optional: (None, None),
+            modules: Vec::new(),
+            quotas: Vec::new(),
+            times: (issued, offset, valid_for, 0),
+            binding: None,
+            metadata: Vec::new(),
+        };
+        let late = Err(Error::InvalidClaims(ClaimsError::TimeOutOfRange));
+        // The last second is a time like any other; one more is not.
+        assert!(decode_claims(&write_license(&parts(latest, 0, None).wire())).is_ok());
+        assert!(decode_claims(&write_license(&parts(latest - 10, 0, Some(10)).wire())).is_ok());
+        for (issued, offset, valid_for) in [
+            (latest + 1, 0, None),
+            (latest, 1, None),
+            (latest - 10, 0, Some(11)),
+            (latest - 10, 5, Some(6)),
+        ] {
+            let claims = decode_claims(&write_license(&parts(issued, offset, valid_for).wire()));
+            assert_eq!(claims.map(|_| ()), late, "{issued} {offset} {valid_for:?}");
+        }
+        let list = |issued_at| {
+            write_revocations(&WireRevocations {
+                product: "p",
+                serial: 1,
+                issued_at,
+                revoked: &[],
+            })
+        };
+        assert!(decode_revocations(&list(latest)).is_ok());
+        assert_eq!(decode_revocations(&list(latest + 1)).map(|_| ()), late);
     }
 
     #[test]

@@ -143,7 +143,7 @@ proptest! {
         license in proptest::option::of(any::<[u8; 16]>()),
         fingerprint in any::<[u8; 32]>(),
         nonce in any::<[u8; 16]>(),
-        created_at in any::<u64>(),
+        created_at in 0..=Timestamp::LATEST.unix_seconds(),
         flip in any::<proptest::sample::Index>(),
         bit in 0u8..8,
     ) {
@@ -161,5 +161,24 @@ proptest! {
         let i = flip.index(bytes.len());
         bytes[i] ^= 1 << bit;
         prop_assert!(ActivationRequest::from_bytes(&bytes).is_err());
+    }
+
+    /// A time after 9999 is refused when written (and read: the bytes
+    /// cannot be made without the check, so the decoder's is in the unit
+    /// tests).
+    #[test]
+    fn a_request_after_9999_is_refused(late in (Timestamp::LATEST.unix_seconds() + 1)..) {
+        let request = ActivationRequest {
+            product: "netaudit".into(),
+            fingerprint: Fingerprint::from_bytes([1; 32]),
+            customer_id: None,
+            license_id: None,
+            nonce: [0; 16],
+            created_at: Timestamp::from_unix_seconds(late),
+        };
+        prop_assert_eq!(
+            request.to_text(),
+            Err(licman_core::Error::InvalidClaims(licman_core::ClaimsError::TimeOutOfRange))
+        );
     }
 }

@@ -198,9 +198,8 @@ fn validity(r: &Request, now: Timestamp) -> Result<(Timestamp, Option<Timestamp>
             ));
         }
     };
-    // The same last day as --expires takes (9999-12-31).
-    let last = Timestamp::from_civil(9999, 12, 31, 23, 59, 59).unwrap_or(Timestamp::UNIX_EPOCH);
-    if let Some(e) = expires_at.filter(|&e| e > last) {
+    // The last time a license may carry (the core refuses a later one).
+    if let Some(e) = expires_at.filter(|&e| e > Timestamp::LATEST) {
         return Err(usage(format!(
             "the expiry would be after the year 9999 ({} seconds since 1970): give a shorter duration",
             e.unix_seconds()
