@@ -377,6 +377,15 @@ impl fmt::Display for Error {
                 "the host's time {now} is before the last time seen, {last_seen}: the clock was turned back"
             ),
             Error::StaleRevocationList {
+                serial: 0,
+                issued_at: Timestamp::UNIX_EPOCH,
+                min_serial,
+                issued_not_before,
+            } => write!(
+                f,
+                "no revocation list was given, and this host accepts only a recent one (serial {min_serial} or later, issued at {issued_not_before} or later)"
+            ),
+            Error::StaleRevocationList {
                 serial,
                 issued_at,
                 min_serial,

@@ -159,7 +159,9 @@ impl<'a> VerifyOptions<'a> {
     /// (one that may lack a later revocation) is refused with
     /// [`Error::StaleRevocationList`], under every policy. Keep the highest
     /// [`RevocationList::serial`] you have accepted and pass it here, so a
-    /// replayed old list cannot undo a revocation.
+    /// replayed old list cannot undo a revocation. With a minimum above 0,
+    /// verifying without a list is refused too (a deleted list file must
+    /// not undo one either).
     ///
     /// ```
     /// # use licman_core::*;
@@ -182,8 +184,8 @@ impl<'a> VerifyOptions<'a> {
     /// The oldest revocation list the host accepts, by its issue time
     /// against `now`: a list issued more than `max_age` before `now` is
     /// refused with [`Error::StaleRevocationList`], so a host that must
-    /// fetch fresh lists notices when it stops getting them. Without it a
-    /// list of any age is accepted.
+    /// fetch fresh lists notices when it stops getting them (verifying with
+    /// no list is refused too). Without it a list of any age is accepted.
     ///
     /// ```
     /// # use licman_core::*;
@@ -778,9 +780,11 @@ impl UnverifiedLicense {
 }
 
 /// Refuses a revocation list older than the host accepts (by serial, or by
-/// age at `checked_at`).
+/// age at `checked_at`). No list reads as the empty list of serial 0 issued
+/// in 1970: a host that asks for a minimum serial or a maximum age is
+/// refused without one (deleting the list file must not undo a revocation).
 fn check_revocation_freshness(
-    list: &RevocationList,
+    list: Option<&RevocationList>,
     options: &VerifyOptions<'_>,
     checked_at: Timestamp,
 ) -> Result<(), Error> {
@@ -789,10 +793,15 @@ fn check_revocation_freshness(
         .map_or(Timestamp::UNIX_EPOCH, |age| {
             Timestamp::from_unix_seconds(checked_at.unix_seconds().saturating_sub(age.as_secs()))
         });
-    if list.serial() < options.min_revocation_serial || list.issued_at() < issued_not_before {
+    let (serial, issued_at) =
+        list.map_or((0, Timestamp::UNIX_EPOCH), |l| (l.serial(), l.issued_at()));
+    let asks = options.min_revocation_serial > 0 || options.max_revocation_age.is_some();
+    if (list.is_some() || asks)
+        && (serial < options.min_revocation_serial || issued_at < issued_not_before)
+    {
         return Err(Error::StaleRevocationList {
-            serial: list.serial(),
-            issued_at: list.issued_at(),
+            serial,
+            issued_at,
             min_serial: options.min_revocation_serial,
             issued_not_before,
         });
@@ -818,8 +827,8 @@ fn validity_problems(
     let tolerance = options.clock_tolerance;
     let checked_at = options.last_seen.map_or(now, |seen| seen.max(now));
 
+    check_revocation_freshness(options.revocations, options, checked_at)?;
     if let Some(list) = options.revocations {
-        check_revocation_freshness(list, options, checked_at)?;
         if list.contains(&claims.license_id) {
             report(Error::Revoked {
                 license_id: claims.license_id,

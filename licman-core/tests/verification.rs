@@ -279,6 +279,43 @@ fn an_older_revocation_list_is_refused() {
         f.ring.verify(&f.text, &by_age(&new)).unwrap_err().code(),
         "revoked"
     );
+    // No list at all, where the host asks for a recent one: refused (the
+    // list file deleted must not undo the revocation), under every policy.
+    let none = VerifyOptions::new("netaudit", now).min_revocation_serial(high_water);
+    let missing = f.ring.verify(&f.text, &none).unwrap_err();
+    assert_eq!(
+        missing,
+        Error::StaleRevocationList {
+            serial: 0,
+            issued_at: Timestamp::UNIX_EPOCH,
+            min_serial: 5,
+            issued_not_before: Timestamp::UNIX_EPOCH,
+        }
+    );
+    assert!(
+        missing
+            .to_string()
+            .starts_with("no revocation list was given"),
+        "{missing}"
+    );
+    assert_eq!(
+        f.ring
+            .verify(&f.text, &none.clone().policy(Policy::ReportOnly))
+            .unwrap_err()
+            .code(),
+        "stale_revocation_list"
+    );
+    let aged = VerifyOptions::new("netaudit", now).max_revocation_age(month);
+    assert_eq!(
+        f.ring.verify(&f.text, &aged).unwrap_err().code(),
+        "stale_revocation_list"
+    );
+    // A host that asks for neither verifies without a list.
+    assert!(
+        f.ring
+            .verify(&f.text, &VerifyOptions::new("netaudit", now))
+            .is_ok()
+    );
 }
 
 /// The finding: under Advisory, `authorize` ignored `problems()`, so a
