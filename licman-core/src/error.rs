@@ -383,7 +383,7 @@ impl fmt::Display for Error {
                 issued_not_before,
             } => write!(
                 f,
-                "no revocation list was given, and this host accepts only a recent one (serial {min_serial} or later, issued at {issued_not_before} or later)"
+                "no revocation list was given (or only list #0 of 1970), and this host accepts only a recent one (serial {min_serial} or later, issued at {issued_not_before} or later)"
             ),
             Error::StaleRevocationList {
                 serial,

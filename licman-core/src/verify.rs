@@ -796,9 +796,13 @@ fn check_revocation_freshness(
     let (serial, issued_at) =
         list.map_or((0, Timestamp::UNIX_EPOCH), |l| (l.serial(), l.issued_at()));
     let asks = options.min_revocation_serial > 0 || options.max_revocation_age.is_some();
-    if (list.is_some() || asks)
-        && (serial < options.min_revocation_serial || issued_at < issued_not_before)
-    {
+    let stale = match list {
+        // Asked for and missing: stale whatever the age allows (an age
+        // longer than `checked_at` would otherwise let no list through).
+        None => asks,
+        Some(_) => serial < options.min_revocation_serial || issued_at < issued_not_before,
+    };
+    if stale {
         return Err(Error::StaleRevocationList {
             serial,
             issued_at,

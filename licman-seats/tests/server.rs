@@ -816,6 +816,11 @@ fn a_query_parameter_the_route_does_not_take_is_refused_not_ignored() {
         ] {
             assert_eq!(s.get(ADMIN, &path).status, 400, "{path}");
         }
+        // A HEAD request takes the GET's query.
+        let (status, _) = s.raw(&format!(
+            "HEAD /api/v1/assignments?pool={figma} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(status, 200);
         // Still 403 first for a role that may not.
         assert_eq!(
             s.get(STAFF, &format!("/api/v1/pools/{figma}?bogus=1"))

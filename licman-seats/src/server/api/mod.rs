@@ -479,8 +479,13 @@ pub(crate) fn stray_query(parts: &Parts) -> Option<String> {
         .extensions
         .get::<axum::extract::MatchedPath>()?
         .as_str();
-    let takes_some =
-        query_routes().contains(&(parts.method.as_str().to_string(), route.to_string()));
+    // A HEAD request is answered by the route's GET.
+    let method = if parts.method == axum::http::Method::HEAD {
+        "GET"
+    } else {
+        parts.method.as_str()
+    };
+    let takes_some = query_routes().contains(&(method.to_string(), route.to_string()));
     (!takes_some).then(|| query.chars().take(64).collect())
 }
 
