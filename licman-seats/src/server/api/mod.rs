@@ -485,16 +485,19 @@ pub(crate) fn stray_query(parts: &Parts) -> Option<String> {
     } else {
         parts.method.as_str()
     };
-    let takes_some = query_routes().contains(&(method.to_string(), route.to_string()));
+    let takes_some = query_routes()
+        .iter()
+        .any(|(m, p)| m == method && p == route);
     (!takes_some).then(|| query.chars().take(64).collect())
 }
 
-/// The routes (method, path) whose operation documents query parameters.
-fn query_routes() -> &'static std::collections::HashSet<(String, String)> {
-    static ROUTES: OnceLock<std::collections::HashSet<(String, String)>> = OnceLock::new();
+/// The routes (method, path) whose operation documents query parameters
+/// (a dozen: a scan, no key to build per request).
+fn query_routes() -> &'static [(String, String)] {
+    static ROUTES: OnceLock<Vec<(String, String)>> = OnceLock::new();
     ROUTES.get_or_init(|| {
         use utoipa::openapi::path::ParameterIn;
-        let mut routes = std::collections::HashSet::new();
+        let mut routes = Vec::new();
         for (path, item) in openapi().paths.paths {
             let operations = [
                 ("GET", item.get),
@@ -511,7 +514,7 @@ fn query_routes() -> &'static std::collections::HashSet<(String, String)> {
                     .flatten()
                     .any(|p| matches!(p.parameter_in, ParameterIn::Query));
                 if query {
-                    routes.insert((method.to_string(), path.clone()));
+                    routes.push((method.to_string(), path.clone()));
                 }
             }
         }
